@@ -1,0 +1,89 @@
+"""Command line: ``python -m incidents COMMAND``.
+
+Every command exits non-zero with a plain message on bad input; ``--debug`` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from incidents.errors import IncidentsError, InputError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from incidents import load
+
+    vendors = load.load_vendors(args.vendors)
+    _, problems = load.validate_incidents(args.file, vendors=vendors)
+    if problems:
+        raise InputError(problems)
+    print(f"{args.file or 'data/incidents.csv'}: no problems found")
+    return 0
+
+
+def _datadict(args: argparse.Namespace) -> int:
+    from incidents import schema
+
+    sys.stdout.write(schema.data_dictionary_markdown())
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from incidents import render
+
+    return render.main(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m incidents", description=__doc__)
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    validate = commands.add_parser("validate", help="check an incident file, print every problem")
+    validate.add_argument("file", nargs="?", default=None, help="incident CSV (default: data/)")
+    validate.add_argument("--vendors", default=None, help="vendor CSV (default: data/)")
+    validate.set_defaults(handler=_validate)
+
+    datadict = commands.add_parser("datadict", help="print the generated data dictionary")
+    datadict.set_defaults(handler=_datadict)
+
+    report = commands.add_parser("report", help="render the report into report/")
+    from incidents import render
+
+    render.add_arguments(report)
+    report.set_defaults(handler=_report)
+
+    try:
+        from incidents.importers import command as import_command
+    except ImportError:  # importers are optional while being built
+        import_command = None
+    if import_command is not None:
+        import_command.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except IncidentsError as exc:
+        if args.debug:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        print("interrupted: nothing was published", file=sys.stderr)
+        return 130
+    except OSError as exc:
+        if args.debug:
+            raise
+        print(f"error: {exc.strerror or exc} ({exc.filename or 'no file'})", file=sys.stderr)
+        return 2

@@ -1,0 +1,40 @@
+"""Every path the project uses, in one place.
+
+Paths are resolved from the repository root (the folder holding ``pyproject.toml``), so the
+package works from any working directory, including a papermill kernel started elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent.parent
+
+DATA_DIR = PROJECT_ROOT / "data"
+INCIDENTS_CSV = DATA_DIR / "incidents.csv"
+VENDORS_CSV = DATA_DIR / "vendors.csv"
+DATA_README = DATA_DIR / "README.md"
+
+NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+REPORT_DIR = PROJECT_ROOT / "report"
+BUILD_DIR = PROJECT_ROOT / ".build"
+TEMPLATE_DIR = PACKAGE_DIR / "templates"
+
+#: Environment variable that points every loader at another incident file.
+DATA_ENV = "INCIDENTS_DATA"
+#: Environment variable that points every loader at another vendor file.
+VENDORS_ENV = "INCIDENTS_VENDORS"
+
+
+def incidents_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The incident file to use: ``explicit`` if given, else ``$INCIDENTS_DATA``, else the default."""
+    chosen = explicit or os.environ.get(DATA_ENV) or INCIDENTS_CSV
+    return Path(chosen)
+
+
+def vendors_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The vendor file to use: ``explicit`` if given, else ``$INCIDENTS_VENDORS``, else the default."""
+    chosen = explicit or os.environ.get(VENDORS_ENV) or VENDORS_CSV
+    return Path(chosen)

@@ -1,0 +1,1 @@
+"""Importers: vendor status feeds become rows of the incident schema."""

@@ -1,0 +1,620 @@
+"""Reliability metrics on the validated incident table, vectorised over groups.
+
+Every function takes the typed table from :func:`incidents.load.load_incidents` (or one made
+like it), an analysis :class:`Window` and a grouping (``"vendor"``, ``["vendor", "service"]``
+...), and returns a tidy DataFrame with one row per group. Numbers carry their uncertainty as
+extra columns; small samples are flagged, never hidden.
+
+Conventions, stated once:
+
+* An incident belongs to a window when its start falls inside it (counts, MTBF, trend); for
+  downtime its impact is clipped to the window.
+* Date precision: a time known only to the hour, day or month is placed at the middle of that
+  hour, day or month for durations and downtime, and the durations it allows at the extremes
+  are kept beside the estimate (``duration_min_hours``, ``duration_max_hours``).
+* Month = 30 days for rates and error budgets; availability per calendar month, as SLAs count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from incidents import stats
+from incidents.load import multi_values
+
+HOURS_PER_MONTH = 30 * 24.0
+HOURS_PER_YEAR = 365.25 * 24.0
+#: An incident without an end is "ongoing" (censored) when it started this recently before the
+#: window end; older ones have an unpublished end and are left out of restore times.
+ONGOING_HORIZON = pd.Timedelta(days=14)
+#: Weight of a degradation against a full outage in downtime (documented default).
+DEGRADATION_WEIGHT = 0.5
+PRECISION_WIDTH = {
+    "minute": pd.Timedelta(minutes=1),
+    "hour": pd.Timedelta(hours=1),
+    "day": pd.Timedelta(days=1),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """Analysis window ``[start, end)`` in UTC."""
+
+    start: pd.Timestamp
+    end: pd.Timestamp
+
+    @classmethod
+    def from_dates(cls, start: str, end: str) -> Window:
+        """Window from inclusive calendar days, e.g. ``("2025-01-01", "2025-12-31")``."""
+        first = pd.Timestamp(start, tz="UTC").normalize()
+        last = pd.Timestamp(end, tz="UTC").normalize() + pd.Timedelta(days=1)
+        if last <= first:
+            raise ValueError(f"the window ends ({end}) before it starts ({start})")
+        return cls(first, last)
+
+    @property
+    def hours(self) -> float:
+        return (self.end - self.start) / pd.Timedelta(hours=1)
+
+    @property
+    def months(self) -> float:
+        """Length in 30-day months."""
+        return self.hours / HOURS_PER_MONTH
+
+    @property
+    def years(self) -> float:
+        return self.hours / HOURS_PER_YEAR
+
+    def label(self) -> str:
+        last = self.end - pd.Timedelta(days=1)
+        return f"{self.start:%d %b %Y} to {last:%d %b %Y}"
+
+
+def _as_list(by: str | list[str]) -> list[str]:
+    return [by] if isinstance(by, str) else list(by)
+
+
+# ---------------------------------------------------------------- time handling
+
+
+def _precision_width(precision: pd.Series, stamps: pd.Series) -> pd.Series:
+    """Length of the interval a stamp of that precision stands for (months have their own)."""
+    widths = precision.astype("object").map(PRECISION_WIDTH)
+    months = precision.astype("object").eq("month")
+    if months.any():
+        month_end = stamps[months] + pd.offsets.MonthBegin(1)
+        widths = widths.astype("object")
+        widths[months] = (month_end - stamps[months]).to_numpy()
+    return pd.to_timedelta(widths.fillna(pd.Timedelta(0)))
+
+
+def with_times(incidents: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Add best-estimate times and duration bounds, honouring each stamp's precision.
+
+    New columns: ``start_mid``, ``end_mid`` (middle of the precision interval), ``resolved``
+    (an end is published), ``ongoing`` (no end, started within ``ONGOING_HORIZON`` of
+    ``as_of``), ``duration_hours`` (``end_mid - start_mid``; for ongoing incidents the time so
+    far, censored), ``duration_min_hours`` / ``duration_max_hours`` (shortest and longest
+    duration the precisions allow) and ``end_known`` (resolved or ongoing).
+    """
+    table = incidents.copy()
+    start_width = _precision_width(table["start_precision"], table["start_utc"])
+    end_width = _precision_width(table["end_precision"], table["end_utc"])
+    table["start_mid"] = table["start_utc"] + start_width / 2
+    table["resolved"] = table["end_utc"].notna()
+    table["ongoing"] = ~table["resolved"] & (table["start_utc"] >= as_of - ONGOING_HORIZON)
+    censor_at = pd.Series(as_of, index=table.index)
+    end_mid = table["end_utc"] + end_width / 2
+    table["end_mid"] = end_mid.where(table["resolved"], censor_at.where(table["ongoing"]))
+    table["end_mid"] = table[["end_mid", "start_mid"]].max(axis=1)
+    hour = pd.Timedelta(hours=1)
+    table["duration_hours"] = (table["end_mid"] - table["start_mid"]) / hour
+    shortest = (table["end_utc"] - (table["start_utc"] + start_width)) / hour
+    longest = (table["end_utc"] + end_width - table["start_utc"]) / hour
+    table["duration_min_hours"] = shortest.clip(lower=0).where(table["resolved"])
+    table["duration_max_hours"] = longest.where(table["resolved"])
+    table["end_known"] = table["resolved"] | table["ongoing"]
+    return table
+
+
+def in_window(incidents: pd.DataFrame, window: Window) -> pd.DataFrame:
+    """Incidents that started inside the window, with :func:`with_times` columns added."""
+    inside = (incidents["start_utc"] >= window.start) & (incidents["start_utc"] < window.end)
+    return with_times(incidents.loc[inside], window.end)
+
+
+def vendors_with_enough_incidents(incidents: pd.DataFrame, minimum: int) -> list[str]:
+    """Vendors with at least ``minimum`` incidents in the table, most incidents first."""
+    counts = incidents["vendor"].value_counts()
+    return sorted(counts[counts >= minimum].index, key=lambda v: (-counts[v], v))
+
+
+# ---------------------------------------------------------------- frequency and MTBF
+
+
+def _group_counts(incidents: pd.DataFrame, by: list[str],
+                  groups: pd.DataFrame | None) -> pd.DataFrame:
+    counts = incidents.groupby(by, observed=True).size().rename("incidents").reset_index()
+    if groups is not None:
+        counts = groups[by].drop_duplicates().merge(counts, on=by, how="left")
+        counts["incidents"] = counts["incidents"].fillna(0).astype(int)
+    return counts
+
+
+def frequency(incidents: pd.DataFrame, window: Window, by: str | list[str] = "vendor",
+              confidence: float = 0.95, groups: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Incidents per month and per year with exact (Garwood) Poisson intervals.
+
+    ``incidents`` are those in the window (see :func:`in_window`); exposure is the window
+    length. ``groups`` lists groups to report with zero incidents too.
+    """
+    table = _group_counts(incidents, _as_list(by), groups)
+    count = table["incidents"].to_numpy()
+    exposure = np.full(len(table), window.months)
+    rate, lower, upper = stats.poisson_rate_bounds_array(count, exposure, confidence)
+    table["per_month"] = rate
+    table["per_month_lower"] = lower
+    table["per_month_upper"] = upper
+    for column in ("per_month", "per_month_lower", "per_month_upper"):
+        table[column.replace("month", "year")] = table[column] * (HOURS_PER_YEAR / HOURS_PER_MONTH)
+    return table
+
+
+def mtbf(incidents: pd.DataFrame, window: Window, by: str | list[str] = "vendor",
+         confidence: float = 0.90, min_incidents: int = 3,
+         groups: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Mean time between failures in hours with chi-square bounds (e-Handbook 8.4.5.1).
+
+    Exposure is the window (time-terminated). Below ``min_incidents`` the point estimate is
+    withheld (``mtbf_hours`` is NaN, ``enough_data`` False) and only the bounds are given.
+    """
+    table = _group_counts(incidents, _as_list(by), groups)
+    count = table["incidents"].to_numpy()
+    exposure = np.full(len(table), window.hours)
+    estimate, lower, upper = stats.mtbf_bounds_array(exposure, count, confidence, False)
+    table["enough_data"] = count >= min_incidents
+    table["mtbf_hours"] = np.where(table["enough_data"], estimate, np.nan)
+    table["mtbf_lower_hours"] = lower
+    table["mtbf_upper_hours"] = upper
+    return table
+
+
+# ---------------------------------------------------------------- time to restore
+
+
+def grouped_kaplan_meier_summary(codes: np.ndarray, durations: np.ndarray,
+                                 resolved: np.ndarray, confidence: float = 0.95
+                                 ) -> pd.DataFrame:
+    """Kaplan-Meier median (log-transform interval) and p90 for many groups at once.
+
+    Vectorised equivalent of :func:`incidents.stats.restore_time` applied per group code;
+    returns one row per code with ``n``, ``events``, ``median``, ``median_lower``,
+    ``median_upper`` and ``p90`` (NaN where not reached).
+    """
+    frame = pd.DataFrame({"code": codes, "t": durations, "event": resolved.astype(int)})
+    frame = frame.dropna(subset=["t"])
+    sizes = frame.groupby("code").agg(n=("t", "size"), events=("event", "sum"))
+    steps = frame.groupby(["code", "t"], sort=True).agg(d=("event", "sum"), m=("event", "size"))
+    steps = steps.reset_index()
+    removed_before = steps.groupby("code")["m"].cumsum() - steps["m"]
+    steps["at_risk"] = steps["code"].map(sizes["n"]) - removed_before
+    steps = steps[steps["d"] > 0].copy()
+    hazard = steps["d"] / steps["at_risk"]
+    with np.errstate(divide="ignore"):
+        steps["log_s"] = np.log1p(-hazard.clip(upper=1.0)).groupby(steps["code"]).cumsum()
+        denom = steps["at_risk"] * (steps["at_risk"] - steps["d"])
+        steps["green"] = (steps["d"] / denom.where(denom > 0)).groupby(steps["code"]).cumsum()
+    survival = np.exp(steps["log_s"])
+    z = _normal_quantile(0.5 + confidence / 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        se_log = np.sqrt(steps["green"])
+        upper_s = np.exp(steps["log_s"] + z * se_log).clip(upper=1.0)
+        lower_s = np.exp(steps["log_s"] - z * se_log)
+    upper_s = upper_s.where(steps["green"].notna(), 1.0)
+    lower_s = lower_s.where(steps["green"].notna(), 0.0)
+    result = sizes.copy()
+    result["median"] = _first_time_at_or_below(steps, survival, 0.5, midpoint=True)
+    result["median_lower"] = _first_time_at_or_below(steps, upper_s, 0.5)
+    result["median_upper"] = _first_time_at_or_below(steps, lower_s, 0.5)
+    result["p90"] = _first_time_at_or_below(steps, survival, 0.1, midpoint=True)
+    return result
+
+
+def _normal_quantile(p: float) -> float:
+    from scipy.special import ndtri
+
+    return float(ndtri(p))
+
+
+def _first_time_at_or_below(steps: pd.DataFrame, curve: pd.Series, level: float,
+                            midpoint: bool = False) -> pd.Series:
+    """Per code, the first step time where ``curve <= level`` (R's survfit quantile rule).
+
+    With ``midpoint`` a curve exactly at ``level`` over a flat stretch gives the midpoint of
+    that step time and the next one, as R's ``quantile.survfit`` does.
+    """
+    tol = 1e-12
+    hit = curve <= level + tol
+    first = steps.loc[hit].groupby("code")["t"].first()
+    if not midpoint:
+        return first
+    exact = (curve - level).abs() <= tol
+    exact_first = steps.loc[exact].groupby("code")["t"].first()
+    following = steps.groupby("code")["t"].shift(-1)
+    nxt = following.loc[exact].groupby(steps.loc[exact, "code"]).first()
+    both = exact_first.index.intersection(nxt.dropna().index)
+    first.loc[both] = (exact_first.loc[both] + nxt.loc[both]) / 2
+    return first
+
+
+def restore_times(incidents: pd.DataFrame, by: str | list[str] = "vendor",
+                  confidence: float = 0.95) -> pd.DataFrame:
+    """Time to restore per group: Kaplan-Meier median with its interval, p90, and a mean.
+
+    Advisories are left out (no service was lost). Ongoing incidents are right-censored at
+    the window end. Incidents whose end was never
+    published (and that are not ongoing) are left out and counted in ``end_unknown``.
+    ``median_if_earliest`` / ``median_if_latest`` are the plain medians of the shortest and
+    longest durations the date precisions allow, so a reader sees how much precision matters.
+    The mean (``mean_hours``, resolved incidents only) is a labelled aside: restore times are
+    skewed and the median is the headline.
+    """
+    keys = _as_list(by)
+    incidents = incidents.loc[incidents["impact"].astype("object") != "advisory"]
+    known = incidents.loc[incidents["end_known"]]
+    grouped = known.groupby(keys, observed=True)
+    codes = grouped.ngroup().to_numpy()
+    summary = grouped_kaplan_meier_summary(codes, known["duration_hours"].to_numpy(),
+                                           known["resolved"].to_numpy(), confidence)
+    labels = grouped.size().reset_index()[keys]
+    table = labels.join(summary.reset_index(drop=True))
+    resolved = known.loc[known["resolved"]].groupby(keys, observed=True)
+    extra = pd.DataFrame({
+        "mean_hours": resolved["duration_hours"].mean(),
+        "median_if_earliest": resolved["duration_min_hours"].median(),
+        "median_if_latest": resolved["duration_max_hours"].median(),
+        "imprecise": resolved["duration_hours"].size() - known.loc[known["resolved"]].assign(
+            precise=lambda f: f["start_precision"].astype("object").isin(["minute", "hour"])
+            & f["end_precision"].astype("object").isin(["minute", "hour"])).groupby(
+            keys, observed=True)["precise"].sum(),
+    }).reset_index()
+    table = table.merge(extra, on=keys, how="left")
+    unknown = incidents.loc[~incidents["end_known"]].groupby(keys, observed=True).size()
+    table = table.merge(unknown.rename("end_unknown").reset_index(), on=keys, how="outer")
+    table["ongoing"] = table[keys].merge(
+        incidents.groupby(keys, observed=True)["ongoing"].sum().reset_index(), on=keys,
+        how="left")["ongoing"].to_numpy()
+    for column in ("n", "events", "end_unknown", "imprecise", "ongoing"):
+        table[column] = table[column].fillna(0).astype(int)
+    return table.sort_values(keys).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- downtime and availability
+
+
+def union_hours(keys: pd.DataFrame, starts: pd.Series, ends: pd.Series) -> pd.Series:
+    """Length in hours of the union of ``[start, end)`` intervals per group of ``keys``.
+
+    Overlapping and nested intervals count once. Vectorised: sort, running maximum of the
+    ends per group, a new block wherever a start passes that maximum.
+    """
+    by = list(keys.columns)
+    frame = keys.assign(s=starts.to_numpy(), e=ends.to_numpy()).dropna(subset=["s", "e"])
+    frame = frame.loc[frame["e"] > frame["s"]]
+    if frame.empty:
+        return pd.Series(dtype=float, index=pd.MultiIndex.from_tuples([], names=by)
+                         if len(by) > 1 else pd.Index([], name=by[0]))
+    frame = frame.sort_values([*by, "s"], kind="stable")
+    group_id = frame.groupby(by, observed=True, sort=False).ngroup()
+    reach = frame.groupby(group_id)["e"].cummax()
+    previous_reach = reach.groupby(group_id).shift(1)
+    new_block = previous_reach.isna() | (frame["s"] > previous_reach)
+    block = new_block.cumsum()
+    blocks = frame.assign(block=block.to_numpy()).groupby([*by, "block"], observed=True).agg(
+        s=("s", "min"), e=("e", "max"))
+    hours = (blocks["e"] - blocks["s"]) / pd.Timedelta(hours=1)
+    return hours.groupby(level=by, observed=True).sum()
+
+
+def _clipped_intervals(incidents: pd.DataFrame, window: Window) -> pd.DataFrame:
+    usable = incidents.loc[incidents["end_known"] & incidents["impact"].isin(
+        ["outage", "degradation"])]
+    return usable.assign(
+        s=usable["start_mid"].clip(lower=window.start, upper=window.end),
+        e=usable["end_mid"].clip(lower=window.start, upper=window.end))
+
+
+def downtime(incidents: pd.DataFrame, window: Window, by: str | list[str] = "vendor",
+             degradation_weight: float = DEGRADATION_WEIGHT) -> pd.DataFrame:
+    """Merged downtime per group in the window, outages and degradations kept apart.
+
+    ``outage_hours`` is the union of outage intervals; ``degraded_hours`` the time degraded
+    but not out; ``weighted_hours = outage + degradation_weight * degraded``;
+    ``availability = 1 - weighted_hours / window hours``. Incidents with no published end
+    are not counted (``end_unknown``), so availability is an upper bound.
+    """
+    keys = _as_list(by)
+    spans = _clipped_intervals(incidents, window)
+    outage = spans.loc[spans["impact"] == "outage"]
+    out_hours = union_hours(outage[keys], outage["s"], outage["e"]).rename("outage_hours")
+    any_hours = union_hours(spans[keys], spans["s"], spans["e"]).rename("any_hours")
+    table = incidents[keys].drop_duplicates().set_index(keys)
+    table = table.join(out_hours).join(any_hours).fillna(0.0)
+    table["degraded_hours"] = (table["any_hours"] - table["outage_hours"]).clip(lower=0)
+    table["weighted_hours"] = table["outage_hours"] + degradation_weight * table[
+        "degraded_hours"]
+    table["availability"] = (1 - table["weighted_hours"] / window.hours).clip(0, 1)
+    unknown = incidents.loc[~incidents["end_known"]].groupby(keys, observed=True).size()
+    table["end_unknown"] = unknown.reindex(table.index).fillna(0).astype(int)
+    return table.drop(columns="any_hours").reset_index()
+
+
+def calendar_months(window: Window) -> pd.DataFrame:
+    """Calendar months overlapping the window, each clipped to it (``month``, ``s``, ``e``)."""
+    first = window.start.to_period("M").to_timestamp().tz_localize("UTC")
+    starts = pd.date_range(first, window.end, freq="MS", inclusive="left")
+    months = pd.DataFrame({"month": starts.strftime("%Y-%m")})
+    months["s"] = np.maximum(starts, window.start)
+    months["e"] = np.minimum(starts + pd.offsets.MonthBegin(1), window.end)
+    return months
+
+
+def monthly_availability(incidents: pd.DataFrame, window: Window,
+                         by: str | list[str] = "vendor", sla: pd.DataFrame | None = None,
+                         sla_override: float = 0.0,
+                         degradation_weight: float = DEGRADATION_WEIGHT) -> pd.DataFrame:
+    """Availability per group and calendar month against the SLA target and credit tiers.
+
+    ``sla`` is the vendor table (``vendor``, ``sla_target``, ``sla_credit_tiers``);
+    ``sla_override`` > 0 replaces every vendor's target. Each row gives the month's
+    availability, whether it is below target, the error budget used (share of the month's
+    allowed downtime) and the service credit the SLA's tiers would give. Public incidents are
+    not a tenant's measured downtime: this is an estimate of exposure, not a credit claim.
+    """
+    keys = _as_list(by)
+    spans = _clipped_intervals(incidents, window)
+    groups = incidents[keys].drop_duplicates()
+    months = calendar_months(window)
+    grid = groups.merge(months, how="cross")
+    rows = []
+    for month in months.itertuples(index=False):
+        part = Window(month.s, month.e)
+        clipped = spans.assign(s=spans["s"].clip(month.s, month.e),
+                               e=spans["e"].clip(month.s, month.e))
+        if not clipped.empty:
+            table = downtime(clipped.assign(start_mid=clipped["s"], end_mid=clipped["e"]),
+                             part, keys, degradation_weight)
+            rows.append(table.assign(month=month.month))
+    measured = pd.concat(rows) if rows else pd.DataFrame(columns=[*keys, "month"])
+    grid = grid.merge(measured[[*keys, "month", "weighted_hours", "outage_hours"]]
+                      if not measured.empty else measured, on=[*keys, "month"], how="left")
+    grid[["weighted_hours", "outage_hours"]] = grid[["weighted_hours", "outage_hours"]].astype(
+        float).fillna(0.0)
+    month_hours = (grid["e"] - grid["s"]) / pd.Timedelta(hours=1)
+    grid["availability"] = 1 - grid["weighted_hours"] / month_hours
+    grid = _attach_sla(grid, sla, sla_override)
+    allowed = (1 - grid["sla_target"]) * month_hours
+    grid["budget_used"] = grid["weighted_hours"] / allowed.where(allowed > 0)
+    grid["below_target"] = grid["availability"] < grid["sla_target"]
+    grid["credit_percent"] = [
+        credit_for(avail, tiers) for avail, tiers in zip(grid["availability"],
+                                                         grid["sla_credit_tiers"], strict=True)]
+    return grid.drop(columns=["s", "e"])
+
+
+def _attach_sla(grid: pd.DataFrame, sla: pd.DataFrame | None, override: float) -> pd.DataFrame:
+    if sla is not None and "vendor" in grid:
+        grid = grid.merge(sla[["vendor", "sla_target", "sla_credit_tiers"]], on="vendor",
+                          how="left")
+    else:
+        grid = grid.assign(sla_target=np.nan, sla_credit_tiers="")
+    if override > 0:
+        grid["sla_target"] = override
+    grid["sla_credit_tiers"] = grid["sla_credit_tiers"].fillna("")
+    return grid
+
+
+def parse_credit_tiers(tiers: str) -> list[tuple[float, float]]:
+    """``"0.999:25;0.99:50"`` -> ``[(0.99, 50.0), (0.999, 25.0)]``, strictest threshold first."""
+    pairs = []
+    for part in filter(None, (p.strip() for p in str(tiers or "").split(";"))):
+        threshold, _, credit = part.partition(":")
+        pairs.append((float(threshold), float(credit)))
+    return sorted(pairs)
+
+
+def credit_for(availability: float, tiers: str) -> float:
+    """Service credit (% of the monthly fee) the tiers give for a month's availability."""
+    for threshold, credit in parse_credit_tiers(tiers):
+        if availability < threshold:
+            return credit
+    return 0.0
+
+
+# ---------------------------------------------------------------- trend and outlook
+
+
+def event_hours(incidents: pd.DataFrame, window: Window) -> pd.Series:
+    """Start times as hours since the window start (the input of the trend tests)."""
+    return (incidents["start_mid"] - window.start) / pd.Timedelta(hours=1)
+
+
+def monthly_counts(incidents: pd.DataFrame, window: Window, by: str | list[str] = "vendor",
+                   rolling_months: int = 3) -> pd.DataFrame:
+    """Incidents per group and calendar month (zeros included) with a rolling mean."""
+    keys = _as_list(by)
+    months = calendar_months(window)[["month"]]
+    grid = incidents[keys].drop_duplicates().merge(months, how="cross")
+    month_of = incidents["start_utc"].dt.strftime("%Y-%m")
+    counts = incidents.assign(month=month_of).groupby([*keys, "month"], observed=True).size()
+    grid = grid.merge(counts.rename("incidents").reset_index(), on=[*keys, "month"], how="left")
+    grid["incidents"] = grid["incidents"].fillna(0).astype(int)
+    grid = grid.sort_values([*keys, "month"]).reset_index(drop=True)
+    grid["rolling_mean"] = grid.groupby(keys, observed=True)["incidents"].transform(
+        lambda s: s.rolling(rolling_months, min_periods=1).mean())
+    return grid
+
+
+def trend(incidents: pd.DataFrame, window: Window, by: str | list[str] = "vendor",
+          alpha: float = 0.05) -> pd.DataFrame:
+    """Laplace test and power-law shape per group, time-terminated at the window end.
+
+    ``laplace_u`` > 0 means incidents bunch towards the end of the window (worsening);
+    ``verdict`` is ``worsening``, ``improving``, ``no trend`` or ``insufficient data``
+    (fewer than 3 incidents). ``beta`` is the unbiased Crow-AMSAA shape (> 1 worsening).
+    Vectorised forms of :func:`incidents.stats.laplace_trend` and :func:`stats.power_law`.
+    """
+    keys = _as_list(by)
+    times = event_hours(incidents, window).clip(lower=1e-9, upper=window.hours)
+    frame = incidents[keys].assign(t=times.to_numpy(), log_ratio=np.log(window.hours / times))
+    grouped = frame.groupby(keys, observed=True)
+    table = grouped.agg(n=("t", "size"), mean_t=("t", "mean"), log_sum=("log_ratio", "sum"))
+    horizon = window.hours
+    table["laplace_u"] = (table["mean_t"] - horizon / 2) / (horizon * np.sqrt(
+        1 / (12 * table["n"])))
+    table["p_value"] = 2 * _normal_sf(table["laplace_u"].abs())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mle = table["n"] / table["log_sum"]
+    table["beta"] = ((table["n"] - 1) / table["n"] * mle).where(table["n"] >= 3)
+    enough = table["n"] >= 3
+    table["verdict"] = np.select(
+        [~enough, (table["p_value"] < alpha) & (table["laplace_u"] > 0),
+         (table["p_value"] < alpha) & (table["laplace_u"] < 0)],
+        ["insufficient data", "worsening", "improving"], default="no trend")
+    table.loc[~enough, ["laplace_u", "p_value"]] = np.nan
+    return table.drop(columns=["mean_t", "log_sum"]).reset_index()
+
+
+def _normal_sf(values: pd.Series) -> pd.Series:
+    from scipy.special import ndtr
+
+    return pd.Series(ndtr(-values.to_numpy(dtype=float)), index=values.index)
+
+
+def outlook(incidents: pd.DataFrame, window: Window, by: str | list[str] = "vendor",
+            horizon_days: float = 91.0, confidence: float = 0.80,
+            alpha: float = 0.05) -> pd.DataFrame:
+    """Expected incidents in the next ``horizon_days`` with a prediction interval.
+
+    Constant rate (no significant trend): the Poisson count over the horizon with the rate's
+    uncertainty, a negative binomial (gamma-Poisson with Jeffreys prior, shape n + 1/2).
+    Significant trend: the fitted power law's expected count
+    ``lam * ((T + h)**beta - T**beta)`` with Poisson quantiles (parameter uncertainty not
+    included, so that interval is too narrow; flagged in ``model``).
+    """
+    from scipy.stats import nbinom, poisson
+
+    keys = _as_list(by)
+    trends = trend(incidents, window, keys, alpha)
+    horizon = horizon_days * 24.0
+    total = window.hours
+    shape = trends["n"] + 0.5
+    prob = total / (total + horizon)
+    tail = (1 - confidence) / 2
+    trends["expected"] = shape * horizon / total
+    trends["lower"] = nbinom.ppf(tail, shape, prob)
+    trends["upper"] = nbinom.ppf(1 - tail, shape, prob)
+    trends["model"] = "constant rate"
+    trending = trends["verdict"].isin(["worsening", "improving"]) & trends["beta"].notna()
+    if trending.any():
+        beta = trends.loc[trending, "beta"]
+        lam = trends.loc[trending, "n"] / total ** beta
+        mean = lam * ((total + horizon) ** beta - total ** beta)
+        trends.loc[trending, "expected"] = mean
+        trends.loc[trending, "lower"] = poisson.ppf(tail, mean)
+        trends.loc[trending, "upper"] = poisson.ppf(1 - tail, mean)
+        trends.loc[trending, "model"] = "power law (interval excludes fit uncertainty)"
+    return trends[[*keys, "n", "verdict", "model", "expected", "lower", "upper"]]
+
+
+# ---------------------------------------------------------------- causes and access vectors
+
+
+def change_induced_share(incidents: pd.DataFrame, by: str | list[str] = "vendor",
+                         confidence: float = 0.95) -> pd.DataFrame:
+    """Share of incidents caused by the vendor's own changes, with a Clopper-Pearson interval.
+
+    The share is over incidents whose cause is known (``yes`` or ``no``); ``unknown`` is
+    counted beside it, since an undisclosed cause could be either. This is DORA's change
+    failure rate seen from the customer's side.
+    """
+    from scipy.stats import beta as beta_dist
+
+    keys = _as_list(by)
+    flags = incidents["change_induced"].astype("object")
+    table = incidents[keys].assign(
+        yes=flags.eq("yes"), no=flags.eq("no"), unknown=flags.eq("unknown")).groupby(
+        keys, observed=True)[["yes", "no", "unknown"]].sum().reset_index()
+    known = table["yes"] + table["no"]
+    tail = (1 - confidence) / 2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        table["share"] = table["yes"] / known.where(known > 0)
+    table["share_lower"] = np.where(table["yes"] > 0, beta_dist.ppf(
+        tail, table["yes"], known - table["yes"] + 1), 0.0)
+    table["share_upper"] = np.where(table["yes"] < known, beta_dist.ppf(
+        1 - tail, table["yes"] + 1, known - table["yes"]), 1.0)
+    table.loc[known == 0, ["share_lower", "share_upper"]] = np.nan
+    return table
+
+
+def breakdown(incidents: pd.DataFrame, column: str, by: str | list[str] = "vendor",
+              multi: bool = False) -> pd.DataFrame:
+    """Count of incidents per group and term of ``column`` (root cause, mitigation ...).
+
+    With ``multi`` a ``;``-separated column counts an incident once per term it lists.
+    """
+    keys = _as_list(by)
+    values = multi_values(incidents[column].astype("object")) if multi else incidents[
+        column].astype("object")
+    frame = incidents[keys].loc[values.index].assign(term=values.to_numpy())
+    return frame.groupby([*keys, "term"], observed=True).size().rename(
+        "incidents").reset_index().sort_values([*keys, "incidents"], ascending=[
+            *([True] * len(keys)), False]).reset_index(drop=True)
+
+
+def access_vector_matrix(incidents: pd.DataFrame, period: str = "Q") -> pd.DataFrame:
+    """Client surface or protocol by period: how many incidents broke each way in.
+
+    Rows are client terms, columns periods (``"Q"`` quarters, ``"Y"`` years, ``"M"`` months).
+    """
+    clients = multi_values(incidents["affected_clients"].astype("object"))
+    starts = incidents.loc[clients.index, "start_utc"].dt.tz_localize(None)
+    periods = starts.dt.to_period(period).astype(str)
+    frame = pd.DataFrame({"client": clients.to_numpy(), "period": periods.to_numpy()})
+    return pd.crosstab(frame["client"], frame["period"]).sort_index()
+
+
+def blast_radius(incidents: pd.DataFrame) -> pd.DataFrame:
+    """How far each incident reached: clients and regions it names, and services of the same
+    vendor that were failing at the same time (``co_failing``)."""
+    clients = multi_values(incidents["affected_clients"].astype("object"))
+    regions = multi_values(incidents["regions"].astype("object"))
+    table = incidents[["vendor", "incident_id", "service", "severity"]].copy()
+    table["clients"] = clients[clients.ne("unknown")].groupby(level=0).size().reindex(
+        table.index).fillna(0).astype(int)
+    table["regions"] = regions[regions.ne("unknown")].groupby(level=0).size().reindex(
+        table.index).fillna(0).astype(int)
+    table["global"] = regions.eq("global").groupby(level=0).any().reindex(table.index).fillna(
+        False).astype(bool)
+    pairs = co_failures(incidents)
+    partners = pd.concat([pairs[["id_a", "service_b"]].set_axis(["incident_id", "other"], axis=1),
+                          pairs[["id_b", "service_a"]].set_axis(["incident_id", "other"], axis=1)])
+    counts = partners.groupby("incident_id")["other"].nunique()
+    table["co_failing"] = table["incident_id"].map(counts).fillna(0).astype(int)
+    return table
+
+
+def co_failures(incidents: pd.DataFrame) -> pd.DataFrame:
+    """Pairs of incidents of one vendor, on different services, whose impact overlapped."""
+    columns = ["vendor", "incident_id", "service", "start_mid", "end_mid"]
+    spans = incidents.loc[incidents["end_mid"].notna(), columns]
+    pairs = spans.merge(spans, on="vendor", suffixes=("_a", "_b"))
+    pairs = pairs.loc[(pairs["incident_id_a"] < pairs["incident_id_b"])
+                      & (pairs["service_a"] != pairs["service_b"])
+                      & (pairs["start_mid_a"] < pairs["end_mid_b"])
+                      & (pairs["start_mid_b"] < pairs["end_mid_a"])]
+    return pairs.rename(columns={"incident_id_a": "id_a", "incident_id_b": "id_b"})[
+        ["vendor", "id_a", "service_a", "id_b", "service_b"]].reset_index(drop=True)

@@ -1,0 +1,312 @@
+"""Render the report: papermill runs the notebooks, nbconvert writes HTML, Chromium prints PDF.
+
+Everything is built in a private staging folder and moved into ``report/`` only when every
+notebook has succeeded, so a failed or interrupted run leaves the last good report untouched.
+Notebooks run in parallel in one Python process (each in its own kernel); HTML export and the
+PDF printing happen in the same process, which saves an interpreter start per step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from incidents import config
+from incidents.errors import IncidentsError
+
+FORMATS = ("html", "pdf", "both")
+CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "chrome")
+HIDDEN_CELL_TAGS = ("injected-parameters", "parameters", "remove-cell")
+
+
+class RenderError(IncidentsError):
+    """A notebook failed, or the PDF engine is missing or failed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One notebook execution: which notebook, with which parameters, into which file stem."""
+
+    notebook: str
+    stem: str
+    title: str
+    parameters: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """What the user asked for (from ``make report`` variables or the command line)."""
+
+    vendor: str = ""
+    start: str = ""
+    end: str = ""
+    sla_target: float = 0.0
+    min_incidents: int = 3
+    data: str = ""
+    vendors: str = ""
+    fmt: str = "both"
+    out: Path = config.REPORT_DIR
+    skip_invalid: bool = False
+    jobs: int = 2
+
+
+# ---------------------------------------------------------------- planning
+
+
+def plan_jobs(options: Options) -> list[Job]:
+    """The notebooks to run: the portfolio, then a deep dive per vendor with enough incidents.
+
+    With ``options.vendor`` set only that vendor's deep dive runs.
+    """
+    from incidents import load, metrics
+
+    common: dict[str, object] = {
+        "data_file": options.data,
+        "vendors_file": options.vendors,
+        "sla_target": float(options.sla_target),
+        "min_incidents": int(options.min_incidents),
+        "skip_invalid": bool(options.skip_invalid),
+    }
+    if options.start:
+        common["start"] = options.start
+    if options.end:
+        common["end"] = options.end
+    if options.vendor:
+        vendors = [options.vendor]
+        jobs: list[Job] = []
+    else:
+        vendor_table = load.load_vendors(options.vendors or None)
+        table = load.load_incidents(options.data or None, vendors=vendor_table,
+                                    skip_invalid=options.skip_invalid)
+        vendors = metrics.vendors_with_enough_incidents(table, options.min_incidents)
+        jobs = [Job("portfolio", "portfolio", "All vendors", dict(common))]
+    for vendor in vendors:
+        params = dict(common, vendor=vendor)
+        jobs.append(Job("vendor", "vendor-" + _slug(vendor), vendor, params))
+    return jobs
+
+
+def _slug(text: str) -> str:
+    from incidents.load import slug
+
+    return slug(text) or "vendor"
+
+
+# ---------------------------------------------------------------- executing
+
+
+def execute(job: Job, workdir: Path) -> Path:
+    """Run one notebook with papermill into ``workdir``; raise :class:`RenderError` on failure."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    source = config.NOTEBOOKS_DIR / f"{job.notebook}.ipynb"
+    executed = workdir / f"{job.stem}.ipynb"
+    print(f"  running {job.notebook}.ipynb for {job.title} ...", flush=True)
+    started = time.perf_counter()
+    try:
+        papermill.execute_notebook(
+            str(source), str(executed), parameters=job.parameters, kernel_name="python3",
+            progress_bar=False, cwd=str(config.NOTEBOOKS_DIR), log_output=False)
+    except PapermillExecutionError as exc:
+        raise RenderError(_failure_message(job, executed, exc)) from None
+    except Exception as exc:  # a dead kernel or a start-up failure
+        raise RenderError(f"notebook {job.notebook}.ipynb ({job.title}) could not run: "
+                          f"{type(exc).__name__}: {exc}. The partial notebook is kept at "
+                          f"{executed}") from None
+    print(f"  done    {job.stem} in {time.perf_counter() - started:.1f} s", flush=True)
+    return executed
+
+
+def _failure_message(job: Job, executed: Path, exc: Exception) -> str:
+    cell = getattr(exc, "exec_count", None)
+    ename = getattr(exc, "ename", "Error")
+    evalue = getattr(exc, "evalue", str(exc))
+    return (f"notebook {job.notebook}.ipynb ({job.title}) failed in cell [{cell}]: {ename}: "
+            f"{evalue}\n  The executed notebook with the error is kept at {executed}")
+
+
+# ---------------------------------------------------------------- exporting
+
+
+def html_exporter():  # -> nbconvert.HTMLExporter, imported lazily (slow import)
+    """An HTML exporter: no code, no prompts, no parameter cells, no script, images inline."""
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+    from traitlets.config import Config
+
+    settings = Config()
+    settings.TagRemovePreprocessor.remove_cell_tags = set(HIDDEN_CELL_TAGS)
+    settings.TagRemovePreprocessor.enabled = True
+    exporter = HTMLExporter(config=settings, template_name="report",
+                            extra_template_basedirs=[str(config.TEMPLATE_DIR)])
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    exporter.embed_images = True
+    exporter.register_preprocessor(TagRemovePreprocessor(config=settings), enabled=True)
+    return exporter
+
+
+def export_html(executed: Path, target: Path, title: str) -> Path:
+    """Write the executed notebook as one self-contained HTML file."""
+    import nbformat
+
+    notebook = nbformat.read(executed, as_version=4)
+    notebook.metadata["title"] = title
+    body, _ = html_exporter().from_notebook_node(notebook)
+    target.write_text(body, encoding="utf-8")
+    return target
+
+
+def find_chromium() -> str:
+    """Path of a Chromium binary, or a :class:`RenderError` that says how to install one."""
+    for name in CHROMIUM_CANDIDATES:
+        found = shutil.which(name)
+        if found:
+            return found
+    raise RenderError("no Chromium found for the PDF: run 'make setup' (installs Debian's "
+                      "chromium package) or use FORMAT=html")
+
+
+def print_pdf(html_file: Path, pdf_file: Path, timeout: float = 120) -> Path:
+    """Print ``html_file`` to an A4 PDF with headless Chromium (no network, fresh profile)."""
+    chromium = find_chromium()
+    with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
+        command = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                   "--disable-background-networking", "--disable-component-update",
+                   "--disable-sync", "--disable-extensions", "--no-pdf-header-footer",
+                   f"--user-data-dir={profile}", f"--print-to-pdf={pdf_file}",
+                   html_file.resolve().as_uri()]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
+                                check=False)
+    if result.returncode != 0 or not pdf_file.exists() or pdf_file.stat().st_size == 0:
+        raise RenderError(f"Chromium could not print {html_file.name} to PDF "
+                          f"(exit {result.returncode}): {result.stderr.strip()[-400:]}")
+    return pdf_file
+
+
+def write_index(jobs: list[Job], folder: Path, formats: tuple[str, ...]) -> Path:
+    """A short page linking every rendered report (no script, no external URL)."""
+    items = []
+    for job in jobs:
+        links = " · ".join(f'<a href="{html.escape(job.stem)}.{ext}">{ext.upper()}</a>'
+                           for ext in formats)
+        items.append(f"<li><strong>{html.escape(job.title)}</strong>: {links}</li>")
+    page = (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+        "style-src 'unsafe-inline'; img-src data:\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        "<title>Cloud vendor reliability report</title>"
+        "<style>body{font-family:system-ui,sans-serif;max-width:40em;margin:2em auto;"
+        "padding:0 1em;line-height:1.5}</style></head><body>"
+        "<h1>Cloud vendor reliability report</h1><ul>" + "".join(items) + "</ul></body></html>\n")
+    target = folder / "index.html"
+    target.write_text(page, encoding="utf-8")
+    return target
+
+
+# ---------------------------------------------------------------- publishing
+
+
+def publish(staging: Path, out: Path) -> list[Path]:
+    """Move every finished file from ``staging`` into ``out``; remove outputs no longer made.
+
+    Each file is replaced atomically (``os.replace`` on one file system), so a reader never
+    sees a half-written file.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    produced = sorted(p for p in staging.iterdir() if p.suffix in (".html", ".pdf"))
+    names = {p.name for p in produced}
+    moved = []
+    for path in produced:
+        target = out / path.name
+        os.replace(path, target)
+        moved.append(target)
+    for old in out.iterdir():
+        if old.suffix in (".html", ".pdf") and old.name not in names:
+            old.unlink()
+    return moved
+
+
+def build(options: Options) -> list[Path]:
+    """Execute, export and publish the whole report; return the published files."""
+    jobs = plan_jobs(options)
+    formats = ("html", "pdf") if options.fmt == "both" else (options.fmt,)
+    config.BUILD_DIR.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix="run-", dir=config.BUILD_DIR))
+    staging = workdir / "publish"
+    staging.mkdir()
+    print(f"Rendering {len(jobs)} notebook(s) into {options.out} ...", flush=True)
+    with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
+        futures = [pool.submit(_render_one, job, workdir, staging, formats) for job in jobs]
+        for future in futures:
+            future.result()
+    if not options.vendor:
+        write_index(jobs, staging, formats)
+    published = publish(staging, options.out)
+    shutil.rmtree(workdir, ignore_errors=True)
+    return published
+
+
+def _render_one(job: Job, workdir: Path, staging: Path, formats: tuple[str, ...]) -> None:
+    executed = execute(job, workdir)
+    html_file = export_html(executed, staging / f"{job.stem}.html", job.title)
+    if "pdf" in formats:
+        print_pdf(html_file, staging / f"{job.stem}.pdf")
+    if "html" not in formats:
+        html_file.unlink()
+
+
+# ---------------------------------------------------------------- command line
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``report`` command's options (the Makefile passes its variables through these)."""
+    parser.add_argument("--vendor", default="", help="render only this vendor's deep dive")
+    parser.add_argument("--start", default="", help="first day of the window (YYYY-MM-DD)")
+    parser.add_argument("--end", default="", help="last day of the window (YYYY-MM-DD)")
+    parser.add_argument("--sla-target", type=float, default=0.0,
+                        help="availability objective; 0 uses each vendor's own SLA")
+    parser.add_argument("--min-incidents", type=int, default=3,
+                        help="below this count rates are shown as bounds only")
+    parser.add_argument("--data", default="", help="incident CSV (default data/incidents.csv)")
+    parser.add_argument("--vendors", default="", help="vendor CSV (default data/vendors.csv)")
+    parser.add_argument("--format", dest="fmt", choices=FORMATS, default="both")
+    parser.add_argument("--out", type=Path, default=config.REPORT_DIR)
+    parser.add_argument("--skip-invalid", action="store_true",
+                        help="leave out invalid rows and list them in the report")
+    parser.add_argument("--jobs", type=int, default=2, help="notebooks run at once")
+
+
+def main(args: argparse.Namespace) -> int:
+    options = Options(vendor=args.vendor, start=args.start, end=args.end,
+                      sla_target=args.sla_target, min_incidents=args.min_incidents,
+                      data=args.data, vendors=args.vendors, fmt=args.fmt, out=args.out,
+                      skip_invalid=args.skip_invalid, jobs=args.jobs)
+    started = time.perf_counter()
+    published = build(options)
+    for path in published:
+        print(f"  wrote {path}")
+    print(f"Report ready in {time.perf_counter() - started:.1f} s.")
+    return 0
+
+
+def dump_parameters(options: Options) -> str:
+    """The options as stable JSON (the Makefile compares it to decide whether to re-render)."""
+    return json.dumps({k: str(v) for k, v in options.__dict__.items()}, sort_keys=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(0)
