@@ -354,7 +354,7 @@ def downtime(incidents: pd.DataFrame, window: Window, by: str | list[str] = "ven
 
 def calendar_months(window: Window) -> pd.DataFrame:
     """Calendar months overlapping the window, each clipped to it (``month``, ``s``, ``e``)."""
-    first = window.start.to_period("M").to_timestamp().tz_localize("UTC")
+    first = window.start.replace(day=1).normalize()
     starts = pd.date_range(first, window.end, freq="MS", inclusive="left")
     months = pd.DataFrame({"month": starts.strftime("%Y-%m")})
     months["s"] = np.maximum(starts, window.start)
@@ -376,23 +376,24 @@ def monthly_availability(incidents: pd.DataFrame, window: Window,
     """
     keys = _as_list(by)
     spans = _clipped_intervals(incidents, window)
-    groups = incidents[keys].drop_duplicates()
     months = calendar_months(window)
-    grid = groups.merge(months, how="cross")
-    rows = []
-    for month in months.itertuples(index=False):
-        part = Window(month.s, month.e)
-        clipped = spans.assign(s=spans["s"].clip(month.s, month.e),
-                               e=spans["e"].clip(month.s, month.e))
-        if not clipped.empty:
-            table = downtime(clipped.assign(start_mid=clipped["s"], end_mid=clipped["e"]),
-                             part, keys, degradation_weight)
-            rows.append(table.assign(month=month.month))
-    measured = pd.concat(rows) if rows else pd.DataFrame(columns=[*keys, "month"])
-    grid = grid.merge(measured[[*keys, "month", "weighted_hours", "outage_hours"]]
-                      if not measured.empty else measured, on=[*keys, "month"], how="left")
-    grid[["weighted_hours", "outage_hours"]] = grid[["weighted_hours", "outage_hours"]].astype(
+    grid = incidents[keys].drop_duplicates().merge(months, how="cross")
+    pieces = spans[[*keys, "impact", "s", "e"]].merge(
+        months.rename(columns={"s": "ms", "e": "me"}), how="cross")
+    pieces = pieces.loc[(pieces["s"] < pieces["me"]) & (pieces["e"] > pieces["ms"])]
+    pieces = pieces.assign(s=pieces[["s", "ms"]].max(axis=1), e=pieces[["e", "me"]].min(axis=1))
+    cell = [*keys, "month"]
+    outage = pieces.loc[pieces["impact"] == "outage"]
+    out_hours = union_hours(outage[cell], outage["s"], outage["e"]).rename("outage_hours")
+    any_hours = union_hours(pieces[cell], pieces["s"], pieces["e"]).rename("any_hours")
+    measured = pd.concat([out_hours, any_hours], axis=1).reset_index() if len(any_hours) else (
+        pd.DataFrame(columns=[*cell, "outage_hours", "any_hours"]))
+    grid = grid.merge(measured, on=cell, how="left")
+    grid[["outage_hours", "any_hours"]] = grid[["outage_hours", "any_hours"]].astype(
         float).fillna(0.0)
+    grid["weighted_hours"] = grid["outage_hours"] + degradation_weight * (
+        grid["any_hours"] - grid["outage_hours"]).clip(lower=0)
+    grid = grid.drop(columns="any_hours")
     month_hours = (grid["e"] - grid["s"]) / pd.Timedelta(hours=1)
     grid["availability"] = 1 - grid["weighted_hours"] / month_hours
     grid = _attach_sla(grid, sla, sla_override)

@@ -1,0 +1,126 @@
+# Cloud vendor reliability report. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+BUILD := .build
+SETUP_STAMP := $(VENV)/.installed
+SYSTEM_STAMP := $(BUILD)/.system-packages
+REPORT_STAMP := $(BUILD)/report.stamp
+PARAMS_FILE := $(BUILD)/report.params
+SYSTEM_PACKAGES := chromium poppler-utils
+
+# Report options (quoted and passed as data: a value with spaces, quotes or $(...) is safe).
+VENDOR ?=
+START ?= 2023-01-01
+END ?=
+FORMAT ?= both
+DATA ?=
+VENDORS ?=
+SLA ?= 0
+MIN_INCIDENTS ?= 3
+SKIP_INVALID ?=
+export REPORT_VENDOR := $(value VENDOR)
+export REPORT_START := $(value START)
+export REPORT_END := $(value END)
+export REPORT_FORMAT := $(value FORMAT)
+export REPORT_DATA := $(value DATA)
+export REPORT_VENDORS := $(value VENDORS)
+export REPORT_SLA := $(value SLA)
+export REPORT_MIN := $(value MIN_INCIDENTS)
+export REPORT_SKIP := $(if $(value SKIP_INVALID),--skip-invalid,)
+
+SOURCES := $(wildcard src/incidents/*.py src/incidents/*/*.py src/incidents/templates/*/*)
+NOTEBOOKS := $(wildcard notebooks/*.ipynb)
+DATA_FILES := data/incidents.csv data/vendors.csv $(value DATA) $(value VENDORS)
+
+## help: list the targets (this page)
+.PHONY: help
+help:
+	@awk 'BEGIN {FS = ": "} /^## / {sub(/^## /, ""); printf "  \033[1m%-8s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@echo "  Options: VENDOR=\"Microsoft 365\" START=2023-01-01 END= FORMAT=html|pdf|both"
+	@echo "           DATA=path/to/incidents.csv VENDORS=path/to/vendors.csv SLA=0.999 SKIP_INVALID=1"
+
+## setup: create .venv, install the pinned requirements, the package and system packages
+.PHONY: setup
+setup: $(SETUP_STAMP) $(SYSTEM_STAMP)
+
+$(SETUP_STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+$(SYSTEM_STAMP):
+	@mkdir -p $(BUILD)
+	@missing=""; command -v chromium >/dev/null || missing="$$missing chromium"; \
+	  command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
+	  if [ -n "$$missing" ]; then \
+	    echo "Installing system packages:$$missing"; \
+	    if [ "$$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	    $$sudo apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing fonts-dejavu-core >/dev/null; \
+	  fi
+	@touch $@
+
+## report: render the report into report/ (HTML and A4 PDF); see the options above
+.PHONY: report
+report: setup $(REPORT_STAMP)
+
+$(PARAMS_FILE): FORCE
+	@mkdir -p $(BUILD)
+	@printf '%s\n' "$$REPORT_VENDOR" "$$REPORT_START" "$$REPORT_END" "$$REPORT_FORMAT" \
+	  "$$REPORT_DATA" "$$REPORT_VENDORS" "$$REPORT_SLA" "$$REPORT_MIN" "$$REPORT_SKIP" \
+	  | cmp -s - $@ 2>/dev/null || printf '%s\n' "$$REPORT_VENDOR" "$$REPORT_START" \
+	  "$$REPORT_END" "$$REPORT_FORMAT" "$$REPORT_DATA" "$$REPORT_VENDORS" "$$REPORT_SLA" \
+	  "$$REPORT_MIN" "$$REPORT_SKIP" > $@
+
+$(REPORT_STAMP): $(PARAMS_FILE) $(DATA_FILES) $(NOTEBOOKS) $(SOURCES) | $(SETUP_STAMP) $(SYSTEM_STAMP)
+	$(PY) -m incidents report --vendor "$$REPORT_VENDOR" --start "$$REPORT_START" \
+	  --end "$$REPORT_END" --format "$$REPORT_FORMAT" --data "$$REPORT_DATA" \
+	  --vendors "$$REPORT_VENDORS" --sla-target "$$REPORT_SLA" \
+	  --min-incidents "$$REPORT_MIN" $$REPORT_SKIP
+	@touch $@
+
+## test: run the tests and the linter
+.PHONY: test
+test: setup lint
+	$(PY) -m pytest
+
+## lint: ruff on the package, tests and notebooks; notebooks in sync with their .py
+.PHONY: lint
+lint: $(SETUP_STAMP)
+	$(PY) -m ruff check src tests notebooks/*.py
+
+## sync: regenerate notebooks/*.ipynb from their paired .py scripts (outputs stripped)
+.PHONY: sync
+sync: $(SETUP_STAMP)
+	cd notebooks && ../$(VENV)/bin/jupytext --sync *.py
+
+## validate: check data/incidents.csv (or DATA=...) and print every problem
+.PHONY: validate
+validate: $(SETUP_STAMP)
+	$(PY) -m incidents validate $${REPORT_DATA:+"$$REPORT_DATA"} $${REPORT_VENDORS:+--vendors "$$REPORT_VENDORS"}
+
+## lab: open JupyterLab on notebooks/ with the project's kernel
+.PHONY: lab
+lab: $(SETUP_STAMP)
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+## bench: measure the report against its floor and the metrics at a million incidents
+.PHONY: bench
+bench: setup
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	$(PY) -m incidents.bench --out report/bench.md
+
+## clean: remove the virtualenv, build files and rendered report
+.PHONY: clean
+clean:
+	rm -rf $(VENV) $(BUILD) .pytest_cache .ruff_cache .hypothesis src/*.egg-info
+	find report -mindepth 1 ! -name README.md -delete 2>/dev/null || true
+
+.PHONY: FORCE
+FORCE:

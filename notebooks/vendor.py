@@ -1,0 +1,172 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags
+#     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Cloud vendor reliability: a deep dive on one vendor
+#
+# How often this vendor failed, service by service; how long until service returned; whether
+# it is getting worse; which clients and protocols broke; how many failures came from the
+# vendor's own changes; and the months its public incidents put it below its SLA.
+
+# %% tags=["parameters"]
+vendor: str = "Microsoft 365"  # vendor to analyse, as named in data/vendors.csv
+start: str = "2023-01-01"  # first day of the analysis window (UTC, inclusive), YYYY-MM-DD
+end: str = ""  # last day of the window (UTC, inclusive); empty means today
+sla_target: float = 0.0  # availability objective; 0 uses the vendor's own SLA
+min_incidents: int = 3  # below this count a rate or MTBF is shown as a bound only
+weight_frequency: float = 0.30  # risk weight of incidents per year
+weight_restore: float = 0.25  # risk weight of the median time to restore
+weight_trend: float = 0.15  # risk weight of a rising incident rate (Laplace test)
+weight_change: float = 0.10  # risk weight of the share caused by the vendor's own changes
+weight_broad_impact: float = 0.20  # risk weight of the share of severe or global incidents
+data_file: str = ""  # incident CSV; empty means data/incidents.csv
+vendors_file: str = ""  # vendor CSV with SLAs and dependence; empty means data/vendors.csv
+skip_invalid: bool = False  # leave out invalid rows (listed in the appendix) instead of failing
+
+# %% tags=["remove-cell"]
+from IPython.display import HTML, Markdown, display
+
+from incidents import metrics, narrative, plots, report, risk
+
+weights = report.check_parameters(sla_target, min_incidents, {
+    "frequency": weight_frequency, "restore": weight_restore, "trend": weight_trend,
+    "change": weight_change, "broad_impact": weight_broad_impact})
+everyone = report.prepare(data_file, vendors_file, start, end, skip_invalid)
+data = report.prepare(data_file, vendors_file, start, end, skip_invalid, vendor=vendor)
+plots.apply_style()
+incidents = data.window_incidents
+vendor_row = report.headline(data, "vendor", sla_target, min_incidents).iloc[0]
+by_service = report.headline(data, "service", sla_target, min_incidents)
+risk_table = risk.vendor_risk(everyone.window_incidents, everyone.window, everyone.vendors,
+                              weights)
+rank = risk_table.set_index("vendor").loc[vendor]
+
+# %% [markdown]
+# ## Executive summary
+
+# %%
+display(Markdown(f"## {narrative.text(vendor)}\n\n**Window:** {data.window.label()}. "
+                 f"**{narrative.count(len(incidents), 'public incident')}** on "
+                 f"{narrative.count(incidents['service'].nunique(), 'service')}; "
+                 f"risk rank **{rank['rank']}** of {len(risk_table)} "
+                 f"(90% interval {rank['rank_low']}-{rank['rank_high']})."))
+display(Markdown("\n".join(f"- {line}" for line in [
+    narrative.restore_sentence(vendor_row),
+    narrative.mtbf_sentence(vendor_row, min_incidents),
+    narrative.trend_sentence(vendor_row),
+    narrative.change_sentence(vendor_row),
+    f"Estimated availability over the window "
+    f"{narrative.availability(vendor_row.get('availability'))} against an SLA of "
+    f"{narrative.availability(vendor_row['sla_target'])} "
+    f"({narrative.number(vendor_row.get('outage_hours'), 1)} outage hours).",
+])))
+
+# %%
+display(HTML(narrative.table(by_service.sort_values("incidents", ascending=False), {
+    "service": ("Service", narrative.text),
+    "incidents": ("Incidents", narrative.plain),
+    "outage_hours": ("Outage hours", lambda v: narrative.number(v, 1)),
+    "median": ("Median restore", narrative.hours),
+    "availability": ("Est. availability", narrative.availability),
+    "yes": ("Change-induced", narrative.plain),
+}, caption="Per service")))
+
+# %% [markdown]
+# ## When incidents happened
+
+# %%
+plots.show(plots.incident_timeline(incidents, data.window.start, data.window.end, "service"),
+           f"Timeline of {vendor} incidents by service, coloured by impact.")
+plots.show(plots.monthly_frequency(metrics.monthly_counts(incidents, data.window, "product"),
+                                   "product"),
+           f"Stacked bars of {vendor} incidents per month by product with a rolling mean.")
+
+# %% [markdown]
+# ## How long until service returns
+
+# %%
+plots.show(plots.restore_time_distribution(incidents, "product"), f"Hours to restore for "
+           f"each {vendor} incident by product on a log scale.")
+display(Markdown(
+    f"If every imprecise time were at its earliest or latest, the plain median restore time "
+    f"would be {narrative.hours(vendor_row.get('median_if_earliest'))} or "
+    f"{narrative.hours(vendor_row.get('median_if_latest'))}; "
+    f"{narrative.count(vendor_row.get('imprecise'), 'incident')} have a start or end known "
+    f"only to the day or month. Mean (skewed, for reference only): "
+    f"{narrative.hours(vendor_row.get('mean_hours'))}."))
+
+# %% [markdown]
+# ## Which clients and protocols break, and why
+
+# %%
+plots.show(plots.access_vector_heatmap(metrics.access_vector_matrix(incidents, "Q")),
+           f"Heatmap of {vendor} client surfaces and protocols by quarter.")
+plots.show(plots.cause_breakdown(metrics.breakdown(incidents, "root_cause_category"),
+                                 metrics.breakdown(incidents, "mitigation", multi=True)),
+           f"Bar charts of {vendor} incidents by root cause and by mitigation.")
+
+# %%
+blast = metrics.blast_radius(incidents)
+pairs = metrics.co_failures(incidents)
+display(Markdown(
+    f"**Blast radius.** {int((blast['global']).sum())} of {len(blast)} incidents were "
+    f"global; on average an incident named {narrative.number(blast['clients'].mean(), 1)} "
+    f"client surfaces. {narrative.count(len(pairs), 'pair')} of incidents on different "
+    f"services overlapped in time."))
+if len(pairs):
+    display(HTML(narrative.table(pairs, {
+        "id_a": ("Incident", narrative.text), "service_a": ("Service", narrative.text),
+        "id_b": ("Overlapping incident", narrative.text),
+        "service_b": ("Service", narrative.text)}, caption="Services that failed together")))
+
+# %% [markdown]
+# ## Availability against the SLA
+#
+# Public incidents are not a tenant's measured downtime: an estimate of exposure, not a
+# service-credit claim. A degradation counts half an outage.
+
+# %%
+availability = metrics.monthly_availability(incidents, data.window, "vendor", data.vendors,
+                                            sla_target)
+plots.show(plots.availability_against_sla(availability), f"Estimated monthly availability "
+           f"of {vendor} with its SLA target as a dashed line.")
+below = availability.loc[availability["below_target"]]
+display(HTML(narrative.table(below, {
+    "month": ("Month", narrative.plain),
+    "availability": ("Est. availability", narrative.availability),
+    "budget_used": ("Error budget used", lambda v: narrative.percent(v, 0)),
+    "credit_percent": ("Credit tier (% of fee)", lambda v: narrative.number(v, 0)),
+}, caption=f"Months below target: {len(below)}")))
+
+# %% [markdown]
+# ## Appendix: the incidents
+
+# %%
+display(HTML(narrative.table(incidents.sort_values("start_utc"), {
+    "incident_id": ("Id", narrative.text),
+    "start_utc": ("Start (UTC)", lambda v: f"{v:%Y-%m-%d %H:%M}"),
+    "start_precision": ("Known to", narrative.plain),
+    "duration_hours": ("Duration", narrative.hours),
+    "service": ("Service", narrative.text),
+    "impact": ("Impact", narrative.plain),
+    "root_cause_category": ("Cause", narrative.plain),
+    "change_induced": ("Own change", narrative.plain),
+}, caption="Every incident in the window (sources in data/incidents.csv)")))
+
+# %%
+display(Markdown(report.provenance(data, {
+    "vendor": vendor, "start": start, "end": end or "today", "sla_target": sla_target,
+    "min_incidents": min_incidents, **weights})))

@@ -1,0 +1,159 @@
+"""Sentences and tables a CIO reads, written from the numbers (never typed in).
+
+Every text that comes from the data (vendor, service, titles, causes) is HTML-escaped here, so
+a hostile title shows as text in the report. Numbers carry units and their uncertainty.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Callable, Mapping
+
+import pandas as pd
+
+Formatter = Callable[[object], str]
+
+
+def text(value: object) -> str:
+    """Data text made safe for Markdown and HTML (``None`` and NaN become empty)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    escaped = html.escape(str(value), quote=True)
+    for char in "\\`*_[]|#":
+        escaped = escaped.replace(char, "\\" + char)
+    return escaped
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
+
+
+def hours(value: object) -> str:
+    """``0.4`` -> ``"24 min"``, ``9.46`` -> ``"9.5 h"``, ``50`` -> ``"2.1 days"``."""
+    if _missing(value):
+        return "n/a"
+    number = float(value)  # type: ignore[arg-type]
+    if math.isinf(number):
+        return "unbounded"
+    if number < 1:
+        return f"{number * 60:.0f} min"
+    if number < 48:
+        return f"{number:.1f} h" if number < 10 else f"{number:.0f} h"
+    return f"{number / 24:.1f} days"
+
+
+def percent(value: object, digits: int = 1) -> str:
+    if _missing(value):
+        return "n/a"
+    return f"{float(value) * 100:.{digits}f}%"  # type: ignore[arg-type]
+
+
+def availability(value: object) -> str:
+    """Availability with enough nines to tell 99.9% from 99.99%."""
+    if _missing(value):
+        return "n/a"
+    number = float(value)  # type: ignore[arg-type]
+    return f"{number * 100:.3f}%" if number < 1 else "100%"
+
+
+def number(value: object, digits: int = 1) -> str:
+    if _missing(value):
+        return "n/a"
+    return f"{float(value):.{digits}f}"  # type: ignore[arg-type]
+
+
+def count(value: object, noun: str) -> str:
+    """``count(1, "incident")`` -> ``"1 incident"``; ``count(3, ...)`` -> ``"3 incidents"``."""
+    whole = 0 if _missing(value) else int(value)  # type: ignore[call-overload]
+    return f"{whole} {noun}{'' if whole == 1 else 's'}"
+
+
+def interval(low: object, high: object, formatter: Formatter = hours) -> str:
+    """``"4.0 h to 21 h"``, with "unbounded" or "not reached" for missing ends."""
+    left = formatter(low) if not _missing(low) else "n/a"
+    right = formatter(high) if not _missing(high) else "not reached"
+    return f"{left} to {right}"
+
+
+def p_value(value: object) -> str:
+    if _missing(value):
+        return "n/a"
+    number = float(value)  # type: ignore[arg-type]
+    return "p < 0.001" if number < 0.001 else f"p = {number:.3f}" if number < 0.01 else (
+        f"p = {number:.2f}")
+
+
+def table(frame: pd.DataFrame, columns: Mapping[str, tuple[str, Formatter]],
+          caption: str = "") -> str:
+    """An HTML table of ``frame`` with labelled, formatted columns; every cell escaped."""
+    head = "".join(f"<th>{html.escape(label)}</th>" for label, _ in columns.values())
+    body = []
+    for _, row in frame.iterrows():
+        cells = "".join(f"<td>{html.escape(fmt(row[name]))}</td>"
+                        for name, (_, fmt) in columns.items())
+        body.append(f"<tr>{cells}</tr>")
+    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    return (f'<table class="report-table">{cap}<thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table>")
+
+
+def plain(value: object) -> str:
+    """Any value as plain text (used as a table formatter)."""
+    return "" if _missing(value) else str(value)
+
+
+# ---------------------------------------------------------------- sentences
+
+
+def restore_sentence(row: Mapping[str, object]) -> str:
+    """"Median time to restore 9.5 h (95% CI 4.0 h to 21 h; 14 incidents, 2 still open)."""
+    if int(row.get("n", 0) or 0) == 0:
+        return "No incident with a known end: time to restore cannot be estimated."
+    parts = [f"{count(row['n'], 'incident')}"]
+    if row.get("ongoing"):
+        parts.append(f"{row['ongoing']} still open")
+    if row.get("end_unknown"):
+        parts.append(f"{row['end_unknown']} with no published end left out")
+    median = row.get("median")
+    if _missing(median):
+        return (f"Median time to restore not reached: fewer than half of the incidents are "
+                f"restored ({'; '.join(parts)}).")
+    return (f"Median time to restore {hours(median)} (95% CI "
+            f"{interval(row.get('median_lower'), row.get('median_upper'))}; "
+            f"{'; '.join(parts)}).")
+
+
+def mtbf_sentence(row: Mapping[str, object], min_incidents: int) -> str:
+    """MTBF with bounds, or only the bound when there are too few incidents to estimate."""
+    n = int(row.get("incidents", 0) or 0)
+    lower, upper = row.get("mtbf_lower_hours"), row.get("mtbf_upper_hours")
+    if n < min_incidents:
+        return (f"Only {count(n, 'incident')} in the window, below the minimum of "
+                f"{min_incidents} for a point estimate: the mean time between failures is at "
+                f"least {hours(lower)} (90% lower bound).")
+    return (f"Mean time between failures {hours(row.get('mtbf_hours'))} (90% CI "
+            f"{interval(lower, upper)}, {count(n, 'incident')}).")
+
+
+def trend_sentence(row: Mapping[str, object]) -> str:
+    verdict = str(row.get("verdict", "insufficient data"))
+    if verdict == "insufficient data":
+        return "Too few incidents to test for a trend (3 or more needed)."
+    meaning = {"worsening": "incidents are becoming more frequent",
+               "improving": "incidents are becoming less frequent",
+               "no trend": "no significant change in incident frequency"}[verdict]
+    beta = row.get("beta")
+    shape = "" if _missing(beta) else f", power-law shape {float(beta):.2f}"  # type: ignore[arg-type]
+    return (f"Trend: {meaning} (Laplace test U = {number(row.get('laplace_u'), 2)}, "
+            f"{p_value(row.get('p_value'))}{shape}).")
+
+
+def change_sentence(row: Mapping[str, object]) -> str:
+    yes, no, unknown = (int(row.get(k, 0) or 0) for k in ("yes", "no", "unknown"))
+    if yes + no == 0:
+        return f"No disclosed cause says whether a vendor change was involved ({unknown} unknown)."
+    return (f"{yes} of {yes + no} incidents with a disclosed cause came from the vendor's own "
+            f"changes ({percent(row.get('share'), 0)}, 95% CI "
+            f"{interval(row.get('share_lower'), row.get('share_upper'), percent)}); "
+            f"{unknown} more undisclosed.")

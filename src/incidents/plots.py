@@ -1,0 +1,192 @@
+"""Seaborn figures in one style, shown as PNG images with alt text.
+
+Each function takes a table from :mod:`incidents.metrics` or :mod:`incidents.risk` and returns
+a matplotlib Figure; :func:`show` displays it in a notebook as an embedded PNG carrying its
+alt text (the report's HTML template writes it into the ``alt`` attribute).
+"""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("agg", force=False)  # outside a notebook; show() never relies on a backend
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+IMPACT_COLOURS = {"outage": "#c0392b", "degradation": "#e69f00", "advisory": "#7f8c8d"}
+WIDTH = 9.0
+DPI = 110
+
+
+def apply_style() -> None:
+    """The report's one style: white grid, colour-blind palette, readable sizes."""
+    sns.set_theme(style="whitegrid", palette="colorblind", context="notebook",
+                  rc={"figure.dpi": DPI, "savefig.dpi": DPI, "axes.titleweight": "bold",
+                      "axes.titlesize": 12, "axes.labelsize": 10, "font.size": 10,
+                      "svg.hashsalt": "report"})
+
+
+def show(figure: plt.Figure, alt: str) -> None:
+    """Display ``figure`` as a PNG with ``alt`` text, then close it."""
+    from IPython.display import Image, display
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", bbox_inches="tight", metadata={"Software": None})
+    plt.close(figure)
+    display(Image(data=buffer.getvalue()), metadata={"image/png": {"alt": alt}})
+
+
+def _height(rows: int, per_row: float = 0.32, minimum: float = 2.6) -> float:
+    return max(minimum, per_row * rows + 1.4)
+
+
+def incident_timeline(incidents: pd.DataFrame, window_start: pd.Timestamp,
+                      window_end: pd.Timestamp, by: str = "service") -> plt.Figure:
+    """Each incident as a bar from start to end (a dot when it is short), one row per group."""
+    frame = incidents.sort_values("start_mid")
+    groups = list(dict.fromkeys(frame[by].astype(str)))
+    fig, ax = plt.subplots(figsize=(WIDTH, _height(len(groups))))
+    positions = {g: i for i, g in enumerate(groups)}
+    for impact, colour in IMPACT_COLOURS.items():
+        part = frame[frame["impact"].astype("object") == impact]
+        if part.empty:
+            continue
+        y = part[by].astype(str).map(positions)
+        ax.scatter(part["start_mid"].dt.tz_localize(None), y, color=colour, s=28, label=impact,
+                   zorder=3)
+        ends = part["end_mid"].fillna(part["start_mid"])
+        ax.hlines(y, part["start_mid"].dt.tz_localize(None), ends.dt.tz_localize(None),
+                  color=colour, linewidth=5, alpha=0.6)
+    ax.set_yticks(range(len(groups)), [_short(g) for g in groups])
+    ax.set_xlim(window_start.tz_localize(None), window_end.tz_localize(None))
+    ax.invert_yaxis()
+    ax.set_xlabel("Date (UTC)")
+    ax.set_ylabel(by.replace("_", " ").capitalize())
+    ax.set_title("Incident timeline")
+    ax.legend(title="Impact", loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    return fig
+
+
+def _short(label: str, limit: int = 38) -> str:
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+def monthly_frequency(counts: pd.DataFrame, by: str = "vendor") -> plt.Figure:
+    """Incidents per month (bars) with the rolling mean (line), stacked by group."""
+    table = counts.pivot_table(index="month", columns=by, values="incidents", aggfunc="sum",
+                               fill_value=0, observed=True)
+    rolling = counts.groupby("month")["incidents"].sum().rolling(3, min_periods=1).mean()
+    fig, ax = plt.subplots(figsize=(WIDTH, 3.6))
+    bottom = np.zeros(len(table))
+    palette = sns.color_palette("colorblind", n_colors=max(1, table.shape[1]))
+    for colour, column in zip(palette, table.columns, strict=False):
+        ax.bar(range(len(table)), table[column], bottom=bottom, color=colour, label=column)
+        bottom += table[column].to_numpy()
+    ax.plot(range(len(table)), rolling.reindex(table.index), color="black", linewidth=1.5,
+            label="3-month mean")
+    step = max(1, len(table) // 12)
+    ax.set_xticks(range(0, len(table), step), table.index[::step], rotation=45, ha="right")
+    ax.set_xlabel("Month")
+    ax.set_ylabel("Incidents per month")
+    ax.set_title("Monthly incident count")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
+    return fig
+
+
+def restore_time_distribution(incidents: pd.DataFrame, by: str = "vendor") -> plt.Figure:
+    """Hours to restore per incident on a log scale; hollow markers are still open."""
+    frame = incidents.loc[incidents["end_known"] & (incidents["impact"].astype("object")
+                                                    != "advisory")].copy()
+    frame["hours"] = frame["duration_hours"].clip(lower=1 / 60)
+    frame["state"] = np.where(frame["resolved"], "restored", "still open (censored)")
+    order = frame.groupby(by)["hours"].median().sort_values().index.tolist()
+    fig, ax = plt.subplots(figsize=(WIDTH, _height(len(order), 0.38)))
+    if not frame.empty:
+        sns.boxplot(data=frame, x="hours", y=by, order=order, ax=ax, color="#dfe6ee",
+                    showfliers=False, log_scale=True, width=0.6)
+        sns.stripplot(data=frame, x="hours", y=by, order=order, hue="state", ax=ax, size=5,
+                      palette={"restored": "#1f4e79", "still open (censored)": "#c0392b"},
+                      jitter=0.15, alpha=0.85)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    ax.set_xlabel("Hours to restore (log scale)")
+    ax.set_ylabel(by.replace("_", " ").capitalize())
+    ax.set_title("Time to restore service")
+    return fig
+
+
+def access_vector_heatmap(matrix: pd.DataFrame) -> plt.Figure:
+    """Client surface or protocol (rows) by period (columns): incidents that broke it."""
+    fig, ax = plt.subplots(figsize=(WIDTH, _height(len(matrix), 0.3)))
+    if matrix.size:
+        sns.heatmap(matrix, annot=True, fmt="d", cmap="Reds", cbar_kws={"label": "Incidents"},
+                    linewidths=0.5, linecolor="white", ax=ax)
+    ax.set_xlabel("Quarter")
+    ax.set_ylabel("Client surface or protocol")
+    ax.set_title("Which ways in failed")
+    return fig
+
+
+def cause_breakdown(causes: pd.DataFrame, mitigations: pd.DataFrame) -> plt.Figure:
+    """Root-cause categories and mitigations, counts of incidents."""
+    fig, axes = plt.subplots(1, 2, figsize=(WIDTH, 3.4))
+    for ax, table, title in ((axes[0], causes, "Root cause"), (axes[1], mitigations,
+                                                               "How service was restored")):
+        totals = table.groupby("term")["incidents"].sum().sort_values(ascending=False)
+        sns.barplot(x=totals.to_numpy(), y=totals.index.astype(str), ax=ax, color="#1f4e79")
+        ax.set_xlabel("Incidents")
+        ax.set_ylabel("")
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def availability_against_sla(monthly: pd.DataFrame, by: str = "vendor") -> plt.Figure:
+    """Estimated monthly availability per group (percent) with each SLA target as a dash."""
+    frame = monthly.assign(percent=monthly["availability"] * 100)
+    fig, ax = plt.subplots(figsize=(WIDTH, 3.8))
+    sns.lineplot(data=frame, x="month", y="percent", hue=by, marker="o", ax=ax, markersize=4)
+    targets = frame.dropna(subset=["sla_target"]).groupby(by)["sla_target"].first()
+    for target in sorted(set(targets.to_numpy())):
+        ax.axhline(target * 100, linestyle="--", color="grey", linewidth=1)
+        ax.annotate(f"SLA {target * 100:g}%", (0, target * 100), xycoords=("axes fraction",
+                    "data"), fontsize=8, color="grey", va="bottom")
+    low = min(99.0, float(frame["percent"].min()) - 0.1) if len(frame) else 99.0
+    ax.set_ylim(low, 100.02)
+    months = sorted(frame["month"].unique())
+    step = max(1, len(months) // 12)
+    ax.set_xticks(months[::step], months[::step], rotation=45, ha="right")
+    ax.set_xlabel("Month")
+    ax.set_ylabel("Availability (%)")
+    ax.set_title("Estimated availability from public incidents")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
+    return fig
+
+
+def risk_components(scores: pd.DataFrame, components: list[str]) -> plt.Figure:
+    """Each vendor's risk score split into its weighted components, with its rank interval."""
+    frame = scores.sort_values("score")
+    fig, (ax, ax_rank) = plt.subplots(1, 2, figsize=(WIDTH, _height(len(frame), 0.36)),
+                                      gridspec_kw={"width_ratios": [3, 1.2]}, sharey=True)
+    left = np.zeros(len(frame))
+    palette = sns.color_palette("colorblind", n_colors=len(components))
+    for colour, name in zip(palette, components, strict=True):
+        values = frame[f"weighted_{name}"].to_numpy()
+        ax.barh(frame["vendor"], values, left=left, color=colour, label=name.replace("_", " "))
+        left += values
+    ax.set_xlabel("Risk score (weighted components)")
+    ax.set_ylabel("")
+    ax.set_title("Vendor risk")
+    ax.legend(loc="lower right", frameon=True, fontsize=7)
+    ax_rank.hlines(frame["vendor"], frame["rank_low"], frame["rank_high"], color="#1f4e79",
+                   linewidth=3)
+    ax_rank.scatter(frame["rank"], frame["vendor"], color="black", zorder=3, s=18)
+    ax_rank.invert_xaxis()
+    ax_rank.set_xlabel("Rank (1 = riskiest), 90% interval")
+    ax_rank.set_title("Rank uncertainty")
+    fig.tight_layout()
+    return fig

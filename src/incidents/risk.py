@@ -1,0 +1,210 @@
+"""Vendor risk: a transparent score, its components, rank uncertainty and weight sensitivity.
+
+For each vendor five reliability components are measured on the incidents in the window and
+scaled to 0-1 across the vendors compared:
+
+* ``frequency``: incidents per year, divided by the largest vendor's rate;
+* ``restore``: median hours to restore (Kaplan-Meier, outages and degradations), divided by
+  the largest median; a vendor with no restore data gets the portfolio median;
+* ``trend``: the Laplace statistic through the normal CDF (0.5 is no trend, near 1 worsening);
+* ``change``: share of incidents with a known cause that the vendor's own change caused
+  (vendors with none known get the portfolio share);
+* ``broad_impact``: share of incidents of severity 4-5 or marked ``global``.
+
+``reliability = sum(w_i * c_i) / sum(w_i)`` with the weights below (parameters), and
+``score = dependence_weight * reliability``, where the dependence weight comes from the
+organisation's portfolio in ``data/vendors.csv``. Everything is shown: no hidden term.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from incidents import metrics
+
+COMPONENTS = ("frequency", "restore", "trend", "change", "broad_impact")
+DEFAULT_WEIGHTS: dict[str, float] = {
+    "frequency": 0.30, "restore": 0.25, "trend": 0.15, "change": 0.10, "broad_impact": 0.20}
+BOOTSTRAP_ROUNDS = 200
+SEED = 20260319
+
+
+def check_weights(weights: Mapping[str, float]) -> dict[str, float]:
+    """Weights for every component, non-negative, not all zero; raises ValueError otherwise."""
+    unknown = set(weights) - set(COMPONENTS)
+    if unknown:
+        raise ValueError(f"unknown risk weight(s) {sorted(unknown)}; known: {list(COMPONENTS)}")
+    full = {name: float(weights.get(name, DEFAULT_WEIGHTS[name])) for name in COMPONENTS}
+    if any(value < 0 for value in full.values()) or sum(full.values()) <= 0:
+        raise ValueError(f"risk weights must be >= 0 and not all zero, got {full}")
+    return full
+
+
+def raw_components(incidents: pd.DataFrame, window: metrics.Window,
+                   vendors: pd.DataFrame) -> pd.DataFrame:
+    """Unscaled components per vendor (one row for every vendor in ``vendors``)."""
+    names = vendors[["vendor", "dependence_weight"]]
+    table = names.merge(metrics.frequency(incidents, window, "vendor", groups=names)[
+        ["vendor", "incidents", "per_year"]], on="vendor", how="left")
+    restore = metrics.restore_times(incidents, "vendor")[["vendor", "median"]]
+    table = table.merge(restore.rename(columns={"median": "restore_hours"}), on="vendor",
+                        how="left")
+    trends = metrics.trend(incidents, window, "vendor")[["vendor", "laplace_u"]]
+    table = table.merge(trends, on="vendor", how="left")
+    change = metrics.change_induced_share(incidents, "vendor")[["vendor", "share"]]
+    table = table.merge(change.rename(columns={"share": "change_share"}), on="vendor",
+                        how="left")
+    table = table.merge(_broad_impact(incidents), on="vendor", how="left")
+    table["incidents"] = table["incidents"].fillna(0).astype(int)
+    return table
+
+
+def _broad_impact(incidents: pd.DataFrame) -> pd.DataFrame:
+    regions = incidents["regions"].astype("object").fillna("")
+    broad = (incidents["severity"] >= 4) | regions.str.contains(r"\bglobal\b", regex=True)
+    return incidents[["vendor"]].assign(broad=broad).groupby("vendor")["broad"].mean().rename(
+        "broad_share").reset_index()
+
+
+def scale(raw: pd.DataFrame) -> pd.DataFrame:
+    """Components on 0-1 as the module docstring defines them.
+
+    A ``round`` column (bootstrap resamples) scales each round on its own.
+    """
+    from scipy.special import ndtr
+
+    table = raw.copy()
+    rounds = table["round"] if "round" in table else pd.Series(0, index=table.index)
+    by_round = table.groupby(rounds)
+    table["frequency"] = _share_of_max(table["per_year"].fillna(0), rounds)
+    restore = table["restore_hours"].fillna(by_round["restore_hours"].transform("median"))
+    table["restore"] = _share_of_max(restore.fillna(0), rounds)
+    table["trend"] = ndtr(table["laplace_u"].fillna(0).to_numpy(dtype=float))
+    change = table["change_share"].fillna(by_round["change_share"].transform("mean"))
+    table["change"] = change.fillna(0)
+    table["broad_impact"] = table["broad_share"].fillna(0)
+    return table
+
+
+def _share_of_max(values: pd.Series, rounds: pd.Series) -> pd.Series:
+    top = values.groupby(rounds).transform("max")
+    return (values / top.where(top > 0)).fillna(0.0)
+
+
+def score(scaled: pd.DataFrame, weights: Mapping[str, float]) -> pd.DataFrame:
+    """Weighted components, the reliability sub-score, the risk score and the rank."""
+    full = check_weights(weights)
+    total = sum(full.values())
+    table = scaled.copy()
+    dependence = table["dependence_weight"].fillna(0)
+    for name in COMPONENTS:
+        table[f"weighted_{name}"] = dependence * full[name] * table[name] / total
+    table["reliability"] = sum(full[n] * table[n] for n in COMPONENTS) / total
+    table["score"] = dependence * table["reliability"]
+    rounds = table["round"] if "round" in table else pd.Series(0, index=table.index)
+    table["rank"] = table.groupby(rounds)["score"].rank(ascending=False, method="min").astype(
+        int)
+    return table.sort_values(["rank", "vendor"]).reset_index(drop=True)
+
+
+def vendor_risk(incidents: pd.DataFrame, window: metrics.Window, vendors: pd.DataFrame,
+                weights: Mapping[str, float] | None = None,
+                rounds: int = BOOTSTRAP_ROUNDS, seed: int = SEED) -> pd.DataFrame:
+    """The risk table: components, score, rank and a 90% rank interval by resampling.
+
+    Rank interval: each round redraws every vendor's incident count from Poisson(n) and its
+    incidents with replacement, recomputes all components and ranks; ``rank_low`` and
+    ``rank_high`` are the 5th and 95th percentiles (fixed seed, so reruns agree).
+    """
+    weights = check_weights(weights or DEFAULT_WEIGHTS)
+    table = score(scale(raw_components(incidents, window, vendors)), weights)
+    ranks = bootstrap_ranks(incidents, window, vendors, weights, rounds, seed)
+    low = ranks.quantile(0.05).round().astype(int)
+    high = ranks.quantile(0.95).round().astype(int)
+    table["rank_low"] = table["vendor"].map(low)
+    table["rank_high"] = table["vendor"].map(high)
+    return table
+
+
+def bootstrap_ranks(incidents: pd.DataFrame, window: metrics.Window, vendors: pd.DataFrame,
+                    weights: Mapping[str, float], rounds: int, seed: int) -> pd.DataFrame:
+    """Ranks of every vendor in ``rounds`` resampled data sets (rows: rounds).
+
+    Each round draws a vendor's count from Poisson(n) and that many of its incidents with
+    replacement. For speed the resampled restore component is the plain median of restored
+    incidents (the full table uses Kaplan-Meier); the other components are computed exactly.
+    """
+    rng = np.random.default_rng(seed)
+    per_incident = _per_incident_components(incidents, window)
+    names = list(vendors["vendor"])
+    codes = incidents["vendor"].to_numpy()
+    positions = [np.flatnonzero(codes == v) for v in names]
+    rows = [dict(_resampled_raw(per_incident, idx, rng, window), round=r, vendor=name)
+            for r in range(rounds) for name, idx in zip(names, positions, strict=True)]
+    raw = pd.DataFrame(rows).merge(vendors[["vendor", "dependence_weight"]], on="vendor")
+    ranked = score(scale(raw), weights)
+    return ranked.pivot(index="round", columns="vendor", values="rank")[names]
+
+
+_RAW_KEYS = ("per_year", "restore_hours", "laplace_u", "change_share", "broad_share")
+
+
+def _per_incident_components(incidents: pd.DataFrame, window: metrics.Window) -> dict[str,
+                                                                                    np.ndarray]:
+    impact = incidents["impact"].astype("object")
+    restorable = incidents["resolved"] & impact.ne("advisory")
+    change = incidents["change_induced"].astype("object")
+    regions = incidents["regions"].astype("object").fillna("")
+    return {
+        "t": metrics.event_hours(incidents, window).to_numpy(dtype=float),
+        "restore": incidents["duration_hours"].where(restorable).to_numpy(dtype=float),
+        "change": np.where(change.eq("yes"), 1.0, np.where(change.eq("no"), 0.0, np.nan)),
+        "broad": ((incidents["severity"] >= 4) | regions.str.contains(
+            r"\bglobal\b", regex=True)).to_numpy(dtype=float),
+    }
+
+
+def _resampled_raw(arrays: dict[str, np.ndarray], idx: np.ndarray, rng: np.random.Generator,
+                   window: metrics.Window) -> dict[str, float]:
+    size = rng.poisson(len(idx)) if len(idx) else 0
+    pick = rng.choice(idx, size=size, replace=True) if size else np.array([], dtype=int)
+    nan = float("nan")
+    if size == 0:
+        return {"per_year": 0.0, "restore_hours": nan, "laplace_u": nan, "change_share": nan,
+                "broad_share": nan}
+    horizon = window.hours
+    restore = arrays["restore"][pick]
+    change = arrays["change"][pick]
+    laplace = ((arrays["t"][pick].mean() - horizon / 2) / (horizon * np.sqrt(1 / (12 * size)))
+               if size >= 3 else nan)
+    return {
+        "per_year": size / window.years,
+        "restore_hours": float(np.nanmedian(restore)) if np.isfinite(restore).any() else nan,
+        "laplace_u": laplace,
+        "change_share": float(np.nanmean(change)) if np.isfinite(change).any() else nan,
+        "broad_share": float(arrays["broad"][pick].mean()),
+    }
+
+
+def weight_sensitivity(incidents: pd.DataFrame, window: metrics.Window,
+                       vendors: pd.DataFrame, weights: Mapping[str, float] | None = None
+                       ) -> pd.DataFrame:
+    """Rank of each vendor when one weight is dropped to zero or doubled.
+
+    Columns: ``vendor``, ``base`` rank, then ``no_<component>`` and ``double_<component>``.
+    A vendor whose rank barely moves is ranked for robust reasons.
+    """
+    base_weights = check_weights(weights or DEFAULT_WEIGHTS)
+    scaled = scale(raw_components(incidents, window, vendors))
+    table = score(scaled, base_weights)[["vendor", "rank"]].rename(columns={"rank": "base"})
+    for name in COMPONENTS:
+        for label, factor in (("no", 0.0), ("double", 2.0)):
+            changed = dict(base_weights, **{name: base_weights[name] * factor})
+            if sum(changed.values()) <= 0:
+                continue
+            ranks = score(scaled, changed).set_index("vendor")["rank"]
+            table[f"{label}_{name}"] = table["vendor"].map(ranks)
+    return table
