@@ -8,6 +8,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -66,7 +67,7 @@ display(Markdown("\n".join(f"- {line}" for line in report.findings(
 
 # %%
 display(HTML(narrative.table(headline.sort_values("rank"), {
-    "vendor": ("Vendor", narrative.text),
+    "vendor": ("Vendor", narrative.plain),
     "incidents": ("Incidents", narrative.plain),
     "per_year": ("Per year", lambda v: narrative.number(v, 1)),
     "outage_hours": ("Outage hours", lambda v: narrative.number(v, 1)),
@@ -93,7 +94,7 @@ plots.show(plots.monthly_frequency(monthly), "Stacked bars of incidents per mont
 # %%
 frequency = metrics.frequency(incidents, data.window, "vendor", groups=data.vendors)
 display(HTML(narrative.table(frequency.sort_values("per_year", ascending=False), {
-    "vendor": ("Vendor", narrative.text),
+    "vendor": ("Vendor", narrative.plain),
     "incidents": ("Incidents", narrative.plain),
     "per_year": ("Per year", lambda v: narrative.number(v, 1)),
     "per_year_lower": ("95% CI low", lambda v: narrative.number(v, 1)),
@@ -121,7 +122,7 @@ for _, row in headline.sort_values("vendor").iterrows():
 trends = metrics.trend(incidents, data.window, "vendor")
 outlook = metrics.outlook(incidents, data.window, "vendor")
 display(HTML(narrative.table(trends.merge(outlook, on=["vendor", "n", "verdict"]), {
-    "vendor": ("Vendor", narrative.text),
+    "vendor": ("Vendor", narrative.plain),
     "n": ("Incidents", narrative.plain),
     "laplace_u": ("Laplace U", lambda v: narrative.number(v, 2)),
     "p_value": ("p-value", narrative.p_value),
@@ -162,7 +163,7 @@ plots.show(plots.availability_against_sla(availability), "Line chart of estimate
            "availability per vendor with SLA targets as dashed lines.")
 below = availability.loc[availability["below_target"]].sort_values("availability")
 display(HTML(narrative.table(below.head(15), {
-    "vendor": ("Vendor", narrative.text),
+    "vendor": ("Vendor", narrative.plain),
     "month": ("Month", narrative.plain),
     "availability": ("Est. availability", narrative.availability),
     "sla_target": ("SLA", narrative.availability),
@@ -182,7 +183,7 @@ plots.show(plots.risk_components(risk_table, list(risk.COMPONENTS)), "Horizontal
            "bars of each vendor's risk score by component, beside its 90% rank interval.")
 display(HTML(narrative.table(risk_table, {
     "rank": ("Rank", narrative.plain),
-    "vendor": ("Vendor", narrative.text),
+    "vendor": ("Vendor", narrative.plain),
     "dependence_weight": ("Dependence", lambda v: narrative.number(v, 1)),
     "frequency": ("Frequency", lambda v: narrative.number(v, 2)),
     "restore": ("Restore", lambda v: narrative.number(v, 2)),
@@ -196,7 +197,7 @@ display(HTML(narrative.table(risk_table, {
 
 # %%
 sensitivity = risk.weight_sensitivity(incidents, data.window, data.vendors, weights)
-columns = {"vendor": ("Vendor", narrative.text), "base": ("Rank", narrative.plain)}
+columns = {"vendor": ("Vendor", narrative.plain), "base": ("Rank", narrative.plain)}
 columns.update({c: (c.replace("_", " "), narrative.plain) for c in sensitivity.columns
                 if c.startswith(("no_", "double_"))})
 display(HTML(narrative.table(sensitivity.sort_values("base"), columns,
@@ -223,9 +224,7 @@ display(HTML(narrative.table(sensitivity.sort_values("base"), columns,
 # - **Risk.** See the vendor risk section: components, weights and dependence are all shown.
 
 # %%
-display(Markdown(f"**Sample sizes.** {len(incidents)} incidents in the window; vendors with "
-                 f"fewer than {min_incidents} incidents: "
-                 f"{narrative.text(', '.join(headline.loc[headline['incidents'] < min_incidents, 'vendor']))}."))
+display(Markdown(narrative.sample_sizes(headline, len(incidents), min_incidents)))
 if data.skipped:
     display(Markdown("**Rows skipped as invalid:**\n\n" + "\n".join(
         f"- {narrative.text(problem)}" for problem in data.skipped)))

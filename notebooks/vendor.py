@@ -8,6 +8,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -76,7 +77,7 @@ display(Markdown("\n".join(f"- {line}" for line in [
 
 # %%
 display(HTML(narrative.table(by_service.sort_values("incidents", ascending=False), {
-    "service": ("Service", narrative.text),
+    "service": ("Service", narrative.plain),
     "incidents": ("Incidents", narrative.plain),
     "outage_hours": ("Outage hours", lambda v: narrative.number(v, 1)),
     "median": ("Median restore", narrative.hours),
@@ -121,16 +122,12 @@ plots.show(plots.cause_breakdown(metrics.breakdown(incidents, "root_cause_catego
 # %%
 blast = metrics.blast_radius(incidents)
 pairs = metrics.co_failures(incidents)
-display(Markdown(
-    f"**Blast radius.** {int((blast['global']).sum())} of {len(blast)} incidents were "
-    f"global; on average an incident named {narrative.number(blast['clients'].mean(), 1)} "
-    f"client surfaces. {narrative.count(len(pairs), 'pair')} of incidents on different "
-    f"services overlapped in time."))
+display(Markdown(narrative.blast_sentence(blast, pairs)))
 if len(pairs):
     display(HTML(narrative.table(pairs, {
-        "id_a": ("Incident", narrative.text), "service_a": ("Service", narrative.text),
-        "id_b": ("Overlapping incident", narrative.text),
-        "service_b": ("Service", narrative.text)}, caption="Services that failed together")))
+        "id_a": ("Incident", narrative.plain), "service_a": ("Service", narrative.plain),
+        "id_b": ("Overlapping incident", narrative.plain),
+        "service_b": ("Service", narrative.plain)}, caption="Services that failed together")))
 
 # %% [markdown]
 # ## Availability against the SLA
@@ -156,11 +153,12 @@ display(HTML(narrative.table(below, {
 
 # %%
 display(HTML(narrative.table(incidents.sort_values("start_utc"), {
-    "incident_id": ("Id", narrative.text),
+    "incident_id": ("Id", narrative.plain),
     "start_utc": ("Start (UTC)", lambda v: f"{v:%Y-%m-%d %H:%M}"),
     "start_precision": ("Known to", narrative.plain),
     "duration_hours": ("Duration", narrative.hours),
-    "service": ("Service", narrative.text),
+    "service": ("Service", narrative.plain),
+    "title": ("Title", narrative.plain),
     "impact": ("Impact", narrative.plain),
     "root_cause_category": ("Cause", narrative.plain),
     "change_induced": ("Own change", narrative.plain),

@@ -15,13 +15,24 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from incidents import load
+    from incidents import config, load
 
-    vendors = load.load_vendors(args.vendors)
-    _, problems = load.validate_incidents(args.file, vendors=vendors)
+    # Both files are checked and every problem of both is reported in one run; with a broken
+    # vendor file the incident file is still checked, without the vendor-name check.
+    problems = []
+    vendors = None
+    try:
+        vendors = load.load_vendors(args.vendors)
+    except InputError as exc:
+        problems += exc.problems
+    try:
+        _, found = load.validate_incidents(args.file, vendors=vendors)
+    except InputError as exc:
+        found = exc.problems
+    problems += found
     if problems:
         raise InputError(problems)
-    print(f"{args.file or 'data/incidents.csv'}: no problems found")
+    print(f"{config.incidents_path(args.file)}: no problems found")
     return 0
 
 

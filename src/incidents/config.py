@@ -29,12 +29,12 @@ VENDORS_ENV = "INCIDENTS_VENDORS"
 
 
 def incidents_path(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """The incident file to use: ``explicit`` if given, else ``$INCIDENTS_DATA``, else the default."""
+    """The incident file: ``explicit`` if given, else ``$INCIDENTS_DATA``, else the default."""
     chosen = explicit or os.environ.get(DATA_ENV) or INCIDENTS_CSV
     return Path(chosen)
 
 
 def vendors_path(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """The vendor file to use: ``explicit`` if given, else ``$INCIDENTS_VENDORS``, else the default."""
+    """The vendor file: ``explicit`` if given, else ``$INCIDENTS_VENDORS``, else the default."""
     chosen = explicit or os.environ.get(VENDORS_ENV) or VENDORS_CSV
     return Path(chosen)

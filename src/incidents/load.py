@@ -23,10 +23,14 @@ from incidents import config, schema
 from incidents.errors import InputError, Problem
 
 UTC_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
-_UTC_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"
-_OFFSET_PATTERN = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?(\.\d+)?[+-]\d{2}:?\d{2}$"
-_NAIVE_PATTERN = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?(\.\d+)?)?$"
-_ZEROED_BELOW = {"hour": r":00:00Z$", "day": r"T00:00:00Z$", "month": r"-01T00:00:00Z$"}
+# ``[0-9]``, not ``\d`` (which also matches other scripts' digits, e.g. fullwidth ``２``), and
+# ``\Z``, not ``$`` (which also matches before a final newline).
+_UTC_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z\Z"
+_OFFSET_PATTERN = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?(\.[0-9]+)?"
+                   r"[+-][0-9]{2}:?[0-9]{2}\Z")
+_NAIVE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?(\.[0-9]+)?)?\Z"
+_ZEROED_BELOW = {"hour": r":00:00Z\Z", "day": r"T00:00:00Z\Z", "month": r"-01T00:00:00Z\Z"}
+_DELIMITERS = {";": "';'", "\t": "a tab", "|": "'|'"}
 MAX_PROBLEMS_PER_CHECK = 10_000
 FUTURE_TOLERANCE = pd.Timedelta(hours=1)
 
@@ -43,29 +47,83 @@ def _read_text(path: Path) -> str:
     if path.is_dir():
         raise InputError([Problem(name, None, None, "this is a folder, not a CSV file",
                                   "give the path of the CSV file itself")])
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError([Problem(name, None, None,
+                                  f"the file cannot be read ({exc.strerror or exc})",
+                                  "check that the file is readable by you")]) from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError([Problem(name, None, None, "the file is saved as UTF-16 "
+                                  "('Unicode Text'), not UTF-8",
+                                  "save the file as UTF-8 (in Excel: 'CSV UTF-8 (Comma "
+                                  "delimited)')")])
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputError([Problem(
-            name, line, None, f"byte 0x{data[exc.start]:02x} at offset {exc.start} is not UTF-8",
-            "save the file as UTF-8 (in Excel: 'CSV UTF-8 (Comma delimited)')")]) from None
+        raise InputError([_encoding_problem(name, data, exc.start)]) from None
     if not text.strip():
         raise InputError([Problem(name, None, None, "the file is empty",
                                   "restore the file from git, or write at least the header row")])
     return text
 
 
+def _encoding_problem(name: str, data: bytes, offset: int) -> Problem:
+    """The first byte that is not UTF-8: its line, its column and what it probably is."""
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    line = data[:offset].count(b"\n") + 1
+    header = next(csv.reader([data.split(b"\n", 1)[0].decode("utf-8-sig", "replace")]), [])
+    before = data[line_start:offset].decode("utf-8", "replace")
+    index = len(next(csv.reader([before + "x"]), [])) - 1 if line > 1 else -1
+    column = header[index].strip() if 0 <= index < len(header) else None
+    guess = data[offset:offset + 1].decode("cp1252", "replace")
+    return Problem(name, line, column,
+                   f"byte 0x{data[offset]:02x} at offset {offset} is not UTF-8 (in Windows-1252 "
+                   f"it is '{guess}'; the file seems to be saved in another encoding)",
+                   "save the file as UTF-8 (in Excel: 'CSV UTF-8 (Comma delimited)')")
+
+
+def _open_quote_column(text: str, line: int, header: list[str]) -> str | None:
+    """The column whose quoted field, in the record starting on ``line``, is never closed."""
+    rest = "".join(text.splitlines(keepends=True)[line - 1:])
+    field, opened, quoted, at_start, i = 0, None, False, True, 0
+    while i < len(rest):
+        char = rest[i]
+        if quoted:
+            if char == '"' and rest[i + 1:i + 2] == '"':
+                i += 1
+            elif char == '"':
+                quoted = False
+        elif char == '"' and at_start:
+            quoted, opened = True, field
+        elif char == ",":
+            field += 1
+        elif char in "\r\n":
+            field = 0
+        at_start = not quoted and char in ",\r\n"
+        i += 1
+    if opened is None or not quoted or opened >= len(header):
+        return None
+    return header[opened].strip()
+
+
 def _split_records(text: str, name: str, expected: tuple[str, ...]) -> tuple[
         list[str], list[list[str]], list[int], list[Problem]]:
     """Parse CSV text into header, records and the line each record starts on."""
+    # A field can be as long as the file: the length checks, not the csv module's default
+    # limit (128 KiB), report an over-long value, with its line and column.
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     records: list[list[str]] = []
     lines: list[int] = []
     problems: list[Problem] = []
+    header: list[str] = []
+    start = 1
     try:
         header = next(reader)
+        if not header:
+            raise InputError([Problem(name, 1, None, "the first line is blank; it must be the "
+                                      "header", "delete the blank lines above the header")])
         start = reader.line_num + 1
         for record in reader:
             if record:
@@ -73,8 +131,8 @@ def _split_records(text: str, name: str, expected: tuple[str, ...]) -> tuple[
                 lines.append(start)
             start = reader.line_num + 1
     except csv.Error as exc:
-        raise InputError([Problem(name, reader.line_num, None, f"the CSV is malformed ({exc})",
-                                  "close the quote or remove the stray quote character")]) from None
+        raise InputError([_csv_problem(name, text, exc, start, reader.line_num,
+                                       header)]) from None
     header = [h.strip() for h in header]
     problems += _header_problems(header, name, expected)
     width = len(header)
@@ -86,10 +144,28 @@ def _split_records(text: str, name: str, expected: tuple[str, ...]) -> tuple[
     return header, records, lines, problems
 
 
+def _csv_problem(name: str, text: str, exc: csv.Error, start: int, line: int,
+                 header: list[str]) -> Problem:
+    if "unexpected end of data" in str(exc):
+        column = _open_quote_column(text, start, header)
+        return Problem(name, start, column, "a quoted field opened on this line is never closed "
+                       "(the rest of the file was read into it)",
+                       'add the closing " at the end of the field, or remove the opening "')
+    if "expected after" in str(exc):
+        return Problem(name, line, None, f"a quoted field has text after its closing quote ({exc})",
+                       'put the whole field in quotes and write each " inside it twice ("")')
+    return Problem(name, line, None, f"the CSV is malformed ({exc})",
+                   "check the quotes on this line: a quoted field must be closed, and a quote "
+                   'inside it written twice ("")')
+
+
 def _header_problems(header: list[str], name: str, expected: tuple[str, ...]) -> list[Problem]:
-    if len(header) == 1 and ";" in header[0]:
-        raise InputError([Problem(name, 1, None, "the file uses ';' as its delimiter",
-                                  "save it as comma-separated CSV (CSV UTF-8, comma delimited)")])
+    if len(header) == 1:
+        for delimiter, label in _DELIMITERS.items():
+            if delimiter in header[0]:
+                raise InputError([Problem(
+                    name, 1, None, f"the file uses {label} as its delimiter, not ','",
+                    "save it as comma-separated CSV (CSV UTF-8, comma delimited)")])
     problems = []
     missing = [c for c in expected if c not in header]
     extra = [c for c in header if c not in expected]
@@ -99,7 +175,11 @@ def _header_problems(header: list[str], name: str, expected: tuple[str, ...]) ->
             f"add the column '{col}' to the header (see data/README.md)")
         problems.append(Problem(name, 1, col, "a required column is missing", hint))
     for col in extra:
-        if not difflib.get_close_matches(col, missing, n=1):
+        if not col:
+            problems.append(Problem(name, 1, None, "the header has a column with no name "
+                                    "(an extra comma?)", "remove the extra comma from the header "
+                                    "and from the rows, or name the column"))
+        elif not difflib.get_close_matches(col, missing, n=1):
             problems.append(Problem(name, 1, col, "this column is not part of the schema",
                                     "remove it, or rename it to one of: " + ", ".join(expected)))
     seen: set[str] = set()
@@ -124,7 +204,7 @@ def read_records(path: Path, columns: tuple[str, ...]) -> tuple[pd.DataFrame, li
         raise InputError(problems)
     if not records:
         raise InputError([Problem(name, None, None, "the file has a header but no rows",
-                                  "add at least one incident row")])
+                                  "add at least one data row below the header")])
     good = [r for r in records if len(r) == len(header)]
     good_lines = [line for r, line in zip(records, lines, strict=True) if len(r) == len(header)]
     frame = pd.DataFrame(good, columns=header, dtype=object)
@@ -144,8 +224,12 @@ def _problems_where(frame: pd.DataFrame, bad: pd.Series, name: str, column: str,
 
 
 def _shorten(value: object, limit: int = 60) -> str:
+    """``value`` cut to ``limit`` characters, with control characters shown escaped."""
     text = str(value)
-    return text if len(text) <= limit else text[:limit] + "..."
+    text = text if len(text) <= limit else text[:limit] + "..."
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _check_column(frame: pd.DataFrame, col: schema.Column, name: str) -> list[Problem]:
@@ -156,9 +240,10 @@ def _check_column(frame: pd.DataFrame, col: schema.Column, name: str) -> list[Pr
         problems += _problems_where(frame, empty, name, col.name, "the value is empty",
                                     _fix_for_empty(col))
     too_long = values.str.len().gt(col.max_length)
+    fix = f"shorten it to at most {col.max_length} characters" + (
+        "; put long explanations in the notes" if col.name != "notes" else "")
     problems += _problems_where(frame, too_long, name, col.name,
-                                f"the value is longer than {col.max_length} characters",
-                                "shorten it; put long explanations in the notes")
+                                f"the value is longer than {col.max_length} characters", fix)
     present = ~empty & ~too_long
     checker = _KIND_CHECKS.get(col.kind)
     if checker is not None:
@@ -183,11 +268,16 @@ def _check_multi(frame: pd.DataFrame, present: pd.Series, col: schema.Column,
                  name: str) -> list[Problem]:
     terms = frame.loc[present, col.name].str.split(";").explode().str.strip()
     unknown = terms[~terms.isin(col.terms)]
-    bad = pd.Series(False, index=frame.index)
-    bad.loc[unknown.index.unique()] = True
-    return _problems_where(frame, bad, name, col.name, "'{value}' holds a term not in the "
-                           "vocabulary", "use ';'-separated terms from: "
-                           + ", ".join(col.vocabulary))
+    fix = "use ';'-separated terms from: " + ", ".join(col.vocabulary)
+    problems = []
+    for index, bad_terms in unknown.groupby(level=0, sort=False):
+        distinct = list(dict.fromkeys(bad_terms))
+        listed = ", ".join(f"'{_shorten(term, 40)}'" for term in distinct)
+        verb = "is not a known term" if len(distinct) == 1 else "are not known terms"
+        problems.append(Problem(name, int(frame.at[index, "_line"]), col.name,
+                                f"{listed} {verb} (in '{_shorten(frame.at[index, col.name])}')",
+                                fix))
+    return problems[:MAX_PROBLEMS_PER_CHECK]
 
 
 def _check_timestamp(frame: pd.DataFrame, present: pd.Series, col: schema.Column,
@@ -214,8 +304,15 @@ def _check_timestamp(frame: pd.DataFrame, present: pd.Series, col: schema.Column
 def _check_severity(frame: pd.DataFrame, present: pd.Series, col: schema.Column,
                     name: str) -> list[Problem]:
     bad = present & ~frame[col.name].isin(col.terms)
-    return _problems_where(frame, bad, name, col.name, "'{value}' is not a severity",
-                           "write a whole number from 1 to 5 (see the scale in data/README.md)")
+    fix = "write a whole number from 1 to 5 (see the scale in data/README.md)"
+    problems = []
+    for line, value in frame.loc[bad.to_numpy(), ["_line", col.name]].itertuples(index=False):
+        hint = [f"{source} '{term}' is {level}"
+                for source, mapping in schema.SEVERITY_FROM_VENDOR_TERMS.items()
+                for term, level in mapping.items() if term == value.lower()]
+        problems.append(Problem(name, int(line), col.name, f"'{_shorten(value)}' is not a "
+                                "severity", fix + ("; " + ", ".join(hint) if hint else "")))
+    return problems[:MAX_PROBLEMS_PER_CHECK]
 
 
 def _check_fraction(frame: pd.DataFrame, present: pd.Series, col: schema.Column,
@@ -240,7 +337,8 @@ _KIND_CHECKS = {
 
 
 def _check_rows(frame: pd.DataFrame, name: str, now: pd.Timestamp,
-                known_vendors: Iterable[str] | None) -> list[Problem]:
+                known_vendors: Iterable[str] | None,
+                vendors_file: str = "data/vendors.csv") -> list[Problem]:
     start = _parse(frame["start_utc"])
     end = _parse(frame["end_utc"])
     has_end = frame["end_utc"].ne("")
@@ -265,11 +363,24 @@ def _check_rows(frame: pd.DataFrame, name: str, now: pd.Timestamp,
     problems += _duplicate_problems(frame, name)
     problems += _url_problems(frame, name)
     if known_vendors is not None:
-        unknown = ~frame["vendor"].isin(set(known_vendors)) & frame["vendor"].ne("")
-        problems += _problems_where(frame, unknown, name, "vendor",
-                                    "'{value}' is not in data/vendors.csv",
-                                    "add a row for this vendor to data/vendors.csv, or correct "
-                                    "the spelling")
+        problems += _vendor_problems(frame, name, list(known_vendors), vendors_file)
+    return problems
+
+
+def _vendor_problems(frame: pd.DataFrame, name: str, known: list[str],
+                     vendors_file: str) -> list[Problem]:
+    unknown = ~frame["vendor"].isin(set(known)) & frame["vendor"].ne("")
+    by_lower = {vendor.lower(): vendor for vendor in known}
+    problems = []
+    rows = frame.loc[unknown.to_numpy(), ["_line", "vendor"]].head(MAX_PROBLEMS_PER_CHECK)
+    for line, value in rows.itertuples(index=False):
+        guess = by_lower.get(value.lower()) or next(
+            iter(difflib.get_close_matches(value, known, n=1)), None)
+        fix = f"add a row for this vendor to {vendors_file}, or correct the spelling"
+        if guess:
+            fix += f" (did you mean '{guess}'?)"
+        problems.append(Problem(name, int(line), "vendor",
+                                f"'{_shorten(value)}' is not in {vendors_file}", fix))
     return problems
 
 
@@ -282,7 +393,8 @@ def _precision_problems(frame: pd.DataFrame, stamp: str, precision: str,
                         name: str) -> list[Problem]:
     problems = []
     for level, pattern in _ZEROED_BELOW.items():
-        bad = frame[precision].eq(level) & frame[stamp].ne("") & ~frame[stamp].str.contains(
+        well_formed = frame[stamp].str.match(_UTC_PATTERN)
+        bad = frame[precision].eq(level) & well_formed & ~frame[stamp].str.contains(
             pattern, regex=True)
         problems += _problems_where(frame, bad, name, stamp,
                                     f"'{{value}}' has parts finer than its precision ({level})",
@@ -304,11 +416,16 @@ def _duplicate_problems(frame: pd.DataFrame, name: str) -> list[Problem]:
 
 def _url_problems(frame: pd.DataFrame, name: str) -> list[Problem]:
     urls = frame["source_urls"].str.split(";").explode().str.strip()
-    bad_urls = urls[urls.ne("") & ~urls.str.match(r"^https?://[^\s<>\"']+$")]
-    bad = pd.Series(False, index=frame.index)
-    bad.loc[bad_urls.index.unique()] = True
-    return _problems_where(frame, bad, name, "source_urls", "'{value}' is not a list of web "
-                           "addresses", "write full https:// addresses separated by ';'")
+    bad_urls = urls[urls.ne("") & ~urls.str.match(r"^https?://[^\s<>\"']+\Z")]
+    problems = []
+    for index, bad in bad_urls.groupby(level=0, sort=False):
+        distinct = list(dict.fromkeys(bad))
+        listed = ", ".join(f"'{_shorten(url)}'" for url in distinct)
+        verb = "is not a web address" if len(distinct) == 1 else "are not web addresses"
+        problems.append(Problem(name, int(frame.at[index, "_line"]), "source_urls",
+                                f"{listed} {verb}",
+                                "write full https:// addresses separated by ';'"))
+    return problems[:MAX_PROBLEMS_PER_CHECK]
 
 
 # ---------------------------------------------------------------- typed tables
@@ -343,7 +460,9 @@ def load_vendors(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     typed = frame.rename(columns={"_line": "source_line"})
     for col in ("sla_target", "dependence_weight"):
         typed[col] = pd.to_numeric(typed[col].replace("", np.nan))
-    return typed.reset_index(drop=True)
+    typed = typed.reset_index(drop=True)
+    typed.attrs["source_file"] = str(file)
+    return typed
 
 
 def validate_incidents(path: str | os.PathLike[str] | None = None, *,
@@ -356,7 +475,9 @@ def validate_incidents(path: str | os.PathLike[str] | None = None, *,
     for col in schema.INCIDENT_COLUMNS:
         problems += _check_column(frame, col, name)
     known = None if vendors is None else vendors["vendor"]
-    problems += _check_rows(frame, name, now or pd.Timestamp.now(tz="UTC"), known)
+    vendors_file = "data/vendors.csv" if vendors is None else vendors.attrs.get(
+        "source_file", "data/vendors.csv")
+    problems += _check_rows(frame, name, now or pd.Timestamp.now(tz="UTC"), known, vendors_file)
     problems.sort(key=lambda p: (p.line or 0, p.column or ""))
     return frame, problems
 

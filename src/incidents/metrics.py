@@ -217,8 +217,8 @@ def grouped_kaplan_meier_summary(codes: np.ndarray, durations: np.ndarray,
     lower_s = lower_s.where(steps["green"].notna(), 0.0)
     result = sizes.copy()
     result["median"] = _first_time_at_or_below(steps, survival, 0.5, midpoint=True)
-    result["median_lower"] = _first_time_at_or_below(steps, upper_s, 0.5)
-    result["median_upper"] = _first_time_at_or_below(steps, lower_s, 0.5)
+    result["median_lower"] = _first_time_at_or_below(steps, lower_s, 0.5)
+    result["median_upper"] = _first_time_at_or_below(steps, upper_s, 0.5)
     result["p90"] = _first_time_at_or_below(steps, survival, 0.1, midpoint=True)
     return result
 

@@ -157,3 +157,22 @@ def change_sentence(row: Mapping[str, object]) -> str:
             f"changes ({percent(row.get('share'), 0)}, 95% CI "
             f"{interval(row.get('share_lower'), row.get('share_upper'), percent)}); "
             f"{unknown} more undisclosed.")
+
+
+def blast_sentence(blast: pd.DataFrame, pairs: pd.DataFrame) -> str:
+    """How far incidents reached, from :func:`incidents.metrics.blast_radius` and
+    :func:`incidents.metrics.co_failures`."""
+    if blast.empty:
+        return "**Blast radius.** No incident in the window."
+    return (f"**Blast radius.** {int(blast['global'].sum())} of {len(blast)} incidents were "
+            f"global; an incident named {number(blast['clients'].mean(), 1)} client surfaces on "
+            f"average. {count(len(pairs), 'pair')} of incidents on different services "
+            f"overlapped in time.")
+
+
+def sample_sizes(headline: pd.DataFrame, total: int, min_incidents: int) -> str:
+    """Which vendors have too few incidents for point estimates."""
+    few = headline.loc[headline["incidents"] < min_incidents, "vendor"]
+    names = ", ".join(text(name) for name in few) or "none"
+    return (f"**Sample sizes.** {total} incidents in the window; vendors with fewer than "
+            f"{min_incidents} (rates and MTBF shown as bounds only): {names}.")

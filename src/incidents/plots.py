@@ -2,21 +2,18 @@
 
 Each function takes a table from :mod:`incidents.metrics` or :mod:`incidents.risk` and returns
 a matplotlib Figure; :func:`show` displays it in a notebook as an embedded PNG carrying its
-alt text (the report's HTML template writes it into the ``alt`` attribute).
+alt text (the report's HTML template writes it into the ``alt`` attribute). The backend is
+left alone: forcing ``agg`` inside a notebook would hide every inline figure.
 """
 
 from __future__ import annotations
 
 import io
 
-import matplotlib
-
-matplotlib.use("agg", force=False)  # outside a notebook; show() never relies on a backend
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
 
 IMPACT_COLOURS = {"outage": "#c0392b", "degradation": "#e69f00", "advisory": "#7f8c8d"}
 WIDTH = 9.0

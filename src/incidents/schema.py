@@ -174,7 +174,7 @@ INCIDENT_COLUMNS: tuple[Column, ...] = (
     Column("related_ids", "text", "Ids of related incidents (e.g. a re-logged follow-up), "
            "`;`-separated.", required=False, max_length=400),
     Column("source_urls", "text", "Public pages that state what the row says, `;`-separated "
-           "`https://` URLs; the vendor's post-incident review first where there is one.",
+           "web addresses; the vendor's post-incident review first where there is one.",
            max_length=4000),
     Column("notes", "text", "Conflicts between sources and which one was kept; how relative "
            "dates were resolved.", required=False, max_length=4000),
@@ -215,7 +215,8 @@ def data_dictionary_markdown() -> str:
     lines = ["### `incidents.csv` columns", "", "| column | required | meaning |", "|---|---|---|"]
     lines += [f"| `{c.name}` | {'yes' if c.required else 'no'} | {c.description} |"
               for c in INCIDENT_COLUMNS]
-    lines += ["", "### `vendors.csv` columns", "", "| column | required | meaning |", "|---|---|---|"]
+    lines += ["", "### `vendors.csv` columns", "", "| column | required | meaning |",
+              "|---|---|---|"]
     lines += [f"| `{c.name}` | {'yes' if c.required else 'no'} | {c.description} |"
               for c in VENDOR_COLUMNS]
     for col in INCIDENT_COLUMNS:

@@ -1,0 +1,67 @@
+"""Shared helpers: small hand-made incident tables written and loaded like the real file."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from incidents import load, schema
+
+NOW = pd.Timestamp("2026-11-01T00:00:00Z")
+
+VENDOR_ROWS = [
+    {"vendor": "Acme Mail", "sla_target": "0.999", "sla_scope": "mail",
+     "sla_credit_tiers": "0.999:25;0.99:50;0.95:100", "sla_source_url": "https://example.org/sla",
+     "business_functions": "email", "dependence_weight": "1.0", "notes": ""},
+    {"vendor": "Beta Chat", "sla_target": "0.9999", "sla_scope": "chat", "sla_credit_tiers": "",
+     "sla_source_url": "https://example.org/sla2", "business_functions": "chat",
+     "dependence_weight": "0.5", "notes": ""},
+]
+
+
+def incident_row(**overrides: str) -> dict[str, str]:
+    """A valid incident row; keyword arguments replace fields."""
+    row = {
+        "incident_id": "AM1", "vendor": "Acme Mail", "product": "Mail", "service": "Mailbox",
+        "title": "Mail down", "classification": "incident", "impact": "outage", "severity": "3",
+        "start_utc": "2025-01-10T10:00:00Z", "start_precision": "minute",
+        "end_utc": "2025-01-10T12:00:00Z", "end_precision": "minute", "detected_utc": "",
+        "affected_clients": "outlook-web", "regions": "europe",
+        "root_cause_category": "change-deployment", "root_cause": "A change.",
+        "mitigation": "rollback", "change_induced": "yes", "related_ids": "",
+        "source_urls": "https://example.org/status/1", "notes": "",
+    }
+    row.update(overrides)
+    return row
+
+
+def write_csv(path: Path, rows: Iterable[Mapping[str, str]], columns: Iterable[str]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(columns), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+@pytest.fixture
+def vendors_file(tmp_path: Path) -> Path:
+    return write_csv(tmp_path / "vendors.csv", VENDOR_ROWS, schema.VENDOR_COLUMN_NAMES)
+
+
+@pytest.fixture
+def make_table(tmp_path: Path, vendors_file: Path):
+    """Build a typed incident table from row overrides, through the real loader."""
+    counter = {"n": 0}
+
+    def build(*rows: Mapping[str, str]) -> pd.DataFrame:
+        counter["n"] += 1
+        path = tmp_path / f"incidents-{counter['n']}.csv"
+        full = [incident_row(**{"incident_id": f"AM{i}", **row}) for i, row in enumerate(rows)]
+        write_csv(path, full, schema.INCIDENT_COLUMN_NAMES)
+        return load.load_incidents(path, vendors=load.load_vendors(vendors_file), now=NOW)
+
+    return build

@@ -1,0 +1,296 @@
+"""Metrics on small hand-made tables whose answers can be worked out on paper."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from incidents import metrics
+
+WINDOW = metrics.Window.from_dates("2025-01-01", "2025-01-30")  # 30 days = 720 h
+
+
+def prepared(table: pd.DataFrame, window: metrics.Window = WINDOW) -> pd.DataFrame:
+    return metrics.in_window(table, window)
+
+
+def test_window_from_inclusive_dates_is_thirty_days():
+    assert WINDOW.hours == 720
+    assert WINDOW.months == pytest.approx(1.0)
+
+
+def test_window_rejects_end_before_start():
+    with pytest.raises(ValueError, match="before it starts"):
+        metrics.Window.from_dates("2025-02-01", "2025-01-01")
+
+
+def test_frequency_counts_incidents_in_window_with_exact_interval(make_table):
+    table = prepared(make_table({}, {"start_utc": "2025-01-20T00:00:00Z",
+                                     "end_utc": "2025-01-20T01:00:00Z"}))
+    row = metrics.frequency(table, WINDOW).iloc[0]
+    assert row["incidents"] == 2
+    assert row["per_month"] == pytest.approx(2.0)
+    # Garwood 95% for k=2: chi2(0.025, 4)/2 = 0.2422, chi2(0.975, 6)/2 = 7.2247
+    assert row["per_month_lower"] == pytest.approx(0.2422, abs=1e-4)
+    assert row["per_month_upper"] == pytest.approx(7.2247, abs=1e-4)
+
+
+def test_frequency_reports_group_with_no_incidents_as_zero(make_table):
+    table = prepared(make_table({}))
+    groups = pd.DataFrame({"vendor": ["Acme Mail", "Beta Chat"]})
+    result = metrics.frequency(table, WINDOW, groups=groups).set_index("vendor")
+    assert result.loc["Beta Chat", "incidents"] == 0
+    assert result.loc["Beta Chat", "per_month_lower"] == 0
+    assert result.loc["Beta Chat", "per_month_upper"] > 0
+
+
+def test_incident_starting_before_window_is_not_counted(make_table):
+    table = prepared(make_table({"start_utc": "2024-12-31T23:00:00Z"}))
+    assert len(table) == 0
+
+
+def test_mtbf_withholds_point_estimate_below_minimum_count(make_table):
+    table = prepared(make_table({}, {"start_utc": "2025-01-20T00:00:00Z",
+                                     "end_utc": "2025-01-20T01:00:00Z"}))
+    row = metrics.mtbf(table, WINDOW, min_incidents=3).iloc[0]
+    assert not row["enough_data"]
+    assert math.isnan(row["mtbf_hours"])
+    assert row["mtbf_lower_hours"] > 0
+
+
+def test_mtbf_point_estimate_is_window_over_count(make_table):
+    rows = [{"start_utc": f"2025-01-{d:02d}T00:00:00Z", "end_utc": f"2025-01-{d:02d}T01:00:00Z"}
+            for d in (5, 10, 15)]
+    row = metrics.mtbf(prepared(make_table(*rows)), WINDOW, min_incidents=3).iloc[0]
+    assert row["mtbf_hours"] == pytest.approx(240.0)
+    assert row["mtbf_lower_hours"] < 240 < row["mtbf_upper_hours"]
+
+
+def test_overlapping_outages_count_once_in_downtime(make_table):
+    table = prepared(make_table(
+        {"start_utc": "2025-01-10T10:00:00Z", "end_utc": "2025-01-10T12:00:00Z"},
+        {"start_utc": "2025-01-10T11:00:00Z", "end_utc": "2025-01-10T13:00:00Z"}))
+    row = metrics.downtime(table, WINDOW).iloc[0]
+    assert row["outage_hours"] == pytest.approx(3.0, abs=0.02)
+
+
+def test_nested_outage_adds_nothing_to_downtime(make_table):
+    table = prepared(make_table(
+        {"start_utc": "2025-01-10T10:00:00Z", "end_utc": "2025-01-10T20:00:00Z"},
+        {"start_utc": "2025-01-10T11:00:00Z", "end_utc": "2025-01-10T12:00:00Z"}))
+    assert metrics.downtime(table, WINDOW).iloc[0]["outage_hours"] == pytest.approx(10.0,
+                                                                                    abs=0.02)
+
+
+def test_degradation_counts_at_its_weight_outside_outages(make_table):
+    table = prepared(make_table(
+        {"start_utc": "2025-01-10T10:00:00Z", "end_utc": "2025-01-10T12:00:00Z"},
+        {"start_utc": "2025-01-10T11:00:00Z", "end_utc": "2025-01-10T15:00:00Z",
+         "impact": "degradation"}))
+    row = metrics.downtime(table, WINDOW, degradation_weight=0.5).iloc[0]
+    assert row["outage_hours"] == pytest.approx(2.0, abs=0.02)
+    assert row["degraded_hours"] == pytest.approx(3.0, abs=0.02)
+    assert row["weighted_hours"] == pytest.approx(3.5, abs=0.02)
+    assert row["availability"] == pytest.approx(1 - 3.5 / 720, abs=1e-4)
+
+
+def test_incident_crossing_window_end_is_clipped_in_downtime(make_table):
+    table = prepared(make_table({"start_utc": "2025-01-30T20:00:00Z",
+                                 "end_utc": "2025-01-31T10:00:00Z"}))
+    assert metrics.downtime(table, WINDOW).iloc[0]["outage_hours"] == pytest.approx(4.0,
+                                                                                    abs=0.02)
+
+
+def test_day_precision_start_is_placed_at_midday_not_midnight(make_table):
+    table = prepared(make_table({"start_utc": "2025-01-10T00:00:00Z", "start_precision": "day",
+                                 "end_utc": "2025-01-11T12:00:00Z"}))
+    row = table.iloc[0]
+    assert row["duration_hours"] == pytest.approx(24.0, abs=0.01)
+    assert row["duration_min_hours"] == pytest.approx(12.0, abs=0.01)
+    assert row["duration_max_hours"] == pytest.approx(36.0, abs=0.02)
+
+
+def test_restore_time_median_of_three_resolved(make_table):
+    rows = [{"start_utc": "2025-01-05T00:00:00Z", "end_utc": end} for end in (
+        "2025-01-05T01:00:00Z", "2025-01-05T03:00:00Z", "2025-01-05T10:00:00Z")]
+    row = metrics.restore_times(prepared(make_table(*rows))).iloc[0]
+    assert row["n"] == 3 and row["events"] == 3
+    assert row["median"] == pytest.approx(3.0, abs=0.02)
+
+
+def test_restore_time_censors_recent_open_incident(make_table):
+    window = metrics.Window.from_dates("2025-01-01", "2025-01-10")
+    rows = [{"start_utc": "2025-01-05T00:00:00Z", "end_utc": "2025-01-05T02:00:00Z"},
+            {"start_utc": "2025-01-09T00:00:00Z", "end_utc": "", "end_precision": ""}]
+    row = metrics.restore_times(metrics.in_window(make_table(*rows), window)).iloc[0]
+    assert row["n"] == 2 and row["events"] == 1 and row["ongoing"] == 1
+
+
+def test_all_ongoing_gives_no_median(make_table):
+    window = metrics.Window.from_dates("2025-01-01", "2025-01-10")
+    rows = [{"start_utc": "2025-01-09T00:00:00Z", "end_utc": "", "end_precision": ""}]
+    row = metrics.restore_times(metrics.in_window(make_table(*rows), window)).iloc[0]
+    assert row["events"] == 0
+    assert math.isnan(row["median"])
+
+
+def test_old_incident_without_end_is_left_out_of_restore_time(make_table):
+    rows = [{"start_utc": "2025-01-02T00:00:00Z", "end_utc": "", "end_precision": ""},
+            {"start_utc": "2025-01-05T00:00:00Z", "end_utc": "2025-01-05T02:00:00Z"}]
+    row = metrics.restore_times(prepared(make_table(*rows))).iloc[0]
+    assert row["n"] == 1 and row["end_unknown"] == 1
+
+
+def test_advisories_are_not_in_restore_time(make_table):
+    rows = [{"impact": "advisory", "end_utc": "2025-01-15T00:00:00Z"}, {}]
+    assert metrics.restore_times(prepared(make_table(*rows))).iloc[0]["n"] == 1
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_grouped_kaplan_meier_matches_single_group_restore_time(seed):
+    from incidents import stats
+
+    rng = np.random.default_rng(seed)
+    durations = rng.exponential(5, size=40).round(1)
+    resolved = rng.random(40) > 0.3
+    single = stats.restore_time(durations, resolved)
+    grouped = metrics.grouped_kaplan_meier_summary(np.zeros(40, dtype=int), durations, resolved)
+    row = grouped.iloc[0]
+    for name in ("median", "median_lower", "median_upper", "p90"):
+        expected = getattr(single, name)
+        if expected is None:
+            assert math.isnan(row[name])
+        else:
+            assert row[name] == pytest.approx(expected)
+
+
+def test_laplace_verdict_worsening_when_incidents_bunch_at_the_end(make_table):
+    rows = [{"start_utc": f"2025-01-{d:02d}T00:00:00Z", "end_utc": f"2025-01-{d:02d}T01:00:00Z"}
+            for d in (26, 27, 28, 29, 29, 30)]
+    row = metrics.trend(prepared(make_table(*rows)), WINDOW).iloc[0]
+    assert row["laplace_u"] > 0
+    assert row["verdict"] == "worsening"
+
+
+def test_trend_needs_three_incidents(make_table):
+    row = metrics.trend(prepared(make_table({})), WINDOW).iloc[0]
+    assert row["verdict"] == "insufficient data"
+
+
+def test_change_induced_share_ignores_unknown_in_denominator(make_table):
+    rows = [{"change_induced": "yes"}, {"change_induced": "no"},
+            {"change_induced": "unknown"}, {"change_induced": "yes"}]
+    row = metrics.change_induced_share(prepared(make_table(*rows))).iloc[0]
+    assert (row["yes"], row["no"], row["unknown"]) == (2, 1, 1)
+    assert row["share"] == pytest.approx(2 / 3)
+    assert row["share_lower"] < row["share"] < row["share_upper"]
+
+
+def test_access_vector_matrix_counts_each_client_once_per_incident(make_table):
+    rows = [{"affected_clients": "outlook-mobile;outlook-mac-new"},
+            {"affected_clients": "outlook-mobile", "start_utc": "2025-01-20T00:00:00Z",
+             "end_utc": "2025-01-20T01:00:00Z"}]
+    matrix = metrics.access_vector_matrix(prepared(make_table(*rows)))
+    assert matrix.loc["outlook-mobile", "2025Q1"] == 2
+    assert matrix.loc["outlook-mac-new", "2025Q1"] == 1
+
+
+def test_co_failures_pair_overlapping_incidents_on_different_services(make_table):
+    rows = [{"service": "Mailbox"}, {"service": "Calendar", "start_utc": "2025-01-10T11:00:00Z",
+                                     "end_utc": "2025-01-10T13:00:00Z"}]
+    table = prepared(make_table(*rows))
+    pairs = metrics.co_failures(table)
+    assert len(pairs) == 1
+    assert set(metrics.blast_radius(table)["co_failing"]) == {1}
+
+
+def test_month_below_sla_gets_the_credit_tier(make_table):
+    # 10 hours out in a 31-day January: 1 - 10/744 = 98.66% < 99% -> 50% credit tier
+    rows = [{"start_utc": "2025-01-10T00:00:00Z", "end_utc": "2025-01-10T10:00:00Z"}]
+    window = metrics.Window.from_dates("2025-01-01", "2025-01-31")
+    from incidents import load
+    vendors = pd.DataFrame({"vendor": ["Acme Mail"], "sla_target": [0.999],
+                            "sla_credit_tiers": ["0.999:25;0.99:50;0.95:100"]})
+    month = metrics.monthly_availability(metrics.in_window(make_table(*rows), window), window,
+                                         "vendor", vendors).iloc[0]
+    assert load is not None
+    assert month["availability"] == pytest.approx(1 - 10 / 744, abs=1e-4)
+    assert month["below_target"]
+    assert month["credit_percent"] == 50
+
+
+def test_credit_for_availability_above_every_threshold_is_zero():
+    assert metrics.credit_for(0.9995, "0.999:25;0.99:50") == 0.0
+
+
+def test_outlook_interval_brackets_expectation(make_table):
+    rows = [{"start_utc": f"2025-01-{d:02d}T00:00:00Z", "end_utc": f"2025-01-{d:02d}T01:00:00Z"}
+            for d in (3, 12, 21)]
+    row = metrics.outlook(prepared(make_table(*rows)), WINDOW, horizon_days=30).iloc[0]
+    assert row["lower"] <= row["expected"] <= row["upper"]
+    assert row["expected"] == pytest.approx(3.5, abs=0.01)  # (n + 1/2) * 30/30
+
+
+# ---------------------------------------------------------------- properties
+
+intervals = st.lists(st.tuples(st.floats(0, 700), st.floats(0, 200)), min_size=1, max_size=20)
+
+
+def _frame(spans: list[tuple[float, float]], shift_hours: float = 0.0) -> tuple[pd.DataFrame,
+                                                                                 metrics.Window]:
+    base = pd.Timestamp("2025-01-01T00:00:00Z") + pd.Timedelta(hours=shift_hours)
+    starts = [base + pd.Timedelta(hours=s) for s, _ in spans]
+    ends = [base + pd.Timedelta(hours=s + d) for s, d in spans]
+    frame = pd.DataFrame({"vendor": "V", "impact": "outage", "start_mid": starts,
+                          "end_mid": ends, "end_known": True})
+    return frame, metrics.Window(base, base + pd.Timedelta(hours=720))
+
+
+@given(intervals)
+@settings(max_examples=60, deadline=None)
+def test_merged_downtime_never_exceeds_window_and_availability_in_unit_range(spans):
+    frame, window = _frame(spans)
+    row = metrics.downtime(frame, window).iloc[0]
+    assert 0 <= row["outage_hours"] <= window.hours + 1e-9
+    assert 0 <= row["availability"] <= 1
+
+
+@given(intervals)
+@settings(max_examples=60, deadline=None)
+def test_merged_downtime_is_at_most_the_sum_and_at_least_the_longest(spans):
+    frame, window = _frame(spans)
+    hours = metrics.downtime(frame, window).iloc[0]["outage_hours"]
+    clipped = [min(s + d, 720) - min(s, 720) for s, d in spans]
+    assert max(clipped) - 1e-6 <= hours <= sum(clipped) + 1e-6
+
+
+@given(intervals, st.floats(-5000, 5000))
+@settings(max_examples=40, deadline=None)
+def test_shifting_all_times_leaves_downtime_unchanged(spans, shift):
+    frame, window = _frame(spans)
+    moved, moved_window = _frame(spans, shift)
+    a = metrics.downtime(frame, window).iloc[0]["outage_hours"]
+    b = metrics.downtime(moved, moved_window).iloc[0]["outage_hours"]
+    assert a == pytest.approx(b, abs=1e-6)
+
+
+def test_grouped_kaplan_meier_reproduces_r_survfit_on_aml():
+    """R ``survfit(Surv(time, status) ~ x, data = aml)`` prints
+    Maintained: median 31, 0.95LCL 18, 0.95UCL NA;
+    Nonmaintained: median 23, 0.95LCL 8, 0.95UCL NA (the aml data of R's survival package)."""
+    maintained = [(9, 1), (13, 1), (13, 0), (18, 1), (23, 1), (28, 0), (31, 1), (34, 1),
+                  (45, 0), (48, 1), (161, 0)]
+    nonmaintained = [(5, 1), (5, 1), (8, 1), (8, 1), (12, 1), (16, 0), (23, 1), (27, 1),
+                     (30, 1), (33, 1), (43, 1), (45, 1)]
+    rows = [(0, t, e) for t, e in maintained] + [(1, t, e) for t, e in nonmaintained]
+    codes, times, events = (np.array(col) for col in zip(*rows, strict=True))
+    table = metrics.grouped_kaplan_meier_summary(codes, times.astype(float), events.astype(bool))
+    assert (table.loc[0, "median"], table.loc[0, "median_lower"]) == (31, 18)
+    assert math.isnan(table.loc[0, "median_upper"])
+    assert (table.loc[1, "median"], table.loc[1, "median_lower"]) == (23, 8)
+    assert math.isnan(table.loc[1, "median_upper"])

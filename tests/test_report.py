@@ -1,0 +1,157 @@
+"""The whole report, end to end, on a small fixture: papermill, HTML, PDF, a real browser."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from incidents import load, metrics, narrative, render, report, schema
+from tests.conftest import VENDOR_ROWS, incident_row, write_csv
+
+HOSTILE = "<img src=x onerror=alert(1)></script><script>alert(2)</script>"
+pytestmark = pytest.mark.report
+
+
+def fixture_rows() -> list[dict[str, str]]:
+    rows = []
+    for i, day in enumerate((3, 9, 14, 20, 27)):
+        rows.append(incident_row(
+            incident_id=f"AM{i}", start_utc=f"2025-0{1 + i % 3}-{day:02d}T08:00:00Z",
+            end_utc=f"2025-0{1 + i % 3}-{day:02d}T{9 + i:02d}:30:00Z",
+            title=HOSTILE if i == 0 else f"Mail outage {i}",
+            root_cause=HOSTILE, notes="=HYPERLINK(\"https://evil.example\")"))
+    rows.append(incident_row(incident_id="BC1", vendor="Beta Chat", service="Chat",
+                             start_utc="2025-02-02T10:00:00Z", end_utc="2025-02-02T11:00:00Z",
+                             change_induced="no", affected_clients="web"))
+    return rows
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("report")
+    data = write_csv(folder / "incidents.csv", fixture_rows(), schema.INCIDENT_COLUMN_NAMES)
+    vendors = write_csv(folder / "vendors.csv", VENDOR_ROWS, schema.VENDOR_COLUMN_NAMES)
+    out = folder / "out"
+    fmt = "both" if shutil.which("chromium") else "html"
+    render.build(render.Options(start="2025-01-01", end="2025-03-31", data=str(data),
+                                vendors=str(vendors), fmt=fmt, out=out, min_incidents=3))
+    return {"out": out, "data": data, "vendors": vendors}
+
+
+def html_of(rendered, stem: str) -> str:
+    return (rendered["out"] / f"{stem}.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("stem", ["portfolio", "vendor-acme-mail"])
+def test_html_is_self_contained_without_code_or_script(rendered, stem):
+    page = html_of(rendered, stem)
+    without_comments = re.sub(r"<!--.*?-->", "", page, flags=re.S)
+    without_css = re.sub(r"<style.*?</style>", "", without_comments, flags=re.S)
+    assert not re.search(r"https?://", without_css.replace("https://example.org", "")), (
+        "external URL in the report")
+    assert "<script" not in page.lower()
+    assert "Content-Security-Policy" in page
+    assert "data:image/png;base64," in page
+    assert 'class="jp-CodeMirrorEditor' not in page and "hl-ipython3" not in page
+    assert "import incidents" not in page and "report.prepare" not in page
+    assert "injected-parameters" not in page and "Parameters" not in page.split(
+        "Provenance")[0].split("</h1>")[0]
+
+
+@pytest.mark.parametrize("stem", ["portfolio", "vendor-acme-mail"])
+def test_hostile_text_is_shown_as_text(rendered, stem):
+    page = html_of(rendered, stem)
+    assert "<img src=x" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page or stem == "portfolio"
+
+
+def test_index_links_every_report(rendered):
+    index = (rendered["out"] / "index.html").read_text(encoding="utf-8")
+    assert 'href="portfolio.html"' in index and 'href="vendor-acme-mail.html"' in index
+
+
+def test_key_figures_in_html_equal_the_package_results(rendered):
+    data = report.prepare(str(rendered["data"]), str(rendered["vendors"]), "2025-01-01",
+                          "2025-03-31", vendor="Acme Mail")
+    row = metrics.restore_times(data.window_incidents, "vendor").iloc[0]
+    page = html_of(rendered, "vendor-acme-mail")
+    assert f"Median time to restore {narrative.hours(row['median'])}" in page
+    assert "5 public incidents" in page
+
+
+def test_executed_notebooks_have_no_error_cells(tmp_path, rendered):
+    job = render.Job("vendor", "check", "Acme Mail", {
+        "vendor": "Acme Mail", "start": "2025-01-01", "end": "2025-03-31",
+        "data_file": str(rendered["data"]), "vendors_file": str(rendered["vendors"])})
+    executed = nbformat.read(render.execute(job, tmp_path), as_version=4)
+    for cell in executed.cells:
+        for output in cell.get("outputs", []):
+            assert output.get("output_type") != "error"
+
+
+def test_failed_run_keeps_the_last_good_report_and_names_the_cell(tmp_path, rendered):
+    out = rendered["out"]
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    with pytest.raises(render.RenderError, match=r"vendor\.ipynb .*failed in cell"):
+        render.build(render.Options(vendor="No Such Vendor", data=str(rendered["data"]),
+                                    vendors=str(rendered["vendors"]), fmt="html", out=out))
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_unknown_vendor_message_lists_known_vendors(rendered):
+    with pytest.raises(Exception, match="Known vendors: Acme Mail, Beta Chat"):
+        report.prepare(str(rendered["data"]), str(rendered["vendors"]), "2025-01-01", "",
+                       vendor="Nope")
+
+
+def test_loader_sees_the_fixture(rendered):
+    table = load.load_incidents(rendered["data"], vendors=load.load_vendors(rendered["vendors"]))
+    assert len(table) == 6
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")
+def test_pdf_is_a4_with_extractable_text(rendered):
+    pdf = rendered["out"] / "vendor-acme-mail.pdf"
+    if not pdf.exists():
+        pytest.skip("Chromium not installed: PDF not rendered")
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True,
+                          check=True).stdout
+    assert re.search(r"Page size:\s+595\.\d+ x 841\.\d+ pts \(A4\)", info) or "A4" in info
+    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+    assert 2 <= pages <= 20
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "Executive summary" in text and "Median time to restore" in text
+    assert "Page 1 of" in text
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not shutil.which("chromium"), reason="Chromium not installed")
+def test_browser_shows_report_without_console_errors_or_requests(rendered, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    page_file = rendered["out"] / "portfolio.html"
+    errors: list[str] = []
+    requests: list[str] = []
+    with sync_playwright() as play:
+        browser = play.chromium.launch(executable_path=shutil.which("chromium"), args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        page = browser.new_page(viewport={"width": 390, "height": 844})
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(page_file.as_uri(), wait_until="load")
+        shot = tmp_path / "first-page.png"
+        page.screenshot(path=str(shot))
+        heading = page.locator("h1").first.inner_text()
+        browser.close()
+    assert errors == []
+    assert [u for u in requests if not u.startswith(("file://", "data:"))] == []
+    assert shot.stat().st_size > 10_000
+    assert "portfolio" in heading.lower()
