@@ -33,6 +33,15 @@ export REPORT_SLA := $(value SLA)
 export REPORT_MIN := $(value MIN_INCIDENTS)
 export REPORT_SKIP := $(if $(value SKIP_INVALID),--skip-invalid,)
 
+# The options in force, kept in a file that changes only when they do, so that make's own
+# dependency tracking re-renders on a new option and does nothing otherwise. make's file
+# functions read and write it without a shell, so no value is ever interpreted.
+PARAMS_TEXT := $(value VENDOR)|$(value START)|$(value END)|$(value FORMAT)|$(value DATA)|$(value VENDORS)|$(value SLA)|$(value MIN_INCIDENTS)|$(value SKIP_INVALID)
+ifneq ($(file < $(PARAMS_FILE)),$(PARAMS_TEXT))
+$(shell mkdir -p $(BUILD))
+$(file > $(PARAMS_FILE),$(PARAMS_TEXT))
+endif
+
 SOURCES := $(wildcard src/incidents/*.py src/incidents/*/*.py src/incidents/templates/*/*)
 NOTEBOOKS := $(wildcard notebooks/*.ipynb)
 DATA_FILES := data/incidents.csv data/vendors.csv $(value DATA) $(value VENDORS)
@@ -69,14 +78,6 @@ $(SYSTEM_STAMP):
 ## report: render the report into report/ (HTML and A4 PDF); see the options above
 .PHONY: report
 report: setup $(REPORT_STAMP)
-
-$(PARAMS_FILE): FORCE
-	@mkdir -p $(BUILD)
-	@printf '%s\n' "$$REPORT_VENDOR" "$$REPORT_START" "$$REPORT_END" "$$REPORT_FORMAT" \
-	  "$$REPORT_DATA" "$$REPORT_VENDORS" "$$REPORT_SLA" "$$REPORT_MIN" "$$REPORT_SKIP" \
-	  | cmp -s - $@ 2>/dev/null || printf '%s\n' "$$REPORT_VENDOR" "$$REPORT_START" \
-	  "$$REPORT_END" "$$REPORT_FORMAT" "$$REPORT_DATA" "$$REPORT_VENDORS" "$$REPORT_SLA" \
-	  "$$REPORT_MIN" "$$REPORT_SKIP" > $@
 
 $(REPORT_STAMP): $(PARAMS_FILE) $(DATA_FILES) $(NOTEBOOKS) $(SOURCES) | $(SETUP_STAMP) $(SYSTEM_STAMP)
 	$(PY) -m incidents report --vendor "$$REPORT_VENDOR" --start "$$REPORT_START" \

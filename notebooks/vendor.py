@@ -50,20 +50,18 @@ data = report.prepare(data_file, vendors_file, start, end, skip_invalid, vendor=
 plots.apply_style()
 incidents = data.window_incidents
 vendor_row = report.headline(data, "vendor", sla_target, min_incidents).iloc[0]
-by_service = report.headline(data, "service", sla_target, min_incidents)
+by_product = report.headline(data, "product", sla_target, min_incidents)
 risk_table = risk.vendor_risk(everyone.window_incidents, everyone.window, everyone.vendors,
                               weights)
-rank = risk_table.set_index("vendor").loc[vendor]
+rank = risk_table.loc[risk_table["vendor"] == vendor].iloc[0]
 
 # %% [markdown]
 # ## Executive summary
 
 # %%
 display(Markdown(f"## {narrative.text(vendor)}\n\n**Window:** {data.window.label()}. "
-                 f"**{narrative.count(len(incidents), 'public incident')}** on "
-                 f"{narrative.count(incidents['service'].nunique(), 'service')}; "
-                 f"risk rank **{rank['rank']}** of {len(risk_table)} "
-                 f"(90% interval {rank['rank_low']}-{rank['rank_high']})."))
+                 f"**{narrative.count(len(incidents), 'public incident')}**; "
+                 f"{narrative.rank_sentence(rank, len(risk_table))}"))
 display(Markdown("\n".join(f"- {line}" for line in [
     narrative.restore_sentence(vendor_row),
     narrative.mtbf_sentence(vendor_row, min_incidents),
@@ -76,21 +74,21 @@ display(Markdown("\n".join(f"- {line}" for line in [
 ])))
 
 # %%
-display(HTML(narrative.table(by_service.sort_values("incidents", ascending=False), {
-    "service": ("Service", narrative.plain),
+display(HTML(narrative.table(by_product.sort_values("incidents", ascending=False), {
+    "product": ("Product", narrative.plain),
     "incidents": ("Incidents", narrative.plain),
     "outage_hours": ("Outage hours", lambda v: narrative.number(v, 1)),
     "median": ("Median restore", narrative.hours),
     "availability": ("Est. availability", narrative.availability),
     "yes": ("Change-induced", narrative.plain),
-}, caption="Per service")))
+}, caption="Per product")))
 
 # %% [markdown]
 # ## When incidents happened
 
 # %%
-plots.show(plots.incident_timeline(incidents, data.window.start, data.window.end, "service"),
-           f"Timeline of {vendor} incidents by service, coloured by impact.")
+plots.show(plots.incident_timeline(incidents, data.window.start, data.window.end, "product"),
+           f"Timeline of {vendor} incidents by product, coloured by impact.")
 plots.show(plots.monthly_frequency(metrics.monthly_counts(incidents, data.window, "product"),
                                    "product"),
            f"Stacked bars of {vendor} incidents per month by product with a rolling mean.")

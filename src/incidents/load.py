@@ -70,12 +70,17 @@ def _read_text(path: Path) -> str:
 
 def _encoding_problem(name: str, data: bytes, offset: int) -> Problem:
     """The first byte that is not UTF-8: its line, its column and what it probably is."""
-    line_start = data.rfind(b"\n", 0, offset) + 1
     line = data[:offset].count(b"\n") + 1
-    header = next(csv.reader([data.split(b"\n", 1)[0].decode("utf-8-sig", "replace")]), [])
-    before = data[line_start:offset].decode("utf-8", "replace")
-    index = len(next(csv.reader([before + "x"]), [])) - 1 if line > 1 else -1
-    column = header[index].strip() if 0 <= index < len(header) else None
+    column = None
+    if line > 1:  # the column is a best guess: the line may continue a quoted field
+        first = data.split(b"\n", 1)[0].decode("utf-8-sig", "replace")
+        before = data[data.rfind(b"\n", 0, offset) + 1:offset].decode("utf-8", "replace")
+        try:
+            header = next(csv.reader(io.StringIO(first, newline="")), [])
+            index = len(next(csv.reader(io.StringIO(before + "x", newline="")), [])) - 1
+        except csv.Error:
+            header, index = [], -1
+        column = header[index].strip() if 0 <= index < len(header) else None
     guess = data[offset:offset + 1].decode("cp1252", "replace")
     return Problem(name, line, column,
                    f"byte 0x{data[offset]:02x} at offset {offset} is not UTF-8 (in Windows-1252 "
@@ -85,7 +90,7 @@ def _encoding_problem(name: str, data: bytes, offset: int) -> Problem:
 
 def _open_quote_column(text: str, line: int, header: list[str]) -> str | None:
     """The column whose quoted field, in the record starting on ``line``, is never closed."""
-    rest = "".join(text.splitlines(keepends=True)[line - 1:])
+    rest = "".join(io.StringIO(text, newline="").readlines()[line - 1:])  # lines as csv counts
     field, opened, quoted, at_start, i = 0, None, False, True, 0
     while i < len(rest):
         char = rest[i]
@@ -184,7 +189,7 @@ def _header_problems(header: list[str], name: str, expected: tuple[str, ...]) ->
                                     "remove it, or rename it to one of: " + ", ".join(expected)))
     seen: set[str] = set()
     for col in header:
-        if col in seen:
+        if col and col in seen:
             problems.append(Problem(name, 1, col, "the column appears twice",
                                     "keep one of the two columns"))
         seen.add(col)

@@ -9,9 +9,10 @@ Conventions, stated once:
 
 * An incident belongs to a window when its start falls inside it (counts, MTBF, trend); for
   downtime its impact is clipped to the window.
-* Date precision: a time known only to the hour, day or month is placed at the middle of that
-  hour, day or month for durations and downtime, and the durations it allows at the extremes
-  are kept beside the estimate (``duration_min_hours``, ``duration_max_hours``).
+* Date precision: a duration is the middle of the range its two precisions allow (an hour-,
+  day- or month-precision stamp covers that whole hour, day or month), and the extremes are
+  kept beside it (``duration_min_hours``, ``duration_max_hours``); an impact interval starts
+  at the middle of its start's precision interval.
 * Month = 30 days for rates and error budgets; availability per calendar month, as SLAs count.
 """
 
@@ -94,28 +95,28 @@ def _precision_width(precision: pd.Series, stamps: pd.Series) -> pd.Series:
 def with_times(incidents: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     """Add best-estimate times and duration bounds, honouring each stamp's precision.
 
-    New columns: ``start_mid``, ``end_mid`` (middle of the precision interval), ``resolved``
-    (an end is published), ``ongoing`` (no end, started within ``ONGOING_HORIZON`` of
-    ``as_of``), ``duration_hours`` (``end_mid - start_mid``; for ongoing incidents the time so
-    far, censored), ``duration_min_hours`` / ``duration_max_hours`` (shortest and longest
-    duration the precisions allow) and ``end_known`` (resolved or ongoing).
+    New columns: ``resolved`` (an end is published), ``ongoing`` (no end, started within
+    ``ONGOING_HORIZON`` of ``as_of``), ``duration_min_hours`` / ``duration_max_hours`` (the
+    shortest and longest duration the two precisions allow), ``duration_hours`` (the middle
+    of that range; for ongoing incidents the time so far, censored), ``start_mid`` (middle of
+    the start's precision interval), ``end_mid`` (``start_mid + duration``) and ``end_known``.
+    Two stamps known to the same day give 12 h, not 0.
     """
     table = incidents.copy()
     start_width = _precision_width(table["start_precision"], table["start_utc"])
     end_width = _precision_width(table["end_precision"], table["end_utc"])
+    hour = pd.Timedelta(hours=1)
     table["start_mid"] = table["start_utc"] + start_width / 2
     table["resolved"] = table["end_utc"].notna()
     table["ongoing"] = ~table["resolved"] & (table["start_utc"] >= as_of - ONGOING_HORIZON)
-    censor_at = pd.Series(as_of, index=table.index)
-    end_mid = table["end_utc"] + end_width / 2
-    table["end_mid"] = end_mid.where(table["resolved"], censor_at.where(table["ongoing"]))
-    table["end_mid"] = table[["end_mid", "start_mid"]].max(axis=1)
-    hour = pd.Timedelta(hours=1)
-    table["duration_hours"] = (table["end_mid"] - table["start_mid"]) / hour
     shortest = (table["end_utc"] - (table["start_utc"] + start_width)) / hour
     longest = (table["end_utc"] + end_width - table["start_utc"]) / hour
     table["duration_min_hours"] = shortest.clip(lower=0).where(table["resolved"])
     table["duration_max_hours"] = longest.where(table["resolved"])
+    so_far = ((as_of - table["start_mid"]) / hour).clip(lower=0)
+    middle = (table["duration_min_hours"] + table["duration_max_hours"]) / 2
+    table["duration_hours"] = middle.where(table["resolved"], so_far.where(table["ongoing"]))
+    table["end_mid"] = table["start_mid"] + pd.to_timedelta(table["duration_hours"], unit="h")
     table["end_known"] = table["resolved"] | table["ongoing"]
     return table
 

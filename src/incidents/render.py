@@ -16,8 +16,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,8 +105,12 @@ def _slug(text: str) -> str:
 # ---------------------------------------------------------------- executing
 
 
-def execute(job: Job, workdir: Path) -> Path:
-    """Run one notebook with papermill into ``workdir``; raise :class:`RenderError` on failure."""
+def execute(job: Job, workdir: Path, kernel=None) -> Path:
+    """Run one notebook with papermill into ``workdir``; raise :class:`RenderError` on failure.
+
+    ``kernel`` is a started :class:`jupyter_client.KernelManager` to reuse (its namespace is
+    reset first, its imports stay warm); without one papermill starts a fresh kernel.
+    """
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -114,10 +118,14 @@ def execute(job: Job, workdir: Path) -> Path:
     executed = workdir / f"{job.stem}.ipynb"
     print(f"  running {job.notebook}.ipynb for {job.title} ...", flush=True)
     started = time.perf_counter()
+    extra = {}
+    if kernel is not None:
+        reset_namespace(kernel)
+        extra["km"] = kernel
     try:
         papermill.execute_notebook(
             str(source), str(executed), parameters=job.parameters, kernel_name="python3",
-            progress_bar=False, cwd=str(config.NOTEBOOKS_DIR), log_output=False)
+            progress_bar=False, cwd=str(config.NOTEBOOKS_DIR), log_output=False, **extra)
     except PapermillExecutionError as exc:
         raise RenderError(_failure_message(job, executed, exc)) from None
     except Exception as exc:  # a dead kernel or a start-up failure
@@ -126,6 +134,40 @@ def execute(job: Job, workdir: Path) -> Path:
                           f"{executed}") from None
     print(f"  done    {job.stem} in {time.perf_counter() - started:.1f} s", flush=True)
     return executed
+
+
+WARM_UP = ("import IPython.display, incidents.metrics, incidents.narrative, incidents.plots, "
+           "incidents.report, incidents.risk")
+
+
+def start_kernel():  # -> jupyter_client.KernelManager
+    """A python3 kernel in the notebooks folder with the report's modules already imported."""
+    from jupyter_client.manager import KernelManager
+
+    manager = KernelManager(kernel_name="python3")
+    manager.start_kernel(cwd=str(config.NOTEBOOKS_DIR),
+                         extra_arguments=["--HistoryManager.enabled=False"])
+    _run_in_kernel(manager, WARM_UP)
+    return manager
+
+
+def reset_namespace(manager) -> None:
+    """Forget every variable of the previous notebook; imported modules stay loaded."""
+    _run_in_kernel(manager, "get_ipython().run_line_magic('reset', '-f')")
+
+
+def _run_in_kernel(manager, code: str, timeout: float = 120) -> None:
+    client = manager.blocking_client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=timeout)
+        reply = client.execute_interactive(code, timeout=timeout, store_history=False,
+                                           output_hook=lambda _msg: None)
+    finally:
+        client.stop_channels()
+    if reply["content"].get("status") != "ok":
+        raise RenderError(f"the notebook kernel could not run {code!r}: "
+                          f"{reply['content'].get('evalue', 'unknown error')}")
 
 
 def _failure_message(job: Job, executed: Path, exc: Exception) -> str:
@@ -196,6 +238,38 @@ def print_pdf(html_file: Path, pdf_file: Path, timeout: float = 120) -> Path:
     return pdf_file
 
 
+def print_pdfs(html_files: list[Path], timeout: float = 120) -> list[Path]:
+    """Print each HTML file to an A4 PDF beside it, in one headless Chromium session.
+
+    Playwright drives the system Chromium (it downloads no browser); without Playwright each
+    file is printed by its own ``chromium --print-to-pdf`` run.
+    """
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return [print_pdf(path, path.with_suffix(".pdf"), timeout) for path in html_files]
+    chromium = find_chromium()
+    printed = []
+    with sync_playwright() as play:
+        browser = play.chromium.launch(executable_path=chromium, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        try:
+            page = browser.new_page()
+            page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
+                ("file:", "data:")) else route.abort())
+            for path in html_files:
+                print(f"  printing {path.with_suffix('.pdf').name}", flush=True)
+                page.goto(path.resolve().as_uri(), wait_until="load", timeout=timeout * 1000)
+                target = path.with_suffix(".pdf")
+                page.pdf(path=str(target), format="A4", print_background=True,
+                         prefer_css_page_size=True)
+                printed.append(target)
+        finally:
+            browser.close()
+    return printed
+
+
 def write_index(jobs: list[Job], folder: Path, formats: tuple[str, ...]) -> Path:
     """A short page linking every rendered report (no script, no external URL)."""
     items = []
@@ -249,10 +323,12 @@ def build(options: Options) -> list[Path]:
     staging = workdir / "publish"
     staging.mkdir()
     print(f"Rendering {len(jobs)} notebook(s) into {options.out} ...", flush=True)
-    with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
-        futures = [pool.submit(_render_one, job, workdir, staging, formats) for job in jobs]
-        for future in futures:
-            future.result()
+    html_files = run_jobs(jobs, workdir, staging, max(1, min(options.jobs, len(jobs))))
+    if "pdf" in formats:
+        print_pdfs(html_files)
+    if "html" not in formats:
+        for path in html_files:
+            path.unlink()
     if not options.vendor:
         write_index(jobs, staging, formats)
     published = publish(staging, options.out)
@@ -260,13 +336,50 @@ def build(options: Options) -> list[Path]:
     return published
 
 
-def _render_one(job: Job, workdir: Path, staging: Path, formats: tuple[str, ...]) -> None:
-    executed = execute(job, workdir)
-    html_file = export_html(executed, staging / f"{job.stem}.html", job.title)
-    if "pdf" in formats:
-        print_pdf(html_file, staging / f"{job.stem}.pdf")
-    if "html" not in formats:
-        html_file.unlink()
+def run_jobs(jobs: list[Job], workdir: Path, staging: Path, workers: int) -> list[Path]:
+    """Run every job on ``workers`` warm kernels in parallel; stop at the first failure."""
+    pending = list(reversed(jobs))
+    lock = threading.Lock()
+    failures: list[BaseException] = []
+    done: dict[str, Path] = {}
+
+    kernels: list = []
+
+    def worker() -> None:
+        kernel = None
+        try:
+            kernel = start_kernel()
+            with lock:
+                kernels.append(kernel)
+            while True:
+                with lock:
+                    if failures or not pending:
+                        return
+                    job = pending.pop()
+                executed = execute(job, workdir, kernel)
+                done[job.stem] = export_html(executed, staging / f"{job.stem}.html", job.title)
+        except BaseException as exc:
+            with lock:
+                failures.append(exc)
+        finally:
+            if kernel is not None:
+                kernel.shutdown_kernel(now=True)
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    try:
+        for thread in threads:
+            thread.join()
+    except KeyboardInterrupt:
+        with lock:
+            failures.append(KeyboardInterrupt())
+            for kernel in kernels:
+                kernel.shutdown_kernel(now=True)
+        raise
+    if failures:
+        raise failures[0]
+    return [done[job.stem] for job in jobs]
 
 
 # ---------------------------------------------------------------- command line
@@ -287,7 +400,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=config.REPORT_DIR)
     parser.add_argument("--skip-invalid", action="store_true",
                         help="leave out invalid rows and list them in the report")
-    parser.add_argument("--jobs", type=int, default=2, help="notebooks run at once")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2,
+                        help="notebooks run at once (one warm kernel each)")
 
 
 def main(args: argparse.Namespace) -> int:

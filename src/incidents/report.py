@@ -137,8 +137,11 @@ def findings(table: pd.DataFrame, risk_table: pd.DataFrame | None, data: ReportD
             out.append(_group_finding(top["vendor"], row, months, "highest risk score "
                                       f"(rank {top['rank_low']}-{top['rank_high']} in 90% of "
                                       "resamples)"))
-    busiest = rows.sort_values("incidents", ascending=False).iloc[0]
-    out.append(_group_finding(busiest[by], busiest, months, "most incidents"))
+    already = {risk_table.iloc[0]["vendor"]} if risk_table is not None and len(
+        risk_table) else set()
+    busiest = rows.sort_values(["incidents", by], ascending=[False, True]).iloc[0]
+    if busiest[by] not in already:
+        out.append(_group_finding(busiest[by], busiest, months, "most incidents"))
     restored = rows.dropna(subset=["median"]) if "median" in rows else rows.iloc[0:0]
     restored = restored.loc[restored["n"] >= min_incidents] if len(restored) else restored
     if len(restored):

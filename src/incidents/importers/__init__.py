@@ -1,1 +1,12 @@
-"""Importers: vendor status feeds become rows of the incident schema."""
+"""Importers: vendor status feeds become rows of the incident schema.
+
+* :mod:`~incidents.importers.statuspage`, :mod:`~incidents.importers.msgraph` and
+  :mod:`~incidents.importers.gcloud` are pure parsers: a feed's parsed JSON in, rows (dicts of
+  the schema's columns as strings) and findings (mappings used, warnings, dropped items) out;
+* :mod:`~incidents.importers.mapping` holds every mapping of vendor terms onto the schema;
+* :mod:`~incidents.importers.merge` merges rows into ``incidents.csv`` without overwriting
+  curated cells, atomically and only after validation;
+* :mod:`~incidents.importers.command` adds the ``import`` and ``fetch`` commands to the CLI;
+  :mod:`~incidents.importers.fetch` downloads a Statuspage feed and
+  :mod:`~incidents.importers.feedjson` reads JSON keeping line numbers for error messages.
+"""

@@ -1,0 +1,642 @@
+"""Benchmark: the report against its floor, the metrics at a million incidents, the peers.
+
+``python -m incidents.bench [--out report/bench.md] [--quick] [--runs N] [--no-report]``
+prints one markdown table (every row measured in this run, the median of ``--runs`` runs)
+and writes it with the notes under it to ``--out``.
+
+Rows:
+
+1. ``make report FORMAT=html`` forced to re-run, divided by its floor: papermill on a
+   one-cell notebook plus ``jupyter nbconvert --to html`` on the result (target <= 1.2).
+2. ``make report FORMAT=html`` again with nothing changed (target < 0.3 s).
+3. The per-(vendor, service) metric table on a synthetic million-incident table divided by
+   one pandas ``groupby().agg(count, mean duration)`` pass (target <= 3), and its peak memory
+   (tracemalloc, target < 1 GB).
+4. Per-vendor Kaplan-Meier restore times and power-law fits against a loop calling
+   ``lifelines`` and ``reliability`` per vendor: speed-up, and whether the numbers agree.
+5. Import and metrics on the real Google Cloud feed in ``../shared/data/real`` when present.
+
+Under the table it names the largest remaining cost of the report run. The peers are in
+``requirements-bench.txt``; without them row 4 says why it was not measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gc
+import json
+import math
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from incidents import config, metrics, schema
+
+KEYS = ["vendor", "service"]
+WINDOW = ("2023-01-01", "2025-12-31")
+GB = 1e9
+REAL_FEED = "shared/data/real/google_cloud_incidents_2022-07-03.json"
+NOTEBOOK_IMPORTS = ("IPython.display", "incidents.metrics", "incidents.narrative",
+                    "incidents.plots", "incidents.report", "incidents.risk")
+
+
+@dataclass
+class Row:
+    measure: str
+    value: str
+    target: str
+    met: str
+    notes: str
+
+
+@dataclass
+class Sizes:
+    incidents: int
+    vendors: int
+    services: int
+    peer_vendors: int  # vendors the peer loop is timed on (then extrapolated)
+
+
+FULL = Sizes(1_000_000, 1_000, 5, 100)
+QUICK = Sizes(50_000, 100, 5, 20)
+
+
+# ---------------------------------------------------------------- synthetic data
+
+
+def _categorical(values: np.ndarray, column: str) -> pd.Categorical:
+    vocabulary = next(c.vocabulary for c in schema.INCIDENT_COLUMNS if c.name == column)
+    return pd.Categorical(values, categories=list(vocabulary))
+
+
+def synthetic_incidents(n: int = 1_000_000, vendors: int = 1_000, services: int = 5,
+                        seed: int = 0, window: metrics.Window | None = None) -> pd.DataFrame:
+    """A typed incident table like :func:`incidents.load.load_incidents` gives, made directly.
+
+    ``n`` incidents spread uniformly over ``vendors`` x ``services`` and the window (default
+    2023-01-01 to 2025-12-31), minute precision, log-normal durations (median about 1.5 h).
+    About 1% have no end (mostly old: end unknown); incidents in the last 14 days have no end
+    with probability 0.3 (ongoing). Fixed seed: the same table every time.
+    """
+    window = window or metrics.Window.from_dates(*WINDOW)
+    rng = np.random.default_rng(seed)
+    minutes = int(window.hours * 60)
+    start_min = np.sort(rng.integers(0, minutes, n))
+    duration_min = np.maximum(1, np.round(rng.lognormal(np.log(90), 1.2, n))).astype(np.int64)
+    origin = window.start.as_unit("us")
+    start = origin + pd.to_timedelta(start_min, unit="min")
+    end = pd.Series(origin + pd.to_timedelta(start_min + duration_min, unit="min"))
+    recent = start_min >= minutes - 14 * 24 * 60
+    no_end = (rng.random(n) < 0.01) | (recent & (rng.random(n) < 0.3))
+    end[no_end] = pd.NaT
+    vendor_names = np.array([f"Vendor {i:04d}" for i in range(vendors)], dtype=object)
+    service_names = np.array([f"Service {j}" for j in range(services)], dtype=object)
+    impact = rng.choice(np.array(["outage", "degradation", "advisory"], dtype=object), n,
+                        p=[0.3, 0.5, 0.2])
+    change = rng.choice(np.array(["yes", "no", "unknown"], dtype=object), n, p=[0.2, 0.3, 0.5])
+    regions = np.array(["global", "europe", "north-america", "asia-pacific",
+                        "europe;north-america", "unknown"], dtype=object)
+    clients = np.array(["web", "api", "web;api", "sign-in", "mobile-app;web", "unknown"],
+                       dtype=object)
+    minute = np.full(n, "minute", dtype=object)
+    table = pd.DataFrame({
+        "incident_id": np.char.add("SYN", np.arange(n).astype(str)).astype(object),
+        "vendor": vendor_names[rng.integers(0, vendors, n)],
+        "service": service_names[rng.integers(0, services, n)],
+        "impact": _categorical(impact, "impact"),
+        "severity": rng.integers(1, 6, n).astype(np.int8),
+        "start_utc": start,
+        "start_precision": _categorical(minute, "start_precision"),
+        "end_utc": end.to_numpy(),
+        "end_precision": _categorical(np.where(no_end, None, minute), "end_precision"),
+        "affected_clients": clients[rng.integers(0, len(clients), n)],
+        "regions": regions[rng.integers(0, len(regions), n)],
+        "change_induced": _categorical(change, "change_induced"),
+    })
+    table["end_utc"] = table["end_utc"].astype(table["start_utc"].dtype)
+    for column in ("incident_id", "vendor", "service", "affected_clients", "regions"):
+        table[column] = table[column].astype(object)  # text stays object, as the loader has it
+    return table
+
+
+# ---------------------------------------------------------------- the measured work
+
+
+def metric_table(incidents: pd.DataFrame, window: metrics.Window,
+                 by: list[str] | None = None) -> pd.DataFrame:
+    """The per-group metric table: frequency, MTBF, restore times, downtime and trend.
+
+    Runs :func:`metrics.in_window` (``with_times`` plus the window filter) and the five
+    vectorised metrics, and joins them into one row per group.
+    """
+    keys = list(by or KEYS)
+    table = metrics.in_window(incidents, window)
+    freq = metrics.frequency(table, window, keys)
+    mtbf = metrics.mtbf(table, window, keys).drop(columns="incidents")
+    restore = metrics.restore_times(table, keys).add_prefix("restore_").rename(
+        columns={f"restore_{k}": k for k in keys})
+    down = metrics.downtime(table, window, keys)
+    down = down.drop(columns="end_unknown")
+    trend = metrics.trend(table, window, keys).drop(columns="n")
+    result = freq
+    for part in (mtbf, restore, down, trend):
+        result = result.merge(part, on=keys, how="left")
+    return result
+
+
+def baseline_groupby(incidents: pd.DataFrame, by: list[str] | None = None) -> pd.DataFrame:
+    """One plain pandas pass: incidents and mean duration (hours) per group."""
+    hours = (incidents["end_utc"] - incidents["start_utc"]) / pd.Timedelta(hours=1)
+    return incidents.assign(duration=hours).groupby(list(by or KEYS), observed=True).agg(
+        count=("duration", "size"), mean_duration=("duration", "mean"))
+
+
+def _timed(fn: Callable[[], Any], runs: int) -> tuple[float, Any]:
+    """Median wall time of ``runs`` calls and the last result."""
+    times = []
+    result = None
+    for _ in range(runs):
+        gc.collect()
+        started = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), result
+
+
+def _fmt_s(seconds: float) -> str:
+    return f"{seconds:.3f} s" if seconds < 10 else f"{seconds:.1f} s"
+
+
+# ---------------------------------------------------------------- rows 1-2: the report
+
+
+def _venv_tool(name: str) -> str:
+    candidate = Path(sys.executable).parent / name
+    return str(candidate) if candidate.exists() else name
+
+
+def _run(command: list[str], cwd: Path) -> tuple[float, subprocess.CompletedProcess[str]]:
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        tail = (done.stderr or done.stdout).strip()[-600:]
+        raise RuntimeError(f"{' '.join(command)} failed (exit {done.returncode}): {tail}")
+    return elapsed, done
+
+
+def floor_once(folder: Path) -> tuple[float, float]:
+    """papermill on a one-cell notebook, then nbconvert to HTML; (papermill s, nbconvert s)."""
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell("pass")]
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                       "language": "python"}
+    empty = folder / "empty.ipynb"
+    nbformat.write(notebook, empty)
+    out = folder / "out.ipynb"
+    pm, _ = _run([_venv_tool("papermill"), str(empty), str(out), "-k", "python3",
+                  "--no-progress-bar"], folder)
+    nb, _ = _run([_venv_tool("jupyter"), "nbconvert", "--to", "html", str(out)], folder)
+    return pm, nb
+
+
+def other_renders() -> list[int]:
+    """Process ids of report renders this bench did not start (they would skew the timing)."""
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            args = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"incidents" in args and b"report" in args and int(entry.name) != os.getpid():
+            found.append(int(entry.name))
+    return found
+
+
+def wait_for_quiet(limit: float = 180.0) -> str:
+    """Wait (up to ``limit`` s) for other report renders to end; a note on what was seen."""
+    started = time.perf_counter()
+    seen = other_renders()
+    while other_renders() and time.perf_counter() - started < limit:
+        time.sleep(2)
+    still = other_renders()
+    waited = time.perf_counter() - started
+    if still:
+        return (f"another report render was still running (pid {', '.join(map(str, still))}) "
+                f"after waiting {waited:.0f} s: these timings are contended")
+    if seen:
+        return f"waited {waited:.0f} s for another report render to end first"
+    return ""
+
+
+def report_rows(runs: int) -> tuple[list[Row], dict[str, Any]]:
+    """Rows 1 and 2, and what the cost breakdown needs (notebook count and times)."""
+    root = config.PROJECT_ROOT
+    make = ["make", "-s", "report", "FORMAT=html"]
+    _run(["make", "-s", "setup"], root)  # not timed: a missing setup stamp is not the report
+    contention = wait_for_quiet()
+    stamp = config.BUILD_DIR / "report.stamp"
+    full_times, notebook_times, notebooks = [], [], 0
+    for _ in range(runs):
+        stamp.unlink(missing_ok=True)
+        elapsed, done = _run(make, root)
+        full_times.append(elapsed)
+        found = re.search(r"Rendering (\d+) notebook", done.stdout)
+        notebooks = int(found.group(1)) if found else notebooks
+        notebook_times += [float(t) for t in re.findall(r"done +\S+ in ([\d.]+) s", done.stdout)]
+    noop_times = [_run(make, root)[0] for _ in range(runs)]
+    if other_renders() and not contention:
+        contention = "another report render started during the measurement: timings contended"
+    pm_times, nb_times = [], []
+    with tempfile.TemporaryDirectory(prefix="bench-floor-") as tmp:
+        for _ in range(runs):
+            pm, nb = floor_once(Path(tmp))
+            pm_times.append(pm)
+            nb_times.append(nb)
+    full = statistics.median(full_times)
+    pm, nb = statistics.median(pm_times), statistics.median(nb_times)
+    floor = pm + nb
+    ratio = full / floor
+    waves = math.ceil(notebooks / 2) if notebooks else 1
+    per_notebook = statistics.median(notebook_times) if notebook_times else float("nan")
+    rows = [
+        Row("Report vs floor (`make report FORMAT=html`, forced)", f"{ratio:.1f}x",
+            "<= 1.2x", "yes" if ratio <= 1.2 else "no",
+            f"report {_fmt_s(full)} / floor {_fmt_s(floor)} (papermill one-cell notebook "
+            f"{_fmt_s(pm)} + nbconvert {_fmt_s(nb)}); the report runs {notebooks} notebooks, "
+            f"2 at a time, median {per_notebook:.1f} s each (papermill) - against "
+            f"{waves} x floor ({_fmt_s(waves * floor)}) it is "
+            f"{full / (waves * floor):.1f}x" + (f"; {contention}" if contention else "")),
+        Row("No-op rebuild (`make report FORMAT=html`, nothing changed)",
+            _fmt_s(statistics.median(noop_times)), "< 0.3 s",
+            "yes" if statistics.median(noop_times) < 0.3 else "no",
+            "make finds the stamp newer than data, notebooks, sources and parameters"
+            + (f"; {contention}" if contention else "")),
+    ]
+    info = {"notebooks": notebooks, "per_notebook": per_notebook, "papermill": pm,
+            "nbconvert": nb, "report": full}
+    return rows, info
+
+
+# ---------------------------------------------------------------- row 3: metrics at scale
+
+
+def scale_row(sizes: Sizes, runs: int, table: pd.DataFrame,
+              window: metrics.Window) -> Row:
+    groups = table[KEYS].drop_duplicates().shape[0]
+    full, result = _timed(lambda: metric_table(table, window), runs)
+    base, _ = _timed(lambda: baseline_groupby(table), runs)
+    gc.collect()
+    tracemalloc.start()
+    metric_table(table, window)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    ratio = full / base
+    assert len(result) == groups, "metric table must have one row per (vendor, service)"
+    frame_mb = table.memory_usage(deep=True).sum() / 1e6
+    return Row(f"Metrics at scale ({sizes.incidents:,} incidents, {groups:,} vendor-services)",
+               f"{ratio:.1f}x; peak {peak / GB:.2f} GB", "<= 3x; < 1 GB",
+               "yes" if ratio <= 3 and peak < GB else "no",
+               f"metric table (in_window + frequency + mtbf + restore_times + downtime + "
+               f"trend by vendor, service) {_fmt_s(full)} / one groupby agg(count, mean "
+               f"duration incl. end - start) {_fmt_s(base)}; peak = tracemalloc peak of one "
+               f"extra untimed metric-table run (the {frame_mb:.0f} MB input not counted)")
+
+
+# ---------------------------------------------------------------- row 4: the peers
+
+
+def _peer_inputs(table: pd.DataFrame, window: metrics.Window) -> dict[str, Any]:
+    """Per-vendor restore-time and event-time inputs, as the report's metrics see them."""
+    timed = metrics.in_window(table, window)
+    known = timed.loc[(timed["impact"].astype("object") != "advisory") & timed["end_known"]]
+    grouped = known.groupby("vendor", observed=True)
+    events = timed.assign(t=metrics.event_hours(timed, window).clip(lower=1e-9))
+    return {"timed": timed, "known": known, "codes": grouped.ngroup().to_numpy(),
+            "vendors": list(grouped.groups), "events": events}
+
+
+def ours_per_vendor(inputs: dict[str, Any], window: metrics.Window) -> tuple[pd.DataFrame,
+                                                                               pd.DataFrame]:
+    known = inputs["known"]
+    summary = metrics.grouped_kaplan_meier_summary(
+        inputs["codes"], known["duration_hours"].to_numpy(), known["resolved"].to_numpy())
+    trend = metrics.trend(inputs["timed"], window, "vendor")
+    return summary, trend
+
+
+def peers_row(sizes: Sizes, runs: int, table: pd.DataFrame, window: metrics.Window) -> Row:
+    measure = f"Against the peers (per-vendor KM + power law, {sizes.vendors:,} vendors)"
+    target = "faster; numbers agree"
+    try:
+        import lifelines
+        from lifelines import KaplanMeierFitter
+    except ImportError as exc:
+        return Row(measure, "not available", target, "-",
+                   f"lifelines not importable ({exc}); `pip install -r requirements-bench.txt`")
+    try:
+        import reliability
+        from reliability.Repairable_systems import reliability_growth
+    except Exception as exc:
+        reliability_growth = None
+        reliability_note = f"reliability not available: {type(exc).__name__}: {exc}"
+    else:
+        reliability_note = f"reliability {getattr(reliability, '__version__', '?')}"
+    from incidents import stats
+
+    inputs = _peer_inputs(table, window)
+    ours_s, (summary, trend) = _timed(lambda: ours_per_vendor(inputs, window), runs)
+    vendors = inputs["vendors"]
+    sample = vendors[:: max(1, len(vendors) // sizes.peer_vendors)][: sizes.peer_vendors]
+    known = inputs["known"]
+    restore_in = {v: (g["duration_hours"].to_numpy(), g["resolved"].to_numpy())
+                  for v, g in known.loc[known["vendor"].isin(sample)].groupby("vendor")}
+    events = inputs["events"]
+    times_in = {v: np.sort(g["t"].to_numpy())
+                for v, g in events.loc[events["vendor"].isin(sample)].groupby("vendor")}
+
+    def peer_loop() -> tuple[dict[str, float], dict[str, float]]:
+        medians, betas = {}, {}
+        for vendor in sample:
+            durations, resolved = restore_in[vendor]
+            fitter = KaplanMeierFitter().fit(durations, resolved)
+            medians[vendor] = float(fitter.median_survival_time_)
+            if reliability_growth is not None:
+                fit = reliability_growth(times=times_in[vendor], model="Crow-AMSAA",
+                                         show_plot=False, print_results=False)
+                betas[vendor] = float(fit.Beta)
+        return medians, betas
+
+    peer_s, (medians, betas) = _timed(peer_loop, runs)
+    peer_full = peer_s * len(vendors) / len(sample)
+    speedup = peer_full / ours_s
+
+    # Agreement: KM medians where both are defined (lifelines gives inf when not reached).
+    code_of = {v: i for i, v in enumerate(vendors)}
+    equal = midpoint = other = 0
+    for vendor, theirs in medians.items():
+        mine = summary.loc[code_of[vendor], "median"]
+        if not (math.isfinite(theirs) and pd.notna(mine)):
+            continue
+        if abs(mine - theirs) <= 1e-9:
+            equal += 1
+            continue
+        durations, resolved = restore_in[vendor]
+        fitter = KaplanMeierFitter().fit(durations, resolved)
+        at = float(fitter.survival_function_at_times(theirs).iloc[0])
+        if abs(at - 0.5) <= 1e-12:
+            midpoint += 1  # S = 0.5 exactly: R's rule takes the midpoint to the next time
+        else:
+            other += 1
+    compared = equal + midpoint + other
+    # Agreement: beta. reliability's Crow-AMSAA is failure-terminated (T = last event) with
+    # the plain MLE n / sum(ln(t_n / t_i)); the same estimator here is stats.power_law(
+    # end=None, unbiased=False). The report's trend() uses the time-terminated, unbiased
+    # (n - 1) / S at the window end; check that vectorised column against stats.power_law too.
+    worst_beta = 0.0
+    for vendor, theirs in betas.items():
+        mine = stats.power_law(times_in[vendor], end=None, unbiased=False).beta
+        worst_beta = max(worst_beta, abs(mine - theirs))
+    trend_by = trend.set_index("vendor")["beta"]
+    worst_trend = max(abs(trend_by[v] - stats.power_law(times_in[v], end=window.hours).beta)
+                      for v in sample)
+    agree = other == 0 and (not betas or worst_beta <= 1e-6) and worst_trend <= 1e-6
+    beta_note = (f"beta vs reliability Crow-AMSAA (failure-terminated, plain MLE - not the "
+                 f"unbiased one) max |diff| {worst_beta:.1e} on {len(betas)} vendors"
+                 if betas else reliability_note)
+    value = f"{speedup:.0f}x" + ("" if reliability_growth is not None else " (KM only)")
+    return Row(measure, value, target, "yes" if agree and speedup > 1 else "no",
+               f"ours {_fmt_s(ours_s)} for all {len(vendors):,} vendors "
+               f"(grouped_kaplan_meier_summary + trend); peer loop (lifelines "
+               f"{lifelines.__version__} KaplanMeierFitter.median_survival_time_ + "
+               f"{reliability_note} reliability_growth) timed on {len(sample)} vendors "
+               f"({_fmt_s(peer_s)}, inputs pre-split, untimed) and extrapolated x"
+               f"{len(vendors) / len(sample):.0f} to {_fmt_s(peer_full)}; KM median equal on "
+               f"{equal}/{compared} vendors where both defined, {midpoint} differ only where "
+               f"S(t) = 0.5 exactly (we take R's midpoint, lifelines the first time), "
+               f"{other} otherwise; {beta_note}; trend() beta (time-terminated, unbiased) vs "
+               f"stats.power_law max |diff| {worst_trend:.1e}")
+
+
+# ---------------------------------------------------------------- row 5: real data
+
+
+def real_row(runs: int) -> Row:
+    measure = "Real data (Google Cloud feed 2022-07-03: import + metrics)"
+    path = config.PROJECT_ROOT.parent / REAL_FEED
+    if not path.exists():
+        return Row(measure, "skipped", "-", "-", f"file absent: {path}")
+    try:
+        from incidents.importers import feedjson, gcloud
+    except ImportError as exc:
+        return Row(measure, "skipped", "-", "-", f"skipped: importer not available ({exc})")
+    if not hasattr(gcloud, "parse") or not hasattr(feedjson, "read_file"):
+        return Row(measure, "skipped", "-", "-", "skipped: importer not available")
+    from incidents import load
+
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench-real-") as tmp:
+            csv_path = Path(tmp) / "incidents.csv"
+
+            def do_import() -> int:
+                data, source = feedjson.read_file(path)
+                rows, _ = gcloud.parse(data, source=source)
+                with csv_path.open("w", newline="", encoding="utf-8") as handle:
+                    writer = csv.DictWriter(handle, fieldnames=schema.INCIDENT_COLUMN_NAMES)
+                    writer.writeheader()
+                    writer.writerows(rows)
+                return len(rows)
+
+            import_s, count = _timed(do_import, runs)
+            load_s, table = _timed(lambda: load.load_incidents(csv_path, skip_invalid=True),
+                                   runs)
+            first = table["start_utc"].min().normalize()
+            last = table["start_utc"].max().normalize()
+            window = metrics.Window(first, last + pd.Timedelta(days=1))
+            metric_s, result = _timed(lambda: metric_table(table, window), runs)
+    except Exception as exc:
+        return Row(measure, "failed", "-", "-", f"{type(exc).__name__}: {exc}"[:300])
+    skipped = len(table.attrs.get("skipped", []))
+    total = import_s + load_s + metric_s
+    return Row(measure, _fmt_s(total), "-", "-",
+               f"{count} incidents read by importers.gcloud.parse ({_fmt_s(import_s)} incl. "
+               f"JSON read and CSV write), load_incidents {_fmt_s(load_s)} ({len(table)} "
+               f"rows, {skipped} problems skipped), metric table {_fmt_s(metric_s)} "
+               f"({len(result)} service groups, window {window.label()})")
+
+
+# ---------------------------------------------------------------- the largest cost
+
+
+def import_cost() -> tuple[float, list[tuple[str, float]]]:
+    """Wall time of the notebooks' imports in a fresh interpreter and the top packages."""
+    code = "import " + ", ".join(NOTEBOOK_IMPORTS)
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-X", "importtime", "-c", code],
+                          capture_output=True, text=True, check=False,
+                          cwd=config.PROJECT_ROOT)
+    wall = time.perf_counter() - started
+    top: list[tuple[str, float]] = []
+    for line in done.stderr.splitlines():
+        parts = line.split("|")
+        if len(parts) == 3 and line.startswith("import time:") and parts[1].strip().isdigit():
+            name = parts[2]
+            if not name.startswith("  ") and name.strip():  # top-level import (no nesting)
+                top.append((name.strip(), int(parts[1]) / 1e6))
+    top.sort(key=lambda item: -item[1])
+    return wall, top
+
+
+def cell_profile() -> tuple[float, list[tuple[float, str]]]:
+    """Run one vendor notebook as the report does and return its slowest cells."""
+    import papermill
+
+    from incidents import render
+
+    jobs = [j for j in render.plan_jobs(render.Options(fmt="html")) if j.notebook == "vendor"]
+    if not jobs:
+        return float("nan"), []
+    job = jobs[0]
+    with tempfile.TemporaryDirectory(prefix="bench-cells-") as tmp:
+        out = Path(tmp) / "vendor.ipynb"
+        started = time.perf_counter()
+        papermill.execute_notebook(
+            str(config.NOTEBOOKS_DIR / "vendor.ipynb"), str(out), parameters=job.parameters,
+            kernel_name="python3", progress_bar=False, cwd=str(config.NOTEBOOKS_DIR),
+            log_output=False)
+        wall = time.perf_counter() - started
+        notebook = json.loads(out.read_text(encoding="utf-8"))
+    cells = []
+    for cell in notebook["cells"]:
+        duration = (cell.get("metadata", {}).get("papermill", {}) or {}).get("duration")
+        if cell.get("cell_type") == "code" and duration is not None:
+            source = "".join(cell.get("source", "")).strip().splitlines()
+            first = next((s for s in source if s and not s.startswith("#")), "")
+            cells.append((float(duration), first[:70]))
+    cells.sort(key=lambda item: -item[0])
+    return wall, cells[:4]
+
+
+def largest_cost(info: dict[str, Any] | None, profile_cells: bool) -> list[str]:
+    lines = ["## Largest remaining cost", ""]
+    wall, top = import_cost()
+    total = sum(seconds for _, seconds in top)
+    tops = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in top[:4])
+    if info:
+        lines.append(
+            f"- The report runs {info['notebooks']} notebooks, 2 at a time: median "
+            f"{info['per_notebook']:.1f} s each inside papermill, {info['report']:.1f} s in "
+            "all.")
+        lines.append(
+            f"- Fixed cost per notebook: papermill CLI + kernel start on a one-cell notebook "
+            f"{info['papermill']:.1f} s, nbconvert to HTML {info['nbconvert']:.1f} s (CLI).")
+    lines.append(f"- The notebooks' imports (`{', '.join(NOTEBOOK_IMPORTS)}`) in a fresh "
+                 f"interpreter: {wall:.1f} s wall, {total:.1f} s of imports by `-X importtime`; "
+                 f"slowest top-level (cumulative): {tops}.")
+    if profile_cells:
+        try:
+            nb_wall, cells = cell_profile()
+        except Exception as exc:
+            lines.append(f"- Cell profile failed: {type(exc).__name__}: {exc}")
+        else:
+            listed = "; ".join(f"{d:.1f} s `{src}`" for d, src in cells)
+            lines.append(f"- One vendor notebook alone via papermill: {nb_wall:.1f} s; slowest "
+                         f"cells: {listed}.")
+            if cells and info:
+                lines.append("")
+                lines.append(
+                    f"**Largest remaining cost:** running the notebooks themselves: "
+                    f"{info['notebooks']} x ~{info['per_notebook']:.0f} s, of which the "
+                    f"slowest cell is `{cells[0][1]}` ({cells[0][0]:.1f} s) and kernel start "
+                    f"+ imports are about {info['papermill'] + wall:.0f} s per notebook.")
+    return lines
+
+
+# ---------------------------------------------------------------- output
+
+
+def markdown_table(rows: list[Row]) -> str:
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| measure | value | target | met? | notes |", "| --- | --- | --- | --- | --- |"]
+    lines += [f"| {cell(r.measure)} | {cell(r.value)} | {cell(r.target)} | {cell(r.met)} | "
+              f"{cell(r.notes)} |" for r in rows]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m incidents.bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=config.REPORT_DIR / "bench.md",
+                        help="markdown file to write (folder created)")
+    parser.add_argument("--quick", action="store_true",
+                        help="1 run, 50,000 incidents over 100 vendors (a smoke test)")
+    parser.add_argument("--runs", type=int, default=None, help="runs per measure (default 3)")
+    parser.add_argument("--no-report", action="store_true",
+                        help="skip rows 1-2 (they re-render the whole report)")
+    args = parser.parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    runs = args.runs or (1 if args.quick else 3)
+    started = time.perf_counter()
+    rows: list[Row] = []
+    info = None
+    if args.no_report:
+        rows += [Row("Report vs floor", "skipped", "<= 1.2x", "-", "--no-report"),
+                 Row("No-op rebuild", "skipped", "< 0.3 s", "-", "--no-report")]
+    else:
+        print("rows 1-2: make report (forced, then no-op) and the papermill/nbconvert floor",
+              file=sys.stderr, flush=True)
+        try:
+            report, info = report_rows(runs)
+            rows += report
+        except Exception as exc:
+            note = f"{type(exc).__name__}: {exc}"[:400]
+            rows += [Row("Report vs floor", "failed", "<= 1.2x", "no", note),
+                     Row("No-op rebuild", "failed", "< 0.3 s", "no", note)]
+    print("row 3: synthetic table and metric table", file=sys.stderr, flush=True)
+    window = metrics.Window.from_dates(*WINDOW)
+    table = synthetic_incidents(sizes.incidents, sizes.vendors, sizes.services, window=window)
+    rows.append(scale_row(sizes, runs, table, window))
+    print("row 4: peers", file=sys.stderr, flush=True)
+    rows.append(peers_row(sizes, runs, table, window))
+    del table
+    print("row 5: real data", file=sys.stderr, flush=True)
+    rows.append(real_row(runs))
+    print("largest remaining cost", file=sys.stderr, flush=True)
+    cost = largest_cost(info, profile_cells=not args.quick and not args.no_report)
+    elapsed = time.perf_counter() - started
+    header = [
+        "# Benchmark", "",
+        f"Measured {pd.Timestamp.now(tz='UTC'):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores, "
+        f"Python {sys.version.split()[0]}, pandas {pd.__version__}, numpy {np.__version__}; "
+        f"median of {runs} run(s) per measure{' (--quick)' if args.quick else ''}; "
+        f"the bench took {elapsed:.0f} s.", ""]
+    text = "\n".join([*header, markdown_table(rows), "", *cost, ""])
+    print(markdown_table(rows))
+    print()
+    print("\n".join(cost))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text, encoding="utf-8")
+    print(f"\nwrote {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+

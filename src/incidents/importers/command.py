@@ -1,0 +1,232 @@
+"""The ``import`` and ``fetch`` commands.
+
+``python -m incidents import FORMAT FILE [--vendor NAME] [--into PATH] [--vendors PATH]
+[--dry-run]`` reads a vendor feed saved as JSON (FORMAT: statuspage, msgraph or gcloud) and
+merges it into the incident file; ``python -m incidents fetch statuspage URL [--vendor NAME]
+[--timeout 10] [--into PATH] [--vendors PATH] [--dry-run]`` downloads a status page's
+``/api/v2/incidents.json`` first. Both print a summary: rows added, updated, unchanged and
+dropped, the diff, warnings and the mappings used.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from incidents.errors import IncidentsError
+
+FORMATS = ("statuspage", "msgraph", "gcloud")
+EXAMPLES_SHOWN = 5
+
+
+class ImportUsageError(IncidentsError):
+    """The command was called in a way that cannot work (e.g. no vendor for a Statuspage)."""
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``import`` and ``fetch`` sub-commands to the CLI's sub-parsers."""
+    importer = subparsers.add_parser(
+        "import", help="merge a vendor status feed (JSON file) into the incident file",
+        description="Merge a vendor's status feed, saved as JSON, into the incident file. "
+        "Curated cells are never overwritten by empty, 'unknown' or coarser values.")
+    importer.add_argument("format", choices=FORMATS, metavar="FORMAT",
+                          help="statuspage (Atlassian Statuspage /api/v2/incidents.json), "
+                          "msgraph (Microsoft Graph serviceAnnouncement/issues) or gcloud "
+                          "(Google Cloud incidents.json)")
+    importer.add_argument("file", metavar="FILE", help="the saved JSON feed")
+    _options(importer, vendor_help="vendor name as in data/vendors.csv (required for "
+             "statuspage; msgraph writes 'Microsoft 365', gcloud 'Google Cloud')")
+    importer.set_defaults(handler=_import_command)
+
+    fetch = subparsers.add_parser(
+        "fetch", help="download a status page's incident feed and merge it",
+        description="Download <URL>/api/v2/incidents.json and merge it into the incident file.")
+    fetch.add_argument("format", choices=("statuspage",), metavar="FORMAT",
+                       help="statuspage (the only feed that can be fetched without a login)")
+    fetch.add_argument("url", metavar="URL", help="the status page, e.g. "
+                       "https://www.githubstatus.com")
+    fetch.add_argument("--timeout", type=float, default=10.0,
+                       help="seconds to wait for the server (default 10)")
+    _options(fetch, vendor_help="vendor name as in data/vendors.csv (default: the page's name)")
+    fetch.set_defaults(handler=_fetch_command)
+
+
+def _options(parser: argparse.ArgumentParser, vendor_help: str) -> None:
+    parser.add_argument("--vendor", default=None, metavar="NAME", help=vendor_help)
+    parser.add_argument("--into", default=None, metavar="PATH",
+                        help="incident CSV to merge into (default data/incidents.csv or "
+                        "$INCIDENTS_DATA)")
+    parser.add_argument("--vendors", default=None, metavar="PATH",
+                        help="vendor CSV the vendor names are checked against (default "
+                        "data/vendors.csv or $INCIDENTS_VENDORS; skipped when absent)")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="print what would change and leave the file untouched")
+
+
+# ---------------------------------------------------------------- running an import
+
+
+@dataclass
+class ImportReport:
+    """Everything the summary prints."""
+
+    fmt: str
+    source: str
+    rows: int
+    findings: list[Any]
+    merge: Any
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def dropped(self) -> int:
+        return sum(1 for f in self.findings if f.level == "dropped")
+
+
+def parse_feed(fmt: str, data: Any, source: Any, vendor: str | None) -> tuple[list[dict[str,
+                                                                                       str]],
+                                                                             list[Any]]:
+    """Rows and findings of a parsed feed in ``fmt``."""
+    from incidents.importers import gcloud, msgraph, statuspage
+
+    if fmt == "statuspage":
+        if not vendor:
+            raise ImportUsageError(
+                f"{source.name}: a Statuspage feed does not say which vendor it is. Fix: pass "
+                "--vendor NAME with the vendor's name as in data/vendors.csv (e.g. --vendor "
+                "GitHub)")
+        return statuspage.parse(data, vendor=vendor, source=source)
+    parsers: dict[str, Callable[..., Any]] = {"msgraph": msgraph.parse, "gcloud": gcloud.parse}
+    if fmt not in parsers:
+        raise ImportUsageError(f"unknown FORMAT '{fmt}'. Fix: use one of {', '.join(FORMATS)}")
+    if vendor:
+        return parsers[fmt](data, vendor=vendor, source=source)
+    return parsers[fmt](data, source=source)
+
+
+def run_import(fmt: str, data: Any, source: Any, *, vendor: str | None = None,
+               into: str | Path | None = None, vendors: str | Path | None = None,
+               dry_run: bool = False, now: Any = None) -> ImportReport:
+    """Parse a feed and merge it into the incident file; the report of what happened."""
+    from incidents import config
+    from incidents.importers import mapping, merge
+    from incidents.importers.common import Finding
+
+    rows, findings = parse_feed(fmt, data, source, vendor)
+    target = config.incidents_path(into)
+    result = merge.merge_file(target, rows, derivable=mapping.DERIVABLE_IMPACT_SEVERITY[fmt],
+                              vendors_path=vendors, dry_run=dry_run, now=now,
+                              imported_from=source.name)
+    findings = findings + result.kept
+    dropped = {f.incident_id for f in findings if f.level == "dropped"}
+    state = merge.read_state(target) if dropped and target.exists() else None
+    for row in state.rows if state else []:
+        if row["incident_id"] in dropped:
+            findings.append(Finding("dropped but in the file", "the feed withdrew this issue "
+                                    "(falsePositive); remove its row by hand if you agree",
+                                    row["incident_id"], "warning"))
+    report = ImportReport(fmt, source.name, len(rows), findings, result)
+    vendors_file = config.vendors_path(vendors)
+    if not vendors_file.exists():
+        report.notes.append(f"{vendors_file} does not exist: vendor names were not checked")
+    return report
+
+
+def summary(report: ImportReport) -> str:
+    """The text the commands print."""
+    result = report.merge
+    lines = [f"{report.source} ({report.fmt}): {report.rows + report.dropped} incident(s) in "
+             f"the feed, {report.rows} imported, {report.dropped} dropped"]
+    action = "would change" if result.dry_run else ("updated" if result.written else
+                                                    "unchanged")
+    lines.append(f"{result.path} {action}: added {len(result.added)}, updated "
+                 f"{len(result.changed)}, unchanged {len(result.unchanged)}")
+    if result.dry_run:
+        lines.append("dry run: the file was left untouched")
+    diff = result.diff_lines()
+    if diff:
+        lines.append("changes:" if not result.dry_run else "changes it would make:")
+        lines += diff
+    lines += report.notes
+    warnings = [f for f in report.findings if f.level in ("warning", "dropped")]
+    if warnings:
+        lines.append(f"warnings ({len(warnings)}):")
+        lines += _grouped_warnings(warnings)
+    mappings = [f for f in report.findings if f.level == "mapping"]
+    if mappings:
+        lines.append("mappings used (incidents):")
+        lines += _grouped_mappings(mappings)
+    return "\n".join(lines)
+
+
+def _grouped_warnings(findings: list[Any]) -> list[str]:
+    groups: dict[str, list[Any]] = defaultdict(list)
+    for finding in findings:
+        groups[finding.topic].append(finding)
+    lines = []
+    for topic, items in sorted(groups.items()):
+        lines.append(f"  {topic} ({len(items)}):")
+        lines += [f"    {f.incident_id}: {f.detail}" if f.incident_id else f"    {f.detail}"
+                  for f in items[:EXAMPLES_SHOWN]]
+        if len(items) > EXAMPLES_SHOWN:
+            lines.append(f"    ... and {len(items) - EXAMPLES_SHOWN} more")
+    return lines
+
+
+def mapping_counts(findings: list[Any]) -> dict[tuple[str, str], int]:
+    """How many incidents needed each (topic, detail) mapping."""
+    ids: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for finding in findings:
+        if finding.level == "mapping":
+            ids[(finding.topic, finding.detail)].add(finding.incident_id)
+    return {key: len(value) for key, value in ids.items()}
+
+
+def _grouped_mappings(findings: list[Any]) -> list[str]:
+    counts = mapping_counts(findings)
+    ordered = sorted(counts.items(), key=lambda item: (item[0][0], -item[1], item[0][1]))
+    return [f"  {topic}: {detail}: {count}" for (topic, detail), count in ordered]
+
+
+# ---------------------------------------------------------------- handlers
+
+
+def _import_command(args: argparse.Namespace) -> int:
+    from incidents.importers import feedjson
+
+    if args.format == "statuspage" and not args.vendor:
+        raise ImportUsageError(
+            "import statuspage needs --vendor NAME: a Statuspage feed does not say which "
+            "vendor it is. Fix: pass the vendor's name as in data/vendors.csv, e.g. --vendor "
+            "GitHub")
+    data, source = feedjson.read_file(args.file)
+    report = run_import(args.format, data, source, vendor=args.vendor, into=args.into,
+                        vendors=args.vendors, dry_run=args.dry_run)
+    print(summary(report))
+    return 0
+
+
+def _fetch_command(args: argparse.Namespace) -> int:
+    from incidents.importers import feedjson, fetch
+
+    if args.timeout <= 0:
+        raise ImportUsageError(f"--timeout {args.timeout:g} is not a positive number of "
+                               "seconds. Fix: pass e.g. --timeout 10")
+    url = fetch.statuspage_feed_url(args.url)
+    data, source = feedjson.parse_bytes(fetch.get(url, args.timeout), url)
+    vendor = args.vendor
+    notes = []
+    if not vendor:
+        page = data.get("page") if isinstance(data, dict) else None
+        name = page.get("name") if isinstance(page, dict) else None
+        if isinstance(name, str) and name.strip():
+            vendor = name.strip()
+            notes.append(f"vendor '{vendor}' is the page's name (pass --vendor to change it)")
+    report = run_import(args.format, data, source, vendor=vendor, into=args.into,
+                        vendors=args.vendors, dry_run=args.dry_run)
+    report.notes += notes
+    print(summary(report))
+    return 0

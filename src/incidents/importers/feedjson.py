@@ -1,0 +1,203 @@
+"""Read a JSON feed and remember where each object and array starts, for error messages.
+
+``json.loads`` forgets positions, so a problem found later ("incidents[3] has no created_at")
+could not name a line. :func:`parse_text` decodes with the pure-Python scanner and records the
+line of every ``{`` and ``[``; a :class:`Source` answers "on which line is this object?".
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import json.decoder
+import json.scanner
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from incidents.errors import InputError, Problem
+
+#: Largest feed accepted (a Statuspage or Google Cloud feed is a few MB at most).
+MAX_FEED_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a parsed feed came from: its name (a path or URL) and the line of each container."""
+
+    name: str = "<feed>"
+    positions: dict[int, int] = field(default_factory=dict, repr=False)
+
+    def line(self, obj: object) -> int | None:
+        """The 1-based line where the object or array ``obj`` starts, None when not known."""
+        return self.positions.get(id(obj))
+
+
+class _PositionDecoder(json.JSONDecoder):
+    """A decoder that notes the character offset of every object and array it builds."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.offsets: dict[int, int] = {}
+        self.keep: list[object] = []  # keeps ids unique until the caller holds the tree
+        base_object, base_array = self.parse_object, self.parse_array
+
+        def parse_object(s_and_end: tuple[str, int], *args: Any) -> tuple[object, int]:
+            result, end = base_object(s_and_end, *args)
+            self.offsets[id(result)] = s_and_end[1] - 1
+            self.keep.append(result)
+            return result, end
+
+        def parse_array(s_and_end: tuple[str, int], *args: Any) -> tuple[object, int]:
+            result, end = base_array(s_and_end, *args)
+            self.offsets[id(result)] = s_and_end[1] - 1
+            self.keep.append(result)
+            return result, end
+
+        self.parse_object = parse_object
+        self.parse_array = parse_array
+        self.scan_once = json.scanner.py_make_scanner(self)
+
+
+def _line_of(newlines: list[int], offset: int) -> int:
+    return bisect.bisect_left(newlines, offset) + 1
+
+
+def parse_text(text: str, name: str) -> tuple[Any, Source]:
+    """Parse JSON ``text``; raise :class:`InputError` naming ``name``, line and fix on errors."""
+    if not text.strip():
+        raise InputError([Problem(name, None, None, "the feed is empty",
+                                  "download the feed again; it should be a JSON document")])
+    decoder = _PositionDecoder()
+    try:
+        data = decoder.decode(text)
+    except json.JSONDecodeError as exc:
+        raise InputError([_syntax_problem(text, name, exc)]) from None
+    except RecursionError:
+        raise InputError([Problem(name, None, None, "the JSON is nested too deeply",
+                                  "check that this is the vendor's feed file")]) from None
+    newlines = [match.start() for match in re.finditer("\n", text)]
+    positions = {key: _line_of(newlines, offset) for key, offset in decoder.offsets.items()}
+    return data, Source(name, positions)
+
+
+def _syntax_problem(text: str, name: str, exc: json.JSONDecodeError) -> Problem:
+    head = text.lstrip()[:200].lower()
+    if head.startswith("<"):
+        return Problem(name, exc.lineno, None,
+                       "this is an HTML or XML page, not a JSON feed",
+                       "check the address or file: a status page's JSON feed is its "
+                       "/api/v2/incidents.json (Statuspage) or incidents.json (Google Cloud)")
+    return Problem(name, exc.lineno, None,
+                   f"the JSON is malformed: {exc.msg} at line {exc.lineno}, "
+                   f"character {exc.colno}",
+                   "download the feed again (a cut-off download ends mid-document); if you "
+                   "edited it by hand, fix the quote, comma or bracket at that place")
+
+
+def read_file(path: str | Path) -> tuple[Any, Source]:
+    """Read and parse the JSON feed at ``path`` (UTF-8, a BOM accepted)."""
+    file = Path(path)
+    name = str(file)
+    if not file.exists():
+        raise InputError([Problem(name, None, None, "the feed file does not exist",
+                                  "check the path")])
+    if file.is_dir():
+        raise InputError([Problem(name, None, None, "this is a folder, not a feed file",
+                                  "give the path of the JSON file itself")])
+    if file.stat().st_size > MAX_FEED_BYTES:
+        raise InputError([Problem(name, None, None,
+                                  f"the file is larger than {MAX_FEED_BYTES // 2**20} MB",
+                                  "check that this is a vendor's incident feed")])
+    return parse_bytes(file.read_bytes(), name)
+
+
+def parse_bytes(data: bytes, name: str) -> tuple[Any, Source]:
+    """Decode UTF-8 ``data`` (BOM accepted) and parse it as JSON."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError([Problem(
+            name, line, None, f"byte 0x{data[exc.start]:02x} at offset {exc.start} is not UTF-8",
+            "JSON feeds are UTF-8: download the feed again rather than saving it from an "
+            "editor")]) from None
+    return parse_text(text, name)
+
+
+# ---------------------------------------------------------------- shape checks
+
+
+def describe(value: object) -> str:
+    """The JSON type name of ``value`` for messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, int | float):
+        return "a number"
+    return type(value).__name__
+
+
+class Problems:
+    """Collects the problems of one feed so all are reported at once, not only the first."""
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.items: list[Problem] = []
+
+    def add(self, where: object, path: str, message: str, fix: str) -> None:
+        """Record a problem at JSON ``path`` inside the container ``where``."""
+        self.items.append(Problem(self.source.name, self.source.line(where), path, message, fix))
+
+    def require(self, obj: dict[str, Any], key: str, path: str, kinds: tuple[type, ...],
+                fix: str) -> Any:
+        """``obj[key]`` if present, not null and of one of ``kinds``; else record a problem."""
+        if key not in obj or obj[key] is None:
+            self.add(obj, f"{path}.{key}", f"the required key '{key}' is missing or null", fix)
+            return None
+        value = obj[key]
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            wanted = " or ".join(describe(k()) for k in kinds)
+            self.add(obj, f"{path}.{key}", f"'{key}' is {describe(value)}, not {wanted}", fix)
+            return None
+        if isinstance(value, str) and not value.strip():
+            self.add(obj, f"{path}.{key}", f"'{key}' is empty", fix)
+            return None
+        return value
+
+    def optional(self, obj: dict[str, Any], key: str, path: str, kinds: tuple[type, ...],
+                 fix: str) -> Any:
+        """``obj[key]`` if present and of one of ``kinds``; None when absent or null."""
+        value = obj.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            wanted = " or ".join(describe(k()) for k in kinds)
+            self.add(obj, f"{path}.{key}", f"'{key}' is {describe(value)}, not {wanted}", fix)
+            return None
+        return value
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise InputError(self.items)
+
+
+def guess_format(data: object) -> str | None:
+    """Which importer FORMAT a parsed feed looks like, for hints in error messages."""
+    if isinstance(data, list) and data and isinstance(data[0], dict) and (
+            "external_desc" in data[0] or "affected_products" in data[0]):
+        return "gcloud"
+    if isinstance(data, dict):
+        if "incidents" in data and "page" in data:
+            return "statuspage"
+        if isinstance(data.get("value"), list):
+            return "msgraph"
+    return None
