@@ -32,6 +32,9 @@ export REPORT_VENDORS := $(value VENDORS)
 export REPORT_SLA := $(value SLA)
 export REPORT_MIN := $(value MIN_INCIDENTS)
 export REPORT_SKIP := $(if $(value SKIP_INVALID),--skip-invalid,)
+export IMPORT_FEED := $(value FEED)
+export IMPORT_FILE := $(value FILE)
+export IMPORT_DRY_RUN := $(value DRY_RUN)
 
 # The options in force, kept in a file that changes only when they do, so that make's own
 # dependency tracking re-renders on a new option and does nothing otherwise. make's file
@@ -105,6 +108,12 @@ sync: $(SETUP_STAMP)
 .PHONY: validate
 validate: $(SETUP_STAMP)
 	$(PY) -m incidents validate $${REPORT_DATA:+"$$REPORT_DATA"} $${REPORT_VENDORS:+--vendors "$$REPORT_VENDORS"}
+
+## import: merge a status feed into data/incidents.csv (FEED=statuspage|msgraph|gcloud FILE=... [VENDOR=...] [DRY_RUN=1])
+.PHONY: import
+import: $(SETUP_STAMP)
+	@test -n "$$IMPORT_FEED" && test -n "$$IMPORT_FILE" || { echo "usage: make import FEED=statuspage|msgraph|gcloud FILE=path [VENDOR=name] [DRY_RUN=1]"; exit 2; }
+	$(PY) -m incidents import "$$IMPORT_FEED" "$$IMPORT_FILE" $${REPORT_VENDOR:+--vendor "$$REPORT_VENDOR"} $${IMPORT_DRY_RUN:+--dry-run}
 
 ## lab: open JupyterLab on notebooks/ with the project's kernel
 .PHONY: lab

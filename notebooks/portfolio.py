@@ -207,9 +207,10 @@ display(HTML(narrative.table(sensitivity.sort_values("base"), columns,
 # ## Methods and caveats
 #
 # - **Data.** Public incidents only, as vendors and the press reported them; a vendor that
-#   publishes more looks worse than one that publishes less. Times are UTC; a time known
-#   only to the day is placed at midday for durations, and the medians at the extremes are
-#   kept beside the estimate.
+#   publishes more looks worse than one that publishes less, and an incident that hit a few
+#   customers counts as downtime of the whole service. Times are UTC; a duration is the
+#   middle of the range its date precisions allow (two stamps known to the same day give
+#   12 h), and the medians at the extremes are kept beside the estimate.
 # - **Frequency.** Incidents starting in the window divided by its length; exact (Garwood)
 #   Poisson 95% intervals.
 # - **MTBF.** Window hours divided by incidents, chi-square 90% bounds for a time-terminated

@@ -162,7 +162,24 @@ display(HTML(narrative.table(incidents.sort_values("start_utc"), {
     "change_induced": ("Own change", narrative.plain),
 }, caption="Every incident in the window (sources in data/incidents.csv)")))
 
+# %% [markdown]
+# ## Methods and caveats
+#
+# - Public incidents only, as the vendor and the press reported them; an incident that hit a
+#   few customers counts as downtime of the whole service, so availability here is an
+#   estimate of exposure, not a tenant's measured uptime or a service-credit claim.
+# - Time to restore: Kaplan-Meier median with a log-transform 95% interval (as R's
+#   `survfit`), open incidents censored, advisories and incidents with no published end left
+#   out. A duration is the middle of the range its date precisions allow.
+# - MTBF: chi-square 90% bounds for a time-terminated window (NIST/SEMATECH e-Handbook
+#   8.4.5.1), no point estimate below the minimum count. Trend: Laplace test (e-Handbook
+#   8.2.3.4) and the unbiased Crow-AMSAA shape.
+# - Risk rank: the portfolio report explains the components and weights.
+
 # %%
+if data.skipped:
+    display(Markdown("**Rows skipped as invalid:**\n\n" + "\n".join(
+        f"- {narrative.text(problem)}" for problem in data.skipped)))
 display(Markdown(report.provenance(data, {
     "vendor": vendor, "start": start, "end": end or "today", "sla_target": sla_target,
     "min_incidents": min_incidents, **weights})))

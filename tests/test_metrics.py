@@ -294,3 +294,31 @@ def test_grouped_kaplan_meier_reproduces_r_survfit_on_aml():
     assert math.isnan(table.loc[0, "median_upper"])
     assert (table.loc[1, "median"], table.loc[1, "median_lower"]) == (23, 8)
     assert math.isnan(table.loc[1, "median_upper"])
+
+
+def test_metrics_on_an_empty_window_give_zero_rows_not_errors(make_table):
+    empty = prepared(make_table({"start_utc": "2024-06-01T00:00:00Z",
+                                 "end_utc": "2024-06-01T01:00:00Z"}))
+    assert len(empty) == 0
+    groups = pd.DataFrame({"vendor": ["Acme Mail"]})
+    assert metrics.frequency(empty, WINDOW, groups=groups).iloc[0]["incidents"] == 0
+    assert metrics.mtbf(empty, WINDOW, groups=groups).iloc[0]["mtbf_upper_hours"] == math.inf
+    assert metrics.restore_times(empty).empty
+    assert metrics.trend(empty, WINDOW).empty
+    assert metrics.downtime(empty, WINDOW).empty
+
+
+def test_one_incident_gives_bounds_but_no_trend(make_table):
+    table = prepared(make_table({}))
+    assert metrics.trend(table, WINDOW).iloc[0]["verdict"] == "insufficient data"
+    row = metrics.mtbf(table, WINDOW, min_incidents=3).iloc[0]
+    assert math.isnan(row["mtbf_hours"]) and row["mtbf_lower_hours"] > 0
+
+
+def test_two_stamps_on_the_same_day_give_half_a_day_not_zero(make_table):
+    table = prepared(make_table({"start_utc": "2025-01-10T00:00:00Z", "start_precision": "day",
+                                 "end_utc": "2025-01-10T00:00:00Z", "end_precision": "day"}))
+    row = table.iloc[0]
+    assert row["duration_min_hours"] == 0
+    assert row["duration_max_hours"] == pytest.approx(24)
+    assert row["duration_hours"] == pytest.approx(12)

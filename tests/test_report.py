@@ -155,3 +155,39 @@ def test_browser_shows_report_without_console_errors_or_requests(rendered, tmp_p
     assert [u for u in requests if not u.startswith(("file://", "data:"))] == []
     assert shot.stat().st_size > 10_000
     assert "portfolio" in heading.lower()
+
+
+def test_attached_csv_neutralises_formula_cells(rendered):
+    attached = (rendered["out"] / "vendor-acme-mail-incidents.csv").read_text(encoding="utf-8")
+    assert "incident_id" in attached.splitlines()[0]
+    assert "AM0" in attached
+    assert ",=" not in attached and ',"=' not in attached
+
+
+def test_interrupted_run_leaves_the_last_good_report(rendered, monkeypatch):
+    out = rendered["out"]
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(render, "export_html", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        render.build(render.Options(vendor="Acme Mail", start="2025-01-01", end="2025-03-31",
+                                    data=str(rendered["data"]), vendors=str(rendered["vendors"]),
+                                    fmt="html", out=out))
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_same_inputs_give_the_same_report_apart_from_the_time(rendered, tmp_path):
+    again = tmp_path / "again"
+    render.build(render.Options(vendor="Acme Mail", start="2025-01-01", end="2025-03-31",
+                                data=str(rendered["data"]), vendors=str(rendered["vendors"]),
+                                fmt="html", out=again))
+
+    def stable(text: str) -> str:
+        return re.sub(r"Generated \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", "", text)
+
+    first = stable(html_of(rendered, "vendor-acme-mail"))
+    second = stable((again / "vendor-acme-mail.html").read_text(encoding="utf-8"))
+    assert first == second

@@ -29,7 +29,8 @@ _UTC_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z\Z"
 _OFFSET_PATTERN = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?(\.[0-9]+)?"
                    r"[+-][0-9]{2}:?[0-9]{2}\Z")
 _NAIVE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?(\.[0-9]+)?)?\Z"
-_ZEROED_BELOW = {"hour": r":00:00Z\Z", "day": r"T00:00:00Z\Z", "month": r"-01T00:00:00Z\Z"}
+_ZEROED_BELOW = {"minute": r":00Z\Z", "hour": r":00:00Z\Z", "day": r"T00:00:00Z\Z",
+                 "month": r"-01T00:00:00Z\Z"}
 _DELIMITERS = {";": "';'", "\t": "a tab", "|": "'|'"}
 MAX_PROBLEMS_PER_CHECK = 10_000
 FUTURE_TOLERANCE = pd.Timedelta(hours=1)

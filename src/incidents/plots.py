@@ -106,9 +106,10 @@ def restore_time_distribution(incidents: pd.DataFrame, by: str = "vendor") -> pl
     if not frame.empty:
         sns.boxplot(data=frame, x="hours", y=by, order=order, ax=ax, color="#dfe6ee",
                     showfliers=False, log_scale=True, width=0.6)
-        sns.stripplot(data=frame, x="hours", y=by, order=order, hue="state", ax=ax, size=5,
+        # A swarm places points deterministically (a jittered strip would differ per run).
+        sns.swarmplot(data=frame, x="hours", y=by, order=order, hue="state", ax=ax, size=4,
                       palette={"restored": "#1f4e79", "still open (censored)": "#c0392b"},
-                      jitter=0.15, alpha=0.85)
+                      alpha=0.85, warn_thresh=1.0)
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     ax.set_xlabel("Hours to restore (log scale)")
     ax.set_ylabel(by.replace("_", " ").capitalize())

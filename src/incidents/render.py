@@ -27,6 +27,7 @@ from incidents.errors import IncidentsError
 FORMATS = ("html", "pdf", "both")
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "chrome")
 HIDDEN_CELL_TAGS = ("injected-parameters", "parameters", "remove-cell")
+PUBLISHED = (".html", ".pdf", ".csv")
 
 
 class RenderError(IncidentsError):
@@ -270,12 +271,35 @@ def print_pdfs(html_files: list[Path], timeout: float = 120) -> list[Path]:
     return printed
 
 
+ATTACHMENT_COLUMNS = ["vendor", "incident_id", "product", "service", "title", "impact",
+                      "severity", "start_utc", "start_precision", "end_utc", "end_precision",
+                      "duration_hours", "affected_clients", "root_cause_category",
+                      "change_induced", "source_urls"]
+
+
+def write_attachments(jobs: list[Job], options: Options, folder: Path) -> list[Path]:
+    """Each report's incidents as a CSV for spreadsheets (formula-like cells neutralised)."""
+    from incidents import report, safe
+
+    data = report.prepare(options.data, options.vendors, options.start or "2023-01-01",
+                          options.end, options.skip_invalid)
+    table = data.window_incidents[ATTACHMENT_COLUMNS].sort_values(["start_utc", "vendor"])
+    table = table.assign(duration_hours=table["duration_hours"].round(2))
+    written = []
+    for job in jobs:
+        vendor = job.parameters.get("vendor")
+        rows = table if vendor is None else table.loc[table["vendor"] == vendor]
+        written.append(safe.write_spreadsheet_csv(rows, folder / f"{job.stem}-incidents.csv"))
+    return written
+
+
 def write_index(jobs: list[Job], folder: Path, formats: tuple[str, ...]) -> Path:
     """A short page linking every rendered report (no script, no external URL)."""
     items = []
     for job in jobs:
         links = " · ".join(f'<a href="{html.escape(job.stem)}.{ext}">{ext.upper()}</a>'
                            for ext in formats)
+        links += f' · <a href="{html.escape(job.stem)}-incidents.csv">incidents (CSV)</a>'
         items.append(f"<li><strong>{html.escape(job.title)}</strong>: {links}</li>")
     page = (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -301,7 +325,7 @@ def publish(staging: Path, out: Path) -> list[Path]:
     sees a half-written file.
     """
     out.mkdir(parents=True, exist_ok=True)
-    produced = sorted(p for p in staging.iterdir() if p.suffix in (".html", ".pdf"))
+    produced = sorted(p for p in staging.iterdir() if p.suffix in PUBLISHED)
     names = {p.name for p in produced}
     moved = []
     for path in produced:
@@ -309,7 +333,7 @@ def publish(staging: Path, out: Path) -> list[Path]:
         os.replace(path, target)
         moved.append(target)
     for old in out.iterdir():
-        if old.suffix in (".html", ".pdf") and old.name not in names:
+        if old.suffix in PUBLISHED and old.name not in names:
             old.unlink()
     return moved
 
@@ -329,6 +353,7 @@ def build(options: Options) -> list[Path]:
     if "html" not in formats:
         for path in html_files:
             path.unlink()
+    write_attachments(jobs, options, staging)
     if not options.vendor:
         write_index(jobs, staging, formats)
     published = publish(staging, options.out)

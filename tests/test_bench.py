@@ -1,0 +1,32 @@
+"""Smoke test of the benchmark's generator and metric table at a small size (no timing)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from incidents import bench, metrics
+
+
+def test_metric_table_has_one_finite_row_per_vendor_service() -> None:
+    window = metrics.Window.from_dates(*bench.WINDOW)
+    table = bench.synthetic_incidents(n=3_000, vendors=6, services=5, seed=1, window=window)
+    assert len(table) == 3_000
+    assert table["end_utc"].isna().any()  # some incidents have no end
+    assert set(table["impact"].astype(str)) == {"outage", "degradation", "advisory"}
+
+    result = bench.metric_table(table, window)
+
+    pairs = table[bench.KEYS].drop_duplicates()
+    assert len(result) == len(pairs) == 30
+    assert not result.duplicated(bench.KEYS).any()
+    for column in ("incidents", "per_month", "mtbf_hours", "restore_median", "outage_hours",
+                   "availability", "beta"):
+        assert np.isfinite(result[column].to_numpy(dtype=float)).all(), column
+    assert result["incidents"].sum() == len(table)
+
+
+def test_baseline_groupby_counts_every_incident() -> None:
+    table = bench.synthetic_incidents(n=500, vendors=3, services=2, seed=2)
+    base = bench.baseline_groupby(table)
+    assert int(base["count"].sum()) == 500
+    assert len(base) == 6
