@@ -159,15 +159,15 @@ for _, row in changes.iterrows():
 # %%
 availability = metrics.monthly_availability(incidents, data.window, "vendor", data.vendors,
                                             sla_target)
-plots.show(plots.availability_against_sla(availability), "Line chart of estimated monthly "
-           "availability per vendor with SLA targets as dashed lines.")
+plots.show(plots.availability_against_sla(availability), "Grid of vendors by month coloured "
+           "by the share of the SLA error budget used; red cells are months below target.")
 below = availability.loc[availability["below_target"]].sort_values("availability")
 display(HTML(narrative.table(below.head(15), {
     "vendor": ("Vendor", narrative.plain),
     "month": ("Month", narrative.plain),
     "availability": ("Est. availability", narrative.availability),
     "sla_target": ("SLA", narrative.availability),
-    "budget_used": ("Error budget used", lambda v: narrative.percent(v, 0)),
+    "budget_used": ("Error budget used", narrative.budget),
     "credit_percent": ("Credit tier (% of fee)", lambda v: narrative.number(v, 0)),
 }, caption=f"Months below target: {len(below)} (worst 15 shown)")))
 

@@ -142,7 +142,7 @@ below = availability.loc[availability["below_target"]]
 display(HTML(narrative.table(below, {
     "month": ("Month", narrative.plain),
     "availability": ("Est. availability", narrative.availability),
-    "budget_used": ("Error budget used", lambda v: narrative.percent(v, 0)),
+    "budget_used": ("Error budget used", narrative.budget),
     "credit_percent": ("Credit tier (% of fee)", lambda v: narrative.number(v, 0)),
 }, caption=f"Months below target: {len(below)}")))
 

@@ -49,6 +49,14 @@ def percent(value: object, digits: int = 1) -> str:
     return f"{float(value) * 100:.{digits}f}%"  # type: ignore[arg-type]
 
 
+def budget(value: object) -> str:
+    """Error budget used: ``"45%"``, or ``"12x the budget"`` when far over it."""
+    if _missing(value):
+        return "n/a"
+    number = float(value)  # type: ignore[arg-type]
+    return f"{number * 100:.0f}%" if number < 10 else f"{number:.0f}x the budget"
+
+
 def availability(value: object) -> str:
     """Availability with enough nines to tell 99.9% from 99.99%."""
     if _missing(value):

@@ -144,7 +144,9 @@ def cause_breakdown(causes: pd.DataFrame, mitigations: pd.DataFrame) -> plt.Figu
 
 
 def availability_against_sla(monthly: pd.DataFrame, by: str = "vendor") -> plt.Figure:
-    """Estimated monthly availability per group (percent) with each SLA target as a dash."""
+    """Estimated monthly availability against the SLA: lines for a few groups, else a grid."""
+    if monthly[by].nunique() > 4:
+        return availability_grid(monthly, by)
     frame = monthly.assign(percent=monthly["availability"] * 100)
     fig, ax = plt.subplots(figsize=(WIDTH, 3.8))
     sns.lineplot(data=frame, x="month", y="percent", hue=by, marker="o", ax=ax, markersize=4)
@@ -162,6 +164,25 @@ def availability_against_sla(monthly: pd.DataFrame, by: str = "vendor") -> plt.F
     ax.set_ylabel("Availability (%)")
     ax.set_title("Estimated availability from public incidents")
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
+    return fig
+
+
+def availability_grid(monthly: pd.DataFrame, by: str = "vendor") -> plt.Figure:
+    """Months (columns) by group (rows): share of the month's error budget used, capped at
+    200%; cells over 100% are months below the SLA target."""
+    allowed = 1 - monthly["sla_target"].fillna(0.999)
+    used = ((1 - monthly["availability"]) / allowed.where(allowed > 0)).clip(upper=2.0) * 100
+    grid = monthly.assign(used=used).pivot_table(index=by, columns="month", values="used",
+                                                 aggfunc="max", observed=True)
+    fig, ax = plt.subplots(figsize=(WIDTH, _height(len(grid), 0.32)))
+    sns.heatmap(grid, cmap="RdYlGn_r", vmin=0, vmax=200, linewidths=0.3, linecolor="white",
+                cbar_kws={"label": "Error budget used (%), capped at 200"}, ax=ax)
+    step = max(1, grid.shape[1] // 12)
+    ax.set_xticks(np.arange(0, grid.shape[1], step) + 0.5, grid.columns[::step], rotation=45,
+                  ha="right")
+    ax.set_xlabel("Month")
+    ax.set_ylabel("")
+    ax.set_title("Monthly error budget used against each SLA (over 100% = below target)")
     return fig
 
 

@@ -318,11 +318,13 @@ def write_index(jobs: list[Job], folder: Path, formats: tuple[str, ...]) -> Path
 # ---------------------------------------------------------------- publishing
 
 
-def publish(staging: Path, out: Path) -> list[Path]:
-    """Move every finished file from ``staging`` into ``out``; remove outputs no longer made.
+def publish(staging: Path, out: Path, prune: bool = True) -> list[Path]:
+    """Move every finished file from ``staging`` into ``out``.
 
     Each file is replaced atomically (``os.replace`` on one file system), so a reader never
-    sees a half-written file.
+    sees a half-written file. With ``prune`` (a full report) outputs this run no longer makes,
+    such as the deep dive of a vendor that fell below the minimum, are removed; a single-vendor
+    run leaves the rest of the report alone.
     """
     out.mkdir(parents=True, exist_ok=True)
     produced = sorted(p for p in staging.iterdir() if p.suffix in PUBLISHED)
@@ -332,7 +334,7 @@ def publish(staging: Path, out: Path) -> list[Path]:
         target = out / path.name
         os.replace(path, target)
         moved.append(target)
-    for old in out.iterdir():
+    for old in out.iterdir() if prune else ():
         if old.suffix in PUBLISHED and old.name not in names:
             old.unlink()
     return moved
@@ -356,7 +358,7 @@ def build(options: Options) -> list[Path]:
     write_attachments(jobs, options, staging)
     if not options.vendor:
         write_index(jobs, staging, formats)
-    published = publish(staging, options.out)
+    published = publish(staging, options.out, prune=not options.vendor)
     shutil.rmtree(workdir, ignore_errors=True)
     return published
 
