@@ -23,6 +23,9 @@ VENDORS ?=
 SLA ?= 0
 MIN_INCIDENTS ?= 3
 SKIP_INVALID ?=
+# make would expand these (running any $(...) in them) when it hands them to a recipe's
+# environment; only the REPORT_* copies below, taken verbatim with $(value), are passed on.
+unexport VENDOR START END FORMAT DATA VENDORS SLA MIN_INCIDENTS SKIP_INVALID FEED FILE DRY_RUN
 export REPORT_VENDOR := $(value VENDOR)
 export REPORT_START := $(value START)
 export REPORT_END := $(value END)

@@ -94,13 +94,27 @@ def test_executed_notebooks_have_no_error_cells(tmp_path, rendered):
             assert output.get("output_type") != "error"
 
 
-def test_failed_run_keeps_the_last_good_report_and_names_the_cell(tmp_path, rendered):
+def test_failed_run_keeps_the_last_good_report_and_names_the_cell(rendered, tmp_path,
+                                                                  monkeypatch):
     out = rendered["out"]
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    with pytest.raises(render.RenderError, match=r"vendor\.ipynb .*failed in cell"):
-        render.build(render.Options(vendor="No Such Vendor", data=str(rendered["data"]),
+    broken = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell('vendor = ""', metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell('raise RuntimeError("boom")')])
+    broken.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                     "language": "python"}
+    nbformat.write(broken, tmp_path / "vendor.ipynb")
+    monkeypatch.setattr(render.config, "NOTEBOOKS_DIR", tmp_path)
+    with pytest.raises(render.RenderError, match=r"vendor\.ipynb .*failed in cell .*boom"):
+        render.build(render.Options(vendor="Acme Mail", data=str(rendered["data"]),
                                     vendors=str(rendered["vendors"]), fmt="html", out=out))
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_unknown_vendor_is_refused_before_any_notebook_runs(rendered):
+    with pytest.raises(Exception, match="Known vendors: Acme Mail, Beta Chat"):
+        render.plan_jobs(render.Options(vendor="Nope", data=str(rendered["data"]),
+                                        vendors=str(rendered["vendors"])))
 
 
 def test_unknown_vendor_message_lists_known_vendors(rendered):

@@ -191,37 +191,66 @@ def grouped_kaplan_meier_summary(codes: np.ndarray, durations: np.ndarray,
                                  ) -> pd.DataFrame:
     """Kaplan-Meier median (log-transform interval) and p90 for many groups at once.
 
-    Vectorised equivalent of :func:`incidents.stats.restore_time` applied per group code;
-    returns one row per code with ``n``, ``events``, ``median``, ``median_lower``,
-    ``median_upper`` and ``p90`` (NaN where not reached).
+    Vectorised equivalent of :func:`incidents.stats.restore_time` applied per group code
+    (same product-limit estimator, Greenwood variance, R ``survfit`` quantile rules); returns
+    one row per code with ``n``, ``events``, ``median``, ``median_lower``, ``median_upper``
+    and ``p90`` (NaN where not reached). Pure numpy over sorted arrays: no Python loop.
     """
-    frame = pd.DataFrame({"code": codes, "t": durations, "event": resolved.astype(int)})
-    frame = frame.dropna(subset=["t"])
-    sizes = frame.groupby("code").agg(n=("t", "size"), events=("event", "sum"))
-    steps = frame.groupby(["code", "t"], sort=True).agg(d=("event", "sum"), m=("event", "size"))
-    steps = steps.reset_index()
-    removed_before = steps.groupby("code")["m"].cumsum() - steps["m"]
-    steps["at_risk"] = steps["code"].map(sizes["n"]) - removed_before
-    steps = steps[steps["d"] > 0].copy()
-    hazard = steps["d"] / steps["at_risk"]
-    with np.errstate(divide="ignore"):
-        steps["log_s"] = np.log1p(-hazard.clip(upper=1.0)).groupby(steps["code"]).cumsum()
-        denom = steps["at_risk"] * (steps["at_risk"] - steps["d"])
-        steps["green"] = (steps["d"] / denom.where(denom > 0)).groupby(steps["code"]).cumsum()
-    survival = np.exp(steps["log_s"])
-    z = _normal_quantile(0.5 + confidence / 2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        se_log = np.sqrt(steps["green"])
-        upper_s = np.exp(steps["log_s"] + z * se_log).clip(upper=1.0)
-        lower_s = np.exp(steps["log_s"] - z * se_log)
-    upper_s = upper_s.where(steps["green"].notna(), 1.0)
-    lower_s = lower_s.where(steps["green"].notna(), 0.0)
-    result = sizes.copy()
-    result["median"] = _first_time_at_or_below(steps, survival, 0.5, midpoint=True)
-    result["median_lower"] = _first_time_at_or_below(steps, lower_s, 0.5)
-    result["median_upper"] = _first_time_at_or_below(steps, upper_s, 0.5)
-    result["p90"] = _first_time_at_or_below(steps, survival, 0.1, midpoint=True)
+    t = np.asarray(durations, dtype=float)
+    valid = ~np.isnan(t)
+    code = np.asarray(codes)[valid]
+    t = t[valid]
+    event = np.asarray(resolved, dtype=bool)[valid].astype(float)
+    order = np.lexsort((t, code))
+    code, t, event = code[order], t[order], event[order]
+    groups, group_of_row = np.unique(code, return_inverse=True)
+    result = pd.DataFrame(index=pd.Index(groups, name="code"))
+    result["n"] = np.bincount(group_of_row, minlength=len(groups))
+    result["events"] = np.bincount(group_of_row, weights=event, minlength=len(groups)).astype(
+        int)
+    names = ("median", "median_lower", "median_upper", "p90")
+    if len(t) == 0:
+        return result.assign(**{name: np.nan for name in names})
+    steps = _km_steps(group_of_row, t, event, result["n"].to_numpy(), confidence)
+    result["median"] = _first_at_or_below(steps, steps["survival"], 0.5, len(groups), True)
+    result["median_lower"] = _first_at_or_below(steps, steps["lower"], 0.5, len(groups))
+    result["median_upper"] = _first_at_or_below(steps, steps["upper"], 0.5, len(groups))
+    result["p90"] = _first_at_or_below(steps, steps["survival"], 0.1, len(groups), True)
     return result
+
+
+def _within_group_cumsum(values: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Cumulative sum restarting at each group (rows sorted by group)."""
+    if len(values) == 0:
+        return values
+    total = np.cumsum(values)
+    starts = np.r_[True, group[1:] != group[:-1]]
+    offset = (total - values)[starts]
+    return total - offset[np.cumsum(starts) - 1]
+
+
+def _km_steps(group: np.ndarray, t: np.ndarray, event: np.ndarray, sizes: np.ndarray,
+              confidence: float) -> dict[str, np.ndarray]:
+    """Product-limit curve and log-transform bounds at every distinct event time per group."""
+    new_step = np.r_[True, (group[1:] != group[:-1]) | (t[1:] != t[:-1])]
+    step_id = np.cumsum(new_step) - 1
+    deaths = np.bincount(step_id, weights=event)
+    removed = np.bincount(step_id).astype(float)
+    step_group, step_t = group[new_step], t[new_step]
+    at_risk = sizes[step_group] - (_within_group_cumsum(removed, step_group) - removed)
+    keep = deaths > 0
+    step_group, step_t = step_group[keep], step_t[keep]
+    deaths, at_risk = deaths[keep], at_risk[keep]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_s = _within_group_cumsum(np.log1p(-np.minimum(deaths / at_risk, 1.0)), step_group)
+        denom = at_risk * (at_risk - deaths)
+        green = _within_group_cumsum(np.where(denom > 0, deaths / denom, np.inf), step_group)
+        z = _normal_quantile(0.5 + confidence / 2)
+        se = np.sqrt(green)
+        upper = np.where(np.isfinite(se), np.minimum(np.exp(log_s + z * se), 1.0), 1.0)
+        lower = np.where(np.isfinite(se), np.exp(log_s - z * se), 0.0)
+    return {"group": step_group, "t": step_t, "survival": np.exp(log_s), "upper": upper,
+            "lower": lower}
 
 
 def _normal_quantile(p: float) -> float:
@@ -230,25 +259,27 @@ def _normal_quantile(p: float) -> float:
     return float(ndtri(p))
 
 
-def _first_time_at_or_below(steps: pd.DataFrame, curve: pd.Series, level: float,
-                            midpoint: bool = False) -> pd.Series:
-    """Per code, the first step time where ``curve <= level`` (R's survfit quantile rule).
+def _first_at_or_below(steps: dict[str, np.ndarray], curve: np.ndarray, level: float,
+                       groups: int, midpoint: bool = False) -> np.ndarray:
+    """Per group, the first step time where ``curve <= level`` (R's survfit quantile rule).
 
-    With ``midpoint`` a curve exactly at ``level`` over a flat stretch gives the midpoint of
-    that step time and the next one, as R's ``quantile.survfit`` does.
+    With ``midpoint`` a curve exactly at ``level`` gives the midpoint of that step time and
+    the next one, as R's ``quantile.survfit`` does (no next step: the time itself).
     """
     tol = 1e-12
-    hit = curve <= level + tol
-    first = steps.loc[hit].groupby("code")["t"].first()
-    if not midpoint:
-        return first
-    exact = (curve - level).abs() <= tol
-    exact_first = steps.loc[exact].groupby("code")["t"].first()
-    following = steps.groupby("code")["t"].shift(-1)
-    nxt = following.loc[exact].groupby(steps.loc[exact, "code"]).first()
-    both = exact_first.index.intersection(nxt.dropna().index)
-    first.loc[both] = (exact_first.loc[both] + nxt.loc[both]) / 2
-    return first
+    out = np.full(groups, np.nan)
+    hit = np.flatnonzero(curve <= level + tol)
+    first_group, first_pos = np.unique(steps["group"][hit], return_index=True)
+    index = hit[first_pos]
+    times = steps["t"][index].copy()
+    if midpoint:
+        exact = np.abs(curve[index] - level) <= tol
+        has_next = np.r_[steps["group"][1:] == steps["group"][:-1], False][index]
+        following = np.r_[steps["t"][1:], np.nan][index]
+        use = exact & has_next
+        times[use] = (times[use] + following[use]) / 2
+    out[first_group] = times
+    return out
 
 
 def restore_times(incidents: pd.DataFrame, by: str | list[str] = "vendor",
@@ -256,41 +287,46 @@ def restore_times(incidents: pd.DataFrame, by: str | list[str] = "vendor",
     """Time to restore per group: Kaplan-Meier median with its interval, p90, and a mean.
 
     Advisories are left out (no service was lost). Ongoing incidents are right-censored at
-    the window end. Incidents whose end was never
-    published (and that are not ongoing) are left out and counted in ``end_unknown``.
-    ``median_if_earliest`` / ``median_if_latest`` are the plain medians of the shortest and
-    longest durations the date precisions allow, so a reader sees how much precision matters.
-    The mean (``mean_hours``, resolved incidents only) is a labelled aside: restore times are
-    skewed and the median is the headline.
+    the window end. Incidents whose end was never published (and that are not ongoing) are
+    left out and counted in ``end_unknown``. ``median_if_earliest`` / ``median_if_latest``
+    are the plain medians of the shortest and longest durations the date precisions allow, so
+    a reader sees how much precision matters (``imprecise`` counts incidents with a start or
+    end known only to the day or month). The mean (``mean_hours``, restored incidents only)
+    is a labelled aside: restore times are skewed and the median is the headline. Hours.
     """
     keys = _as_list(by)
-    incidents = incidents.loc[incidents["impact"].astype("object") != "advisory"]
-    known = incidents.loc[incidents["end_known"]]
-    grouped = known.groupby(keys, observed=True)
-    codes = grouped.ngroup().to_numpy()
-    summary = grouped_kaplan_meier_summary(codes, known["duration_hours"].to_numpy(),
-                                           known["resolved"].to_numpy(), confidence)
-    labels = grouped.size().reset_index()[keys]
-    table = labels.join(summary.reset_index(drop=True))
-    resolved = known.loc[known["resolved"]].groupby(keys, observed=True)
-    extra = pd.DataFrame({
-        "mean_hours": resolved["duration_hours"].mean(),
-        "median_if_earliest": resolved["duration_min_hours"].median(),
-        "median_if_latest": resolved["duration_max_hours"].median(),
-        "imprecise": resolved["duration_hours"].size() - known.loc[known["resolved"]].assign(
-            precise=lambda f: f["start_precision"].astype("object").isin(["minute", "hour"])
-            & f["end_precision"].astype("object").isin(["minute", "hour"])).groupby(
-            keys, observed=True)["precise"].sum(),
-    }).reset_index()
-    table = table.merge(extra, on=keys, how="left")
-    unknown = incidents.loc[~incidents["end_known"]].groupby(keys, observed=True).size()
-    table = table.merge(unknown.rename("end_unknown").reset_index(), on=keys, how="outer")
-    table["ongoing"] = table[keys].merge(
-        incidents.groupby(keys, observed=True)["ongoing"].sum().reset_index(), on=keys,
-        how="left")["ongoing"].to_numpy()
-    for column in ("n", "events", "end_unknown", "imprecise", "ongoing"):
+    frame = incidents.loc[incidents["impact"] != "advisory", [
+        *keys, "end_known", "resolved", "ongoing", "duration_hours", "duration_min_hours",
+        "duration_max_hours", "start_precision", "end_precision"]]
+    codes, labels = _group_codes(frame[keys], keys)
+    size = len(labels)
+    known = frame["end_known"].to_numpy(dtype=bool)
+    resolved = frame["resolved"].to_numpy(dtype=bool)
+    hours = frame["duration_hours"].to_numpy(dtype=float, na_value=np.nan)
+    summary = grouped_kaplan_meier_summary(codes[known], hours[known], resolved[known],
+                                           confidence).reindex(range(size))
+    table = labels.to_frame(index=False)
+    for column in ("n", "events", "median", "median_lower", "median_upper", "p90"):
+        table[column] = summary[column].to_numpy()
+    fine = ["minute", "hour"]
+    precise = (frame["start_precision"].isin(fine) & frame["end_precision"].isin(fine)
+               ).to_numpy()
+    done = codes[resolved]
+    counted = np.bincount(done, minlength=size)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        table["mean_hours"] = np.bincount(done, weights=hours[resolved], minlength=size) / (
+            np.where(counted > 0, counted, np.nan))
+    for column, source in (("median_if_earliest", "duration_min_hours"),
+                           ("median_if_latest", "duration_max_hours")):
+        values = pd.Series(frame[source].to_numpy(dtype=float, na_value=np.nan)[resolved])
+        table[column] = values.groupby(done).median().reindex(range(size)).to_numpy()
+    table["imprecise"] = np.bincount(codes[resolved & ~precise], minlength=size)
+    table["end_unknown"] = np.bincount(codes[~known], minlength=size)
+    table["ongoing"] = np.bincount(codes[frame["ongoing"].to_numpy(dtype=bool)],
+                                   minlength=size)
+    for column in ("n", "events"):
         table[column] = table[column].fillna(0).astype(int)
-    return table.sort_values(keys).reset_index(drop=True)
+    return table
 
 
 # ---------------------------------------------------------------- downtime and availability
@@ -299,25 +335,40 @@ def restore_times(incidents: pd.DataFrame, by: str | list[str] = "vendor",
 def union_hours(keys: pd.DataFrame, starts: pd.Series, ends: pd.Series) -> pd.Series:
     """Length in hours of the union of ``[start, end)`` intervals per group of ``keys``.
 
-    Overlapping and nested intervals count once. Vectorised: sort, running maximum of the
-    ends per group, a new block wherever a start passes that maximum.
+    Overlapping and nested intervals count once. Vectorised in numpy: sort by group and
+    start, running maximum of the ends per group, a new block wherever a start passes that
+    maximum; each block contributes its last running maximum minus its first start.
     """
     by = list(keys.columns)
-    frame = keys.assign(s=starts.to_numpy(), e=ends.to_numpy()).dropna(subset=["s", "e"])
-    frame = frame.loc[frame["e"] > frame["s"]]
-    if frame.empty:
-        return pd.Series(dtype=float, index=pd.MultiIndex.from_tuples([], names=by)
-                         if len(by) > 1 else pd.Index([], name=by[0]))
-    frame = frame.sort_values([*by, "s"], kind="stable")
-    group_id = frame.groupby(by, observed=True, sort=False).ngroup()
-    reach = frame.groupby(group_id)["e"].cummax()
-    previous_reach = reach.groupby(group_id).shift(1)
-    new_block = previous_reach.isna() | (frame["s"] > previous_reach)
-    block = new_block.cumsum()
-    blocks = frame.assign(block=block.to_numpy()).groupby([*by, "block"], observed=True).agg(
-        s=("s", "min"), e=("e", "max"))
-    hours = (blocks["e"] - blocks["s"]) / pd.Timedelta(hours=1)
-    return hours.groupby(level=by, observed=True).sum()
+    hour = pd.Timedelta(hours=1)
+    epoch = pd.Timestamp(0, tz="UTC")
+    s = ((starts - epoch) / hour).to_numpy(dtype=float, na_value=np.nan)
+    e = ((ends - epoch) / hour).to_numpy(dtype=float, na_value=np.nan)
+    usable = ~np.isnan(s) & ~np.isnan(e) & (e > s)
+    codes, labels = _group_codes(keys.loc[usable], by)
+    s, e = s[usable], e[usable]
+    if len(s) == 0:
+        return pd.Series(dtype=float, index=labels, name="hours")
+    order = np.lexsort((s, codes))
+    codes, s, e = codes[order], s[order], e[order]
+    reach = pd.Series(e).groupby(codes).cummax().to_numpy()
+    first_of_group = np.r_[True, codes[1:] != codes[:-1]]
+    previous_reach = np.r_[np.nan, reach[:-1]]
+    new_block = first_of_group | (s > previous_reach)
+    last_of_block = np.r_[new_block[1:], True]
+    lengths = reach[last_of_block] - s[new_block]
+    totals = np.bincount(codes[new_block], weights=lengths, minlength=len(labels))
+    return pd.Series(totals, index=labels, name="hours")
+
+
+def _group_codes(keys: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, pd.Index]:
+    """Integer code per row and the index of group labels (sorted) for ``keys``."""
+    if len(by) == 1:
+        codes, uniques = pd.factorize(keys[by[0]], sort=True)
+        return codes, pd.Index(uniques, name=by[0])
+    grouped = keys.groupby(by, observed=True, sort=True)
+    codes = grouped.ngroup().to_numpy()
+    return codes, pd.MultiIndex.from_frame(grouped.size().reset_index()[by])
 
 
 def _clipped_intervals(incidents: pd.DataFrame, window: Window) -> pd.DataFrame:

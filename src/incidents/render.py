@@ -83,6 +83,9 @@ def plan_jobs(options: Options) -> list[Job]:
     if options.end:
         common["end"] = options.end
     if options.vendor:
+        from incidents.report import check_vendor
+
+        check_vendor(options.vendor, load.load_vendors(options.vendors or None)["vendor"])
         vendors = [options.vendor]
         jobs: list[Job] = []
     else:
