@@ -322,3 +322,29 @@ def test_two_stamps_on_the_same_day_give_half_a_day_not_zero(make_table):
     assert row["duration_min_hours"] == 0
     assert row["duration_max_hours"] == pytest.approx(24)
     assert row["duration_hours"] == pytest.approx(12)
+
+
+def test_grouped_kaplan_meier_keeps_groups_apart_when_one_reaches_zero():
+    codes = np.array([0, 0, 0, 1, 1, 1])
+    times = np.array([1.0, 2.0, 3.0, 1.0, 2.0, 3.0])
+    table = metrics.grouped_kaplan_meier_summary(codes, times, np.ones(6, dtype=bool))
+    assert list(table["median"]) == [2.0, 2.0]
+    assert list(table["p90"]) == [3.0, 3.0]
+
+
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(1, 30), st.booleans()), min_size=1,
+                max_size=60))
+@settings(max_examples=80, deadline=None)
+def test_grouped_kaplan_meier_equals_per_group_restore_time(rows):
+    from incidents import stats
+
+    codes, times, done = (np.array(col) for col in zip(*rows, strict=True))
+    table = metrics.grouped_kaplan_meier_summary(codes, times.astype(float), done)
+    for code in np.unique(codes):
+        mask = codes == code
+        single = stats.restore_time(times[mask].astype(float), done[mask])
+        for name in ("median", "median_lower", "median_upper", "p90"):
+            expected = getattr(single, name)
+            got = table.loc[code, name]
+            assert (math.isnan(got) if expected is None else got == pytest.approx(expected)), (
+                name, code)

@@ -212,6 +212,7 @@ def grouped_kaplan_meier_summary(codes: np.ndarray, durations: np.ndarray,
     if len(t) == 0:
         return result.assign(**{name: np.nan for name in names})
     steps = _km_steps(group_of_row, t, event, result["n"].to_numpy(), confidence)
+    steps["last_time"] = t[np.r_[group_of_row[1:] != group_of_row[:-1], True]]
     result["median"] = _first_at_or_below(steps, steps["survival"], 0.5, len(groups), True)
     result["median_lower"] = _first_at_or_below(steps, steps["lower"], 0.5, len(groups))
     result["median_upper"] = _first_at_or_below(steps, steps["upper"], 0.5, len(groups))
@@ -220,13 +221,10 @@ def grouped_kaplan_meier_summary(codes: np.ndarray, durations: np.ndarray,
 
 
 def _within_group_cumsum(values: np.ndarray, group: np.ndarray) -> np.ndarray:
-    """Cumulative sum restarting at each group (rows sorted by group)."""
+    """Cumulative sum restarting at each group (an infinite term stays in its own group)."""
     if len(values) == 0:
         return values
-    total = np.cumsum(values)
-    starts = np.r_[True, group[1:] != group[:-1]]
-    offset = (total - values)[starts]
-    return total - offset[np.cumsum(starts) - 1]
+    return pd.Series(values).groupby(group, sort=False).cumsum().to_numpy()
 
 
 def _km_steps(group: np.ndarray, t: np.ndarray, event: np.ndarray, sizes: np.ndarray,
@@ -247,8 +245,10 @@ def _km_steps(group: np.ndarray, t: np.ndarray, event: np.ndarray, sizes: np.nda
         green = _within_group_cumsum(np.where(denom > 0, deaths / denom, np.inf), step_group)
         z = _normal_quantile(0.5 + confidence / 2)
         se = np.sqrt(green)
-        upper = np.where(np.isfinite(se), np.minimum(np.exp(log_s + z * se), 1.0), 1.0)
-        lower = np.where(np.isfinite(se), np.exp(log_s - z * se), 0.0)
+        # Where S reaches 0 the log-transform interval is undefined (NA in R's survfit).
+        defined = np.isfinite(se) & np.isfinite(log_s)
+        upper = np.where(defined, np.minimum(np.exp(log_s + z * se), 1.0), np.nan)
+        lower = np.where(defined, np.exp(log_s - z * se), np.nan)
     return {"group": step_group, "t": step_t, "survival": np.exp(log_s), "upper": upper,
             "lower": lower}
 
@@ -264,9 +264,10 @@ def _first_at_or_below(steps: dict[str, np.ndarray], curve: np.ndarray, level: f
     """Per group, the first step time where ``curve <= level`` (R's survfit quantile rule).
 
     With ``midpoint`` a curve exactly at ``level`` gives the midpoint of that step time and
-    the next one, as R's ``quantile.survfit`` does (no next step: the time itself).
+    the next one, as R's ``quantile.survfit`` does; a curve that ends flat at ``level`` gives
+    the midpoint with the group's last recorded time (``steps["last_time"]``).
     """
-    tol = 1e-12
+    tol = 1.5e-8  # R's sqrt(.Machine$double.eps)
     out = np.full(groups, np.nan)
     hit = np.flatnonzero(curve <= level + tol)
     first_group, first_pos = np.unique(steps["group"][hit], return_index=True)
@@ -276,8 +277,8 @@ def _first_at_or_below(steps: dict[str, np.ndarray], curve: np.ndarray, level: f
         exact = np.abs(curve[index] - level) <= tol
         has_next = np.r_[steps["group"][1:] == steps["group"][:-1], False][index]
         following = np.r_[steps["t"][1:], np.nan][index]
-        use = exact & has_next
-        times[use] = (times[use] + following[use]) / 2
+        following = np.where(has_next, following, steps["last_time"][first_group])
+        times[exact] = (times[exact] + following[exact]) / 2
     out[first_group] = times
     return out
 
