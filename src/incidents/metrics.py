@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from incidents import stats
+from incidents import schema, stats
 from incidents.load import multi_values
 
 HOURS_PER_MONTH = 30 * 24.0
@@ -81,15 +81,20 @@ def _as_list(by: str | list[str]) -> list[str]:
 # ---------------------------------------------------------------- time handling
 
 
+_WIDTH_NS = np.array([60, 3_600, 86_400, 0], dtype=np.int64) * 1_000_000_000
+
+
 def _precision_width(precision: pd.Series, stamps: pd.Series) -> pd.Series:
     """Length of the interval a stamp of that precision stands for (months have their own)."""
-    widths = precision.astype("object").map(PRECISION_WIDTH)
-    months = precision.astype("object").eq("month")
+    levels = pd.Categorical(precision, categories=list(schema.PRECISIONS))
+    codes = np.asarray(levels.codes)
+    widths = np.where(codes >= 0, _WIDTH_NS[codes], 0)
+    months = codes == list(schema.PRECISIONS).index("month")
     if months.any():
-        month_end = stamps[months] + pd.offsets.MonthBegin(1)
-        widths = widths.astype("object")
-        widths[months] = (month_end - stamps[months]).to_numpy()
-    return pd.to_timedelta(widths.fillna(pd.Timedelta(0)))
+        month_start = stamps[months]
+        widths[months] = ((month_start + pd.offsets.MonthBegin(1)) - month_start).to_numpy(
+            dtype="timedelta64[ns]").astype(np.int64)
+    return pd.Series(pd.to_timedelta(widths, unit="ns"), index=precision.index)
 
 
 def with_times(incidents: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -336,30 +341,40 @@ def restore_times(incidents: pd.DataFrame, by: str | list[str] = "vendor",
 def union_hours(keys: pd.DataFrame, starts: pd.Series, ends: pd.Series) -> pd.Series:
     """Length in hours of the union of ``[start, end)`` intervals per group of ``keys``.
 
-    Overlapping and nested intervals count once. Vectorised in numpy: sort by group and
-    start, running maximum of the ends per group, a new block wherever a start passes that
-    maximum; each block contributes its last running maximum minus its first start.
+    Overlapping and nested intervals count once (see :func:`_union_by_code`).
     """
     by = list(keys.columns)
-    hour = pd.Timedelta(hours=1)
+    codes, labels = _group_codes(keys, by)
+    totals = _union_by_code(codes, _hours_since_epoch(starts), _hours_since_epoch(ends),
+                            len(labels))
+    return pd.Series(totals, index=labels, name="hours")
+
+
+def _hours_since_epoch(stamps: pd.Series) -> np.ndarray:
     epoch = pd.Timestamp(0, tz="UTC")
-    s = ((starts - epoch) / hour).to_numpy(dtype=float, na_value=np.nan)
-    e = ((ends - epoch) / hour).to_numpy(dtype=float, na_value=np.nan)
+    return ((stamps - epoch) / pd.Timedelta(hours=1)).to_numpy(dtype=float, na_value=np.nan)
+
+
+def _union_by_code(codes: np.ndarray, s: np.ndarray, e: np.ndarray, size: int) -> np.ndarray:
+    """Union length per group code of intervals ``[s, e)`` (hours, NaN and empty skipped).
+
+    Sort by group and start, take the running maximum of the ends per group, start a new
+    block wherever a start passes that maximum; each block adds its last running maximum
+    minus its first start. Pure numpy apart from one grouped cummax.
+    """
     usable = ~np.isnan(s) & ~np.isnan(e) & (e > s)
-    codes, labels = _group_codes(keys.loc[usable], by)
-    s, e = s[usable], e[usable]
+    codes, s, e = codes[usable], s[usable], e[usable]
     if len(s) == 0:
-        return pd.Series(dtype=float, index=labels, name="hours")
+        return np.zeros(size)
     order = np.lexsort((s, codes))
     codes, s, e = codes[order], s[order], e[order]
-    reach = pd.Series(e).groupby(codes).cummax().to_numpy()
+    reach = pd.Series(e).groupby(codes, sort=False).cummax().to_numpy()
     first_of_group = np.r_[True, codes[1:] != codes[:-1]]
     previous_reach = np.r_[np.nan, reach[:-1]]
     new_block = first_of_group | (s > previous_reach)
     last_of_block = np.r_[new_block[1:], True]
     lengths = reach[last_of_block] - s[new_block]
-    totals = np.bincount(codes[new_block], weights=lengths, minlength=len(labels))
-    return pd.Series(totals, index=labels, name="hours")
+    return np.bincount(codes[new_block], weights=lengths, minlength=size)
 
 
 def _group_codes(keys: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, pd.Index]:
@@ -386,23 +401,29 @@ def downtime(incidents: pd.DataFrame, window: Window, by: str | list[str] = "ven
 
     ``outage_hours`` is the union of outage intervals; ``degraded_hours`` the time degraded
     but not out; ``weighted_hours = outage + degradation_weight * degraded``;
-    ``availability = 1 - weighted_hours / window hours``. Incidents with no published end
-    are not counted (``end_unknown``), so availability is an upper bound.
+    ``availability = 1 - weighted_hours / window hours``. Intervals are clipped to the
+    window. Incidents with no published end are not counted (``end_unknown``), so
+    availability is an upper bound.
     """
     keys = _as_list(by)
-    spans = _clipped_intervals(incidents, window)
-    outage = spans.loc[spans["impact"] == "outage"]
-    out_hours = union_hours(outage[keys], outage["s"], outage["e"]).rename("outage_hours")
-    any_hours = union_hours(spans[keys], spans["s"], spans["e"]).rename("any_hours")
-    table = incidents[keys].drop_duplicates().set_index(keys)
-    table = table.join(out_hours).join(any_hours).fillna(0.0)
-    table["degraded_hours"] = (table["any_hours"] - table["outage_hours"]).clip(lower=0)
-    table["weighted_hours"] = table["outage_hours"] + degradation_weight * table[
-        "degraded_hours"]
+    codes, labels = _group_codes(incidents[keys], keys)
+    size = len(labels)
+    impact = incidents["impact"]
+    known = incidents["end_known"].to_numpy(dtype=bool)
+    counted = known & impact.isin(["outage", "degradation"]).to_numpy()
+    outage = counted & (impact == "outage").to_numpy()
+    low, high = _hours_since_epoch(pd.Series([window.start, window.end]))
+    s = np.clip(_hours_since_epoch(incidents["start_mid"]), low, high)
+    e = np.clip(_hours_since_epoch(incidents["end_mid"]), low, high)
+    out_hours = _union_by_code(codes[outage], s[outage], e[outage], size)
+    any_hours = _union_by_code(codes[counted], s[counted], e[counted], size)
+    table = labels.to_frame(index=False)
+    table["outage_hours"] = out_hours
+    table["degraded_hours"] = np.clip(any_hours - out_hours, 0, None)
+    table["weighted_hours"] = out_hours + degradation_weight * table["degraded_hours"]
     table["availability"] = (1 - table["weighted_hours"] / window.hours).clip(0, 1)
-    unknown = incidents.loc[~incidents["end_known"]].groupby(keys, observed=True).size()
-    table["end_unknown"] = unknown.reindex(table.index).fillna(0).astype(int)
-    return table.drop(columns="any_hours").reset_index()
+    table["end_unknown"] = np.bincount(codes[~known], minlength=size)
+    return table
 
 
 def calendar_months(window: Window) -> pd.DataFrame:
