@@ -569,9 +569,11 @@ def largest_cost(info: dict[str, Any] | None, profile_cells: bool) -> list[str]:
                 lines.append("")
                 lines.append(
                     f"**Largest remaining cost:** running the notebooks themselves: "
-                    f"{info['notebooks']} x ~{info['per_notebook']:.0f} s, of which the "
-                    f"slowest cell is `{cells[0][1]}` ({cells[0][0]:.1f} s) and kernel start "
-                    f"+ imports are about {info['papermill'] + wall:.0f} s per notebook.")
+                    f"{info['notebooks']} x ~{info['per_notebook']:.0f} s of cells (charts "
+                    "and tables) on 2 cores. The report reuses one warm kernel per core, so "
+                    f"kernel start + imports (about {info['papermill'] + wall:.0f} s, the "
+                    f"slowest cell of a cold notebook: `{cells[0][1]}`, {cells[0][0]:.1f} s) "
+                    "is paid twice per run, not once per notebook; the floor pays it once.")
     return lines
 
 

@@ -69,6 +69,14 @@ def incident_timeline(incidents: pd.DataFrame, window_start: pd.Timestamp,
     return fig
 
 
+def _month_ticks(ax: plt.Axes, labels: list[str], positions: list | None = None,
+                 offset: float = 0.0) -> None:
+    """At most about twelve month labels along the x axis, slanted."""
+    step = max(1, len(labels) // 12)
+    where = positions if positions is not None else np.arange(len(labels)) + offset
+    ax.set_xticks(list(where)[::step], labels[::step], rotation=45, ha="right")
+
+
 def _short(label: str, limit: int = 38) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
 
@@ -86,8 +94,7 @@ def monthly_frequency(counts: pd.DataFrame, by: str = "vendor") -> plt.Figure:
         bottom += table[column].to_numpy()
     ax.plot(range(len(table)), rolling.reindex(table.index), color="black", linewidth=1.5,
             label="3-month mean")
-    step = max(1, len(table) // 12)
-    ax.set_xticks(range(0, len(table), step), table.index[::step], rotation=45, ha="right")
+    _month_ticks(ax, list(table.index))
     ax.set_xlabel("Month")
     ax.set_ylabel("Incidents per month")
     ax.set_title("Monthly incident count")
@@ -158,8 +165,7 @@ def availability_against_sla(monthly: pd.DataFrame, by: str = "vendor") -> plt.F
     low = min(99.0, float(frame["percent"].min()) - 0.1) if len(frame) else 99.0
     ax.set_ylim(low, 100.02)
     months = sorted(frame["month"].unique())
-    step = max(1, len(months) // 12)
-    ax.set_xticks(months[::step], months[::step], rotation=45, ha="right")
+    _month_ticks(ax, months, positions=months)
     ax.set_xlabel("Month")
     ax.set_ylabel("Availability (%)")
     ax.set_title("Estimated availability from public incidents")
@@ -177,9 +183,7 @@ def availability_grid(monthly: pd.DataFrame, by: str = "vendor") -> plt.Figure:
     fig, ax = plt.subplots(figsize=(WIDTH, _height(len(grid), 0.32)))
     sns.heatmap(grid, cmap="RdYlGn_r", vmin=0, vmax=200, linewidths=0.3, linecolor="white",
                 cbar_kws={"label": "Error budget used (%), capped at 200"}, ax=ax)
-    step = max(1, grid.shape[1] // 12)
-    ax.set_xticks(np.arange(0, grid.shape[1], step) + 0.5, grid.columns[::step], rotation=45,
-                  ha="right")
+    _month_ticks(ax, list(grid.columns), offset=0.5)
     ax.set_xlabel("Month")
     ax.set_ylabel("")
     ax.set_title("Monthly error budget used against each SLA (over 100% = below target)")

@@ -8,12 +8,13 @@ strings exactly as they will be written to ``incidents.csv``. Alongside it repor
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, Literal
 
 from incidents import schema
-from incidents.importers.feedjson import Problems
+from incidents.importers.feedjson import Problems, describe
 
 Level = Literal["mapping", "warning", "dropped"]
 Row = dict[str, str]
@@ -214,3 +215,30 @@ class RowBuilder:
         self.end = None
         self.cells["end_utc"] = ""
         self.cells["end_precision"] = ""
+
+
+def rows_from_entries(entries: list[Any], container: Any, base: str, problems: Problems,
+                      fix: str, noun: str,
+                      build: Callable[[dict[str, Any], str, list[Finding]], Row | None]
+                      ) -> tuple[list[Row], list[Finding]]:
+    """Build one row per feed entry with ``build``; the later of two entries with one id wins.
+
+    Entries that are not JSON objects are reported at their JSON path; every problem found
+    is raised together at the end (:meth:`Problems.raise_if_any`).
+    """
+    findings: list[Finding] = []
+    rows: dict[str, Row] = {}
+    for index, entry in enumerate(entries):
+        path = f"{base}[{index}]"
+        if not isinstance(entry, dict):
+            problems.add(container, path, f"the {noun} is {describe(entry)}, not an object", fix)
+            continue
+        row = build(entry, path, findings)
+        if row is None:
+            continue
+        if row["incident_id"] in rows:
+            findings.append(Finding("duplicate id in the feed", "the later entry was kept",
+                                    row["incident_id"], "warning"))
+        rows[row["incident_id"]] = row
+    problems.raise_if_any()
+    return list(rows.values()), findings

@@ -35,6 +35,7 @@ from incidents.importers.common import (
     RowBuilder,
     join_names,
     read_time,
+    rows_from_entries,
     text_value,
 )
 from incidents.importers.feedjson import Problems, Source, describe, guess_format
@@ -59,23 +60,9 @@ def parse(feed: Any, *, vendor: str = mapping.GCLOUD_VENDOR,
     elif not isinstance(feed, list):
         problems.add(feed, "$", f"the top level is {describe(feed)}, not an array", SHAPE_FIX)
     problems.raise_if_any()
-    findings: list[Finding] = []
-    rows: dict[str, Row] = {}
-    for index, incident in enumerate(feed):
-        path = f"$[{index}]"
-        if not isinstance(incident, dict):
-            problems.add(feed, path, f"the entry is {describe(incident)}, not an object",
-                         INCIDENT_FIX)
-            continue
-        row = _row(incident, path, vendor, problems, findings)
-        if row is None:
-            continue
-        if row["incident_id"] in rows:
-            findings.append(Finding("duplicate id in the feed", "the later entry was kept",
-                                    row["incident_id"], "warning"))
-        rows[row["incident_id"]] = row
-    problems.raise_if_any()
-    return list(rows.values()), findings
+    return rows_from_entries(
+        feed, feed, "$", problems, INCIDENT_FIX, "entry",
+        lambda incident, path, findings: _row(incident, path, vendor, problems, findings))
 
 
 def _row(incident: dict[str, Any], path: str, vendor: str, problems: Problems,

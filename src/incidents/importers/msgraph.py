@@ -36,6 +36,7 @@ from incidents.importers.common import (
     RowBuilder,
     floor_minute,
     read_time,
+    rows_from_entries,
     text_value,
     utc_minute,
 )
@@ -83,24 +84,11 @@ def parse(feed: Any, *, vendor: str = mapping.MSGRAPH_VENDOR,
     problems.raise_if_any()
     issues = problems.require(feed, "value", "$", (list,), SHAPE_FIX)
     problems.raise_if_any()
-    findings: list[Finding] = []
-    rows: dict[str, Row] = {}
-    for index, issue in enumerate(issues):
-        path = f"$.value[{index}]"
-        if not isinstance(issue, dict):
-            problems.add(issues, path, f"the issue is {describe(issue)}, not an object",
-                         ISSUE_FIX)
-            continue
-        row = _row(issue, path, vendor, problems, findings)
-        if row is None:
-            continue
-        if row["incident_id"] in rows:
-            findings.append(Finding("duplicate id in the feed", "the later entry was kept",
-                                    row["incident_id"], "warning"))
-        rows[row["incident_id"]] = row
-    problems.raise_if_any()
-    _link_related(list(rows.values()))
-    return list(rows.values()), findings
+    rows, findings = rows_from_entries(
+        issues, issues, "$.value", problems, ISSUE_FIX, "issue",
+        lambda issue, path, found: _row(issue, path, vendor, problems, found))
+    _link_related(rows)
+    return rows, findings
 
 
 def _row(issue: dict[str, Any], path: str, vendor: str, problems: Problems,

@@ -35,6 +35,7 @@ from incidents.importers.common import (
     RowBuilder,
     join_names,
     read_time,
+    rows_from_entries,
     text_value,
     utc_minute,
 )
@@ -76,23 +77,9 @@ def parse(feed: Any, *, vendor: str, source: Source | None = None) -> tuple[list
     problems.raise_if_any()
     context = _Page(vendor=vendor, name=page_name.strip(), url=page_url.strip().rstrip("/"),
                     zone=zone, time_zone=text_value(page, "time_zone"))
-    findings: list[Finding] = []
-    rows: dict[str, Row] = {}
-    for index, incident in enumerate(incidents):
-        path = f"$.incidents[{index}]"
-        if not isinstance(incident, dict):
-            problems.add(incidents, path, f"the entry is {describe(incident)}, not an object",
-                         INCIDENT_FIX)
-            continue
-        row = _row(incident, path, context, problems, findings)
-        if row is None:
-            continue
-        if row["incident_id"] in rows:
-            findings.append(Finding("duplicate id in the feed", "the later entry was kept",
-                                    row["incident_id"], "warning"))
-        rows[row["incident_id"]] = row
-    problems.raise_if_any()
-    return list(rows.values()), findings
+    return rows_from_entries(
+        incidents, incidents, "$.incidents", problems, INCIDENT_FIX, "entry",
+        lambda incident, path, findings: _row(incident, path, context, problems, findings))
 
 
 class _Page:
