@@ -134,9 +134,11 @@ def findings(table: pd.DataFrame, risk_table: pd.DataFrame | None, data: ReportD
         row = rows.set_index("vendor").loc[top["vendor"]] if top["vendor"] in set(
             rows["vendor"]) else None
         if row is not None:
-            out.append(_group_finding(top["vendor"], row, months, "highest risk score "
-                                      f"(rank {top['rank_low']}-{top['rank_high']} in 90% of "
-                                      "resamples)"))
+            spread = ("ranked first in at least 90% of resamples"
+                      if top["rank_high"] == 1 else
+                      f"rank {top['rank_low']}-{top['rank_high']} in 90% of resamples")
+            out.append(_group_finding(top["vendor"], row, months,
+                                      f"highest risk score, {spread}"))
     already = {risk_table.iloc[0]["vendor"]} if risk_table is not None and len(
         risk_table) else set()
     busiest = rows.sort_values(["incidents", by], ascending=[False, True]).iloc[0]
@@ -146,7 +148,8 @@ def findings(table: pd.DataFrame, risk_table: pd.DataFrame | None, data: ReportD
     restored = restored.loc[restored["n"] >= min_incidents] if len(restored) else restored
     if len(restored):
         slow = restored.sort_values("median", ascending=False).iloc[0]
-        out.append(f"Slowest to restore among groups with {min_incidents} or more incidents: "
+        noun = by if isinstance(by, str) else "group"
+        out.append(f"Slowest to restore among {noun}s with {min_incidents} or more incidents: "
                    f"{narrative.text(slow[by])}, median "
                    f"{narrative.hours(slow['median'])} (95% CI "
                    f"{narrative.interval(slow['median_lower'], slow['median_upper'])}).")
@@ -162,11 +165,23 @@ def findings(table: pd.DataFrame, risk_table: pd.DataFrame | None, data: ReportD
         below = rows.loc[rows["availability"] < rows["sla_target"]]
         if len(below):
             worst = below.sort_values("availability").iloc[0]
-            out.append(f"{count_text(len(below), 'group')} below its SLA target over the "
+            noun = by if isinstance(by, str) else "group"
+            verb = "is" if len(below) == 1 else "are"
+            out.append(f"{count_text(len(below), noun)} {verb} below the SLA target over the "
                        f"whole window on public incidents alone; lowest "
                        f"{narrative.text(worst[by])} at "
                        f"{narrative.availability(worst['availability'])} against "
                        f"{narrative.availability(worst['sla_target'])}.")
+    if {"yes", "no"} <= set(rows.columns):
+        yes, known = int(rows["yes"].sum()), int(rows["yes"].sum() + rows["no"].sum())
+        if known:
+            out.append(f"Across the portfolio, {yes} of {known} incidents with a disclosed cause "
+                       f"({narrative.percent(yes / known, 0)}) came from the vendor's own "
+                       "changes: change management at the vendor is the largest single "
+                       "lever." if yes * 2 > known else
+                       f"Across the portfolio, {yes} of {known} incidents with a disclosed cause "
+                       f"({narrative.percent(yes / known, 0)}) came from the vendor's own "
+                       "changes.")
     return out[:5]
 
 
