@@ -118,6 +118,11 @@ import: $(SETUP_STAMP)
 	@test -n "$$IMPORT_FEED" && test -n "$$IMPORT_FILE" || { echo "usage: make import FEED=statuspage|msgraph|gcloud FILE=path [VENDOR=name] [DRY_RUN=1]"; exit 2; }
 	$(PY) -m incidents import "$$IMPORT_FEED" "$$IMPORT_FILE" $${REPORT_VENDOR:+--vendor "$$REPORT_VENDOR"} $${IMPORT_DRY_RUN:+--dry-run}
 
+## datadoc: regenerate the coverage and dictionary sections of data/README.md
+.PHONY: datadoc
+datadoc: $(SETUP_STAMP)
+	$(PY) -m incidents.datadoc
+
 ## lab: open JupyterLab on notebooks/ with the project's kernel
 .PHONY: lab
 lab: $(SETUP_STAMP)

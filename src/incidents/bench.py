@@ -298,6 +298,7 @@ def report_rows(runs: int) -> tuple[list[Row], dict[str, Any]]:
 
 def scale_row(sizes: Sizes, runs: int, table: pd.DataFrame,
               window: metrics.Window) -> Row:
+    """Row 3: the metric table at a million incidents against one pandas groupby pass."""
     groups = table[KEYS].drop_duplicates().shape[0]
     full, result = _timed(lambda: metric_table(table, window), runs)
     base, _ = _timed(lambda: baseline_groupby(table), runs)
@@ -333,6 +334,7 @@ def _peer_inputs(table: pd.DataFrame, window: metrics.Window) -> dict[str, Any]:
 
 def ours_per_vendor(inputs: dict[str, Any], window: metrics.Window) -> tuple[pd.DataFrame,
                                                                                pd.DataFrame]:
+    """Per-vendor Kaplan-Meier summaries and power-law shapes, vectorised."""
     known = inputs["known"]
     summary = metrics.grouped_kaplan_meier_summary(
         inputs["codes"], known["duration_hours"].to_numpy(), known["resolved"].to_numpy())
@@ -341,6 +343,7 @@ def ours_per_vendor(inputs: dict[str, Any], window: metrics.Window) -> tuple[pd.
 
 
 def peers_row(sizes: Sizes, runs: int, table: pd.DataFrame, window: metrics.Window) -> Row:
+    """Row 4: the same per-vendor numbers from lifelines and reliability, timed and compared."""
     measure = f"Against the peers (per-vendor KM + power law, {sizes.vendors:,} vendors)"
     target = "faster; medians and beta agree"
     try:
@@ -445,6 +448,7 @@ def peers_row(sizes: Sizes, runs: int, table: pd.DataFrame, window: metrics.Wind
 
 
 def real_row(runs: int) -> Row:
+    """Row 5: Google Cloud's real feed imported and put through the metric table."""
     measure = "Real data (Google Cloud feed 2022-07-03: import + metrics)"
     path = config.PROJECT_ROOT.parent / REAL_FEED
     if not path.exists():
@@ -541,6 +545,7 @@ def cell_profile() -> tuple[float, list[tuple[float, str]]]:
 
 
 def largest_cost(info: dict[str, Any] | None, profile_cells: bool) -> list[str]:
+    """Lines naming where the report run spends its time."""
     lines = ["## Largest remaining cost", ""]
     wall, top = import_cost()
     total = sum(seconds for _, seconds in top)
@@ -581,6 +586,7 @@ def largest_cost(info: dict[str, Any] | None, profile_cells: bool) -> list[str]:
 
 
 def markdown_table(rows: list[Row]) -> str:
+    """The rows as one Markdown table."""
     def cell(text: str) -> str:
         return text.replace("|", "\\|").replace("\n", " ")
 
@@ -591,6 +597,7 @@ def markdown_table(rows: list[Row]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """``python -m incidents.bench``: measure every row, print the table, write it to --out."""
     parser = argparse.ArgumentParser(prog="python -m incidents.bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=config.REPORT_DIR / "bench.md",

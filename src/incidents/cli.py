@@ -37,9 +37,12 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _datadict(args: argparse.Namespace) -> int:
-    from incidents import schema
+    from incidents import catalogue, load, schema
 
-    sys.stdout.write(schema.data_dictionary_markdown())
+    if args.coverage:
+        sys.stdout.write(catalogue.coverage_markdown(load.load_incidents(args.file)))
+    else:
+        sys.stdout.write(schema.data_dictionary_markdown())
     return 0
 
 
@@ -50,6 +53,7 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every command (validate, datadict, report, import, fetch)."""
     parser = argparse.ArgumentParser(prog="python -m incidents", description=__doc__)
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -60,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     validate.set_defaults(handler=_validate)
 
     datadict = commands.add_parser("datadict", help="print the generated data dictionary")
+    datadict.add_argument("--coverage", action="store_true",
+                          help="print what the incident file covers instead")
+    datadict.add_argument("file", nargs="?", default=None, help="incident CSV (default: data/)")
     datadict.set_defaults(handler=_datadict)
 
     report = commands.add_parser("report", help="render the report into report/")
@@ -78,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; exit code 0 on success, 2 with a plain message on bad input."""
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Handler = args.handler

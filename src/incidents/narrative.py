@@ -44,6 +44,7 @@ def hours(value: object) -> str:
 
 
 def percent(value: object, digits: int = 1) -> str:
+    """``0.123`` -> ``"12.3%"`` (``digits`` decimals); ``n/a`` when missing."""
     if _missing(value):
         return "n/a"
     return f"{float(value) * 100:.{digits}f}%"  # type: ignore[arg-type]
@@ -66,6 +67,7 @@ def availability(value: object) -> str:
 
 
 def number(value: object, digits: int = 1) -> str:
+    """A plain number with ``digits`` decimals; ``n/a`` when missing."""
     if _missing(value):
         return "n/a"
     return f"{float(value):.{digits}f}"  # type: ignore[arg-type]
@@ -85,6 +87,7 @@ def interval(low: object, high: object, formatter: Formatter = hours) -> str:
 
 
 def p_value(value: object) -> str:
+    """``p = 0.02``, ``p = 0.004`` or ``p < 0.001``."""
     if _missing(value):
         return "n/a"
     number = float(value)  # type: ignore[arg-type]
@@ -145,6 +148,7 @@ def mtbf_sentence(row: Mapping[str, object], min_incidents: int) -> str:
 
 
 def trend_sentence(row: Mapping[str, object]) -> str:
+    """The Laplace verdict in words, with the statistic, p-value and power-law shape."""
     verdict = str(row.get("verdict", "insufficient data"))
     if verdict == "insufficient data":
         return "Too few incidents to test for a trend (3 or more needed)."
@@ -158,6 +162,7 @@ def trend_sentence(row: Mapping[str, object]) -> str:
 
 
 def change_sentence(row: Mapping[str, object]) -> str:
+    """How many incidents with a disclosed cause came from the vendor's own changes."""
     yes, no, unknown = (int(row.get(k, 0) or 0) for k in ("yes", "no", "unknown"))
     if yes + no == 0:
         return f"No disclosed cause says whether a vendor change was involved ({unknown} unknown)."

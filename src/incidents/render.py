@@ -435,6 +435,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    """The ``report`` command: build the report from the parsed options, print what was written."""
     options = Options(vendor=args.vendor, start=args.start, end=args.end,
                       sla_target=args.sla_target, min_incidents=args.min_incidents,
                       data=args.data, vendors=args.vendors, fmt=args.fmt, out=args.out,

@@ -186,6 +186,7 @@ def findings(table: pd.DataFrame, risk_table: pd.DataFrame | None, data: ReportD
 
 
 def count_text(value: int, noun: str) -> str:
+    """``count_text(3, "vendor")`` -> ``"3 vendors"``."""
     return narrative.count(value, noun)
 
 
@@ -208,6 +209,7 @@ def _group_finding(name: object, row: pd.Series, months: float, why: str) -> str
 
 
 def file_sha256(path: Path) -> str:
+    """Hex SHA-256 of a file (the provenance footer shows its start)."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 

@@ -67,6 +67,7 @@ def utc_minute(moment: datetime) -> str:
 
 
 def floor_minute(moment: datetime) -> datetime:
+    """``moment`` with seconds and microseconds dropped (the schema's finest precision)."""
     return moment.replace(second=0, microsecond=0)
 
 

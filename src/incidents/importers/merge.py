@@ -236,6 +236,7 @@ def _merge_end(old: Row, new: Row, merged: Row, keep: _Keep) -> None:
 
 
 def sort_key(row: Row) -> tuple[str, str, str]:
+    """Order of rows in the CSV: start time, then vendor, then id (stable diffs in git)."""
     return (row["start_utc"], row["vendor"], row["incident_id"])
 
 
