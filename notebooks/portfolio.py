@@ -50,7 +50,7 @@ data = report.prepare(data_file, vendors_file, start, end, skip_invalid)
 plots.apply_style()
 incidents = data.window_incidents
 headline = report.headline(data, "vendor", sla_target, min_incidents)
-risk_table = risk.vendor_risk(incidents, data.window, data.vendors, weights)
+risk_table = report.portfolio_risk(data, weights)
 headline = headline.merge(risk_table[["vendor", "score", "rank", "rank_low", "rank_high"]],
                           on="vendor", how="left")
 

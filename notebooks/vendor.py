@@ -40,7 +40,7 @@ skip_invalid: bool = False  # leave out invalid rows (listed in the appendix) in
 # %% tags=["remove-cell"]
 from IPython.display import HTML, Markdown, display
 
-from incidents import metrics, narrative, plots, report, risk
+from incidents import metrics, narrative, plots, report
 
 weights = report.check_parameters(sla_target, min_incidents, {
     "frequency": weight_frequency, "restore": weight_restore, "trend": weight_trend,
@@ -51,8 +51,7 @@ plots.apply_style()
 incidents = data.window_incidents
 vendor_row = report.headline(data, "vendor", sla_target, min_incidents).iloc[0]
 by_product = report.headline(data, "product", sla_target, min_incidents)
-risk_table = risk.vendor_risk(everyone.window_incidents, everyone.window, everyone.vendors,
-                              weights)
+risk_table = report.portfolio_risk(everyone, weights)
 rank = risk_table.loc[risk_table["vendor"] == vendor].iloc[0]
 
 # %% [markdown]

@@ -129,7 +129,8 @@ def execute(job: Job, workdir: Path, kernel=None) -> Path:
     try:
         papermill.execute_notebook(
             str(source), str(executed), parameters=job.parameters, kernel_name="python3",
-            progress_bar=False, cwd=str(config.NOTEBOOKS_DIR), log_output=False, **extra)
+            progress_bar=False, cwd=str(config.NOTEBOOKS_DIR), log_output=False,
+            request_save_on_cell_execute=False, **extra)
     except PapermillExecutionError as exc:
         raise RenderError(_failure_message(job, executed, exc)) from None
     except Exception as exc:  # a dead kernel or a start-up failure

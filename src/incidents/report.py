@@ -75,7 +75,52 @@ def check_vendor(vendor: str, known: pd.Series) -> str:
 
 def prepare(data_file: str, vendors_file: str, start: str, end: str,
             skip_invalid: bool = False, vendor: str = "") -> ReportData:
-    """Load and validate the data, resolve the window, keep one vendor if asked."""
+    """Load and validate the data, resolve the window, keep one vendor if asked.
+
+    Results are remembered for the life of the process, keyed on the parameters and on each
+    file's size and modification time, so the notebooks of one report run (which share a
+    warm kernel) load and check the files once. Treat the returned tables as read-only.
+    """
+    key = (_file_key(config.incidents_path(data_file or None)),
+           _file_key(config.vendors_path(vendors_file or None)), start, end, skip_invalid,
+           vendor, pd.Timestamp.now(tz="UTC").normalize())
+    if key not in _PREPARED:
+        if len(_PREPARED) >= _REMEMBERED:
+            _PREPARED.pop(next(iter(_PREPARED)))
+        _PREPARED[key] = _prepare(data_file, vendors_file, start, end, skip_invalid, vendor)
+    return _PREPARED[key]
+
+
+_REMEMBERED = 8
+_PREPARED: dict[tuple, ReportData] = {}
+_RISK: dict[tuple, tuple[ReportData, pd.DataFrame]] = {}
+
+
+def portfolio_risk(data: ReportData, weights: Mapping[str, float]) -> pd.DataFrame:
+    """:func:`incidents.risk.vendor_risk` of every vendor in ``data``, remembered per data set
+    and weights (the resampling is the slowest step of a notebook; the tables are
+    read-only)."""
+    key = (id(data), tuple(sorted(weights.items())))
+    hit = _RISK.get(key)
+    if hit is not None and hit[0] is data:
+        return hit[1]
+    table = risk.vendor_risk(data.window_incidents, data.window, data.vendors, weights)
+    if len(_RISK) >= _REMEMBERED:
+        _RISK.pop(next(iter(_RISK)))
+    _RISK[key] = (data, table)
+    return table
+
+
+def _file_key(path: Path) -> tuple[str, int, int]:
+    try:
+        stat = path.stat()
+    except OSError:
+        return (str(path), -1, -1)
+    return (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+
+
+def _prepare(data_file: str, vendors_file: str, start: str, end: str, skip_invalid: bool,
+             vendor: str) -> ReportData:
     vendors = load.load_vendors(vendors_file or None)
     incidents = load.load_incidents(data_file or None, vendors=vendors,
                                     skip_invalid=skip_invalid)
