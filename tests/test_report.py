@@ -205,3 +205,40 @@ def test_same_inputs_give_the_same_report_apart_from_the_time(rendered, tmp_path
     first = stable(html_of(rendered, "vendor-acme-mail"))
     second = stable((again / "vendor-acme-mail.html").read_text(encoding="utf-8"))
     assert first == second
+
+
+def _notebook_that_runs(code: str, folder: Path) -> None:
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell('vendor = ""', metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell(code)])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                       "language": "python"}
+    nbformat.write(notebook, folder / "vendor.ipynb")
+
+
+def test_dead_kernel_is_reported_and_the_report_kept(rendered, tmp_path, monkeypatch):
+    out = rendered["out"]
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    _notebook_that_runs("import os\nos._exit(1)", tmp_path)
+    monkeypatch.setattr(render.config, "NOTEBOOKS_DIR", tmp_path)
+    with pytest.raises(render.RenderError, match=r"vendor\.ipynb"):
+        render.build(render.Options(vendor="Acme Mail", data=str(rendered["data"]),
+                                    vendors=str(rendered["vendors"]), fmt="html", out=out))
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_full_disk_while_publishing_leaves_no_half_written_file(rendered, monkeypatch):
+    import errno
+
+    out = rendered["out"]
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(render, "export_html", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        render.build(render.Options(vendor="Acme Mail", start="2025-01-01", end="2025-03-31",
+                                    data=str(rendered["data"]), vendors=str(rendered["vendors"]),
+                                    fmt="html", out=out))
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before

@@ -28,6 +28,8 @@ FORMATS = ("html", "pdf", "both")
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "chrome")
 HIDDEN_CELL_TAGS = ("injected-parameters", "parameters", "remove-cell")
 PUBLISHED = (".html", ".pdf", ".csv")
+#: Seconds one notebook cell may run before the report gives up on it.
+CELL_TIMEOUT = 600
 
 
 class RenderError(IncidentsError):
@@ -130,7 +132,7 @@ def execute(job: Job, workdir: Path, kernel=None) -> Path:
         papermill.execute_notebook(
             str(source), str(executed), parameters=job.parameters, kernel_name="python3",
             progress_bar=False, cwd=str(config.NOTEBOOKS_DIR), log_output=False,
-            request_save_on_cell_execute=False, **extra)
+            request_save_on_cell_execute=False, execution_timeout=CELL_TIMEOUT, **extra)
     except PapermillExecutionError as exc:
         raise RenderError(_failure_message(job, executed, exc)) from None
     except Exception as exc:  # a dead kernel or a start-up failure
@@ -149,7 +151,10 @@ def start_kernel():  # -> jupyter_client.KernelManager
     """A python3 kernel in the notebooks folder with the report's modules already imported."""
     from jupyter_client.manager import KernelManager
 
-    manager = KernelManager(kernel_name="python3")
+    # nbclient polls the kernel through an asynchronous client: with the default blocking
+    # one, a kernel that dies mid-cell would leave it waiting for output for ever.
+    manager = KernelManager(kernel_name="python3",
+                            client_class="jupyter_client.asynchronous.AsyncKernelClient")
     manager.start_kernel(cwd=str(config.NOTEBOOKS_DIR),
                          extra_arguments=["--HistoryManager.enabled=False"])
     _run_in_kernel(manager, WARM_UP)
