@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import argparse
 import html
-import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -452,12 +450,3 @@ def main(args: argparse.Namespace) -> int:
         print(f"  wrote {path}")
     print(f"Report ready in {time.perf_counter() - started:.1f} s.")
     return 0
-
-
-def dump_parameters(options: Options) -> str:
-    """The options as stable JSON (the Makefile compares it to decide whether to re-render)."""
-    return json.dumps({k: str(v) for k, v in options.__dict__.items()}, sort_keys=True)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(0)

@@ -212,7 +212,7 @@ def findings(table: pd.DataFrame, risk_table: pd.DataFrame | None, data: ReportD
             worst = below.sort_values("availability").iloc[0]
             noun = by if isinstance(by, str) else "group"
             verb = "is" if len(below) == 1 else "are"
-            out.append(f"{count_text(len(below), noun)} {verb} below the SLA target over the "
+            out.append(f"{narrative.count(len(below), noun)} {verb} below the SLA target over the "
                        f"whole window on public incidents alone; lowest "
                        f"{narrative.text(worst[by])} at "
                        f"{narrative.availability(worst['availability'])} against "
@@ -228,11 +228,6 @@ def findings(table: pd.DataFrame, risk_table: pd.DataFrame | None, data: ReportD
                        f"({narrative.percent(yes / known, 0)}) came from the vendor's own "
                        "changes.")
     return out[:5]
-
-
-def count_text(value: int, noun: str) -> str:
-    """``count_text(3, "vendor")`` -> ``"3 vendors"``."""
-    return narrative.count(value, noun)
 
 
 def _group_finding(name: object, row: pd.Series, months: float, why: str) -> str:
