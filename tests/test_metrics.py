@@ -348,3 +348,22 @@ def test_grouped_kaplan_meier_equals_per_group_restore_time(rows):
             got = table.loc[code, name]
             assert (math.isnan(got) if expected is None else got == pytest.approx(expected)), (
                 name, code)
+
+
+def test_summary_table_agrees_with_each_metric(make_table):
+    rows = [{"start_utc": f"2025-01-{d:02d}T00:00:00Z", "end_utc": f"2025-01-{d:02d}T0{h}:00:00Z",
+             "service": service, "impact": impact}
+            for d, h, service, impact in ((3, 1, "Mailbox", "outage"), (9, 4, "Calendar",
+                                          "degradation"), (14, 2, "Mailbox", "outage"),
+                                          (20, 3, "Mailbox", "advisory"))]
+    table = prepared(make_table(*rows))
+    keys = ["vendor", "service"]
+    summary = metrics.summary_table(table, WINDOW, keys)
+    alone = metrics.frequency(table, WINDOW, keys).merge(
+        metrics.downtime(table, WINDOW, keys), on=keys).merge(
+        metrics.restore_times(table, keys).add_prefix("restore_").rename(
+            columns={f"restore_{k}": k for k in keys}), on=keys)
+    for column in ("incidents", "per_month_upper", "outage_hours", "availability",
+                   "restore_median", "restore_n"):
+        assert summary[column].tolist() == pytest.approx(alone[column].tolist(), nan_ok=True)
+    assert list(summary["service"]) == ["Calendar", "Mailbox"]

@@ -137,24 +137,10 @@ def synthetic_incidents(n: int = 1_000_000, vendors: int = 1_000, services: int 
 
 def metric_table(incidents: pd.DataFrame, window: metrics.Window,
                  by: list[str] | None = None) -> pd.DataFrame:
-    """The per-group metric table: frequency, MTBF, restore times, downtime and trend.
-
-    Runs :func:`metrics.in_window` (``with_times`` plus the window filter) and the five
-    vectorised metrics, and joins them into one row per group.
-    """
-    keys = list(by or KEYS)
-    table = metrics.in_window(incidents, window)
-    freq = metrics.frequency(table, window, keys)
-    mtbf = metrics.mtbf(table, window, keys).drop(columns="incidents")
-    restore = metrics.restore_times(table, keys).add_prefix("restore_").rename(
-        columns={f"restore_{k}": k for k in keys})
-    down = metrics.downtime(table, window, keys)
-    down = down.drop(columns="end_unknown")
-    trend = metrics.trend(table, window, keys).drop(columns="n")
-    result = freq
-    for part in (mtbf, restore, down, trend):
-        result = result.merge(part, on=keys, how="left")
-    return result
+    """The per-group metric table: the window, then :func:`metrics.summary_table`
+    (frequency, MTBF bounds, restore-time summary, merged downtime, trend test)."""
+    return metrics.summary_table(metrics.in_window(incidents, window), window,
+                                 list(by or KEYS))
 
 
 def baseline_groupby(incidents: pd.DataFrame, by: list[str] | None = None) -> pd.DataFrame:
@@ -313,8 +299,8 @@ def scale_row(sizes: Sizes, runs: int, table: pd.DataFrame,
     return Row(f"Metrics at scale ({sizes.incidents:,} incidents, {groups:,} vendor-services)",
                f"{ratio:.1f}x; peak {peak / GB:.2f} GB", "<= 3x; < 1 GB",
                "yes" if ratio <= 3 and peak < GB else "no",
-               f"metric table (in_window + frequency + mtbf + restore_times + downtime + "
-               f"trend by vendor, service) {_fmt_s(full)} / one groupby agg(count, mean "
+               f"metric table (in_window + summary_table: frequency, mtbf, restore_times, "
+               f"downtime, trend by vendor, service) {_fmt_s(full)} / one groupby agg(count, mean "
                f"duration incl. end - start) {_fmt_s(base)}; peak = tracemalloc peak of one "
                f"extra untimed metric-table run (the {frame_mb:.0f} MB input not counted)")
 

@@ -74,8 +74,40 @@ class Window:
         return f"{self.start:%d %b %Y} to {last:%d %b %Y}"
 
 
-def _as_list(by: str | list[str]) -> list[str]:
+def _as_list(by: str | list[str] | Groups) -> list[str]:
+    if isinstance(by, Groups):
+        return list(by.keys)
     return [by] if isinstance(by, str) else list(by)
+
+
+@dataclass(frozen=True)
+class Groups:
+    """The rows of one incident table assigned to groups once, to share between metrics.
+
+    ``codes[i]`` is the group of row ``i``; ``labels`` (sorted) names each group. Every metric
+    accepts a ``Groups`` in place of ``by`` when it is given the same table.
+    """
+
+    keys: tuple[str, ...]
+    codes: np.ndarray
+    labels: pd.Index
+
+    @property
+    def size(self) -> int:
+        return len(self.labels)
+
+    def frame(self) -> pd.DataFrame:
+        """One row per group with the key columns."""
+        return self.labels.to_frame(index=False)
+
+
+def grouping(incidents: pd.DataFrame, by: str | list[str] | Groups) -> Groups:
+    """Group the rows of ``incidents`` by the ``by`` columns (a ``Groups`` is returned as is)."""
+    if isinstance(by, Groups):
+        return by
+    keys = _as_list(by)
+    codes, labels = _group_codes(incidents[keys], keys)
+    return Groups(tuple(keys), codes, labels)
 
 
 # ---------------------------------------------------------------- time handling
@@ -141,11 +173,14 @@ def vendors_with_enough_incidents(incidents: pd.DataFrame, minimum: int) -> list
 # ---------------------------------------------------------------- frequency and MTBF
 
 
-def _group_counts(incidents: pd.DataFrame, by: list[str],
+def _group_counts(incidents: pd.DataFrame, by: str | list[str] | Groups,
                   groups: pd.DataFrame | None) -> pd.DataFrame:
-    counts = incidents.groupby(by, observed=True).size().rename("incidents").reset_index()
+    found = grouping(incidents, by)
+    counts = found.frame()
+    counts["incidents"] = np.bincount(found.codes, minlength=found.size)
     if groups is not None:
-        counts = groups[by].drop_duplicates().merge(counts, on=by, how="left")
+        keys = list(found.keys)
+        counts = groups[keys].drop_duplicates().merge(counts, on=keys, how="left")
         counts["incidents"] = counts["incidents"].fillna(0).astype(int)
     return counts
 
@@ -157,7 +192,7 @@ def frequency(incidents: pd.DataFrame, window: Window, by: str | list[str] = "ve
     ``incidents`` are those in the window (see :func:`in_window`); exposure is the window
     length. ``groups`` lists groups to report with zero incidents too.
     """
-    table = _group_counts(incidents, _as_list(by), groups)
+    table = _group_counts(incidents, by, groups)
     count = table["incidents"].to_numpy()
     exposure = np.full(len(table), window.months)
     rate, lower, upper = stats.poisson_rate_bounds_array(count, exposure, confidence)
@@ -177,7 +212,7 @@ def mtbf(incidents: pd.DataFrame, window: Window, by: str | list[str] = "vendor"
     Exposure is the window (time-terminated). Below ``min_incidents`` the point estimate is
     withheld (``mtbf_hours`` is NaN, ``enough_data`` False) and only the bounds are given.
     """
-    table = _group_counts(incidents, _as_list(by), groups)
+    table = _group_counts(incidents, by, groups)
     count = table["incidents"].to_numpy()
     exposure = np.full(len(table), window.hours)
     estimate, lower, upper = stats.mtbf_bounds_array(exposure, count, confidence, False)
@@ -300,12 +335,12 @@ def restore_times(incidents: pd.DataFrame, by: str | list[str] = "vendor",
     end known only to the day or month). The mean (``mean_hours``, restored incidents only)
     is a labelled aside: restore times are skewed and the median is the headline. Hours.
     """
-    keys = _as_list(by)
-    frame = incidents.loc[incidents["impact"] != "advisory", [
-        *keys, "end_known", "resolved", "ongoing", "duration_hours", "duration_min_hours",
+    found = grouping(incidents, by)
+    restorable = (incidents["impact"] != "advisory").to_numpy()
+    frame = incidents.loc[restorable, [
+        "end_known", "resolved", "ongoing", "duration_hours", "duration_min_hours",
         "duration_max_hours", "start_precision", "end_precision"]]
-    codes, labels = _group_codes(frame[keys], keys)
-    size = len(labels)
+    codes, labels, size = found.codes[restorable], found.labels, found.size
     known = frame["end_known"].to_numpy(dtype=bool)
     resolved = frame["resolved"].to_numpy(dtype=bool)
     hours = frame["duration_hours"].to_numpy(dtype=float, na_value=np.nan)
@@ -333,6 +368,29 @@ def restore_times(incidents: pd.DataFrame, by: str | list[str] = "vendor",
     for column in ("n", "events"):
         table[column] = table[column].fillna(0).astype(int)
     return table
+
+
+def summary_table(incidents: pd.DataFrame, window: Window, by: str | list[str] = "vendor",
+                  min_incidents: int = 3,
+                  degradation_weight: float = DEGRADATION_WEIGHT) -> pd.DataFrame:
+    """One row per group: frequency, MTBF bounds, restore-time summary, downtime and trend.
+
+    The rows are grouped once and every metric reuses that grouping (the columns are those
+    of :func:`frequency`, :func:`mtbf`, :func:`restore_times`, :func:`downtime` and
+    :func:`trend`, with ``restore_`` before the restore-time columns).
+    """
+    found = grouping(incidents, by)
+    keys = list(found.keys)
+    parts = [
+        frequency(incidents, window, found),
+        mtbf(incidents, window, found, min_incidents=min_incidents).drop(
+            columns=[*keys, "incidents"]),
+        restore_times(incidents, found).drop(columns=keys).add_prefix("restore_"),
+        downtime(incidents, window, found, degradation_weight).drop(
+            columns=[*keys, "end_unknown"]),
+        trend(incidents, window, found).drop(columns=[*keys, "n"]),
+    ]
+    return pd.concat(parts, axis=1)
 
 
 # ---------------------------------------------------------------- downtime and availability
@@ -405,9 +463,8 @@ def downtime(incidents: pd.DataFrame, window: Window, by: str | list[str] = "ven
     window. Incidents with no published end are not counted (``end_unknown``), so
     availability is an upper bound.
     """
-    keys = _as_list(by)
-    codes, labels = _group_codes(incidents[keys], keys)
-    size = len(labels)
+    found = grouping(incidents, by)
+    codes, labels, size = found.codes, found.labels, found.size
     impact = incidents["impact"]
     known = incidents["end_known"].to_numpy(dtype=bool)
     counted = known & impact.isin(["outage", "degradation"]).to_numpy()
@@ -542,12 +599,17 @@ def trend(incidents: pd.DataFrame, window: Window, by: str | list[str] = "vendor
     (fewer than 3 incidents). ``beta`` is the unbiased Crow-AMSAA shape (> 1 worsening).
     Vectorised forms of :func:`incidents.stats.laplace_trend` and :func:`stats.power_law`.
     """
-    keys = _as_list(by)
-    times = event_hours(incidents, window).clip(lower=1e-9, upper=window.hours)
-    frame = incidents[keys].assign(t=times.to_numpy(), log_ratio=np.log(window.hours / times))
-    grouped = frame.groupby(keys, observed=True)
-    table = grouped.agg(n=("t", "size"), mean_t=("t", "mean"), log_sum=("log_ratio", "sum"))
+    found = grouping(incidents, by)
     horizon = window.hours
+    times = event_hours(incidents, window).clip(lower=1e-9, upper=horizon).to_numpy(
+        dtype=float)
+    table = found.frame()
+    table["n"] = np.bincount(found.codes, minlength=found.size)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table["mean_t"] = np.bincount(found.codes, weights=times,
+                                      minlength=found.size) / table["n"]
+    table["log_sum"] = np.bincount(found.codes, weights=np.log(horizon / times),
+                                   minlength=found.size)
     table["laplace_u"] = (table["mean_t"] - horizon / 2) / (horizon * np.sqrt(
         1 / (12 * table["n"])))
     table["p_value"] = 2 * _normal_sf(table["laplace_u"].abs())
@@ -560,7 +622,7 @@ def trend(incidents: pd.DataFrame, window: Window, by: str | list[str] = "vendor
          (table["p_value"] < alpha) & (table["laplace_u"] < 0)],
         ["insufficient data", "worsening", "improving"], default="no trend")
     table.loc[~enough, ["laplace_u", "p_value"]] = np.nan
-    return table.drop(columns=["mean_t", "log_sum"]).reset_index()
+    return table.drop(columns=["mean_t", "log_sum"])
 
 
 def _normal_sf(values: pd.Series) -> pd.Series:
