@@ -367,3 +367,13 @@ def test_summary_table_agrees_with_each_metric(make_table):
                    "restore_median", "restore_n"):
         assert summary[column].tolist() == pytest.approx(alone[column].tolist(), nan_ok=True)
     assert list(summary["service"]) == ["Calendar", "Mailbox"]
+
+
+def test_outlook_uses_the_power_law_when_the_rate_is_rising(make_table):
+    rows = [{"start_utc": f"2025-01-{d:02d}T00:00:00Z", "end_utc": f"2025-01-{d:02d}T01:00:00Z"}
+            for d in (26, 27, 28, 29, 29, 30)]
+    row = metrics.outlook(prepared(make_table(*rows)), WINDOW, horizon_days=30).iloc[0]
+    assert row["verdict"] == "worsening"
+    assert row["model"].startswith("power law")
+    assert row["expected"] > 6.5  # more than the constant-rate forecast, (6 + 1/2) * 30/30
+    assert row["lower"] <= row["expected"] <= row["upper"]
