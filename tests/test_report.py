@@ -242,3 +242,11 @@ def test_full_disk_while_publishing_leaves_no_half_written_file(rendered, monkey
                                     data=str(rendered["data"]), vendors=str(rendered["vendors"]),
                                     fmt="html", out=out))
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_window_without_incidents_renders_the_portfolio_alone(rendered, tmp_path):
+    out = tmp_path / "quiet"
+    render.build(render.Options(start="2024-01-01", end="2024-03-31", data=str(rendered["data"]),
+                                vendors=str(rendered["vendors"]), fmt="html", out=out))
+    assert sorted(p.name for p in out.glob("*.html")) == ["index.html", "portfolio.html"]
+    assert "0 public incidents" in (out / "portfolio.html").read_text(encoding="utf-8")

@@ -29,6 +29,11 @@ def _missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
 
 
+def _whole(value: object) -> int:
+    """A count as an int; missing (None, NaN, NA) counts as 0."""
+    return 0 if _missing(value) else int(value)  # type: ignore[call-overload]
+
+
 def hours(value: object) -> str:
     """``0.4`` -> ``"24 min"``, ``9.46`` -> ``"9.5 h"``, ``50`` -> ``"2.1 days"``."""
     if _missing(value):
@@ -75,7 +80,7 @@ def number(value: object, digits: int = 1) -> str:
 
 def count(value: object, noun: str) -> str:
     """``count(1, "incident")`` -> ``"1 incident"``; ``count(3, ...)`` -> ``"3 incidents"``."""
-    whole = 0 if _missing(value) else int(value)  # type: ignore[call-overload]
+    whole = _whole(value)
     return f"{whole} {noun}{'' if whole == 1 else 's'}"
 
 
@@ -119,13 +124,13 @@ def plain(value: object) -> str:
 
 def restore_sentence(row: Mapping[str, object]) -> str:
     """"Median time to restore 9.5 h (95% CI 4.0 h to 21 h; 14 incidents, 2 still open)."""
-    if int(row.get("n", 0) or 0) == 0:
+    if _whole(row.get("n")) == 0:
         return "No incident with a known end: time to restore cannot be estimated."
     parts = [f"{count(row['n'], 'incident')}"]
-    if row.get("ongoing"):
-        parts.append(f"{row['ongoing']} still open")
-    if row.get("end_unknown"):
-        parts.append(f"{row['end_unknown']} with no published end left out")
+    if _whole(row.get("ongoing")):
+        parts.append(f"{_whole(row['ongoing'])} still open")
+    if _whole(row.get("end_unknown")):
+        parts.append(f"{_whole(row['end_unknown'])} with no published end left out")
     median = row.get("median")
     if _missing(median):
         return (f"Median time to restore not reached: fewer than half of the incidents are "
@@ -137,7 +142,7 @@ def restore_sentence(row: Mapping[str, object]) -> str:
 
 def mtbf_sentence(row: Mapping[str, object], min_incidents: int) -> str:
     """MTBF with bounds, or only the bound when there are too few incidents to estimate."""
-    n = int(row.get("incidents", 0) or 0)
+    n = _whole(row.get("incidents"))
     lower, upper = row.get("mtbf_lower_hours"), row.get("mtbf_upper_hours")
     if n < min_incidents:
         return (f"Only {count(n, 'incident')} in the window, below the minimum of "
@@ -149,7 +154,8 @@ def mtbf_sentence(row: Mapping[str, object], min_incidents: int) -> str:
 
 def trend_sentence(row: Mapping[str, object]) -> str:
     """The Laplace verdict in words, with the statistic, p-value and power-law shape."""
-    verdict = str(row.get("verdict", "insufficient data"))
+    verdict = row.get("verdict")
+    verdict = verdict if isinstance(verdict, str) else "insufficient data"
     if verdict == "insufficient data":
         return "Too few incidents to test for a trend (3 or more needed)."
     meaning = {"worsening": "incidents are becoming more frequent",
@@ -163,7 +169,7 @@ def trend_sentence(row: Mapping[str, object]) -> str:
 
 def change_sentence(row: Mapping[str, object]) -> str:
     """How many incidents with a disclosed cause came from the vendor's own changes."""
-    yes, no, unknown = (int(row.get(k, 0) or 0) for k in ("yes", "no", "unknown"))
+    yes, no, unknown = (_whole(row.get(k)) for k in ("yes", "no", "unknown"))
     if yes + no == 0:
         return f"No disclosed cause says whether a vendor change was involved ({unknown} unknown)."
     return (f"{yes} of {yes + no} incidents with a disclosed cause came from the vendor's own "

@@ -26,6 +26,8 @@ FORMATS = ("html", "pdf", "both")
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "chrome")
 HIDDEN_CELL_TAGS = ("injected-parameters", "parameters", "remove-cell")
 PUBLISHED = (".html", ".pdf", ".csv")
+#: First day of the window when none is given (the notebooks' own default).
+DEFAULT_START = "2023-01-01"
 #: Seconds one notebook cell may run before the report gives up on it.
 CELL_TIMEOUT = 600
 
@@ -65,11 +67,12 @@ class Options:
 
 
 def plan_jobs(options: Options) -> list[Job]:
-    """The notebooks to run: the portfolio, then a deep dive per vendor with enough incidents.
+    """The notebooks to run: the portfolio, then a deep dive per vendor with enough incidents
+    in the window.
 
     With ``options.vendor`` set only that vendor's deep dive runs.
     """
-    from incidents import load, metrics
+    from incidents import load, metrics, report
 
     common: dict[str, object] = {
         "data_file": options.data,
@@ -89,10 +92,10 @@ def plan_jobs(options: Options) -> list[Job]:
         vendors = [options.vendor]
         jobs: list[Job] = []
     else:
-        vendor_table = load.load_vendors(options.vendors or None)
-        table = load.load_incidents(options.data or None, vendors=vendor_table,
-                                    skip_invalid=options.skip_invalid)
-        vendors = metrics.vendors_with_enough_incidents(table, options.min_incidents)
+        data = report.prepare(options.data, options.vendors, options.start or DEFAULT_START,
+                              options.end, options.skip_invalid)
+        vendors = metrics.vendors_with_enough_incidents(data.window_incidents,
+                                                        options.min_incidents)
         jobs = [Job("portfolio", "portfolio", "All vendors", dict(common))]
     for vendor in vendors:
         params = dict(common, vendor=vendor)
@@ -288,7 +291,7 @@ def write_attachments(jobs: list[Job], options: Options, folder: Path) -> list[P
     """Each report's incidents as a CSV for spreadsheets (formula-like cells neutralised)."""
     from incidents import report, safe
 
-    data = report.prepare(options.data, options.vendors, options.start or "2023-01-01",
+    data = report.prepare(options.data, options.vendors, options.start or DEFAULT_START,
                           options.end, options.skip_invalid)
     table = data.window_incidents[ATTACHMENT_COLUMNS].sort_values(["start_utc", "vendor"])
     table = table.assign(duration_hours=table["duration_hours"].round(2))

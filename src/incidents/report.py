@@ -149,13 +149,12 @@ def headline(data: ReportData, by: str | list[str], sla_target: float, min_incid
                                      groups=groups)[[*keys, "mtbf_hours", "mtbf_lower_hours",
                                                      "mtbf_upper_hours", "enough_data"]],
                         on=keys, how="left")
-    if len(inc):
-        table = table.merge(metrics.restore_times(inc, keys), on=keys, how="left")
-        table = table.merge(metrics.downtime(inc, data.window, keys), on=keys, how="left",
-                            suffixes=("", "_downtime"))
-        table = table.merge(metrics.trend(inc, data.window, keys).drop(columns="n"), on=keys,
-                            how="left")
-        table = table.merge(metrics.change_induced_share(inc, keys), on=keys, how="left")
+    table = table.merge(metrics.restore_times(inc, keys), on=keys, how="left")
+    table = table.merge(metrics.downtime(inc, data.window, keys), on=keys, how="left",
+                        suffixes=("", "_downtime"))
+    table = table.merge(metrics.trend(inc, data.window, keys).drop(columns="n"), on=keys,
+                        how="left")
+    table = table.merge(metrics.change_induced_share(inc, keys), on=keys, how="left")
     sla = data.vendors.set_index("vendor")["sla_target"]
     if "vendor" in keys:
         table["sla_target"] = table["vendor"].map(sla)
