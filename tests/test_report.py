@@ -250,3 +250,15 @@ def test_window_without_incidents_renders_the_portfolio_alone(rendered, tmp_path
                                 vendors=str(rendered["vendors"]), fmt="html", out=out))
     assert sorted(p.name for p in out.glob("*.html")) == ["index.html", "portfolio.html"]
     assert "0 public incidents" in (out / "portfolio.html").read_text(encoding="utf-8")
+
+
+def test_skip_invalid_lists_every_skipped_row_in_the_appendix(rendered, tmp_path):
+    rows = [*fixture_rows(), incident_row(incident_id="BAD1", impact="sort-of")]
+    data = write_csv(tmp_path / "incidents.csv", rows, schema.INCIDENT_COLUMN_NAMES)
+    out = tmp_path / "skipped"
+    render.build(render.Options(start="2025-01-01", end="2025-03-31", data=str(data),
+                                vendors=str(rendered["vendors"]), fmt="html", out=out,
+                                skip_invalid=True))
+    page = (out / "portfolio.html").read_text(encoding="utf-8")
+    assert "Rows skipped as invalid" in page
+    assert "line 8" in page and "sort-of" in page
