@@ -137,7 +137,8 @@ display(HTML(narrative.table(trends.merge(outlook, on=["vendor", "n", "verdict"]
 # ## Which ways in break, and why
 
 # %%
-plots.show(plots.access_vector_heatmap(metrics.access_vector_matrix(incidents, "Q")),
+access = metrics.access_vector_matrix(incidents, "Q", data.window)
+plots.show(plots.access_vector_heatmap(access),
            "Heatmap of client surfaces and protocols by quarter, counting incidents that "
            "broke each.")
 

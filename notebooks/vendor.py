@@ -110,7 +110,8 @@ display(Markdown(
 # ## Which clients and protocols break, and why
 
 # %%
-plots.show(plots.access_vector_heatmap(metrics.access_vector_matrix(incidents, "Q")),
+access = metrics.access_vector_matrix(incidents, "Q", data.window)
+plots.show(plots.access_vector_heatmap(access),
            f"Heatmap of {vendor} client surfaces and protocols by quarter.")
 plots.show(plots.cause_breakdown(metrics.breakdown(incidents, "root_cause_category"),
                                  metrics.breakdown(incidents, "mitigation", multi=True)),

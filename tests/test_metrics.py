@@ -377,3 +377,11 @@ def test_outlook_uses_the_power_law_when_the_rate_is_rising(make_table):
     assert row["model"].startswith("power law")
     assert row["expected"] > 6.5  # more than the constant-rate forecast, (6 + 1/2) * 30/30
     assert row["lower"] <= row["expected"] <= row["upper"]
+
+
+def test_access_vector_matrix_shows_quiet_periods_of_the_window(make_table):
+    window = metrics.Window.from_dates("2025-01-01", "2025-09-30")
+    table = metrics.in_window(make_table({"affected_clients": "imap4"}), window)
+    matrix = metrics.access_vector_matrix(table, "Q", window)
+    assert list(matrix.columns) == ["2025Q1", "2025Q2", "2025Q3"]
+    assert matrix.loc["imap4"].tolist() == [1, 0, 0]

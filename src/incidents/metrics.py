@@ -712,16 +712,24 @@ def breakdown(incidents: pd.DataFrame, column: str, by: str | list[str] = "vendo
             *([True] * len(keys)), False]).reset_index(drop=True)
 
 
-def access_vector_matrix(incidents: pd.DataFrame, period: str = "Q") -> pd.DataFrame:
+def access_vector_matrix(incidents: pd.DataFrame, period: str = "Q",
+                         window: Window | None = None) -> pd.DataFrame:
     """Client surface or protocol by period: how many incidents broke each way in.
 
-    Rows are client terms, columns periods (``"Q"`` quarters, ``"Y"`` years, ``"M"`` months).
+    Rows are client terms, columns periods (``"Q"`` quarters, ``"Y"`` years, ``"M"`` months);
+    with a ``window`` every period in it is a column, quiet ones as zeros.
     """
     clients = multi_values(incidents["affected_clients"].astype("object"))
     starts = incidents.loc[clients.index, "start_utc"].dt.tz_localize(None)
     periods = starts.dt.to_period(period).astype(str)
     frame = pd.DataFrame({"client": clients.to_numpy(), "period": periods.to_numpy()})
-    return pd.crosstab(frame["client"], frame["period"]).sort_index()
+    matrix = pd.crosstab(frame["client"], frame["period"]).sort_index()
+    if window is not None:
+        every = pd.period_range(window.start.tz_localize(None),
+                                (window.end - pd.Timedelta(days=1)).tz_localize(None),
+                                freq=period).astype(str)
+        matrix = matrix.reindex(columns=every, fill_value=0)
+    return matrix
 
 
 def blast_radius(incidents: pd.DataFrame) -> pd.DataFrame:
