@@ -153,9 +153,17 @@ def with_times(incidents: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     so_far = ((as_of - table["start_mid"]) / hour).clip(lower=0)
     middle = (table["duration_min_hours"] + table["duration_max_hours"]) / 2
     table["duration_hours"] = middle.where(table["resolved"], so_far.where(table["ongoing"]))
-    table["end_mid"] = table["start_mid"] + pd.to_timedelta(table["duration_hours"], unit="h")
+    table["end_mid"] = table["start_mid"] + _hours_to_timedelta(table["duration_hours"])
     table["end_known"] = table["resolved"] | table["ongoing"]
     return table
+
+
+def _hours_to_timedelta(hours: pd.Series) -> pd.Series:
+    """Float hours as timedeltas (NaN becomes NaT), without pandas' slow float parsing."""
+    values = hours.to_numpy(dtype=float, na_value=np.nan)
+    nanoseconds = np.where(np.isnan(values), np.iinfo(np.int64).min,
+                           np.round(np.nan_to_num(values) * 3.6e12)).astype(np.int64)
+    return pd.Series(nanoseconds.view("m8[ns]"), index=hours.index)
 
 
 def in_window(incidents: pd.DataFrame, window: Window) -> pd.DataFrame:
@@ -241,9 +249,10 @@ def grouped_kaplan_meier_summary(codes: np.ndarray, durations: np.ndarray,
     code = np.asarray(codes)[valid]
     t = t[valid]
     event = np.asarray(resolved, dtype=bool)[valid].astype(float)
-    order = np.lexsort((t, code))
+    order = _order_by_group_then(code, t)
     code, t, event = code[order], t[order], event[order]
-    groups, group_of_row = np.unique(code, return_inverse=True)
+    first_of_group = np.r_[True, code[1:] != code[:-1]] if len(code) else np.zeros(0, bool)
+    groups, group_of_row = code[first_of_group], np.cumsum(first_of_group) - 1
     result = pd.DataFrame(index=pd.Index(groups, name="code"))
     result["n"] = np.bincount(group_of_row, minlength=len(groups))
     result["events"] = np.bincount(group_of_row, weights=event, minlength=len(groups)).astype(
@@ -258,6 +267,13 @@ def grouped_kaplan_meier_summary(codes: np.ndarray, durations: np.ndarray,
     result["median_upper"] = _first_at_or_below(steps, steps["upper"], 0.5, len(groups))
     result["p90"] = _first_at_or_below(steps, steps["survival"], 0.1, len(groups), True)
     return result
+
+
+def _order_by_group_then(codes: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Row order sorted by group code, then by value (``np.lexsort((values, codes))``, in two
+    stable passes: the integer pass is a radix sort, which is faster at a million rows)."""
+    by_value = np.argsort(values, kind="stable")
+    return by_value[np.argsort(codes[by_value], kind="stable")]
 
 
 def _within_group_cumsum(values: np.ndarray, group: np.ndarray) -> np.ndarray:
@@ -424,7 +440,7 @@ def _union_by_code(codes: np.ndarray, s: np.ndarray, e: np.ndarray, size: int) -
     codes, s, e = codes[usable], s[usable], e[usable]
     if len(s) == 0:
         return np.zeros(size)
-    order = np.lexsort((s, codes))
+    order = _order_by_group_then(codes, s)
     codes, s, e = codes[order], s[order], e[order]
     reach = pd.Series(e).groupby(codes, sort=False).cummax().to_numpy()
     first_of_group = np.r_[True, codes[1:] != codes[:-1]]
