@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, Literal
 
 from incidents import schema
-from incidents.importers.feedjson import Problems, describe
+from incidents.importers.feedjson import Problems, describe, guess_format
 
 Level = Literal["mapping", "warning", "dropped"]
 Row = dict[str, str]
@@ -243,3 +243,16 @@ def rows_from_entries(entries: list[Any], container: Any, base: str, problems: P
         rows[row["incident_id"]] = row
     problems.raise_if_any()
     return list(rows.values()), findings
+
+
+def check_top_level(feed: Any, problems: Problems, fmt: str, label: str,
+                    shape: type[list] | type[dict], fix: str) -> None:
+    """Refuse a feed of another format (naming the right one) or of the wrong JSON shape."""
+    guess = guess_format(feed)
+    if guess not in (None, fmt):
+        problems.add(feed, "$", f"this is not a {label} feed: it looks like a {guess} feed",
+                     f"import it with FORMAT {guess}")
+    elif not isinstance(feed, shape):
+        kind = "an array" if shape is list else "an object"
+        problems.add(feed, "$", f"the top level is {describe(feed)}, not {kind}", fix)
+    problems.raise_if_any()

@@ -33,12 +33,13 @@ from incidents.importers.common import (
     Finding,
     Row,
     RowBuilder,
+    check_top_level,
     join_names,
     read_time,
     rows_from_entries,
     text_value,
 )
-from incidents.importers.feedjson import Problems, Source, describe, guess_format
+from incidents.importers.feedjson import Problems, Source, describe
 
 SHAPE_FIX = ("give Google Cloud's feed itself: https://status.cloud.google.com/incidents.json "
              "is a JSON array of incidents")
@@ -53,13 +54,7 @@ def parse(feed: Any, *, vendor: str = mapping.GCLOUD_VENDOR,
     """
     source = source or Source()
     problems = Problems(source)
-    guess = guess_format(feed)
-    if guess not in (None, "gcloud"):
-        problems.add(feed, "$", f"this is not a Google Cloud feed: it looks like a {guess} feed",
-                     f"import it with FORMAT {guess}")
-    elif not isinstance(feed, list):
-        problems.add(feed, "$", f"the top level is {describe(feed)}, not an array", SHAPE_FIX)
-    problems.raise_if_any()
+    check_top_level(feed, problems, "gcloud", "Google Cloud", list, SHAPE_FIX)
     return rows_from_entries(
         feed, feed, "$", problems, INCIDENT_FIX, "entry",
         lambda incident, path, findings: _row(incident, path, vendor, problems, findings))

@@ -34,13 +34,14 @@ from incidents.importers.common import (
     Finding,
     Row,
     RowBuilder,
+    check_top_level,
     floor_minute,
     read_time,
     rows_from_entries,
     text_value,
     utc_minute,
 )
-from incidents.importers.feedjson import Problems, Source, describe, guess_format
+from incidents.importers.feedjson import Problems, Source, describe
 
 SHAPE_FIX = ("give the Graph response itself: GET https://graph.microsoft.com/v1.0/admin/"
              "serviceAnnouncement/issues returns an object with a 'value' array")
@@ -75,13 +76,7 @@ def parse(feed: Any, *, vendor: str = mapping.MSGRAPH_VENDOR,
     """
     source = source or Source()
     problems = Problems(source)
-    guess = guess_format(feed)
-    if guess not in (None, "msgraph"):
-        problems.add(feed, "$", f"this is not a Microsoft Graph feed: it looks like a {guess} feed",
-                     f"import it with FORMAT {guess}")
-    elif not isinstance(feed, dict):
-        problems.add(feed, "$", f"the top level is {describe(feed)}, not an object", SHAPE_FIX)
-    problems.raise_if_any()
+    check_top_level(feed, problems, "msgraph", "Microsoft Graph", dict, SHAPE_FIX)
     issues = problems.require(feed, "value", "$", (list,), SHAPE_FIX)
     problems.raise_if_any()
     rows, findings = rows_from_entries(

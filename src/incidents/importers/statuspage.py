@@ -33,13 +33,14 @@ from incidents.importers.common import (
     Finding,
     Row,
     RowBuilder,
+    check_top_level,
     join_names,
     read_time,
     rows_from_entries,
     text_value,
     utc_minute,
 )
-from incidents.importers.feedjson import Problems, Source, describe, guess_format
+from incidents.importers.feedjson import Problems, Source, describe
 
 #: An update shown more than this long before the incident was posted is not believed.
 MAX_BACKDATE = timedelta(days=7)
@@ -59,13 +60,7 @@ def parse(feed: Any, *, vendor: str, source: Source | None = None) -> tuple[list
     """
     source = source or Source()
     problems = Problems(source)
-    guess = guess_format(feed)
-    if guess not in (None, "statuspage"):
-        problems.add(feed, "$", f"this is not a Statuspage feed: it looks like a {guess} feed",
-                     f"import it with FORMAT {guess}")
-    elif not isinstance(feed, dict):
-        problems.add(feed, "$", f"the top level is {describe(feed)}, not an object", SHAPE_FIX)
-    problems.raise_if_any()
+    check_top_level(feed, problems, "statuspage", "Statuspage", dict, SHAPE_FIX)
     page = problems.require(feed, "page", "$", (dict,), SHAPE_FIX)
     incidents = problems.require(feed, "incidents", "$", (list,), SHAPE_FIX)
     page_name = page_url = None
