@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import html
 import os
+import queue
 import shutil
 import subprocess
 import tempfile
@@ -19,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from incidents import config
+from incidents import config, kernels
 from incidents.errors import IncidentsError
 
 FORMATS = ("html", "pdf", "both")
@@ -127,7 +128,7 @@ def execute(job: Job, workdir: Path, kernel=None) -> Path:
     started = time.perf_counter()
     extra = {}
     if kernel is not None:
-        reset_namespace(kernel)
+        kernels.reset_namespace(kernel)
         extra["km"] = kernel
     try:
         papermill.execute_notebook(
@@ -144,43 +145,6 @@ def execute(job: Job, workdir: Path, kernel=None) -> Path:
     return executed
 
 
-WARM_UP = ("import IPython.display, incidents.metrics, incidents.narrative, incidents.plots, "
-           "incidents.report, incidents.risk")
-
-
-def start_kernel():  # -> jupyter_client.KernelManager
-    """A python3 kernel in the notebooks folder with the report's modules already imported."""
-    from jupyter_client.manager import KernelManager
-
-    # nbclient polls the kernel through an asynchronous client: with the default blocking
-    # one, a kernel that dies mid-cell would leave it waiting for output for ever.
-    manager = KernelManager(kernel_name="python3",
-                            client_class="jupyter_client.asynchronous.AsyncKernelClient")
-    manager.start_kernel(cwd=str(config.NOTEBOOKS_DIR),
-                         extra_arguments=["--HistoryManager.enabled=False"])
-    _run_in_kernel(manager, WARM_UP)
-    return manager
-
-
-def reset_namespace(manager) -> None:
-    """Forget every variable of the previous notebook; imported modules stay loaded."""
-    _run_in_kernel(manager, "get_ipython().run_line_magic('reset', '-f')")
-
-
-def _run_in_kernel(manager, code: str, timeout: float = 120) -> None:
-    client = manager.blocking_client()
-    client.start_channels()
-    try:
-        client.wait_for_ready(timeout=timeout)
-        reply = client.execute_interactive(code, timeout=timeout, store_history=False,
-                                           output_hook=lambda _msg: None)
-    finally:
-        client.stop_channels()
-    if reply["content"].get("status") != "ok":
-        raise RenderError(f"the notebook kernel could not run {code!r}: "
-                          f"{reply['content'].get('evalue', 'unknown error')}")
-
-
 def _failure_message(job: Job, executed: Path, exc: Exception) -> str:
     cell = getattr(exc, "exec_count", None)
     ename = getattr(exc, "ename", "Error")
@@ -193,7 +157,20 @@ def _failure_message(job: Job, executed: Path, exc: Exception) -> str:
 
 
 def html_exporter():  # -> nbconvert.HTMLExporter, imported lazily (slow import)
-    """An HTML exporter: no code, no prompts, no parameter cells, no script, images inline."""
+    """An HTML exporter: no code, no prompts, no parameter cells, no script, images inline.
+
+    One per thread (its template is compiled once, which is most of an export's time).
+    """
+    exporter = getattr(_EXPORTERS, "exporter", None)
+    if exporter is None:
+        exporter = _EXPORTERS.exporter = _new_html_exporter()
+    return exporter
+
+
+_EXPORTERS = threading.local()
+
+
+def _new_html_exporter():  # -> nbconvert.HTMLExporter
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
     from traitlets.config import Config
@@ -352,14 +329,19 @@ def publish(staging: Path, out: Path, prune: bool = True) -> list[Path]:
 
 def build(options: Options) -> list[Path]:
     """Execute, export and publish the whole report; return the published files."""
-    jobs = plan_jobs(options)
     formats = ("html", "pdf") if options.fmt == "both" else (options.fmt,)
     config.BUILD_DIR.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="run-", dir=config.BUILD_DIR))
     staging = workdir / "publish"
     staging.mkdir()
-    print(f"Rendering {len(jobs)} notebook(s) into {options.out} ...", flush=True)
-    html_files = run_jobs(jobs, workdir, staging, max(1, min(options.jobs, len(jobs))))
+    # Kernels start (about 2 s each) while this process loads the data and plans the jobs.
+    pool = Workers(1 if options.vendor else max(1, options.jobs), workdir, staging)
+    try:
+        jobs = plan_jobs(options)
+        print(f"Rendering {len(jobs)} notebook(s) into {options.out} ...", flush=True)
+        html_files = pool.run(jobs)
+    finally:
+        pool.close()
     if "pdf" in formats:
         print_pdfs(html_files)
     if "html" not in formats:
@@ -373,50 +355,74 @@ def build(options: Options) -> list[Path]:
     return published
 
 
-def run_jobs(jobs: list[Job], workdir: Path, staging: Path, workers: int) -> list[Path]:
-    """Run every job on ``workers`` warm kernels in parallel; stop at the first failure."""
-    pending = list(reversed(jobs))
-    lock = threading.Lock()
-    failures: list[BaseException] = []
-    done: dict[str, Path] = {}
+class Workers:
+    """Threads that each start a warm kernel, then run and export notebooks from a queue.
 
-    kernels: list = []
+    The kernels start as soon as the pool is made; :meth:`run` hands out the jobs and stops
+    at the first failure; :meth:`close` shuts every kernel down (also after Ctrl-C).
+    """
 
-    def worker() -> None:
+    def __init__(self, count: int, workdir: Path, staging: Path) -> None:
+        self.workdir = workdir
+        self.staging = staging
+        self.queue: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
+        self.lock = threading.Lock()
+        self.failures: list[BaseException] = []
+        self.done: dict[str, Path] = {}
+        self.kernels: list = []
+        self.threads = [threading.Thread(target=self._work, daemon=True) for _ in range(count)]
+        for thread in self.threads:
+            thread.start()
+
+    def run(self, jobs: list[Job]) -> list[Path]:
+        """Run every job; return the HTML files in the order of ``jobs``."""
+        for job in jobs:
+            self.queue.put(job)
+        self._stop_workers()
+        for thread in self.threads:
+            thread.join()
+        if self.failures:
+            raise self.failures[0]
+        return [self.done[job.stem] for job in jobs]
+
+    def close(self) -> None:
+        """Stop handing out jobs and shut every kernel down."""
+        with self.lock:
+            if not self.failures:
+                self.failures.append(RenderError("the report run was stopped"))
+            kernels_now = list(self.kernels)
+        self._stop_workers()
+        for kernel in kernels_now:
+            kernel.shutdown_kernel(now=True)
+        for thread in self.threads:
+            thread.join(timeout=30)
+
+    def _stop_workers(self) -> None:
+        for _ in self.threads:
+            self.queue.put(None)
+
+    def _work(self) -> None:
         kernel = None
         try:
-            kernel = start_kernel()
-            with lock:
-                kernels.append(kernel)
-            while True:
-                with lock:
-                    if failures or not pending:
+            kernel = kernels.start_kernel(self.workdir)
+            with self.lock:
+                self.kernels.append(kernel)
+            while (job := self.queue.get()) is not None:
+                with self.lock:
+                    if self.failures:
                         return
-                    job = pending.pop()
-                executed = execute(job, workdir, kernel)
-                done[job.stem] = export_html(executed, staging / f"{job.stem}.html", job.title)
+                executed = execute(job, self.workdir, kernel)
+                self.done[job.stem] = export_html(executed, self.staging / f"{job.stem}.html",
+                                                  job.title)
         except BaseException as exc:
-            with lock:
-                failures.append(exc)
+            with self.lock:
+                self.failures.append(exc)
         finally:
             if kernel is not None:
+                with self.lock:
+                    if kernel in self.kernels:
+                        self.kernels.remove(kernel)
                 kernel.shutdown_kernel(now=True)
-
-    threads = [threading.Thread(target=worker, daemon=True) for _ in range(workers)]
-    for thread in threads:
-        thread.start()
-    try:
-        for thread in threads:
-            thread.join()
-    except KeyboardInterrupt:
-        with lock:
-            failures.append(KeyboardInterrupt())
-            for kernel in kernels:
-                kernel.shutdown_kernel(now=True)
-        raise
-    if failures:
-        raise failures[0]
-    return [done[job.stem] for job in jobs]
 
 
 # ---------------------------------------------------------------- command line

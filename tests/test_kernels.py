@@ -1,0 +1,64 @@
+"""Warm kernels: readiness without lost output, namespace reset, clear failures."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from incidents import kernels
+
+
+@pytest.fixture(scope="module")
+def kernel(tmp_path_factory):
+    manager = kernels.start_kernel(tmp_path_factory.mktemp("sockets"))
+    yield manager
+    manager.shutdown_kernel(now=True)
+
+
+def test_warm_kernel_has_the_report_modules_imported(kernel):
+    kernels.run_code(kernel, "import sys; assert 'incidents.plots' in sys.modules")
+
+
+def test_reset_forgets_the_previous_notebook_variables(kernel):
+    kernels.run_code(kernel, "leftover = 1")
+    kernels.run_code(kernel, "assert leftover == 1")
+    kernels.reset_namespace(kernel)
+    with pytest.raises(kernels.KernelError, match="leftover"):
+        kernels.run_code(kernel, "leftover")
+
+
+def test_client_sees_every_output_of_its_first_request(kernel):
+    outputs: list[str] = []
+
+    async def first_request() -> None:
+        client = kernel.client()
+        client.start_channels()
+        try:
+            await client.wait_for_ready(timeout=30)
+            await client.execute_interactive(
+                "print('first output')", timeout=30,
+                output_hook=lambda message: outputs.append(message["content"].get("text", "")))
+        finally:
+            client.stop_channels()
+
+    for _ in range(5):
+        outputs.clear()
+        asyncio.run(first_request())
+        assert "first output\n" in outputs
+
+
+def test_failing_start_up_code_is_a_clear_error_and_leaves_no_kernel(tmp_path, monkeypatch):
+    monkeypatch.setattr(kernels, "WARM_UP", "import module_that_does_not_exist")
+    started = []
+    real_manager = kernels.KernelManager
+
+    def recording_manager(*args, **kwargs):
+        manager = real_manager(*args, **kwargs)
+        started.append(manager)
+        return manager
+
+    monkeypatch.setattr(kernels, "KernelManager", recording_manager)
+    with pytest.raises(kernels.KernelError, match=r"did not start.*module_that_does_not_exist"):
+        kernels.start_kernel(tmp_path)
+    assert started and not started[0].has_kernel
