@@ -385,3 +385,40 @@ def test_access_vector_matrix_shows_quiet_periods_of_the_window(make_table):
     matrix = metrics.access_vector_matrix(table, "Q", window)
     assert list(matrix.columns) == ["2025Q1", "2025Q2", "2025Q3"]
     assert matrix.loc["imap4"].tolist() == [1, 0, 0]
+
+
+def test_in_window_leaves_its_input_unchanged(make_table):
+    table = make_table({}, {"start_utc": "2025-01-20T00:00:00Z", "end_utc": "",
+                            "end_precision": ""})
+    before = table.copy()
+    metrics.in_window(table, WINDOW)
+    pd.testing.assert_frame_equal(table, before)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["b", "a", "c", None]),
+                          st.sampled_from(["y", "x", None])), min_size=1, max_size=40))
+def test_two_key_grouping_matches_pandas_groupby(rows):
+    keys = pd.DataFrame(rows, columns=["vendor", "service"], dtype=object)
+    found = metrics.grouping(keys, ["vendor", "service"])
+    grouped = keys.groupby(["vendor", "service"], observed=True, sort=True)
+    # A row with a missing key belongs to no group: code -1 (pandas says NaN).
+    np.testing.assert_array_equal(found.codes, grouped.ngroup().fillna(-1).to_numpy())
+    expected = grouped.size().reset_index()[["vendor", "service"]]
+    pd.testing.assert_frame_equal(found.frame(), expected, check_dtype=False,
+                                  check_column_type=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4), st.sampled_from([0.5, 1.0, 2.25, math.inf])),
+                min_size=1, max_size=40))
+def test_within_group_cumsum_matches_a_grouped_running_sum(rows):
+    rows = sorted(rows, key=lambda row: row[0])
+    group = np.array([g for g, _ in rows])
+    values = np.array([v for _, v in rows])
+    expected, running, previous = [], 0.0, None
+    for g, v in rows:  # a plain running sum (pandas' compensated one turns inf + x into NaN)
+        running = v if g != previous else running + v
+        expected.append(running)
+        previous = g
+    np.testing.assert_allclose(metrics._within_group_cumsum(values, group), expected)
