@@ -14,6 +14,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.collections import PolyCollection
+from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 IMPACT_COLOURS = {"outage": "#c0392b", "degradation": "#e69f00", "advisory": "#7f8c8d"}
@@ -88,36 +90,62 @@ def monthly_frequency(counts: pd.DataFrame, by: str = "vendor") -> plt.Figure:
                                fill_value=0, observed=True)
     rolling = counts.groupby("month")["incidents"].sum().rolling(3, min_periods=1).mean()
     fig, ax = plt.subplots(figsize=(WIDTH, 3.6))
-    bottom = np.zeros(len(table))
     palette = sns.color_palette("colorblind", n_colors=max(1, table.shape[1]))
+    x = np.arange(len(table))
+    bottom = np.zeros(len(table))
+    handles = []
     for colour, column in zip(palette, table.columns, strict=False):
-        ax.bar(range(len(table)), table[column], bottom=bottom, color=colour, label=column)
-        bottom += table[column].to_numpy()
-    ax.plot(range(len(table)), rolling.reindex(table.index), color="black", linewidth=1.5,
-            label="3-month mean")
+        heights = table[column].to_numpy(dtype=float)
+        _stacked_bars(ax, x, bottom, heights, colour)
+        handles.append(Patch(facecolor=colour, label=str(column)))
+        bottom += heights
+    ax.set_xlim(-0.6, len(table) - 0.4)
+    ax.set_ylim(0, max(1.0, float(bottom.max(initial=0))) * 1.05)
+    line, = ax.plot(x, rolling.reindex(table.index), color="black", linewidth=1.5,
+                    label="3-month mean")
     _month_ticks(ax, list(table.index))
     ax.set_xlabel("Month")
     ax.set_ylabel("Incidents per month")
     ax.set_title("Monthly incident count")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
+    ax.legend(handles=[*handles, line], loc="upper left", bbox_to_anchor=(1.0, 1.0),
+              frameon=False, fontsize=8)
     return fig
 
 
+def _stacked_bars(ax: plt.Axes, x: np.ndarray, bottom: np.ndarray, heights: np.ndarray,
+                  colour: tuple[float, float, float], width: float = 0.8) -> None:
+    """One layer of a stacked bar chart as a single collection (one artist, not one per bar;
+    months with nothing in this layer draw nothing)."""
+    drawn = heights > 0
+    left, low, high = x[drawn] - width / 2, bottom[drawn], bottom[drawn] + heights[drawn]
+    corners = np.stack([np.column_stack([left, low]), np.column_stack([left + width, low]),
+                        np.column_stack([left + width, high]), np.column_stack([left, high])],
+                       axis=1)
+    ax.add_collection(PolyCollection(corners, facecolors=[colour], edgecolors="none"),
+                      autolim=False)
+
+
 def restore_time_distribution(incidents: pd.DataFrame, by: str = "vendor") -> plt.Figure:
-    """Hours to restore per incident on a log scale; hollow markers are still open."""
+    """Hours to restore per incident on a log scale over a box plot per group; red markers
+    are incidents still open (censored). Points are spread vertically by a fixed-seed jitter,
+    so the same data always gives the same picture."""
     frame = incidents.loc[incidents["end_known"] & (incidents["impact"].astype("object")
                                                     != "advisory")].copy()
     frame["hours"] = frame["duration_hours"].clip(lower=1 / 60)
-    frame["state"] = np.where(frame["resolved"], "restored", "still open (censored)")
     order = frame.groupby(by)["hours"].median().sort_values().index.tolist()
     fig, ax = plt.subplots(figsize=(WIDTH, _height(len(order), 0.38)))
     if not frame.empty:
         sns.boxplot(data=frame, x="hours", y=by, order=order, ax=ax, color="#dfe6ee",
                     showfliers=False, log_scale=True, width=0.6)
-        # A swarm places points deterministically (a jittered strip would differ per run).
-        sns.swarmplot(data=frame, x="hours", y=by, order=order, hue="state", ax=ax, size=4,
-                      palette={"restored": "#1f4e79", "still open (censored)": "#c0392b"},
-                      alpha=0.85, warn_thresh=1.0)
+        row = frame[by].map({name: i for i, name in enumerate(order)}).to_numpy(dtype=float)
+        jitter = np.random.default_rng(0).uniform(-0.22, 0.22, len(frame))
+        for state, colour, restored in (("restored", "#1f4e79", True),
+                                        ("still open (censored)", "#c0392b", False)):
+            chosen = frame["resolved"].to_numpy(dtype=bool) == restored
+            if chosen.any():
+                ax.scatter(frame["hours"].to_numpy()[chosen], row[chosen] + jitter[chosen],
+                           s=16, color=colour, alpha=0.85, label=state, zorder=3,
+                           edgecolors="white", linewidths=0.4)
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     ax.set_xlabel("Hours to restore (log scale)")
     ax.set_ylabel(by.replace("_", " ").capitalize())
@@ -126,15 +154,20 @@ def restore_time_distribution(incidents: pd.DataFrame, by: str = "vendor") -> pl
 
 
 def access_vector_heatmap(matrix: pd.DataFrame) -> plt.Figure:
-    """Client surface or protocol (rows) by period (columns): incidents that broke it."""
+    """Client surface or protocol (rows) by period (columns): incidents that broke it.
+
+    Zero cells stay blank: the eye finds the failures, and far fewer labels are drawn.
+    """
     fig, ax = plt.subplots(figsize=(WIDTH, _height(len(matrix), 0.3)))
     if matrix.size:
-        # Zero cells stay blank: the eye finds the failures, and far fewer labels are drawn.
-        sns.heatmap(matrix, mask=matrix.eq(0), annot=True, fmt="d", cmap="Reds", vmin=0,
-                    cbar_kws={"label": "Incidents"}, linewidths=0.5, linecolor="#eeeeee",
-                    ax=ax)
-        ax.set_facecolor("white")
-        colorbar = ax.collections[0].colorbar
+        counts = matrix.to_numpy(dtype=float)
+        mesh = _grid(ax, np.ma.masked_equal(counts, 0), matrix, "Reds", 0,
+                     max(1.0, counts.max()), "#eeeeee", 0.5)
+        for (row, column), value in np.ndenumerate(counts):
+            if value:
+                ax.text(column + 0.5, row + 0.5, f"{value:.0f}", ha="center", va="center",
+                        fontsize=9, color="white" if value > counts.max() / 2 else "black")
+        colorbar = fig.colorbar(mesh, ax=ax, label="Incidents")
         colorbar.locator = MaxNLocator(integer=True)
         colorbar.update_ticks()
     ax.set_xlabel("Quarter")
@@ -143,17 +176,36 @@ def access_vector_heatmap(matrix: pd.DataFrame) -> plt.Figure:
     return fig
 
 
+def _grid(ax: plt.Axes, values: np.ndarray, frame: pd.DataFrame, cmap: str, vmin: float,
+          vmax: float, line_colour: str, line_width: float):  # -> QuadMesh
+    """A heatmap of ``values`` with ``frame``'s row and column labels, first row at the top."""
+    mesh = ax.pcolormesh(values, cmap=cmap, vmin=vmin, vmax=vmax, edgecolors=line_colour,
+                         linewidth=line_width)
+    ax.set_xlim(0, values.shape[1])
+    ax.set_ylim(values.shape[0], 0)
+    ax.set_yticks(np.arange(values.shape[0]) + 0.5, [str(v) for v in frame.index])
+    ax.set_xticks(np.arange(values.shape[1]) + 0.5, [str(v) for v in frame.columns],
+                  rotation=90)
+    ax.grid(False)
+    ax.set_facecolor("white")
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    return mesh
+
+
 def cause_breakdown(causes: pd.DataFrame, mitigations: pd.DataFrame) -> plt.Figure:
     """Root-cause categories and mitigations, counts of incidents."""
-    fig, axes = plt.subplots(1, 2, figsize=(WIDTH, 3.4))
+    fig, axes = plt.subplots(1, 2, figsize=(WIDTH, 3.4), layout="constrained")
     for ax, table, title in ((axes[0], causes, "Root cause"), (axes[1], mitigations,
                                                                "How service was restored")):
-        totals = table.groupby("term")["incidents"].sum().sort_values(ascending=False)
-        sns.barplot(x=totals.to_numpy(), y=totals.index.astype(str), ax=ax, color="#1f4e79")
+        totals = table.groupby("term")["incidents"].sum().sort_values()
+        ax.barh(totals.index.astype(str), totals.to_numpy(), color="#1f4e79", height=0.7)
+        ax.margins(y=0.02)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(axis="y", visible=False)
         ax.set_xlabel("Incidents")
         ax.set_ylabel("")
         ax.set_title(title)
-    fig.tight_layout()
     return fig
 
 
@@ -161,9 +213,15 @@ def availability_against_sla(monthly: pd.DataFrame, by: str = "vendor") -> plt.F
     """Estimated monthly availability against the SLA: lines for a few groups, else a grid."""
     if monthly[by].nunique() > 4:
         return availability_grid(monthly, by)
-    frame = monthly.assign(percent=monthly["availability"] * 100)
+    frame = monthly.assign(percent=monthly["availability"] * 100).sort_values("month")
     fig, ax = plt.subplots(figsize=(WIDTH, 3.8))
-    sns.lineplot(data=frame, x="month", y="percent", hue=by, marker="o", ax=ax, markersize=4)
+    months = sorted(frame["month"].unique())
+    position = {month: i for i, month in enumerate(months)}
+    palette = sns.color_palette("colorblind", n_colors=max(1, frame[by].nunique()))
+    for colour, (name, part) in zip(palette, frame.groupby(by, observed=True, sort=True),
+                                    strict=False):
+        ax.plot(part["month"].map(position), part["percent"], marker="o", markersize=4,
+                color=colour, label=str(name))
     targets = frame.dropna(subset=["sla_target"]).groupby(by)["sla_target"].first()
     for target in sorted(set(targets.to_numpy())):
         ax.axhline(target * 100, linestyle="--", color="grey", linewidth=1)
@@ -171,12 +229,12 @@ def availability_against_sla(monthly: pd.DataFrame, by: str = "vendor") -> plt.F
                     "data"), fontsize=8, color="grey", va="bottom")
     low = min(99.0, float(frame["percent"].min()) - 0.1) if len(frame) else 99.0
     ax.set_ylim(low, 100.02)
-    months = sorted(frame["month"].unique())
-    _month_ticks(ax, months, positions=months)
+    _month_ticks(ax, months)
     ax.set_xlabel("Month")
     ax.set_ylabel("Availability (%)")
     ax.set_title("Estimated availability from public incidents")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
+    ax.legend(title=by.replace("_", " ").capitalize(), loc="upper left",
+              bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
     return fig
 
 
@@ -188,8 +246,9 @@ def availability_grid(monthly: pd.DataFrame, by: str = "vendor") -> plt.Figure:
     grid = monthly.assign(used=used).pivot_table(index=by, columns="month", values="used",
                                                  aggfunc="max", observed=True)
     fig, ax = plt.subplots(figsize=(WIDTH, _height(len(grid), 0.32)))
-    sns.heatmap(grid, cmap="RdYlGn_r", vmin=0, vmax=200, linewidths=0.3, linecolor="white",
-                cbar_kws={"label": "Error budget used (%), capped at 200"}, ax=ax)
+    mesh = _grid(ax, np.ma.masked_invalid(grid.to_numpy(dtype=float)), grid, "RdYlGn_r", 0,
+                 200, "white", 0.3)
+    fig.colorbar(mesh, ax=ax, label="Error budget used (%), capped at 200")
     _month_ticks(ax, list(grid.columns), offset=0.5)
     ax.set_xlabel("Month")
     ax.set_ylabel("")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import subprocess
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -87,7 +87,11 @@ def prepare(data_file: str, vendors_file: str, start: str, end: str,
     if key not in _PREPARED:
         if len(_PREPARED) >= _REMEMBERED:
             _PREPARED.pop(next(iter(_PREPARED)))
-        _PREPARED[key] = _prepare(data_file, vendors_file, start, end, skip_invalid, vendor)
+        if vendor:  # one vendor's slice of the (remembered) whole: the files are read once
+            everyone = prepare(data_file, vendors_file, start, end, skip_invalid)
+            _PREPARED[key] = _one_vendor(everyone, vendor)
+        else:
+            _PREPARED[key] = _prepare(data_file, vendors_file, start, end, skip_invalid)
     return _PREPARED[key]
 
 
@@ -119,20 +123,24 @@ def _file_key(path: Path) -> tuple[str, int, int]:
     return (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
 
 
-def _prepare(data_file: str, vendors_file: str, start: str, end: str, skip_invalid: bool,
-             vendor: str) -> ReportData:
+def _prepare(data_file: str, vendors_file: str, start: str, end: str,
+             skip_invalid: bool) -> ReportData:
     vendors = load.load_vendors(vendors_file or None)
     incidents = load.load_incidents(data_file or None, vendors=vendors,
                                     skip_invalid=skip_invalid)
     window = resolve_window(start, end)
-    if vendor:
-        check_vendor(vendor, vendors["vendor"])
-        incidents = incidents.loc[incidents["vendor"] == vendor]
-        vendors = vendors.loc[vendors["vendor"] == vendor]
     return ReportData(incidents, vendors.reset_index(drop=True), window,
                       metrics.in_window(incidents, window),
                       config.incidents_path(data_file or None),
                       list(incidents.attrs.get("skipped", [])))
+
+
+def _one_vendor(data: ReportData, vendor: str) -> ReportData:
+    check_vendor(vendor, data.vendors["vendor"])
+    return replace(
+        data, incidents=data.incidents.loc[data.incidents["vendor"] == vendor],
+        vendors=data.vendors.loc[data.vendors["vendor"] == vendor].reset_index(drop=True),
+        window_incidents=data.window_incidents.loc[data.window_incidents["vendor"] == vendor])
 
 
 # ---------------------------------------------------------------- headline figures
