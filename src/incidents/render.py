@@ -159,15 +159,28 @@ def _failure_message(job: Job, executed: Path, exc: Exception) -> str:
 def html_exporter():  # -> nbconvert.HTMLExporter, imported lazily (slow import)
     """An HTML exporter: no code, no prompts, no parameter cells, no script, images inline.
 
-    One per thread (its template is compiled once, which is most of an export's time).
+    One for the process (compiling its template is most of an export's time); use it under
+    :data:`_EXPORT_LOCK`, as :func:`export_html` does.
     """
-    exporter = getattr(_EXPORTERS, "exporter", None)
-    if exporter is None:
-        exporter = _EXPORTERS.exporter = _new_html_exporter()
-    return exporter
+    global _EXPORTER
+    with _EXPORT_LOCK:
+        if _EXPORTER is None:
+            _EXPORTER = _new_html_exporter()
+        return _EXPORTER
 
 
-_EXPORTERS = threading.local()
+_EXPORT_LOCK = threading.RLock()
+_EXPORTER = None
+
+
+def warm_up_exporting() -> None:
+    """Import papermill and compile the HTML template now, while the kernels start, so the
+    first notebook does not wait for them."""
+    import nbformat
+    import papermill  # noqa: F401
+
+    with _EXPORT_LOCK:
+        html_exporter().from_notebook_node(nbformat.v4.new_notebook())
 
 
 def _new_html_exporter():  # -> nbconvert.HTMLExporter
@@ -194,7 +207,8 @@ def export_html(executed: Path, target: Path, title: str) -> Path:
 
     notebook = nbformat.read(executed, as_version=4)
     notebook.metadata["title"] = title
-    body, _ = html_exporter().from_notebook_node(notebook)
+    with _EXPORT_LOCK:
+        body, _ = html_exporter().from_notebook_node(notebook)
     target.write_text(body, encoding="utf-8")
     return target
 
@@ -339,6 +353,7 @@ def build(options: Options) -> list[Path]:
     try:
         jobs = plan_jobs(options)
         print(f"Rendering {len(jobs)} notebook(s) into {options.out} ...", flush=True)
+        warm_up_exporting()
         html_files = pool.run(jobs)
     finally:
         pool.close()
