@@ -262,3 +262,18 @@ def test_skip_invalid_lists_every_skipped_row_in_the_appendix(rendered, tmp_path
     page = (out / "portfolio.html").read_text(encoding="utf-8")
     assert "Rows skipped as invalid" in page
     assert "line 8" in page and "sort-of" in page
+
+
+def test_timing_and_kept_notebooks_describe_the_run(rendered, tmp_path):
+    timing = render.Timing()
+    kept = tmp_path / "notebooks"
+    render.build(render.Options(vendor="Acme Mail", start="2025-01-01", end="2025-03-31",
+                                data=str(rendered["data"]), vendors=str(rendered["vendors"]),
+                                fmt="html", out=tmp_path / "out", keep_notebooks=kept),
+                 timing)
+    notebook = nbformat.read(kept / "vendor-acme-mail.ipynb", as_version=4)
+    assert any(cell.get("outputs") for cell in notebook.cells)
+    assert len(timing.kernels_ready) == 1
+    assert timing.cells["vendor-acme-mail"] == pytest.approx(render.cell_seconds(notebook))
+    assert timing.cells["vendor-acme-mail"] > 0
+    assert "kernels ready after" in timing.summary()

@@ -62,6 +62,7 @@ class Options:
     out: Path = config.REPORT_DIR
     skip_invalid: bool = False
     jobs: int = 2
+    keep_notebooks: Path | None = None
 
 
 # ---------------------------------------------------------------- planning
@@ -201,11 +202,15 @@ def _new_html_exporter():  # -> nbconvert.HTMLExporter
     return exporter
 
 
-def export_html(executed: Path, target: Path, title: str) -> Path:
-    """Write the executed notebook as one self-contained HTML file."""
+def export_html(executed: Path, target: Path, title: str,
+                timing: Timing | None = None) -> Path:
+    """Write the executed notebook as one self-contained HTML file (and note its cell time in
+    ``timing``)."""
     import nbformat
 
     notebook = nbformat.read(executed, as_version=4)
+    if timing is not None:
+        timing.cells[target.stem] = cell_seconds(notebook)
     notebook.metadata["title"] = title
     with _EXPORT_LOCK:
         body, _ = html_exporter().from_notebook_node(notebook)
@@ -341,15 +346,36 @@ def publish(staging: Path, out: Path, prune: bool = True) -> list[Path]:
     return moved
 
 
-def build(options: Options) -> list[Path]:
-    """Execute, export and publish the whole report; return the published files."""
+@dataclass
+class Timing:
+    """Where a report run spent its time (seconds), printed at its end."""
+
+    kernels_ready: list[float] = field(default_factory=list)  # since the run started
+    cells: dict[str, float] = field(default_factory=dict)  # per notebook, as papermill timed
+
+    def summary(self) -> str:
+        ready = f"kernels ready after {max(self.kernels_ready):.1f} s" if (
+            self.kernels_ready) else "no kernel started"
+        slowest = max(self.cells, key=self.cells.get) if self.cells else None
+        cells = (f"; notebook cells {sum(self.cells.values()):.1f} s in all over "
+                 f"{len(self.kernels_ready)} kernel(s), slowest {slowest} "
+                 f"{self.cells[slowest]:.1f} s") if slowest else ""
+        return ready + cells
+
+
+def build(options: Options, timing: Timing | None = None) -> list[Path]:
+    """Execute, export and publish the whole report; return the published files.
+
+    ``timing``, when given, is filled in with where the time went.
+    """
+    timing = timing if timing is not None else Timing()
     formats = ("html", "pdf") if options.fmt == "both" else (options.fmt,)
     config.BUILD_DIR.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="run-", dir=config.BUILD_DIR))
     staging = workdir / "publish"
     staging.mkdir()
     # Kernels start (about 2 s each) while this process loads the data and plans the jobs.
-    pool = Workers(1 if options.vendor else max(1, options.jobs), workdir, staging)
+    pool = Workers(1 if options.vendor else max(1, options.jobs), workdir, staging, timing)
     try:
         jobs = plan_jobs(options)
         print(f"Rendering {len(jobs)} notebook(s) into {options.out} ...", flush=True)
@@ -357,6 +383,10 @@ def build(options: Options) -> list[Path]:
         html_files = pool.run(jobs)
     finally:
         pool.close()
+    if options.keep_notebooks:
+        options.keep_notebooks.mkdir(parents=True, exist_ok=True)
+        for job in jobs:
+            shutil.copy2(workdir / f"{job.stem}.ipynb", options.keep_notebooks)
     if "pdf" in formats:
         print_pdfs(html_files)
     if "html" not in formats:
@@ -370,6 +400,12 @@ def build(options: Options) -> list[Path]:
     return published
 
 
+def cell_seconds(notebook) -> float:  # notebook: nbformat.NotebookNode
+    """Seconds papermill recorded for the notebook's code cells."""
+    return sum(float(cell.get("metadata", {}).get("papermill", {}).get("duration") or 0)
+               for cell in notebook.cells if cell.get("cell_type") == "code")
+
+
 class Workers:
     """Threads that each start a warm kernel, then run and export notebooks from a queue.
 
@@ -377,9 +413,12 @@ class Workers:
     at the first failure; :meth:`close` shuts every kernel down (also after Ctrl-C).
     """
 
-    def __init__(self, count: int, workdir: Path, staging: Path) -> None:
+    def __init__(self, count: int, workdir: Path, staging: Path,
+                 timing: Timing | None = None) -> None:
         self.workdir = workdir
         self.staging = staging
+        self.timing = timing if timing is not None else Timing()
+        self.started = time.perf_counter()
         self.queue: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
         self.lock = threading.Lock()
         self.failures: list[BaseException] = []
@@ -422,13 +461,14 @@ class Workers:
             kernel = kernels.start_kernel(self.workdir)
             with self.lock:
                 self.kernels.append(kernel)
+                self.timing.kernels_ready.append(time.perf_counter() - self.started)
             while (job := self.queue.get()) is not None:
                 with self.lock:
                     if self.failures:
                         return
                 executed = execute(job, self.workdir, kernel)
                 self.done[job.stem] = export_html(executed, self.staging / f"{job.stem}.html",
-                                                  job.title)
+                                                  job.title, self.timing)
         except BaseException as exc:
             with self.lock:
                 self.failures.append(exc)
@@ -460,6 +500,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="leave out invalid rows and list them in the report")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2,
                         help="notebooks run at once (one warm kernel each)")
+    parser.add_argument("--keep-notebooks", type=Path, default=None, metavar="FOLDER",
+                        help="also keep the executed notebooks (with outputs) in FOLDER")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -467,10 +509,12 @@ def main(args: argparse.Namespace) -> int:
     options = Options(vendor=args.vendor, start=args.start, end=args.end,
                       sla_target=args.sla_target, min_incidents=args.min_incidents,
                       data=args.data, vendors=args.vendors, fmt=args.fmt, out=args.out,
-                      skip_invalid=args.skip_invalid, jobs=args.jobs)
+                      skip_invalid=args.skip_invalid, jobs=args.jobs,
+                      keep_notebooks=args.keep_notebooks)
     started = time.perf_counter()
-    published = build(options)
+    timing = Timing()
+    published = build(options, timing)
     for path in published:
         print(f"  wrote {path}")
-    print(f"Report ready in {time.perf_counter() - started:.1f} s.")
+    print(f"Report ready in {time.perf_counter() - started:.1f} s ({timing.summary()}).")
     return 0
