@@ -16,7 +16,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.collections import PolyCollection
 from matplotlib.patches import Patch
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 
 IMPACT_COLOURS = {"outage": "#c0392b", "degradation": "#e69f00", "advisory": "#7f8c8d"}
 WIDTH = 9.0
@@ -36,7 +36,10 @@ def show(figure: plt.Figure, alt: str) -> None:
     from IPython.display import Image, display
 
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", bbox_inches="tight", metadata={"Software": None})
+    # Fast zlib level: the encoder took a tenth of a chart's time at the default level, for
+    # files about 10% smaller.
+    figure.savefig(buffer, format="png", bbox_inches="tight", metadata={"Software": None},
+                   pil_kwargs={"compress_level": 1})
     plt.close(figure)
     display(Image(data=buffer.getvalue()), metadata={"image/png": {"alt": alt}})
 
@@ -125,6 +128,13 @@ def _stacked_bars(ax: plt.Axes, x: np.ndarray, bottom: np.ndarray, heights: np.n
                       autolim=False)
 
 
+def _hours_label(value: float, _position: int) -> str:
+    """A log-axis tick in plain words (1 min, 1 h, 10 h, 100 h), not a power of ten."""
+    if value < 1:
+        return f"{value * 60:g} min"
+    return f"{value:g} h"
+
+
 def restore_time_distribution(incidents: pd.DataFrame, by: str = "vendor") -> plt.Figure:
     """Hours to restore per incident on a log scale over a box plot per group; red markers
     are incidents still open (censored). Points are spread vertically by a fixed-seed jitter,
@@ -147,6 +157,8 @@ def restore_time_distribution(incidents: pd.DataFrame, by: str = "vendor") -> pl
                            s=16, color=colour, alpha=0.85, label=state, zorder=3,
                            edgecolors="white", linewidths=0.4)
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    ax.xaxis.set_major_formatter(FuncFormatter(_hours_label))
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("Hours to restore (log scale)")
     ax.set_ylabel(by.replace("_", " ").capitalize())
     ax.set_title("Time to restore service")
@@ -195,7 +207,7 @@ def _grid(ax: plt.Axes, values: np.ndarray, frame: pd.DataFrame, cmap: str, vmin
 
 def cause_breakdown(causes: pd.DataFrame, mitigations: pd.DataFrame) -> plt.Figure:
     """Root-cause categories and mitigations, counts of incidents."""
-    fig, axes = plt.subplots(1, 2, figsize=(WIDTH, 3.4), layout="constrained")
+    fig, axes = plt.subplots(1, 2, figsize=(WIDTH, 3.4))
     for ax, table, title in ((axes[0], causes, "Root cause"), (axes[1], mitigations,
                                                                "How service was restored")):
         totals = table.groupby("term")["incidents"].sum().sort_values()
@@ -206,6 +218,7 @@ def cause_breakdown(causes: pd.DataFrame, mitigations: pd.DataFrame) -> plt.Figu
         ax.set_xlabel("Incidents")
         ax.set_ylabel("")
         ax.set_title(title)
+    fig.tight_layout()  # (cheaper here than a constrained layout)
     return fig
 
 
