@@ -379,8 +379,9 @@ def build(options: Options, timing: Timing | None = None) -> list[Path]:
     try:
         jobs = plan_jobs(options)
         print(f"Rendering {len(jobs)} notebook(s) into {options.out} ...", flush=True)
+        pool.submit(jobs)
         warm_up_exporting()
-        html_files = pool.run(jobs)
+        html_files = pool.wait(jobs)
     finally:
         pool.close()
     if options.keep_notebooks:
@@ -409,8 +410,9 @@ def cell_seconds(notebook) -> float:  # notebook: nbformat.NotebookNode
 class Workers:
     """Threads that each start a warm kernel, then run and export notebooks from a queue.
 
-    The kernels start as soon as the pool is made; :meth:`run` hands out the jobs and stops
-    at the first failure; :meth:`close` shuts every kernel down (also after Ctrl-C).
+    The kernels start as soon as the pool is made; :meth:`submit` hands out the jobs,
+    :meth:`wait` waits for them and raises the first failure; :meth:`close` shuts every
+    kernel down (also after Ctrl-C).
     """
 
     def __init__(self, count: int, workdir: Path, staging: Path,
@@ -428,11 +430,14 @@ class Workers:
         for thread in self.threads:
             thread.start()
 
-    def run(self, jobs: list[Job]) -> list[Path]:
-        """Run every job; return the HTML files in the order of ``jobs``."""
+    def submit(self, jobs: list[Job]) -> None:
+        """Queue every job (the workers take them as soon as their kernels are ready)."""
         for job in jobs:
             self.queue.put(job)
         self._stop_workers()
+
+    def wait(self, jobs: list[Job]) -> list[Path]:
+        """Wait for the submitted jobs; return their HTML files in the order of ``jobs``."""
         for thread in self.threads:
             thread.join()
         if self.failures:
