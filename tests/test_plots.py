@@ -63,3 +63,14 @@ def test_many_vendors_get_a_grid_instead_of_lines(incidents):
     figure = plots.availability_against_sla(frame)
     assert "error budget" in figure.axes[0].get_title()
     plt.close(figure)
+
+
+@pytest.mark.parametrize(("start", "end"), [
+    ("2023-01-01", "2026-11-29"), ("2025-01-01", "2025-03-31"), ("2025-01-15", "2025-01-20"),
+    ("2025-01-01", "2025-02-01"), ("2010-01-01", "2026-01-01")])
+def test_timeline_date_ticks_are_few_inside_the_window_and_labelled(start, end):
+    first, last = pd.Timestamp(start), pd.Timestamp(end)
+    ticks, labels = plots._date_ticks(first, last)
+    assert 2 <= len(ticks) <= 10
+    assert ticks.min() >= first and ticks.max() <= last
+    assert len(set(labels)) == len(labels) == len(ticks)

@@ -67,12 +67,36 @@ def incident_timeline(incidents: pd.DataFrame, window_start: pd.Timestamp,
                   color=colour, linewidth=5, alpha=0.6)
     ax.set_yticks(range(len(groups)), [_short(g) for g in groups])
     ax.set_xlim(window_start.tz_localize(None), window_end.tz_localize(None))
+    ax.set_xticks(*_date_ticks(window_start.tz_localize(None), window_end.tz_localize(None)))
     ax.invert_yaxis()
     ax.set_xlabel("Date (UTC)")
     ax.set_ylabel(by.replace("_", " ").capitalize())
     ax.set_title("Incident timeline")
     ax.legend(title="Impact", loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     return fig
+
+
+def _date_ticks(start: pd.Timestamp, end: pd.Timestamp, most: int = 10
+                ) -> tuple[pd.DatetimeIndex, list[str]]:
+    """Tick dates inside the window, at most ``most``, and their labels: first days of every
+    n-th month (or days, for a window shorter than two months).
+
+    Computed once here: matplotlib's automatic date locator recomputes its rules on every
+    layout pass, a noticeable share of drawing a timeline.
+    """
+    months = (end.year - start.year) * 12 + end.month - start.month
+    if months >= 2:
+        step = next(n for n in (1, 3, 6, 12, 24, 60, 120) if months / n <= most or n == 120)
+        ticks = pd.date_range(pd.Timestamp(year=start.year, month=1, day=1), end,
+                              freq=f"{step}MS")
+        fmt = "%b %Y"
+    else:
+        days = max(1, (end - start).days)
+        step = next(n for n in (1, 2, 7, 14, 28) if days / n <= most or n == 28)
+        ticks = pd.date_range(start.normalize(), end, freq=f"{step}D")
+        fmt = "%d %b %Y"
+    ticks = ticks[(ticks >= start) & (ticks <= end)]
+    return ticks, [f"{tick:{fmt}}" for tick in ticks]
 
 
 def _month_ticks(ax: plt.Axes, labels: list[str], positions: list | None = None,
