@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from incidents import metrics, risk
 
@@ -73,3 +78,20 @@ def test_sensitivity_shows_rank_with_each_weight_removed_and_doubled(make_table)
     for name in risk.COMPONENTS:
         assert f"no_{name}" in table and f"double_{name}" in table
     assert set(table["base"]) == {1, 2}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4), st.sampled_from([0.5, 1.0, 3.0, 7.5, math.nan])),
+                max_size=40))
+def test_per_round_median_and_mean_match_numpy_per_round(rows):
+    round_of = np.array([r for r, _ in rows], dtype=int)
+    values = np.array([v for _, v in rows], dtype=float)
+    medians = risk._per_round_nanmedian(round_of, values, 5)
+    means = risk._per_round_nanmean(round_of, values, 5)
+    for r in range(5):
+        mine = values[round_of == r]
+        finite = mine[np.isfinite(mine)]
+        expected_median = float(np.median(finite)) if len(finite) else math.nan
+        expected_mean = float(np.mean(finite)) if len(finite) else math.nan
+        assert medians[r] == pytest.approx(expected_median, nan_ok=True)
+        assert means[r] == pytest.approx(expected_mean, nan_ok=True)

@@ -141,10 +141,10 @@ def bootstrap_ranks(incidents: pd.DataFrame, window: metrics.Window, vendors: pd
     per_incident = _per_incident_components(incidents, window)
     names = list(vendors["vendor"])
     codes = incidents["vendor"].to_numpy()
-    positions = [np.flatnonzero(codes == v) for v in names]
-    rows = [dict(_resampled_raw(per_incident, idx, rng, window), round=r, vendor=name)
-            for r in range(rounds) for name, idx in zip(names, positions, strict=True)]
-    raw = pd.DataFrame(rows).merge(vendors[["vendor", "dependence_weight"]], on="vendor")
+    parts = [_resampled_raw(per_incident, np.flatnonzero(codes == name), rounds, rng, window
+                            ).assign(vendor=name) for name in names]
+    raw = pd.concat(parts, ignore_index=True).merge(
+        vendors[["vendor", "dependence_weight"]], on="vendor")
     ranked = score(scale(raw), weights)
     return ranked.pivot(index="round", columns="vendor", values="rank")[names]
 
@@ -167,26 +167,57 @@ def _per_incident_components(incidents: pd.DataFrame, window: metrics.Window) ->
     }
 
 
-def _resampled_raw(arrays: dict[str, np.ndarray], idx: np.ndarray, rng: np.random.Generator,
-                   window: metrics.Window) -> dict[str, float]:
-    size = rng.poisson(len(idx)) if len(idx) else 0
-    pick = rng.choice(idx, size=size, replace=True) if size else np.array([], dtype=int)
-    nan = float("nan")
-    if size == 0:
-        return {"per_year": 0.0, "restore_hours": nan, "laplace_u": nan, "change_share": nan,
-                "broad_share": nan}
+def _resampled_raw(arrays: dict[str, np.ndarray], idx: np.ndarray, rounds: int,
+                   rng: np.random.Generator, window: metrics.Window) -> pd.DataFrame:
+    """One vendor's raw components in each of ``rounds`` resamples (one row per round).
+
+    All rounds at once: the counts are drawn together, the incidents of every round in one
+    draw, and each component is a sum or a median per round over that long array.
+    """
+    sizes = rng.poisson(len(idx), rounds) if len(idx) else np.zeros(rounds, dtype=int)
+    pick = rng.choice(idx, size=int(sizes.sum()), replace=True) if sizes.sum() else (
+        np.array([], dtype=int))
+    round_of = np.repeat(np.arange(rounds), sizes)
     horizon = window.hours
-    restore = arrays["restore"][pick]
-    change = arrays["change"][pick]
-    laplace = ((arrays["t"][pick].mean() - horizon / 2) / (horizon * np.sqrt(1 / (12 * size)))
-               if size >= 3 else nan)
-    return {
-        "per_year": size / window.years,
-        "restore_hours": float(np.nanmedian(restore)) if np.isfinite(restore).any() else nan,
-        "laplace_u": laplace,
-        "change_share": float(np.nanmean(change)) if np.isfinite(change).any() else nan,
-        "broad_share": float(arrays["broad"][pick].mean()),
-    }
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean_t = _per_round_sum(round_of, arrays["t"][pick], rounds) / sizes
+        laplace = (mean_t - horizon / 2) / (horizon * np.sqrt(1 / (12 * sizes)))
+        broad = _per_round_sum(round_of, arrays["broad"][pick], rounds) / sizes
+    return pd.DataFrame({
+        "round": np.arange(rounds),
+        "per_year": sizes / window.years,
+        "restore_hours": _per_round_nanmedian(round_of, arrays["restore"][pick], rounds),
+        "laplace_u": np.where(sizes >= 3, laplace, np.nan),
+        "change_share": _per_round_nanmean(round_of, arrays["change"][pick], rounds),
+        "broad_share": np.where(sizes > 0, broad, np.nan),
+    })
+
+
+def _per_round_sum(round_of: np.ndarray, values: np.ndarray, rounds: int) -> np.ndarray:
+    return np.bincount(round_of, weights=values, minlength=rounds)
+
+
+def _per_round_nanmean(round_of: np.ndarray, values: np.ndarray, rounds: int) -> np.ndarray:
+    """Mean of the finite values of each round (NaN for a round with none)."""
+    finite = np.isfinite(values)
+    count = np.bincount(round_of[finite], minlength=rounds)
+    total = _per_round_sum(round_of[finite], values[finite], rounds)
+    return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def _per_round_nanmedian(round_of: np.ndarray, values: np.ndarray, rounds: int) -> np.ndarray:
+    """Median of the finite values of each round (NaN for a round with none)."""
+    finite = np.isfinite(values)
+    group, value = round_of[finite], values[finite]
+    order = np.lexsort((value, group))
+    value = value[order]
+    count = np.bincount(group, minlength=rounds)
+    start = np.cumsum(count) - count
+    low = np.minimum(start + (count - 1) // 2, max(len(value) - 1, 0))
+    high = np.minimum(start + count // 2, max(len(value) - 1, 0))
+    if len(value) == 0:
+        return np.full(rounds, np.nan)
+    return np.where(count > 0, (value[low] + value[high]) / 2, np.nan)
 
 
 def weight_sensitivity(incidents: pd.DataFrame, window: metrics.Window,
