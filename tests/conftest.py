@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from incidents import load, schema
+from incidents import config, load, schema
 
 NOW = pd.Timestamp("2026-11-01T00:00:00Z")
 
@@ -21,6 +21,14 @@ VENDOR_ROWS = [
      "sla_source_url": "https://example.org/sla2", "business_functions": "chat",
      "dependence_weight": "0.5", "notes": ""},
 ]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def private_build_folder(tmp_path_factory):
+    """Report runs made by the tests work in a temporary build folder, not the project's."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(config, "BUILD_DIR", tmp_path_factory.mktemp("build"))
+        yield config.BUILD_DIR
 
 
 def incident_row(**overrides: str) -> dict[str, str]:

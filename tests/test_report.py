@@ -10,7 +10,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from incidents import load, metrics, narrative, render, report, schema
+from incidents import config, load, metrics, narrative, render, report, schema
 from tests.conftest import VENDOR_ROWS, incident_row, write_csv
 
 HOSTILE = "<img src=x onerror=alert(1)></script><script>alert(2)</script>"
@@ -277,3 +277,13 @@ def test_timing_and_kept_notebooks_describe_the_run(rendered, tmp_path):
     assert timing.cells["vendor-acme-mail"] == pytest.approx(render.cell_seconds(notebook))
     assert timing.cells["vendor-acme-mail"] > 0
     assert "kernels ready after" in timing.summary()
+
+
+def test_refused_run_leaves_no_work_folder_and_no_kernel(rendered, tmp_path):
+    before = set(config.BUILD_DIR.glob("run-*"))
+    with pytest.raises(report.ParameterError, match="unknown vendor"):
+        render.build(render.Options(vendor="Nope", data=str(rendered["data"]),
+                                    vendors=str(rendered["vendors"]), fmt="html",
+                                    out=tmp_path / "out"))
+    assert set(config.BUILD_DIR.glob("run-*")) == before
+    assert not (tmp_path / "out").exists()

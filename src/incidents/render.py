@@ -37,6 +37,10 @@ class RenderError(IncidentsError):
     """A notebook failed, or the PDF engine is missing or failed."""
 
 
+class NotebookError(RenderError):
+    """A notebook failed; the executed notebook is kept in the run's folder to look at."""
+
+
 @dataclass(frozen=True, slots=True)
 class Job:
     """One notebook execution: which notebook, with which parameters, into which file stem."""
@@ -137,9 +141,9 @@ def execute(job: Job, workdir: Path, kernel=None) -> Path:
             progress_bar=False, cwd=str(config.NOTEBOOKS_DIR), log_output=False,
             request_save_on_cell_execute=False, execution_timeout=CELL_TIMEOUT, **extra)
     except PapermillExecutionError as exc:
-        raise RenderError(_failure_message(job, executed, exc)) from None
+        raise NotebookError(_failure_message(job, executed, exc)) from None
     except Exception as exc:  # a dead kernel or a start-up failure
-        raise RenderError(f"notebook {job.notebook}.ipynb ({job.title}) could not run: "
+        raise NotebookError(f"notebook {job.notebook}.ipynb ({job.title}) could not run: "
                           f"{type(exc).__name__}: {exc}. The partial notebook is kept at "
                           f"{executed}") from None
     print(f"  done    {job.stem} in {time.perf_counter() - started:.1f} s", flush=True)
@@ -369,9 +373,21 @@ def build(options: Options, timing: Timing | None = None) -> list[Path]:
     ``timing``, when given, is filled in with where the time went.
     """
     timing = timing if timing is not None else Timing()
-    formats = ("html", "pdf") if options.fmt == "both" else (options.fmt,)
     config.BUILD_DIR.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="run-", dir=config.BUILD_DIR))
+    try:
+        published = _build_in(workdir, options, timing)
+    except NotebookError:
+        raise  # its message points at the executed notebook kept in ``workdir``
+    except BaseException:
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise
+    shutil.rmtree(workdir, ignore_errors=True)
+    return published
+
+
+def _build_in(workdir: Path, options: Options, timing: Timing) -> list[Path]:
+    formats = ("html", "pdf") if options.fmt == "both" else (options.fmt,)
     staging = workdir / "publish"
     staging.mkdir()
     # Kernels start (about 2 s each) while this process loads the data and plans the jobs.
@@ -396,9 +412,7 @@ def build(options: Options, timing: Timing | None = None) -> list[Path]:
     write_attachments(jobs, options, staging)
     if not options.vendor:
         write_index(jobs, staging, formats)
-    published = publish(staging, options.out, prune=not options.vendor)
-    shutil.rmtree(workdir, ignore_errors=True)
-    return published
+    return publish(staging, options.out, prune=not options.vendor)
 
 
 def cell_seconds(notebook) -> float:  # notebook: nbformat.NotebookNode
