@@ -62,3 +62,13 @@ def test_failing_start_up_code_is_a_clear_error_and_leaves_no_kernel(tmp_path, m
     with pytest.raises(kernels.KernelError, match=r"did not start.*module_that_does_not_exist"):
         kernels.start_kernel(tmp_path)
     assert started and not started[0].has_kernel
+
+
+def test_kernel_starts_when_the_build_folder_path_is_long(tmp_path):
+    deep = tmp_path / ("a-long-folder-name-" * 6)
+    deep.mkdir()
+    manager = kernels.start_kernel(deep)
+    try:
+        kernels.run_code(manager, "assert 1 + 1 == 2")
+    finally:
+        manager.shutdown_kernel(now=True)

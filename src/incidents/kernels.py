@@ -15,6 +15,7 @@ Kernels talk over Unix sockets in a private folder, not TCP ports on localhost.
 from __future__ import annotations
 
 import asyncio
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -37,6 +38,8 @@ WARM_UP = ("import gc, IPython.display, incidents.metrics, incidents.narrative, 
 KERNEL_ARGUMENTS = ["--HistoryManager.enabled=False", "--InteractiveShell.cache_size=0"]
 #: Seconds to wait for one reply on a channel before asking again.
 POLL = 1.0
+#: Longest socket prefix used as given (the kernel appends "-<port>"; Linux allows 107).
+MAX_SOCKET_PREFIX = 90
 
 
 class KernelError(IncidentsError):
@@ -94,8 +97,10 @@ def start_kernel(socket_folder: Path) -> KernelManager:
     """
     # Each kernel gets its own socket prefix: two managers choosing socket numbers at the
     # same moment under one prefix could pick the same ones and cross their messages.
-    manager = KernelManager(kernel_name="python3", transport="ipc",
-                            ip=str(socket_folder / f"kernel-{uuid.uuid4().hex[:8]}"),
+    prefix = socket_folder / f"kernel-{uuid.uuid4().hex[:8]}"
+    if len(str(prefix)) > MAX_SOCKET_PREFIX:  # a Unix socket path has room for ~107 bytes
+        prefix = Path(tempfile.mkdtemp(prefix="incidents-")) / "kernel"
+    manager = KernelManager(kernel_name="python3", transport="ipc", ip=str(prefix),
                             client_class="incidents.kernels.ReadyKernelClient")
     try:
         manager.start_kernel(cwd=str(config.NOTEBOOKS_DIR),
