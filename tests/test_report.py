@@ -287,3 +287,15 @@ def test_refused_run_leaves_no_work_folder_and_no_kernel(rendered, tmp_path):
                                     out=tmp_path / "out"))
     assert set(config.BUILD_DIR.glob("run-*")) == before
     assert not (tmp_path / "out").exists()
+
+
+def test_bench_profile_sums_cells_over_notebooks_and_flags_charts(rendered):
+    from incidents import bench
+
+    options = render.Options(vendor="Acme Mail", start="2025-01-01", end="2025-03-31",
+                             data=str(rendered["data"]), vendors=str(rendered["vendors"]))
+    timing, wall, cells = bench.run_profile(options)
+    assert wall > 0 and timing.cells["vendor-acme-mail"] > 0
+    assert sum(seconds for seconds, *_ in cells) == pytest.approx(
+        timing.cells["vendor-acme-mail"], rel=1e-6)
+    assert any(draws and first.startswith("plots.show(") for _, _, first, draws in cells)

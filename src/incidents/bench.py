@@ -483,7 +483,7 @@ def real_row(runs: int) -> Row:
     measure = "Real data (Google Cloud feed 2022-07-03: import + metrics)"
     path = config.PROJECT_ROOT.parent / REAL_FEED
     if not path.exists():
-        return Row(measure, "skipped", "-", "-", f"file absent: {path}")
+        return Row(measure, "skipped", "-", "-", f"file absent: ../{REAL_FEED}")
     try:
         from incidents.importers import feedjson, gcloud
     except ImportError as exc:
@@ -545,29 +545,38 @@ def import_cost() -> tuple[float, list[tuple[str, float]]]:
     return wall, top
 
 
-def run_profile() -> tuple[Any, float, list[tuple[float, int, str]]]:
+def run_profile(options: Any = None) -> tuple[Any, float, list[tuple[float, int, str, bool]]]:
     """Render the report once in this process (HTML, into a temporary folder) and return its
     timing, its wall time, and the cells that cost most summed over every notebook (seconds,
-    how many notebooks ran that cell, its first line)."""
+    how many notebooks ran that cell, its first line, whether it draws a chart).
+
+    ``options`` (a :class:`incidents.render.Options`) defaults to the whole report; its
+    ``out`` and ``keep_notebooks`` are replaced by temporary folders.
+    """
+    import dataclasses
+
     from incidents import render
 
     with tempfile.TemporaryDirectory(prefix="bench-profile-") as tmp:
         kept = Path(tmp) / "notebooks"
         timing = render.Timing()
         started = time.perf_counter()
-        render.build(render.Options(fmt="html", out=Path(tmp) / "out", keep_notebooks=kept),
-                     timing)
+        chosen = dataclasses.replace(options or render.Options(fmt="html"), fmt="html",
+                                     out=Path(tmp) / "out", keep_notebooks=kept)
+        render.build(chosen, timing)
         wall = time.perf_counter() - started
-        totals: dict[str, list[float]] = {}
+        totals: dict[tuple[str, bool], list[float]] = {}
         for path in sorted(kept.glob("*.ipynb")):
             for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
                 duration = (cell.get("metadata", {}).get("papermill", {}) or {}).get("duration")
                 if cell.get("cell_type") != "code" or duration is None:
                     continue
-                source = "".join(cell.get("source", "")).strip().splitlines()
-                first = next((s for s in source if s and not s.startswith("#")), "")[:70]
-                totals.setdefault(first, []).append(float(duration))
-    cells = sorted(((sum(d), len(d), first) for first, d in totals.items()), reverse=True)
+                text = "".join(cell.get("source", ""))
+                lines = text.strip().splitlines()
+                first = next((s for s in lines if s and not s.startswith("#")), "")[:70]
+                totals.setdefault((first, "plots.show(" in text), []).append(float(duration))
+    cells = sorted(((sum(d), len(d), first, charts) for (first, charts), d in totals.items()),
+                   reverse=True)
     return timing, wall, cells
 
 
@@ -596,9 +605,9 @@ def largest_cost(info: dict[str, Any] | None, profile_cells: bool) -> list[str]:
         lines.append(f"- Profiled run failed: {type(exc).__name__}: {exc}")
         return lines
     cell_total = sum(timing.cells.values())
-    charts = sum(seconds for seconds, _, first in cells if "plots." in first)
+    charts = sum(seconds for seconds, _, _, draws in cells if draws)
     listed = "; ".join(f"{seconds:.1f} s over {count} notebook(s) `{first}`"
-                       for seconds, count, first in cells[:5])
+                       for seconds, count, first, _ in cells[:5])
     lines.append(f"- One profiled run in this process: {run_wall:.1f} s; "
                  f"{timing.summary()}. Costliest cells summed over the notebooks: {listed}.")
     lines += ["", f"**Largest remaining cost:** the notebooks' own cells, {cell_total:.1f} s "
