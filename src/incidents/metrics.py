@@ -394,36 +394,38 @@ def restore_times(incidents: pd.DataFrame, by: str | list[str] = "vendor",
     """
     found = grouping(incidents, by)
     restorable = (incidents["impact"] != "advisory").to_numpy()
-    frame = incidents.loc[restorable, [
-        "end_known", "resolved", "ongoing", "duration_hours", "duration_min_hours",
-        "duration_max_hours", "start_precision", "end_precision"]]
+
+    def column(name: str, dtype: type) -> np.ndarray:  # restorable rows only, as numpy
+        values = incidents[name].to_numpy(dtype=dtype, **(
+            {"na_value": np.nan} if dtype is float else {}))
+        return values[restorable]
+
     codes, labels, size = found.codes[restorable], found.labels, found.size
-    known = frame["end_known"].to_numpy(dtype=bool)
-    resolved = frame["resolved"].to_numpy(dtype=bool)
-    hours = frame["duration_hours"].to_numpy(dtype=float, na_value=np.nan)
+    known, resolved = column("end_known", bool), column("resolved", bool)
+    hours = column("duration_hours", float)
     summary = grouped_kaplan_meier_summary(codes[known], hours[known], resolved[known],
                                            confidence).reindex(range(size))
     table = labels.to_frame(index=False)
-    for column in ("n", "events", "median", "median_lower", "median_upper", "p90"):
-        table[column] = summary[column].to_numpy()
+    for name in ("n", "events", "median", "median_lower", "median_upper", "p90"):
+        table[name] = summary[name].to_numpy()
     fine = ["minute", "hour"]
-    precise = (frame["start_precision"].isin(fine) & frame["end_precision"].isin(fine)
-               ).to_numpy()
+    precise = (incidents["start_precision"].isin(fine) & incidents["end_precision"].isin(fine)
+               ).to_numpy()[restorable]
     done = codes[resolved]
     counted = np.bincount(done, minlength=size)
     with np.errstate(invalid="ignore", divide="ignore"):
         table["mean_hours"] = np.bincount(done, weights=hours[resolved], minlength=size) / (
             np.where(counted > 0, counted, np.nan))
-    for column, source in (("median_if_earliest", "duration_min_hours"),
-                           ("median_if_latest", "duration_max_hours")):
-        values = pd.Series(frame[source].to_numpy(dtype=float, na_value=np.nan)[resolved])
-        table[column] = values.groupby(done).median().reindex(range(size)).to_numpy()
+    bounds = pd.DataFrame({"median_if_earliest": column("duration_min_hours", float)[resolved],
+                           "median_if_latest": column("duration_max_hours", float)[resolved]})
+    medians = bounds.groupby(done).median().reindex(range(size))  # one grouping for both
+    for name in bounds.columns:
+        table[name] = medians[name].to_numpy()
     table["imprecise"] = np.bincount(codes[resolved & ~precise], minlength=size)
     table["end_unknown"] = np.bincount(codes[~known], minlength=size)
-    table["ongoing"] = np.bincount(codes[frame["ongoing"].to_numpy(dtype=bool)],
-                                   minlength=size)
-    for column in ("n", "events"):
-        table[column] = table[column].fillna(0).astype(int)
+    table["ongoing"] = np.bincount(codes[column("ongoing", bool)], minlength=size)
+    for name in ("n", "events"):
+        table[name] = table[name].fillna(0).astype(int)
     return table
 
 
