@@ -114,10 +114,13 @@ def grouping(incidents: pd.DataFrame, by: str | list[str] | Groups) -> Groups:
 
 
 _WIDTH_NS = np.array([60, 3_600, 86_400, 0], dtype=np.int64) * 1_000_000_000
+_NAT = np.iinfo(np.int64).min  # NaT as int64 nanoseconds
+_NS_PER_HOUR = 3_600_000_000_000
 
 
-def _precision_width(precision: pd.Series, stamps: pd.Series) -> pd.Series:
-    """Length of the interval a stamp of that precision stands for (months have their own)."""
+def _precision_width(precision: pd.Series, stamps: pd.Series) -> np.ndarray:
+    """Nanoseconds a stamp of that precision stands for (a month has its own length; no
+    precision, as for a missing end, is 0)."""
     levels = pd.Categorical(precision, categories=list(schema.PRECISIONS))
     codes = np.asarray(levels.codes)
     widths = np.where(codes >= 0, _WIDTH_NS[codes], 0)
@@ -126,7 +129,18 @@ def _precision_width(precision: pd.Series, stamps: pd.Series) -> pd.Series:
         month_start = stamps[months]
         widths[months] = ((month_start + pd.offsets.MonthBegin(1)) - month_start).to_numpy(
             dtype="timedelta64[ns]").astype(np.int64)
-    return pd.Series(pd.to_timedelta(widths, unit="ns"), index=precision.index)
+    return widths
+
+
+def _nanoseconds(stamps: pd.Series) -> np.ndarray:
+    """UTC stamps as int64 nanoseconds since the epoch (NaT is the smallest int64)."""
+    return np.asarray(stamps.dt.as_unit("ns").array.asi8)
+
+
+def _stamps(nanoseconds: np.ndarray, index: pd.Index) -> pd.Series:
+    """int64 nanoseconds since the epoch as UTC timestamps (the smallest int64 is NaT)."""
+    return pd.Series(pd.DatetimeIndex(nanoseconds.view("M8[ns]")).tz_localize("UTC"),
+                     index=index)
 
 
 def with_times(incidents: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -137,33 +151,36 @@ def with_times(incidents: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     shortest and longest duration the two precisions allow), ``duration_hours`` (the middle
     of that range; for ongoing incidents the time so far, censored), ``start_mid`` (middle of
     the start's precision interval), ``end_mid`` (``start_mid + duration``) and ``end_known``.
-    Two stamps known to the same day give 12 h, not 0.
+    Two stamps known to the same day give 12 h, not 0. Computed on int64 nanoseconds.
     """
     table = incidents.copy(deep=False)  # copy-on-write: new columns never touch the input
+    start, end = _nanoseconds(table["start_utc"]), _nanoseconds(table["end_utc"])
     start_width = _precision_width(table["start_precision"], table["start_utc"])
     end_width = _precision_width(table["end_precision"], table["end_utc"])
-    hour = pd.Timedelta(hours=1)
-    table["start_mid"] = table["start_utc"] + start_width / 2
-    table["resolved"] = table["end_utc"].notna()
-    table["ongoing"] = ~table["resolved"] & (table["start_utc"] >= as_of - ONGOING_HORIZON)
-    shortest = (table["end_utc"] - (table["start_utc"] + start_width)) / hour
-    longest = (table["end_utc"] + end_width - table["start_utc"]) / hour
-    table["duration_min_hours"] = shortest.clip(lower=0).where(table["resolved"])
-    table["duration_max_hours"] = longest.where(table["resolved"])
-    so_far = ((as_of - table["start_mid"]) / hour).clip(lower=0)
-    middle = (table["duration_min_hours"] + table["duration_max_hours"]) / 2
-    table["duration_hours"] = middle.where(table["resolved"], so_far.where(table["ongoing"]))
-    table["end_mid"] = table["start_mid"] + _hours_to_timedelta(table["duration_hours"])
-    table["end_known"] = table["resolved"] | table["ongoing"]
+    resolved = end != _NAT
+    has_start = start != _NAT
+    start_mid = np.where(has_start, start + start_width // 2, _NAT)
+    now = pd.Timestamp(as_of).as_unit("ns").value
+    horizon = pd.Timedelta(ONGOING_HORIZON).as_unit("ns").value
+    ongoing = ~resolved & has_start & (start >= now - horizon)
+    with np.errstate(invalid="ignore", over="ignore"):
+        shortest = np.where(resolved, np.maximum((end - start - start_width) / _NS_PER_HOUR, 0),
+                            np.nan)
+        longest = np.where(resolved, (end + end_width - start) / _NS_PER_HOUR, np.nan)
+        so_far = np.where(ongoing, np.maximum((now - start_mid) / _NS_PER_HOUR, 0), np.nan)
+        duration = np.where(resolved, (shortest + longest) / 2, so_far)
+        known = ~np.isnan(duration)
+        end_mid = np.where(known, start_mid + np.round(np.where(known, duration, 0)
+                                                       * _NS_PER_HOUR).astype(np.int64), _NAT)
+    table["start_mid"] = _stamps(start_mid, table.index)
+    table["resolved"] = resolved
+    table["ongoing"] = ongoing
+    table["duration_min_hours"] = shortest
+    table["duration_max_hours"] = longest
+    table["duration_hours"] = duration
+    table["end_mid"] = _stamps(end_mid, table.index)
+    table["end_known"] = resolved | ongoing
     return table
-
-
-def _hours_to_timedelta(hours: pd.Series) -> pd.Series:
-    """Float hours as timedeltas (NaN becomes NaT), without pandas' slow float parsing."""
-    values = hours.to_numpy(dtype=float, na_value=np.nan)
-    nanoseconds = np.where(np.isnan(values), np.iinfo(np.int64).min,
-                           np.round(np.nan_to_num(values) * 3.6e12)).astype(np.int64)
-    return pd.Series(nanoseconds.view("m8[ns]"), index=hours.index)
 
 
 def in_window(incidents: pd.DataFrame, window: Window) -> pd.DataFrame:
