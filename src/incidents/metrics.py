@@ -485,8 +485,8 @@ def union_hours(keys: pd.DataFrame, starts: pd.Series, ends: pd.Series) -> pd.Se
 
 
 def _hours_since_epoch(stamps: pd.Series) -> np.ndarray:
-    epoch = pd.Timestamp(0, tz="UTC")
-    return ((stamps - epoch) / pd.Timedelta(hours=1)).to_numpy(dtype=float, na_value=np.nan)
+    nanoseconds = _nanoseconds(stamps)
+    return np.where(nanoseconds == _NAT, np.nan, nanoseconds / _NS_PER_HOUR)
 
 
 def _union_by_code(codes: np.ndarray, s: np.ndarray, e: np.ndarray, size: int,
@@ -498,7 +498,8 @@ def _union_by_code(codes: np.ndarray, s: np.ndarray, e: np.ndarray, size: int,
     its last running maximum minus its first start. Pure numpy apart from one grouped cummax.
     """
     usable = ~np.isnan(s) & ~np.isnan(e) & (e > s)
-    codes, s, e = codes[usable], s[usable], e[usable]
+    if not usable.all():
+        codes, s, e = codes[usable], s[usable], e[usable]
     if len(s) == 0:
         return np.zeros(size)
     if not presorted:
@@ -575,11 +576,13 @@ def downtime(incidents: pd.DataFrame, window: Window, by: str | list[str] = "ven
     s = np.clip(_hours_since_epoch(incidents["start_mid"]), low, high)
     e = np.clip(_hours_since_epoch(incidents["end_mid"]), low, high)
     # One sort serves both unions: the outages, taken in that order, are still sorted.
-    rows = np.flatnonzero(counted)
-    rows = rows[_order_by_group_then(codes[rows], s[rows])]
-    any_hours = _union_by_code(codes[rows], s[rows], e[rows], size, presorted=True)
-    rows = rows[outage[rows]]
-    out_hours = _union_by_code(codes[rows], s[rows], e[rows], size, presorted=True)
+    rows = np.flatnonzero(counted & (e > s))  # (NaN compares False: unknown ends drop out)
+    codes_in, s_in, e_in = codes[rows], s[rows], e[rows]
+    order = _order_by_group_then(codes_in, s_in)
+    codes_in, s_in, e_in, rows = codes_in[order], s_in[order], e_in[order], rows[order]
+    any_hours = _union_by_code(codes_in, s_in, e_in, size, presorted=True)
+    out = outage[rows]
+    out_hours = _union_by_code(codes_in[out], s_in[out], e_in[out], size, presorted=True)
     table = labels.to_frame(index=False)
     table["outage_hours"] = out_hours
     table["degraded_hours"] = np.clip(any_hours - out_hours, 0, None)
