@@ -332,6 +332,9 @@ def _within_group_cumsum(values: np.ndarray, group: np.ndarray,
     sums = total - (total - clean)[starts][run]
     if finite.all():
         return sums
+    last_of_group = np.r_[run[1:] != run[:-1], True]
+    if not (~finite & ~last_of_group).any():  # (Kaplan-Meier: only a group's last step)
+        return np.where(finite, sums, values)
     infinite = np.cumsum(~finite)
     reached = (infinite - (infinite - ~finite)[starts][run]) > 0
     return np.where(reached, values[~finite][0], sums)
