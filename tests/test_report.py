@@ -299,3 +299,25 @@ def test_bench_profile_sums_cells_over_notebooks_and_flags_charts(rendered):
     assert sum(seconds for seconds, *_ in cells) == pytest.approx(
         timing.cells["vendor-acme-mail"], rel=1e-6)
     assert any(draws and first.startswith("plots.show(") for _, _, first, draws in cells)
+
+
+@pytest.mark.skipif(not shutil.which("chromium"), reason="Chromium not installed")
+def test_background_printer_prints_what_it_is_given_and_reports_failures(rendered, tmp_path):
+    page = tmp_path / "page.html"
+    shutil.copy(rendered["out"] / "vendor-acme-mail.html", page)
+    printer = render.PdfPrinter(timeout=60)
+    printer.submit(page)
+    assert printer.finish() == [page.with_suffix(".pdf")]
+    assert page.with_suffix(".pdf").read_bytes()[:5] == b"%PDF-"
+
+    broken = render.PdfPrinter(timeout=60)
+    broken.submit(tmp_path / "missing.html")
+    with pytest.raises(render.RenderError, match=r"could not print missing\.html to PDF"):
+        broken.finish()
+
+
+def test_stopped_printer_prints_nothing_more(tmp_path):
+    printer = render.PdfPrinter(timeout=60)
+    printer.stop(wait=30)
+    assert not printer.thread.is_alive()
+    assert printer.printed == [] and printer.error is None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import itertools
 import os
 import queue
 import shutil
@@ -17,6 +18,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -249,17 +251,38 @@ def print_pdf(html_file: Path, pdf_file: Path, timeout: float = 120) -> Path:
     return pdf_file
 
 
-def print_pdfs(html_files: list[Path], timeout: float = 120) -> list[Path]:
+def print_pdfs(html_files: Iterable[Path], timeout: float = 120) -> list[Path]:
     """Print each HTML file to an A4 PDF beside it, in one headless Chromium session.
 
     Playwright drives the system Chromium (it downloads no browser); without Playwright each
-    file is printed by its own ``chromium --print-to-pdf`` run.
+    file is printed by its own ``chromium --print-to-pdf`` run. ``html_files`` may be a
+    generator: files are printed as it yields them.
     """
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         return [print_pdf(path, path.with_suffix(".pdf"), timeout) for path in html_files]
     chromium = find_chromium()
+    files = iter(html_files)
+    first = next(files, None)  # the browser starts when there is something to print
+    if first is None:
+        return []
+    try:
+        return _print_with_playwright(sync_playwright, chromium, first, files, timeout)
+    except RenderError:
+        raise
+    except Exception as exc:  # Playwright's own errors: say what failed, not a traceback
+        raise RenderError(f"Chromium could not start to print the PDF: "
+                          f"{_first_line(exc)}") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0][:300] if text else ''}"
+
+
+def _print_with_playwright(sync_playwright, chromium: str, first: Path,
+                           files: Iterator[Path], timeout: float) -> list[Path]:
     printed = []
     with sync_playwright() as play:
         browser = play.chromium.launch(executable_path=chromium, args=[
@@ -269,16 +292,58 @@ def print_pdfs(html_files: list[Path], timeout: float = 120) -> list[Path]:
             page = browser.new_page()
             page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
                 ("file:", "data:")) else route.abort())
-            for path in html_files:
+            for path in itertools.chain([first], files):
                 print(f"  printing {path.with_suffix('.pdf').name}", flush=True)
-                page.goto(path.resolve().as_uri(), wait_until="load", timeout=timeout * 1000)
-                target = path.with_suffix(".pdf")
-                page.pdf(path=str(target), format="A4", print_background=True,
-                         prefer_css_page_size=True)
-                printed.append(target)
+                try:
+                    page.goto(path.resolve().as_uri(), wait_until="load",
+                              timeout=timeout * 1000)
+                    page.pdf(path=str(path.with_suffix(".pdf")), format="A4",
+                             print_background=True, prefer_css_page_size=True)
+                except Exception as exc:
+                    raise RenderError(f"Chromium could not print {path.name} to PDF: "
+                                      f"{_first_line(exc)}") from None
+                printed.append(path.with_suffix(".pdf"))
         finally:
             browser.close()
     return printed
+
+
+class PdfPrinter:
+    """Prints HTML files to PDF in a background thread while later notebooks still run.
+
+    :meth:`submit` queues a file; :meth:`finish` waits for every queued file and raises the
+    first printing error. Playwright's API stays in the one thread that made the browser.
+    """
+
+    def __init__(self, timeout: float = 120) -> None:
+        self.queue: queue.SimpleQueue[Path | None] = queue.SimpleQueue()
+        self.error: BaseException | None = None
+        self.printed: list[Path] = []
+        self.thread = threading.Thread(target=self._print_all, args=(timeout,), daemon=True)
+        self.thread.start()
+
+    def submit(self, html_file: Path) -> None:
+        self.queue.put(html_file)
+
+    def finish(self) -> list[Path]:
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.printed
+
+    def stop(self, wait: float = 30) -> None:
+        """Print nothing more; let the page being printed end and the browser close."""
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.queue.put(None)
+        self.thread.join(timeout=wait)
+
+    def _print_all(self, timeout: float) -> None:
+        try:
+            self.printed = print_pdfs(iter(self.queue.get, None), timeout)
+        except BaseException as exc:  # handed to the thread that calls finish()
+            self.error = exc
 
 
 ATTACHMENT_COLUMNS = ["vendor", "incident_id", "product", "service", "title", "impact",
@@ -390,22 +455,29 @@ def _build_in(workdir: Path, options: Options, timing: Timing) -> list[Path]:
     formats = ("html", "pdf") if options.fmt == "both" else (options.fmt,)
     staging = workdir / "publish"
     staging.mkdir()
-    # Kernels start (about 2 s each) while this process loads the data and plans the jobs.
-    pool = Workers(1 if options.vendor else max(1, options.jobs), workdir, staging, timing)
+    # Kernels start (about 2 s each) while this process loads the data and plans the jobs;
+    # each exported page is printed to PDF while the next notebooks run.
+    printer = PdfPrinter() if "pdf" in formats else None
+    pool = Workers(1 if options.vendor else max(1, options.jobs), workdir, staging, timing,
+                   on_exported=printer.submit if printer else None)
     try:
         jobs = plan_jobs(options)
         print(f"Rendering {len(jobs)} notebook(s) into {options.out} ...", flush=True)
         pool.submit(jobs)
         warm_up_exporting()
         html_files = pool.wait(jobs)
-    finally:
+    except BaseException:
         pool.close()
+        if printer is not None:
+            printer.stop()
+        raise
+    pool.close()
+    if printer is not None:
+        printer.finish()
     if options.keep_notebooks:
         options.keep_notebooks.mkdir(parents=True, exist_ok=True)
         for job in jobs:
             shutil.copy2(workdir / f"{job.stem}.ipynb", options.keep_notebooks)
-    if "pdf" in formats:
-        print_pdfs(html_files)
     if "html" not in formats:
         for path in html_files:
             path.unlink()
@@ -430,9 +502,11 @@ class Workers:
     """
 
     def __init__(self, count: int, workdir: Path, staging: Path,
-                 timing: Timing | None = None) -> None:
+                 timing: Timing | None = None,
+                 on_exported: Callable[[Path], None] | None = None) -> None:
         self.workdir = workdir
         self.staging = staging
+        self.on_exported = on_exported
         self.timing = timing if timing is not None else Timing()
         self.started = time.perf_counter()
         self.queue: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
@@ -488,6 +562,8 @@ class Workers:
                 executed = execute(job, self.workdir, kernel)
                 self.done[job.stem] = export_html(executed, self.staging / f"{job.stem}.html",
                                                   job.title, self.timing)
+                if self.on_exported is not None:
+                    self.on_exported(self.done[job.stem])
         except BaseException as exc:
             with self.lock:
                 self.failures.append(exc)
