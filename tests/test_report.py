@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -321,3 +322,17 @@ def test_stopped_printer_prints_nothing_more(tmp_path):
     printer.stop(wait=30)
     assert not printer.thread.is_alive()
     assert printer.printed == [] and printer.error is None
+
+
+def test_parallel_run_leaves_the_working_directory_alone(rendered, tmp_path, monkeypatch):
+    # Two notebooks run in two threads: any chdir (papermill's ``cwd``, its file handler)
+    # would race with the other thread and could leave the process in another folder.
+    monkeypatch.chdir(tmp_path)
+    moves: list[str] = []
+    real_chdir = os.chdir
+    monkeypatch.setattr(os, "chdir", lambda path: (moves.append(str(path)), real_chdir(path)))
+    render.build(render.Options(start="2025-01-01", end="2025-03-31", data=str(rendered["data"]),
+                                vendors=str(rendered["vendors"]), fmt="html",
+                                out=tmp_path / "out", jobs=2))
+    assert moves == []
+    assert Path.cwd() == tmp_path

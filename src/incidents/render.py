@@ -120,6 +120,36 @@ def _slug(text: str) -> str:
 # ---------------------------------------------------------------- executing
 
 
+class LocalNotebookFiles:
+    """papermill's handler for local notebook files, without its change of directory.
+
+    papermill's own handler changes the process's working directory around every read and
+    write (to a folder it keeps in a shared attribute); with notebooks running in several
+    threads those changes race and can leave the process in another folder. The report
+    gives papermill absolute paths, so plain reads and writes do. Registered under
+    papermill's ``local`` scheme (its documented way to plug in I/O handlers) by
+    :func:`execute`.
+    """
+
+    def read(self, path: str) -> str:
+        return Path(path).read_text(encoding="utf-8")
+
+    def write(self, buf: str, path: str) -> None:
+        target = Path(path)
+        if not target.parent.is_dir():
+            raise FileNotFoundError(f"output folder {target.parent} doesn't exist.")
+        target.write_text(buf, encoding="utf-8")
+
+    def listdir(self, path: str) -> list[str]:
+        return [os.path.join(path, name) for name in os.listdir(path)]
+
+    def pretty_path(self, path: str) -> str:
+        return path
+
+    def cwd(self, new_path: str | None) -> None:  # papermill sets it around each run
+        return None
+
+
 def execute(job: Job, workdir: Path, kernel=None) -> Path:
     """Run one notebook with papermill into ``workdir``; raise :class:`RenderError` on failure.
 
@@ -128,20 +158,28 @@ def execute(job: Job, workdir: Path, kernel=None) -> Path:
     """
     import papermill
     from papermill.exceptions import PapermillExecutionError
+    from papermill.iorw import papermill_io
 
-    source = config.NOTEBOOKS_DIR / f"{job.notebook}.ipynb"
-    executed = workdir / f"{job.stem}.ipynb"
+    if not isinstance(papermill_io.get_handler("local"), LocalNotebookFiles):
+        papermill_io.register("local", LocalNotebookFiles())
+    source = (config.NOTEBOOKS_DIR / f"{job.notebook}.ipynb").resolve()
+    executed = (workdir / f"{job.stem}.ipynb").resolve()
     print(f"  running {job.notebook}.ipynb for {job.title} ...", flush=True)
     started = time.perf_counter()
-    extra = {}
+    extra: dict[str, object] = {}
     if kernel is not None:
+        # A warm kernel already runs in the notebooks folder. papermill's ``cwd`` would
+        # chdir this whole process around the run, which threads running notebooks side by
+        # side would undo for each other (leaving the process in the wrong folder).
         kernels.reset_namespace(kernel)
         extra["km"] = kernel
+    else:
+        extra["cwd"] = str(config.NOTEBOOKS_DIR)
     try:
         papermill.execute_notebook(
             str(source), str(executed), parameters=job.parameters, kernel_name="python3",
-            progress_bar=False, cwd=str(config.NOTEBOOKS_DIR), log_output=False,
-            request_save_on_cell_execute=False, execution_timeout=CELL_TIMEOUT, **extra)
+            progress_bar=False, log_output=False, request_save_on_cell_execute=False,
+            execution_timeout=CELL_TIMEOUT, **extra)
     except PapermillExecutionError as exc:
         raise NotebookError(_failure_message(job, executed, exc)) from None
     except Exception as exc:  # a dead kernel or a start-up failure
