@@ -47,7 +47,11 @@ class KernelError(IncidentsError):
 
 
 class ReadyKernelClient(AsyncKernelClient):
-    """An asynchronous kernel client whose readiness check costs a round trip, not 0.2 s."""
+    """An asynchronous kernel client whose readiness check costs a round trip, not 0.2 s.
+
+    Asynchronous because nbclient polls through it: with the default blocking client a
+    kernel that dies mid-cell would leave the run waiting for output for ever.
+    """
 
     async def wait_for_ready(self, timeout: float | None = None) -> None:
         """Return once the kernel answered ``kernel_info`` on shell and went idle on IOPub."""

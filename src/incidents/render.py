@@ -184,8 +184,8 @@ def execute(job: Job, workdir: Path, kernel=None) -> Path:
         raise NotebookError(_failure_message(job, executed, exc)) from None
     except Exception as exc:  # a dead kernel or a start-up failure
         raise NotebookError(f"notebook {job.notebook}.ipynb ({job.title}) could not run: "
-                          f"{type(exc).__name__}: {exc}. The partial notebook is kept at "
-                          f"{executed}") from None
+                            f"{type(exc).__name__}: {exc}. The partial notebook is kept at "
+                            f"{executed}") from None
     print(f"  done    {job.stem} in {time.perf_counter() - started:.1f} s", flush=True)
     return executed
 
