@@ -30,3 +30,16 @@ def test_baseline_groupby_counts_every_incident() -> None:
     base = bench.baseline_groupby(table)
     assert int(base["count"].sum()) == 500
     assert len(base) == 6
+
+
+def test_scale_row_names_every_step_and_its_targets() -> None:
+    window = metrics.Window.from_dates(*bench.WINDOW)
+    sizes = bench.Sizes(incidents=2_000, vendors=4, services=5, peer_vendors=2)
+    table = bench.synthetic_incidents(sizes.incidents, sizes.vendors, sizes.services,
+                                      window=window)
+    row = bench.scale_row(sizes, 1, table, window)
+    assert row.target == "<= 3x; < 1 GB" and row.met in {"yes", "no"}
+    for step in ("window and times", "grouping", "restore times", "downtime", "trend",
+                 "argsort of every duration"):
+        assert step in row.notes
+    assert "2,000 incidents, 20 vendor-services" in row.measure
