@@ -550,6 +550,7 @@ class Workers:
         self.queue: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
         self.lock = threading.Lock()
         self.failures: list[BaseException] = []
+        self.stopping = False  # set by close(): take no further job
         self.done: dict[str, Path] = {}
         self.kernels: list = []
         self.threads = [threading.Thread(target=self._work, daemon=True) for _ in range(count)]
@@ -573,8 +574,7 @@ class Workers:
     def close(self) -> None:
         """Stop handing out jobs and shut every kernel down."""
         with self.lock:
-            if not self.failures:
-                self.failures.append(RenderError("the report run was stopped"))
+            self.stopping = True
             kernels_now = list(self.kernels)
         self._stop_workers()
         for kernel in kernels_now:
@@ -595,7 +595,7 @@ class Workers:
                 self.timing.kernels_ready.append(time.perf_counter() - self.started)
             while (job := self.queue.get()) is not None:
                 with self.lock:
-                    if self.failures:
+                    if self.failures or self.stopping:
                         return
                 executed = execute(job, self.workdir, kernel)
                 self.done[job.stem] = export_html(executed, self.staging / f"{job.stem}.html",
