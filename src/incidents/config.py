@@ -16,6 +16,17 @@ DATA_DIR = PROJECT_ROOT / "data"
 INCIDENTS_CSV = DATA_DIR / "incidents.csv"
 VENDORS_CSV = DATA_DIR / "vendors.csv"
 DATA_README = DATA_DIR / "README.md"
+#: Beside the incident file: the records, event links, SLAs and published uptime.
+RECORDS_NAME = "records.csv"
+EVENTS_NAME = "events.csv"
+SLAS_NAME = "slas.csv"
+PUBLISHED_UPTIME_NAME = "published_uptime.csv"
+RECORDS_CSV = DATA_DIR / RECORDS_NAME
+EVENTS_CSV = DATA_DIR / EVENTS_NAME
+SLAS_CSV = DATA_DIR / SLAS_NAME
+PUBLISHED_UPTIME_CSV = DATA_DIR / PUBLISHED_UPTIME_NAME
+#: The imported records' incident files.
+RECORDS_DIR = DATA_DIR / "records"
 
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 REPORT_DIR = PROJECT_ROOT / "report"

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from incidents import config, schema
+from incidents import config, schema, sources
 from incidents.errors import InputError, Problem
 
 UTC_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
@@ -34,6 +34,8 @@ _ZEROED_BELOW = {"minute": r":00Z\Z", "hour": r":00:00Z\Z", "day": r"T00:00:00Z\
 _DELIMITERS = {";": "';'", "\t": "a tab", "|": "'|'"}
 MAX_PROBLEMS_PER_CHECK = 10_000
 FUTURE_TOLERANCE = pd.Timedelta(hours=1)
+_PRECISION_SPAN = {"minute": pd.Timedelta(minutes=1), "hour": pd.Timedelta(hours=1),
+                   "day": pd.Timedelta(days=1), "month": pd.Timedelta(days=31)}
 
 
 # ---------------------------------------------------------------- reading the raw file
@@ -113,7 +115,8 @@ def _open_quote_column(text: str, line: int, header: list[str]) -> str | None:
     return header[opened].strip()
 
 
-def _split_records(text: str, name: str, expected: tuple[str, ...]) -> tuple[
+def _split_records(text: str, name: str, expected: tuple[str, ...],
+                   optional: frozenset[str] = frozenset()) -> tuple[
         list[str], list[list[str]], list[int], list[Problem]]:
     """Parse CSV text into header, records and the line each record starts on."""
     # A field can be as long as the file: the length checks, not the csv module's default
@@ -140,7 +143,7 @@ def _split_records(text: str, name: str, expected: tuple[str, ...]) -> tuple[
         raise InputError([_csv_problem(name, text, exc, start, reader.line_num,
                                        header)]) from None
     header = [h.strip() for h in header]
-    problems += _header_problems(header, name, expected)
+    problems += _header_problems(header, name, expected, optional)
     width = len(header)
     for record, line in zip(records, lines, strict=True):
         if len(record) != width:
@@ -165,7 +168,8 @@ def _csv_problem(name: str, text: str, exc: csv.Error, start: int, line: int,
                    'inside it written twice ("")')
 
 
-def _header_problems(header: list[str], name: str, expected: tuple[str, ...]) -> list[Problem]:
+def _header_problems(header: list[str], name: str, expected: tuple[str, ...],
+                     optional: frozenset[str] = frozenset()) -> list[Problem]:
     if len(header) == 1:
         for delimiter, label in _DELIMITERS.items():
             if delimiter in header[0]:
@@ -173,7 +177,7 @@ def _header_problems(header: list[str], name: str, expected: tuple[str, ...]) ->
                     name, 1, None, f"the file uses {label} as its delimiter, not ','",
                     "save it as comma-separated CSV (CSV UTF-8, comma delimited)")])
     problems = []
-    missing = [c for c in expected if c not in header]
+    missing = [c for c in expected if c not in header and c not in optional]
     extra = [c for c in header if c not in expected]
     for col in missing:
         guess = difflib.get_close_matches(col, extra, n=1)
@@ -197,15 +201,19 @@ def _header_problems(header: list[str], name: str, expected: tuple[str, ...]) ->
     return problems
 
 
-def read_records(path: Path, columns: tuple[str, ...]) -> tuple[pd.DataFrame, list[Problem]]:
+def read_records(path: Path, columns: tuple[str, ...],
+                 defaults: dict[str, str] | None = None) -> tuple[pd.DataFrame, list[Problem]]:
     """Read a CSV into a frame of stripped strings with a ``_line`` column.
 
-    Raises :class:`InputError` when the file cannot be read as a table at all (missing, empty,
-    not UTF-8, wrong delimiter, missing columns); other problems are returned.
+    ``defaults`` names the columns the header may leave out, with the value their cells then
+    take. Raises :class:`InputError` when the file cannot be read as a table at all (missing,
+    empty, not UTF-8, wrong delimiter, missing columns); other problems are returned.
     """
     name = str(path)
+    defaults = defaults or {}
     text = _read_text(path)
-    header, records, lines, problems = _split_records(text, name, columns)
+    header, records, lines, problems = _split_records(text, name, columns,
+                                                      frozenset(defaults))
     if any(p.line == 1 for p in problems):
         raise InputError(problems)
     if not records:
@@ -214,7 +222,12 @@ def read_records(path: Path, columns: tuple[str, ...]) -> tuple[pd.DataFrame, li
     good = [r for r in records if len(r) == len(header)]
     good_lines = [line for r, line in zip(records, lines, strict=True) if len(r) == len(header)]
     frame = pd.DataFrame(good, columns=header, dtype=object)
-    frame = frame.apply(lambda s: s.str.strip())[list(columns)]
+    frame = frame.apply(lambda s: s.str.strip())
+    for col, value in defaults.items():
+        if col not in frame.columns:
+            frame[col] = value
+    frame = frame[list(columns)]
+    frame.attrs["header"] = list(header)
     frame["_line"] = np.asarray(good_lines, dtype=np.int64)
     return frame, problems
 
@@ -354,7 +367,10 @@ def _check_rows(frame: pd.DataFrame, name: str, now: pd.Timestamp,
     problems += _problems_where(
         frame, ~has_end & frame["end_precision"].ne(""), name, "end_precision",
         "a precision is given for an empty end_utc", "empty this cell, or fill in end_utc")
-    problems += _problems_where(frame, end < start, name, "end_utc",
+    # An end known to the day (or hour, month) may lie anywhere in it: only an end whose
+    # whole precision interval precedes the start is wrong.
+    end_width = frame["end_precision"].map(_PRECISION_SPAN).fillna(pd.Timedelta(0))
+    problems += _problems_where(frame, end + end_width <= start, name, "end_utc",
                                 "'{value}' is before start_utc",
                                 "check both times and their time zones; end must follow start")
     too_long = (end - start) > pd.Timedelta(days=schema.MAX_DURATION_DAYS)
@@ -366,10 +382,38 @@ def _check_rows(frame: pd.DataFrame, name: str, now: pd.Timestamp,
                                 "check the year; times are UTC")
     for stamp, precision in (("start_utc", "start_precision"), ("end_utc", "end_precision")):
         problems += _precision_problems(frame, stamp, precision, name)
+    problems += _end_bound_problems(frame, name, start, end)
     problems += _duplicate_problems(frame, name)
     problems += _url_problems(frame, name)
     if known_vendors is not None:
         problems += _vendor_problems(frame, name, list(known_vendors), vendors_file)
+    return problems
+
+
+def _end_bound_problems(frame: pd.DataFrame, name: str, start: pd.Series,
+                        end: pd.Series) -> list[Problem]:
+    latest = _parse(frame["end_latest_utc"])
+    has_latest = frame["end_latest_utc"].ne("")
+    problems = _problems_where(frame, has_latest & frame["end_utc"].eq(""), name,
+                               "end_latest_utc", "a latest end is given without end_utc",
+                               "write the earliest possible end in end_utc too")
+    problems += _problems_where(frame, latest < end, name, "end_latest_utc",
+                                "'{value}' is before end_utc",
+                                "end_utc is the earliest end, end_latest_utc the latest")
+    last = _parse(frame["last_impact_utc"])
+    problems += _problems_where(frame, frame["last_impact_utc"].ne("") & frame["end_utc"].ne(""),
+                                name, "last_impact_utc", "a last update with impact is given "
+                                "for an incident that has an end",
+                                "empty last_impact_utc: end_utc already says when it ended")
+    problems += _problems_where(frame, last < start, name, "last_impact_utc",
+                                "'{value}' is before start_utc", "check both times")
+    contradiction = frame["root_cause_category"].eq("software-defect") & frame[
+        "change_induced"].eq("yes")
+    problems += _problems_where(frame, contradiction, name, "change_induced",
+                                "'{value}' contradicts root_cause_category software-defect "
+                                "(a latent defect, not tied to a recent change)",
+                                "use change-deployment or configuration as the cause, or set "
+                                "change_induced to no or unknown")
     return problems
 
 
@@ -431,6 +475,12 @@ def _url_problems(frame: pd.DataFrame, name: str) -> list[Problem]:
         problems.append(Problem(name, int(frame.at[index, "_line"]), "source_urls",
                                 f"{listed} {verb}",
                                 "write full https:// addresses separated by ';'"))
+    good = urls[urls.ne("") & urls.str.match(r"^https?://[^\s<>\"']+\Z")]
+    for index, url in good.items():
+        why = sources.why_not_a_source(url)
+        if why:
+            problems.append(Problem(name, int(frame.at[index, "_line"]), "source_urls",
+                                    f"'{_shorten(url)}' {why}: not a source", sources.FIX))
     return problems[:MAX_PROBLEMS_PER_CHECK]
 
 
@@ -452,52 +502,213 @@ def _typed_incidents(frame: pd.DataFrame) -> pd.DataFrame:
         drop=True)
 
 
+def _defaults(columns: tuple[schema.Column, ...]) -> dict[str, str]:
+    return {c.name: c.default for c in columns if c.header_optional}
+
+
+def read_table(path: str | os.PathLike[str], columns: tuple[schema.Column, ...]
+               ) -> tuple[pd.DataFrame, list[Problem]]:
+    """Read any of the project's CSV files and check every cell against ``columns``."""
+    file = Path(path)
+    frame, problems = read_records(file, tuple(c.name for c in columns), _defaults(columns))
+    for col in columns:
+        problems += _check_column(frame, col, str(file))
+    return frame, problems
+
+
+def _checked_days(frame: pd.DataFrame, name: str, columns: tuple[str, ...]) -> list[Problem]:
+    problems = []
+    for col in columns:
+        days = pd.to_datetime(frame[col], format="%Y-%m-%d", errors="coerce")
+        bad = frame[col].ne("") & days.isna()
+        problems += _problems_where(frame, bad, name, col, "'{value}' is not a day",
+                                    "write it as YYYY-MM-DD, e.g. 2025-01-31")
+    return problems
+
+
+def _unique(frame: pd.DataFrame, name: str, keys: list[str], what: str) -> list[Problem]:
+    dup = frame.duplicated(keys, keep="first")
+    return _problems_where(frame, dup, name, keys[-1], "'{value}' is listed twice",
+                           f"keep one row per {what}")
+
+
 def load_vendors(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     """Read and validate ``vendors.csv``; raises :class:`InputError` listing every problem."""
     file = config.vendors_path(path)
-    frame, problems = read_records(file, schema.VENDOR_COLUMN_NAMES)
-    for col in schema.VENDOR_COLUMNS:
-        problems += _check_column(frame, col, str(file))
-    dup = frame["vendor"].duplicated(keep="first")
-    problems += _problems_where(frame, dup, str(file), "vendor", "'{value}' is listed twice",
-                                "keep one row per vendor")
+    frame, problems = read_table(file, schema.VENDOR_COLUMNS)
+    problems += _unique(frame, str(file), ["vendor"], "vendor")
     if problems:
         raise InputError(problems)
     typed = frame.rename(columns={"_line": "source_line"})
-    for col in ("sla_target", "dependence_weight"):
-        typed[col] = pd.to_numeric(typed[col].replace("", np.nan))
+    typed["dependence_weight"] = pd.to_numeric(typed["dependence_weight"].replace("", np.nan))
     typed = typed.reset_index(drop=True)
     typed.attrs["source_file"] = str(file)
     return typed
 
 
+def load_slas(path: str | os.PathLike[str], vendors: pd.DataFrame | None = None
+              ) -> pd.DataFrame:
+    """Read and validate ``slas.csv`` (one row per SLA); raises :class:`InputError`."""
+    file = Path(path)
+    frame, problems = read_table(file, schema.SLA_COLUMNS)
+    problems += _unique(frame, str(file), ["sla_id"], "SLA")
+    problems += credit_tier_problems(frame, str(file), "credit_tiers")
+    if vendors is not None:
+        problems += _vendor_problems(frame, str(file), list(vendors["vendor"]),
+                                     vendors.attrs.get("source_file", "data/vendors.csv"))
+    if problems:
+        raise InputError(problems)
+    typed = frame.rename(columns={"_line": "source_line"})
+    typed["target"] = pd.to_numeric(typed["target"].replace("", np.nan))
+    typed.attrs["source_file"] = str(file)
+    return typed.reset_index(drop=True)
+
+
+_TIER = re.compile(r"^(0(\.[0-9]+)?|1(\.0+)?):([0-9]+(\.[0-9]+)?)\Z")
+
+
+def credit_tier_problems(frame: pd.DataFrame, name: str, column: str) -> list[Problem]:
+    """Every credit-tier cell must be ``threshold:credit`` pairs: a fraction and a percent
+    from 0 to 100, thresholds falling as credits rise."""
+    problems = []
+    fix = ("write ';'-separated threshold:credit pairs, the threshold a fraction and the credit "
+           "a percent of the fee, e.g. 0.999:10;0.99:25")
+    for line, value in frame.loc[frame[column].ne(""), ["_line", column]].itertuples(
+            index=False):
+        pairs = [part.strip() for part in value.split(";") if part.strip()]
+        matches = [_TIER.match(pair) for pair in pairs]
+        if not pairs or not all(matches):
+            problems.append(Problem(name, int(line), column,
+                                    f"'{_shorten(value)}' is not a list of credit tiers", fix))
+            continue
+        tiers = [(float(m.group(1)), float(m.group(4))) for m in matches if m]
+        if any(credit > 100 for _, credit in tiers):
+            problems.append(Problem(name, int(line), column, f"'{_shorten(value)}' has a credit "
+                                    "above 100%", fix))
+        elif [t for t, _ in tiers] != sorted((t for t, _ in tiers), reverse=True):
+            problems.append(Problem(name, int(line), column, f"'{_shorten(value)}': thresholds "
+                                    "must fall from one tier to the next", fix))
+    return problems
+
+
+def load_records(path: str | os.PathLike[str], vendors: pd.DataFrame | None = None
+                 ) -> pd.DataFrame:
+    """Read and validate ``records.csv`` (one row per record); raises :class:`InputError`."""
+    file = Path(path)
+    frame, problems = read_table(file, schema.RECORD_COLUMNS)
+    problems += _unique(frame, str(file), ["record_id"], "record")
+    problems += _checked_days(frame, str(file), ("complete_from", "complete_to"))
+    if vendors is not None:
+        problems += _vendor_problems(frame, str(file), list(vendors["vendor"]),
+                                     vendors.attrs.get("source_file", "data/vendors.csv"))
+    if problems:
+        raise InputError(problems)
+    typed = frame.rename(columns={"_line": "source_line"})
+    for col in ("complete_from", "complete_to"):
+        typed[col] = pd.to_datetime(typed[col], format="%Y-%m-%d", utc=True)
+    typed["capture_rate"] = pd.to_numeric(typed["capture_rate"].replace("", np.nan))
+    typed.attrs["source_file"] = str(file)
+    return typed.reset_index(drop=True)
+
+
+def load_event_links(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read and validate ``events.csv`` (one row per linked incident row)."""
+    file = Path(path)
+    frame, problems = read_table(file, schema.EVENT_LINK_COLUMNS)
+    problems += _unique(frame, str(file), ["event_id", "record_id", "incident_id"], "link")
+    if problems:
+        raise InputError(problems)
+    typed = frame.rename(columns={"_line": "source_line"}).reset_index(drop=True)
+    typed.attrs["source_file"] = str(file)
+    return typed
+
+
+def load_published_uptime(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read and validate ``published_uptime.csv`` (figures a vendor published itself)."""
+    file = Path(path)
+    frame, problems = read_table(file, schema.PUBLISHED_UPTIME_COLUMNS)
+    problems += _checked_days(frame, str(file), ("period_start", "period_end"))
+    if problems:
+        raise InputError(problems)
+    typed = frame.rename(columns={"_line": "source_line"})
+    typed["uptime"] = pd.to_numeric(typed["uptime"])
+    for col in ("period_start", "period_end"):
+        typed[col] = pd.to_datetime(typed[col], format="%Y-%m-%d", utc=True)
+    typed.attrs["source_file"] = str(file)
+    return typed.reset_index(drop=True)
+
+
+def curated_record_id(vendor: str) -> str:
+    """The record of a curated row that names none: ``<vendor slug>-curated``."""
+    return f"{slug(vendor) or 'vendor'}-curated"
+
+
+def _fill_records(frame: pd.DataFrame) -> None:
+    """Rows of a file without ``record_id`` belong to their vendor's curated record."""
+    empty = frame["record_id"].eq("")
+    if empty.any():
+        frame.loc[empty, "record_id"] = frame.loc[empty, "vendor"].map(curated_record_id)
+
+
+def _record_problems(frame: pd.DataFrame, name: str, records: pd.DataFrame,
+                     records_file: str) -> list[Problem]:
+    """Every row names a known record of its vendor and starts inside the record's period."""
+    known = records.set_index("record_id")
+    curated = frame["record_id"].str.endswith("-curated") & ~frame["record_id"].isin(known.index)
+    unknown = ~frame["record_id"].isin(known.index) & ~curated & frame["record_id"].ne("")
+    problems = _problems_where(frame, unknown, name, "record_id",
+                               f"'{{value}}' is not a record in {records_file}",
+                               f"add the record to {records_file}, or correct the id")
+    listed = frame["record_id"].isin(known.index)
+    vendor_of = frame["record_id"].map(known["vendor"])
+    problems += _problems_where(frame, listed & vendor_of.ne(frame["vendor"]), name, "vendor",
+                                "'{value}' is not the vendor of the row's record",
+                                f"correct the vendor, or the record_id ({records_file})")
+    start = _parse(frame["start_utc"])
+    first = frame["record_id"].map(known["complete_from"])
+    last = frame["record_id"].map(known["complete_to"]) + pd.Timedelta(days=1)
+    outside = listed & start.notna() & ((start < first) | (start >= last))
+    problems += _problems_where(frame, outside, name, "start_utc",
+                                "'{value}' is outside the period of the row's record",
+                                f"check the time, or widen complete_from/complete_to of the "
+                                f"record in {records_file}")
+    return problems
+
+
 def validate_incidents(path: str | os.PathLike[str] | None = None, *,
                        vendors: pd.DataFrame | None = None,
+                       records: pd.DataFrame | None = None,
                        now: pd.Timestamp | None = None) -> tuple[pd.DataFrame, list[Problem]]:
-    """Read the incident file and return its raw rows with every problem found in them."""
+    """Read the incident file and return its raw rows with every problem found in them.
+
+    With ``records`` (``records.csv``), every row must name one of them (or its vendor's
+    curated record) and start inside that record's period.
+    """
     file = config.incidents_path(path)
-    frame, problems = read_records(file, schema.INCIDENT_COLUMN_NAMES)
+    frame, problems = read_table(file, schema.INCIDENT_COLUMNS)
+    _fill_records(frame)
     name = str(file)
-    for col in schema.INCIDENT_COLUMNS:
-        problems += _check_column(frame, col, name)
     known = None if vendors is None else vendors["vendor"]
     vendors_file = "data/vendors.csv" if vendors is None else vendors.attrs.get(
         "source_file", "data/vendors.csv")
     problems += _check_rows(frame, name, now or pd.Timestamp.now(tz="UTC"), known, vendors_file)
+    if records is not None:
+        problems += _record_problems(frame, name, records,
+                                     records.attrs.get("source_file", "data/records.csv"))
     problems.sort(key=lambda p: (p.line or 0, p.column or ""))
     return frame, problems
 
 
 def load_incidents(path: str | os.PathLike[str] | None = None, *,
-                   vendors: pd.DataFrame | None = None, skip_invalid: bool = False,
-                   now: pd.Timestamp | None = None) -> pd.DataFrame:
+                   vendors: pd.DataFrame | None = None, records: pd.DataFrame | None = None,
+                   skip_invalid: bool = False, now: pd.Timestamp | None = None) -> pd.DataFrame:
     """Load the incident file as a typed, validated table sorted by start time.
 
     With ``skip_invalid`` rows with problems are left out and listed, with their problems, in
     ``table.attrs["skipped"]`` (the report prints them); otherwise any problem raises
     :class:`InputError`. ``now`` (default: the current time) is the limit for start times.
     """
-    frame, problems = validate_incidents(path, vendors=vendors, now=now)
+    frame, problems = validate_incidents(path, vendors=vendors, records=records, now=now)
     whole_file = [p for p in problems if p.line is None or p.line == 1]
     if problems and (not skip_invalid or whole_file):
         raise InputError(problems)

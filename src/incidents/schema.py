@@ -25,9 +25,41 @@ VENDORS_EXAMPLE_NOTE = (
 )
 
 IMPACTS: dict[str, str] = {
-    "outage": "the service was unusable for the affected users",
-    "degradation": "partial, intermittent or slow service",
+    "outage": "the service was unusable for the affected users (a status page's major outage)",
+    "partial-outage": "part of the service was unusable, or it was unusable for part of its "
+                      "users (a status page's partial outage)",
+    "degradation": "slow, intermittent or erroring but usable service (a status page's "
+                   "degraded performance)",
     "advisory": "no or minimal user impact (a notice, a risk, a minor defect)",
+}
+
+#: Who an incident reached. Only the first three count against users' availability.
+SCOPES: dict[str, str] = {
+    "all-users": "broadly felt: most users of the service",
+    "region": "the users of one or more regions or geographies",
+    "subset": "a subset of users or tenants, or one feature",
+    "one-customer": "a single customer (e.g. one customer's deleted deployment)",
+    "administrators": "only administrators or an administrative feature",
+    "unknown": "the sources do not say who was affected",
+}
+
+#: The kinds of list an incident row can be taken from (see ``data/records.csv``).
+RECORD_KINDS: dict[str, str] = {
+    "status-history": "every incident the vendor posted on its status page over a period "
+                      "(complete, or a stated lower bound when rebuilt from polling)",
+    "review-list": "the vendor's own list of major incidents (post-incident reviews, public "
+                   "events): complete for what the vendor chose to review",
+    "tenant": "the organisation's own service-health export (e.g. Microsoft Graph "
+              "serviceAnnouncement issues): complete for this tenant from its first issue",
+    "curated": "rows read from post-incident reviews and the press: never complete",
+}
+
+#: How completely a record holds what it says it holds over its period.
+CAPTURES: dict[str, str] = {
+    "complete": "every incident of the record's kind in its period",
+    "lower-bound": "a lower bound: incidents between two polls are missing (capture rate "
+                   "stated)",
+    "selection": "a selection (curated rows, or only what the vendor chose to review)",
 }
 
 CLASSIFICATIONS: dict[str, str] = {
@@ -131,6 +163,9 @@ class Column:
     required: bool = True
     vocabulary: dict[str, str] = field(default_factory=dict)
     max_length: int = 2000
+    #: The header may leave this column out; its cells are then ``default``.
+    header_optional: bool = False
+    default: str = ""
 
     @property
     def terms(self) -> frozenset[str]:
@@ -178,25 +213,122 @@ INCIDENT_COLUMNS: tuple[Column, ...] = (
            max_length=4000),
     Column("notes", "text", "Conflicts between sources and which one was kept; how relative "
            "dates were resolved.", required=False, max_length=4000),
+    Column("record_id", "text", "The record (a row of `data/records.csv`) the row was taken "
+           "from. A file without this column is a curated list: its rows belong to the "
+           "record `<vendor>-curated`.", header_optional=True, max_length=120),
+    Column("event_id", "text", "Rows that share it describe one real-world event (e.g. one "
+           "incident cross-posted on several status pages, or one event across regions); "
+           "links across records are in `data/events.csv`. Empty: the row is an event of its "
+           "own.", required=False, header_optional=True, max_length=160),
+    Column("scope", "category", "Who the incident reached; only `all-users`, `region` and "
+           "`subset` count against users' availability.", vocabulary=SCOPES,
+           header_optional=True, default="unknown"),
+    Column("end_latest_utc", "timestamp", "Latest the end can be, when the end is known only "
+           "to lie between `end_utc` and this time (records rebuilt from polling: last seen "
+           "open, first seen gone).", required=False, header_optional=True),
+    Column("last_impact_utc", "timestamp", "For an incident with no published end: the last "
+           "update that still reported impact (it counts at least until then).",
+           required=False, header_optional=True),
 )
 
 VENDOR_COLUMNS: tuple[Column, ...] = (
-    Column("vendor", "text", "Vendor name, as used in `incidents.csv`.", max_length=80),
-    Column("sla_target", "fraction", "Monthly uptime the vendor's SLA commits to, as a fraction "
-           "(0.999); empty where the vendor publishes none.", required=False),
-    Column("sla_scope", "text", "Which services or plans the SLA covers.", required=False),
-    Column("sla_credit_tiers", "text", "Service-credit tiers, `;`-separated `threshold:credit%` "
-           "pairs: `0.999:25` means a month below 99.9% earns a 25% credit.", required=False),
-    Column("sla_source_url", "text", "The SLA document.", required=False),
-    Column("business_functions", "text", "Example portfolio: business functions that depend "
-           "on the vendor, `;`-separated.", required=False),
-    Column("dependence_weight", "fraction", "Example portfolio: how much the organisation "
+    Column("vendor", "text", "Vendor name, as used in the incident files.", max_length=80),
+    Column("services_used", "text", "The organisation's own choice: the vendor's services it "
+           "uses, `;`-separated, as named in the incident rows' `product` (availability is shown "
+           "for these). Empty: every service with incidents.", required=False,
+           header_optional=True, max_length=1000),
+    Column("business_functions", "text", "The organisation's own choice: business functions "
+           "that depend on the vendor, `;`-separated.", required=False),
+    Column("dependence_weight", "fraction", "The organisation's own choice: how much it "
            "depends on the vendor, 0 (not at all) to 1 (cannot work without it)."),
-    Column("notes", "text", "Anything a reader of the SLA should know.", required=False),
+    Column("notes", "text", "Anything a reader should know about the vendor.", required=False),
+)
+
+PERIODS: dict[str, str] = {
+    "month": "uptime is measured per calendar month",
+    "quarter": "uptime is measured per calendar quarter",
+}
+
+SLA_COLUMNS: tuple[Column, ...] = (
+    Column("sla_id", "text", "Short stable id of the SLA, e.g. `ms-online-exchange`.",
+           max_length=80),
+    Column("vendor", "text", "Vendor, as named in `vendors.csv`.", max_length=80),
+    Column("name", "text", "The SLA's name as the vendor writes it.", max_length=200),
+    Column("services", "text", "The services it covers, `;`-separated, as named in the "
+           "incident rows' `product`; an incident counts against the SLA only if its product "
+           "is one of these.", max_length=1000),
+    Column("target", "fraction", "The uptime it commits to, as a fraction (0.999); empty "
+           "where the vendor's document was not found or commits to none.", required=False),
+    Column("period", "category", "The period the SLA measures uptime over; empty with an "
+           "empty target.", required=False, vocabulary=PERIODS),
+    Column("credit_tiers", "text", "Service-credit tiers, `;`-separated `threshold:credit%` "
+           "pairs: `0.999:25` means a period below 99.9% earns a 25% credit; empty where "
+           "credits are not a percentage of the fee.", required=False),
+    Column("claim_deadline", "text", "When a claim must be filed, in the SLA's words.",
+           required=False),
+    Column("source_url", "text", "The vendor's own SLA document.", required=False),
+    Column("notes", "text", "What counts as downtime, plans covered, how it was read.",
+           required=False),
+)
+
+RECORD_COLUMNS: tuple[Column, ...] = (
+    Column("record_id", "text", "Stable id, e.g. `github-status-history`.", max_length=120),
+    Column("vendor", "text", "Vendor, as named in `vendors.csv`.", max_length=80),
+    Column("kind", "category", "What kind of list it is.", vocabulary=RECORD_KINDS),
+    Column("capture", "category", "How completely it holds its kind over its period.",
+           vocabulary=CAPTURES),
+    Column("complete_from", "text", "First day (YYYY-MM-DD) the record covers; every row "
+           "starts on or after it.", max_length=10),
+    Column("complete_to", "text", "Last day (YYYY-MM-DD) the record covers; every row starts "
+           "on or before it.", max_length=10),
+    Column("capture_rate", "fraction", "Measured share of incidents lasting 60 minutes or "
+           "more that the record holds, for lower-bound records.", required=False),
+    Column("file", "text", "The incident file holding its rows, relative to `data/`.",
+           max_length=200),
+    Column("source_url", "text", "Where the vendor publishes the record (status page, feed); "
+           "empty for curated records.", required=False, max_length=400),
+    Column("archive", "text", "The archive it was read from: repository @ commit, path.",
+           required=False, max_length=1000),
+    Column("misses", "text", "What it misses, in words and numbers.", max_length=2000),
+)
+
+EVENT_LINK_COLUMNS: tuple[Column, ...] = (
+    Column("event_id", "text", "The event's id: rows linked under one id are one event.",
+           max_length=160),
+    Column("record_id", "text", "The record of the linked row.", max_length=120),
+    Column("incident_id", "text", "The linked row's incident id.", max_length=120),
+    Column("status", "category", "A person's review of the proposed link.", vocabulary={
+        "confirmed": "a person checked that the rows describe one event",
+        "rejected": "a person checked: different events (the proposal is not made again)",
+        "proposed": "proposed by `incidents events propose`, not yet reviewed"}),
+    Column("reason", "text", "Why the rows are one event (id, time, title, shared cause).",
+           max_length=1000),
+)
+
+PUBLISHED_UPTIME_COLUMNS: tuple[Column, ...] = (
+    Column("vendor", "text", "Vendor, as named in `vendors.csv`.", max_length=80),
+    Column("service", "text", "What the figure covers, in the vendor's words.", max_length=200),
+    Column("period_start", "text", "First day of the period, YYYY-MM-DD.", max_length=10),
+    Column("period_end", "text", "Last day of the period, YYYY-MM-DD.", max_length=10),
+    Column("uptime", "fraction", "The uptime the vendor published, as a fraction."),
+    Column("source_url", "text", "The page that publishes it.", max_length=400),
+    Column("notes", "text", "How it was read.", required=False),
 )
 
 INCIDENT_COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in INCIDENT_COLUMNS)
 VENDOR_COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in VENDOR_COLUMNS)
+SLA_COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in SLA_COLUMNS)
+RECORD_COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in RECORD_COLUMNS)
+EVENT_LINK_COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in EVENT_LINK_COLUMNS)
+PUBLISHED_UPTIME_COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in PUBLISHED_UPTIME_COLUMNS)
+
+#: Availability weight of each impact: the convention status pages publish (Atlassian
+#: Statuspage's uptime: a major outage counts in full, a partial outage at 30%, degraded
+#: performance not at all).
+IMPACT_WEIGHTS: dict[str, float] = {"outage": 1.0, "partial-outage": 0.3, "degradation": 0.0,
+                                    "advisory": 0.0}
+#: Scopes whose incidents count against users' availability.
+USER_SCOPES: frozenset[str] = frozenset({"all-users", "region", "subset"})
 
 #: Longest plausible incident; anything longer is a data-entry error.
 MAX_DURATION_DAYS = 180
@@ -210,21 +342,42 @@ def column(name: str) -> Column:
     raise KeyError(name)
 
 
+_FILES: tuple[tuple[str, tuple[Column, ...]], ...] = (
+    ("incidents.csv` and `records/*.csv", INCIDENT_COLUMNS),
+    ("records.csv", RECORD_COLUMNS),
+    ("events.csv", EVENT_LINK_COLUMNS),
+    ("vendors.csv", VENDOR_COLUMNS),
+    ("slas.csv", SLA_COLUMNS),
+    ("published_uptime.csv", PUBLISHED_UPTIME_COLUMNS),
+)
+
+
+def _required(col: Column) -> str:
+    if col.header_optional:
+        return "no (the column may be left out)" if not col.required else (
+            "yes (the column may be left out: " + (f"`{col.default}`" if col.default else
+                                                   "see meaning") + ")")
+    return "yes" if col.required else "no"
+
+
 def data_dictionary_markdown() -> str:
     """The column and vocabulary reference of ``data/README.md``, generated from this module."""
-    lines = ["### `incidents.csv` columns", "", "| column | required | meaning |", "|---|---|---|"]
-    lines += [f"| `{c.name}` | {'yes' if c.required else 'no'} | {c.description} |"
-              for c in INCIDENT_COLUMNS]
-    lines += ["", "### `vendors.csv` columns", "", "| column | required | meaning |",
-              "|---|---|---|"]
-    lines += [f"| `{c.name}` | {'yes' if c.required else 'no'} | {c.description} |"
-              for c in VENDOR_COLUMNS]
-    for col in INCIDENT_COLUMNS:
-        if col.vocabulary:
-            lines += ["", f"### Vocabulary of `{col.name}`", "", "| term | meaning |", "|---|---|"]
-            lines += [f"| `{term}` | {meaning} |" for term, meaning in col.vocabulary.items()]
-    lines += ["", "### How vendors' terms map onto severity", "", "| vendor term | severity |",
+    lines: list[str] = []
+    for file, columns in _FILES:
+        lines += [f"### `{file}` columns", "", "| column | required | meaning |", "|---|---|---|"]
+        lines += [f"| `{c.name}` | {_required(c)} | {c.description} |" for c in columns]
+        lines += [""]
+    for file, columns in _FILES:
+        for col in columns:
+            if col.vocabulary and col.kind != "severity" or col.name == "severity":
+                lines += [f"### Vocabulary of `{col.name}` (`{file.split('`')[0]}`)", "",
+                          "| term | meaning |", "|---|---|"]
+                lines += [f"| `{term}` | {meaning} |" for term, meaning in col.vocabulary.items()]
+                lines += [""]
+    lines += ["### How vendors' terms map onto severity", "", "| vendor term | severity |",
               "|---|---|"]
     for source, mapping in SEVERITY_FROM_VENDOR_TERMS.items():
         lines += [f"| {source} `{term}` | {level} |" for term, level in mapping.items()]
+    lines += ["", "### Availability weight of each impact", "", "| impact | weight |", "|---|---|"]
+    lines += [f"| `{impact}` | {weight:g} |" for impact, weight in IMPACT_WEIGHTS.items()]
     return "\n".join(lines) + "\n"

@@ -1,0 +1,278 @@
+"""The evidence base: incident rows from every record, the records themselves, and events.
+
+Every incident row belongs to a **record** (``data/records.csv``): the list it was taken from
+(a vendor's status history, its review list, an organisation's tenant export, or curated rows
+read from reviews and the press), with the period it covers and what it misses. Rows that
+describe one real-world **event** share an event: rows that carry the same ``event_id`` (an
+incident cross-posted on several status pages, one event across regions) and rows linked in
+``data/events.csv`` (a curated row and its twin in a status history; one outage felt through
+several vendors). Counts, rates and trends count events; curated enrichment attaches to the
+event.
+
+Files: the incident file (default ``data/incidents.csv``, the curated rows), plus every record
+file that the ``records.csv`` beside it lists; ``events.csv`` beside it; ``slas.csv`` and
+``published_uptime.csv`` beside the vendor file. A companion file that is absent is empty.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from incidents import config, load, schema, sources
+from incidents.errors import InputError, Problem
+
+#: Record kinds whose counts are rates (they hold every incident over their period).
+HISTORY_KINDS = frozenset({"status-history", "tenant"})
+#: A lower-bound record counts as complete enough for rates at this capture rate or above.
+MIN_CAPTURE = 0.95
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Everything loaded from ``data/``: rows of every record, the records, links, SLAs."""
+
+    incidents: pd.DataFrame
+    records: pd.DataFrame
+    vendors: pd.DataFrame
+    slas: pd.DataFrame
+    published_uptime: pd.DataFrame
+    links: pd.DataFrame
+    files: tuple[Path, ...] = ()
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def cutoff(self) -> pd.Timestamp:
+        """The last day the evidence covers: the latest end of the period of a record that is
+        not curated, or the last incident start where only curated rows exist (UTC midnight of
+        that day)."""
+        return data_cutoff(self.records, self.incidents)
+
+
+def empty_table(columns: tuple[schema.Column, ...]) -> pd.DataFrame:
+    return pd.DataFrame({c.name: pd.Series(dtype=object) for c in columns})
+
+
+def _optional(path: Path, loader, *args) -> pd.DataFrame | None:
+    return loader(path, *args) if path.is_file() else None
+
+
+def implicit_curated_records(incidents: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame:
+    """Records for curated rows whose ``<vendor>-curated`` record is not listed: kind curated,
+    a selection, over the rows' own span."""
+    named = incidents[["record_id", "vendor", "start_utc"]]
+    missing = named.loc[~named["record_id"].isin(records["record_id"])]
+    if missing.empty:
+        return records
+    spans = missing.groupby(["record_id", "vendor"], observed=True)["start_utc"].agg(
+        ["min", "max"]).reset_index()
+    extra = pd.DataFrame({
+        "record_id": spans["record_id"], "vendor": spans["vendor"], "kind": "curated",
+        "capture": "selection", "complete_from": spans["min"].dt.normalize(),
+        "complete_to": spans["max"].dt.normalize(), "capture_rate": np.nan, "file": "",
+        "source_url": "", "archive": "",
+        "misses": "a hand-picked selection of publicly reported incidents, never complete"})
+    return pd.concat([records, extra], ignore_index=True)
+
+
+def data_cutoff(records: pd.DataFrame, incidents: pd.DataFrame) -> pd.Timestamp:
+    """Last day covered by the records in use (see :attr:`Evidence.cutoff`)."""
+    used = records.loc[records["record_id"].isin(incidents["record_id"])
+                       & records["kind"].ne("curated")]
+    if len(used):
+        return pd.Timestamp(used["complete_to"].max()).normalize()
+    if len(incidents):
+        return pd.Timestamp(incidents["start_utc"].max()).normalize()
+    return pd.Timestamp.now(tz="UTC").normalize()
+
+
+def incident_files(data_file: str | os.PathLike[str] | None,
+                   records: pd.DataFrame | None) -> list[Path]:
+    """The incident file and the record files listed beside it (each once)."""
+    main = config.incidents_path(data_file)
+    files = [main]
+    if records is not None:
+        folder = Path(records.attrs.get("source_file", main)).parent
+        for name in records["file"]:
+            path = folder / name
+            if name and path.resolve() != main.resolve() and path not in files:
+                files.append(path)
+    return files
+
+
+def load_evidence(data_file: str | os.PathLike[str] | None = None,
+                  vendors_file: str | os.PathLike[str] | None = None, *,
+                  skip_invalid: bool = False, now: pd.Timestamp | None = None) -> Evidence:
+    """Load and validate the whole evidence base; every problem of every file is raised
+    together as one :class:`InputError` (or, with ``skip_invalid``, bad rows are left out and
+    listed in ``Evidence.skipped``)."""
+    main = config.incidents_path(data_file)
+    vendors = load.load_vendors(vendors_file)
+    folder, vendor_folder = main.parent, config.vendors_path(vendors_file).parent
+    problems: list[Problem] = []
+    records = _collect(problems, _optional, folder / config.RECORDS_NAME, load.load_records,
+                       vendors)
+    links = _collect(problems, _optional, folder / config.EVENTS_NAME, load.load_event_links)
+    slas = _collect(problems, _optional, vendor_folder / config.SLAS_NAME, load.load_slas,
+                    vendors)
+    uptime = _collect(problems, _optional, vendor_folder / config.PUBLISHED_UPTIME_NAME,
+                      load.load_published_uptime)
+    files = incident_files(data_file, records)
+    tables, skipped = [], []
+    for path in files:
+        try:
+            table = load.load_incidents(path, vendors=vendors, records=records,
+                                        skip_invalid=skip_invalid, now=now)
+        except InputError as exc:
+            problems += exc.problems
+            continue
+        tables.append(table)
+        skipped += table.attrs.get("skipped", [])
+    if problems:
+        raise InputError(problems)
+    incidents = pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
+    incidents = incidents.sort_values(["start_utc", "vendor", "record_id", "incident_id"],
+                                      kind="stable").reset_index(drop=True)
+    records = records if records is not None else _no_records()
+    records = implicit_curated_records(incidents, records)
+    links = links if links is not None else empty_table(schema.EVENT_LINK_COLUMNS)
+    incidents = with_evidence_columns(incidents, records, links)
+    incidents.attrs["skipped"] = skipped
+    incidents.attrs["source_file"] = str(main)
+    return Evidence(incidents, records, vendors,
+                    slas if slas is not None else _no_slas(),
+                    uptime if uptime is not None else _no_uptime(), links, tuple(files),
+                    skipped)
+
+
+def _collect(problems: list[Problem], function, *args):
+    try:
+        return function(*args)
+    except InputError as exc:
+        problems += exc.problems
+        return None
+
+
+def _no_records() -> pd.DataFrame:
+    table = empty_table(schema.RECORD_COLUMNS)
+    for col in ("complete_from", "complete_to"):
+        table[col] = pd.Series(dtype="datetime64[ns, UTC]")
+    table["capture_rate"] = pd.Series(dtype=float)
+    return table
+
+
+def _no_slas() -> pd.DataFrame:
+    table = empty_table(schema.SLA_COLUMNS)
+    table["target"] = pd.Series(dtype=float)
+    return table
+
+
+def _no_uptime() -> pd.DataFrame:
+    table = empty_table(schema.PUBLISHED_UPTIME_COLUMNS)
+    table["uptime"] = pd.Series(dtype=float)
+    return table
+
+
+# ---------------------------------------------------------------- per-row evidence columns
+
+
+def with_evidence_columns(incidents: pd.DataFrame, records: pd.DataFrame,
+                          links: pd.DataFrame) -> pd.DataFrame:
+    """Add ``record_kind``, ``basis`` (the row's record holds every incident of its period),
+    ``source_quality`` (of the first source) and ``event`` (the row's event)."""
+    table = incidents.copy()
+    by_id = records.set_index("record_id")
+    table["record_kind"] = table["record_id"].map(by_id["kind"]).fillna("curated")
+    table["basis"] = table["record_id"].map(rate_records(records)).fillna(False).astype(bool)
+    table["source_quality"] = [sources.row_quality(urls, vendor) for urls, vendor in zip(
+        table["source_urls"], table["vendor"], strict=True)]
+    table["event"] = assign_events(table, links)
+    return table
+
+
+def rate_records(records: pd.DataFrame) -> pd.Series:
+    """Per record id: can its counts be read as rates? Status histories and tenant exports
+    that are complete, or lower bounds with a stated capture of at least 95%."""
+    history = records["kind"].isin(HISTORY_KINDS)
+    complete = records["capture"].eq("complete") | (
+        records["capture"].eq("lower-bound") & records["capture_rate"].ge(MIN_CAPTURE))
+    return pd.Series((history & complete).to_numpy(), index=records["record_id"])
+
+
+def assign_events(incidents: pd.DataFrame, links: pd.DataFrame) -> pd.Series:
+    """The event of each row: rows joined by a shared ``event_id`` or a confirmed link in
+    ``events.csv`` are one event (connected components of those joins). The event is named by
+    the link's id, else the rows' ``event_id``, else ``record_id/incident_id``."""
+    n = len(incidents)
+    keys = incidents["record_id"].astype(str) + "/" + incidents["incident_id"].astype(str)
+    row_event = incidents["event_id"].astype(str) if "event_id" in incidents else pd.Series(
+        "", index=incidents.index)
+    confirmed = links.loc[links["status"].eq("confirmed")] if len(links) else links
+    link_keys = (confirmed["record_id"].astype(str) + "/" + confirmed["incident_id"].astype(str)
+                 ) if len(confirmed) else pd.Series(dtype=str)
+    position = pd.Series(np.arange(n), index=keys.to_numpy())
+    position = position[~position.index.duplicated()]
+    names = pd.Index(pd.unique(np.concatenate([
+        "row:" + row_event[row_event.ne("")].to_numpy(dtype=str),
+        "link:" + confirmed["event_id"].to_numpy(dtype=str)])))
+    size = n + len(names)
+    rows_a, rows_b = [], []
+    has_row_event = np.flatnonzero(row_event.ne("").to_numpy())
+    rows_a.append(has_row_event)
+    rows_b.append(n + names.get_indexer("row:" + row_event.to_numpy()[has_row_event]))
+    if len(confirmed):
+        at = position.reindex(link_keys.to_numpy()).to_numpy()
+        present = ~np.isnan(at)
+        rows_a.append(at[present].astype(np.int64))
+        rows_b.append(n + names.get_indexer(
+            "link:" + confirmed["event_id"].astype(str).to_numpy()[present]))
+    a, b = np.concatenate(rows_a), np.concatenate(rows_b)
+    graph = coo_matrix((np.ones(len(a)), (a, b)), shape=(size, size))
+    _, component = connected_components(graph, directed=False)
+    # Name each component: a link's event id first, then a row event id, then the row key.
+    name_of = {}
+    for index in np.argsort([0 if s.startswith("link:") else 1 for s in names], kind="stable"):
+        name_of.setdefault(component[n + index], names[index].split(":", 1)[1])
+    row_names = keys.to_numpy().copy()
+    for i in range(n):
+        hit = name_of.get(component[i])
+        if hit is not None:
+            row_names[i] = hit
+    return pd.Series(row_names, index=incidents.index, name="event")
+
+
+def event_table(incidents: pd.DataFrame) -> pd.DataFrame:
+    """One row per event: its first start, the vendors and records it touches and its rows."""
+    grouped = incidents.groupby("event", sort=False)
+    table = pd.DataFrame({
+        "start_utc": grouped["start_utc"].min(),
+        "vendors": grouped["vendor"].agg(lambda v: "; ".join(sorted(set(v)))),
+        "records": grouped["record_id"].agg(lambda v: "; ".join(sorted(set(v)))),
+        "rows": grouped.size(),
+        "title": grouped["title"].first(),
+    })
+    table["vendor_count"] = table["vendors"].str.count(";") + 1
+    return table.reset_index().sort_values("start_utc").reset_index(drop=True)
+
+
+def link_problems(evidence: Evidence) -> list[Problem]:
+    """Links in ``events.csv`` that name no loaded row (a typo, or a row that was removed)."""
+    links = evidence.links
+    if links.empty:
+        return []
+    keys = set(evidence.incidents["record_id"] + "/" + evidence.incidents["incident_id"])
+    name = links.attrs.get("source_file", "data/events.csv")
+    problems = []
+    for line, record, ident in links[["source_line", "record_id", "incident_id"]].itertuples(
+            index=False):
+        if f"{record}/{ident}" not in keys:
+            problems.append(Problem(name, int(line), "incident_id",
+                                    f"'{ident}' is not a row of record '{record}'",
+                                    "correct the record_id or incident_id, or remove the link"))
+    return problems
