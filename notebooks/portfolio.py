@@ -20,28 +20,30 @@
 #
 # How often each SaaS and cloud vendor the business depends on failed, how long service took
 # to come back, whether it is getting worse, which ways in broke, how many failures came from
-# the vendor's own changes, and how exposed the organisation is. Every figure below is
-# computed from the public incident record in `data/incidents.csv`; every estimate carries
-# its uncertainty.
+# the vendor's own changes, and how exposed the organisation is. Figures rest on the vendors'
+# own records where they publish them (complete status histories, review lists), and on
+# curated public reports where they do not; every figure says which, and carries its
+# uncertainty.
 
 # %% tags=["parameters"]
 start: str = "2023-01-01"  # first day of the analysis window (UTC, inclusive), YYYY-MM-DD
-end: str = ""  # last day of the window (UTC, inclusive); empty means today
-sla_target: float = 0.0  # availability objective for every vendor; 0 uses each vendor's SLA
+end: str = ""  # last day of the window (UTC, inclusive); empty means the data cut-off
+sla_target: float = 0.0  # replaces the target of every SLA that has one; 0 keeps the SLAs'
 min_incidents: int = 3  # below this count a rate or MTBF is shown as a bound only
-weight_frequency: float = 0.30  # risk weight of incidents per year
-weight_restore: float = 0.25  # risk weight of the median time to restore
-weight_trend: float = 0.15  # risk weight of a rising incident rate (Laplace test)
-weight_change: float = 0.10  # risk weight of the share caused by the vendor's own changes
-weight_broad_impact: float = 0.20  # risk weight of the share of severe or global incidents
-data_file: str = ""  # incident CSV; empty means data/incidents.csv
-vendors_file: str = ""  # vendor CSV with SLAs and dependence; empty means data/vendors.csv
+min_events: int = 10  # fewest like-for-like events for a trend verdict or an exposure rank
+weight_frequency: float = 0.30  # composite score (appendix): weight of incidents per year
+weight_restore: float = 0.25  # composite score: weight of the median time to restore
+weight_trend: float = 0.15  # composite score: weight of a rising incident rate
+weight_change: float = 0.10  # composite score: weight of the share from the vendor's changes
+weight_broad_impact: float = 0.20  # composite score: weight of severe or global incidents
+data_file: str = ""  # incident CSV; empty means data/incidents.csv and the records beside it
+vendors_file: str = ""  # vendor CSV (dependence); empty means data/vendors.csv
 skip_invalid: bool = False  # leave out invalid rows (listed in the appendix) instead of failing
 
 # %% tags=["remove-cell"]
 from IPython.display import HTML, Markdown, display
 
-from incidents import metrics, narrative, plots, report, risk
+from incidents import availability, evidence, metrics, narrative, plots, report, risk
 
 weights = report.check_parameters(sla_target, min_incidents, {
     "frequency": weight_frequency, "restore": weight_restore, "trend": weight_trend,
@@ -50,59 +52,66 @@ data = report.prepare(data_file, vendors_file, start, end, skip_invalid)
 plots.apply_style()
 incidents = data.window_incidents
 headline = report.headline(data, "vendor", sla_target, min_incidents)
-risk_table = report.portfolio_risk(data, weights)
-headline = headline.merge(risk_table[["vendor", "score", "rank", "rank_low", "rank_high"]],
-                          on="vendor", how="left")
+exposure = report.exposure_table(data, min_events)
 
 # %% [markdown]
 # ## Executive summary
 
 # %%
 display(Markdown(
-    f"**Window:** {data.window.label()} ({data.window.months:.0f} months). "
-    f"**{narrative.count(len(incidents), 'public incident')}** across "
-    f"{narrative.count(incidents['vendor'].nunique(), 'vendor')}."))
-display(Markdown("\n".join(f"- {line}" for line in report.findings(
-    headline, risk_table, data, min_incidents))))
+    f"**Window:** {data.window.label()} ({data.window.months:.0f} months); **data cut-off** "
+    f"{data.cutoff:%d %b %Y}. {data.window_note} "
+    f"**{narrative.count(len(incidents), 'event')}** across "
+    f"{narrative.count(incidents['vendor'].nunique(), 'vendor')} (rows that describe one "
+    "event count once)."))
+display(Markdown("**What the evidence is, per vendor:**\n\n" + "\n".join(
+    f"- {line}" for line in report.evidence_lines(data))))
+display(Markdown("**Findings:**\n\n" + "\n".join(f"- {line}" for line in report.findings(
+    headline, exposure, data, min_incidents))))
+
+# %% [markdown]
+# ## Like for like: how often each vendor fails
+#
+# Counts from different kinds of record are not comparable: a vendor that posts every blip
+# looks worse than one that posts only disasters. The rate below counts only
+# **events of major or critical impact or lasting 60 minutes or more, in the vendor's
+# complete status history (or one captured at 95% or more), per year of covered time**.
+# A vendor without such a record is shown as "at least N publicly reported major incidents"
+# and is not ranked.
 
 # %%
-display(HTML(narrative.table(headline.sort_values("rank"), {
+display(HTML(narrative.table(headline.sort_values(["ranked", "basis_per_year"],
+                                                   ascending=[False, False]), {
     "vendor": ("Vendor", narrative.plain),
-    "incidents": ("Incidents", narrative.plain),
-    "per_year": ("Per year", lambda v: narrative.number(v, 1)),
-    "outage_hours": ("Outage hours", lambda v: narrative.number(v, 1)),
-    "median": ("Median restore", narrative.hours),
-    "availability": ("Est. availability", narrative.availability),
-    "sla_target": ("SLA", narrative.availability),
-    "verdict": ("Trend", narrative.plain),
-    "rank": ("Risk rank", narrative.plain),
-}, caption="Headline figures per vendor (restore time: Kaplan-Meier median; availability "
-           "from public incidents only)")))
+    "basis": ("Basis", narrative.plain),
+    "basis_events": ("Major events", narrative.plain),
+    "basis_per_year": ("Per year", lambda v: narrative.number(v, 1)),
+    "basis_per_year_lower": ("95% CI low", lambda v: narrative.number(v, 1)),
+    "basis_per_year_upper": ("95% CI high", lambda v: narrative.number(v, 1)),
+    "at_least": ("At least (public)", lambda v: narrative.number(v, 0)),
+    "years_text": ("Per whole year", narrative.plain),
+    "verdict": ("Trend (Holm)", narrative.plain),
+}, caption="Major incidents per year on the like-for-like basis, exact Poisson 95% "
+           "intervals; trend: Laplace test corrected for the vendors tested (Holm)")))
 
 # %% [markdown]
 # ## When incidents happened
 
 # %%
 plots.show(plots.incident_timeline(incidents, data.window.start, data.window.end, "vendor"),
-           "Timeline of every incident in the window, one row per vendor, coloured by impact.")
+           "Timeline of the events in the window, one row per vendor, coloured by impact.")
 
 # %%
 monthly = metrics.monthly_counts(incidents, data.window, "vendor")
-plots.show(plots.monthly_frequency(monthly), "Stacked bars of incidents per month by vendor "
-           "with a three-month rolling mean line.")
-
-# %%
-frequency = metrics.frequency(incidents, data.window, "vendor", groups=data.vendors)
-display(HTML(narrative.table(frequency.sort_values("per_year", ascending=False), {
-    "vendor": ("Vendor", narrative.plain),
-    "incidents": ("Incidents", narrative.plain),
-    "per_year": ("Per year", lambda v: narrative.number(v, 1)),
-    "per_year_lower": ("95% CI low", lambda v: narrative.number(v, 1)),
-    "per_year_upper": ("95% CI high", lambda v: narrative.number(v, 1)),
-}, caption="Incidents per year with exact Poisson 95% intervals")))
+plots.show(plots.monthly_frequency(monthly), "Stacked bars of events per month by vendor "
+           "(every record, not like for like) with a three-month rolling mean line.")
 
 # %% [markdown]
 # ## How long until service returns
+#
+# Kaplan-Meier median per vendor: incidents still open, or without an end but with a last
+# update still reporting impact, count as "at least this long". Durations known only to the
+# day are left out of the hour-level estimate and counted.
 
 # %%
 plots.show(plots.restore_time_distribution(incidents, "vendor"), "Hours to restore for each "
@@ -112,29 +121,13 @@ plots.show(plots.restore_time_distribution(incidents, "vendor"), "Hours to resto
 for _, row in headline.sort_values("vendor").iterrows():
     if row["incidents"] > 0:
         display(Markdown(f"**{narrative.text(row['vendor'])}.** "
-                         f"{narrative.restore_sentence(row)} "
-                         f"{narrative.mtbf_sentence(row, min_incidents)}"))
-
-# %% [markdown]
-# ## Is it getting worse?
-
-# %%
-trends = metrics.trend(incidents, data.window, "vendor")
-outlook = metrics.outlook(incidents, data.window, "vendor")
-display(HTML(narrative.table(trends.merge(outlook, on=["vendor", "n", "verdict"]), {
-    "vendor": ("Vendor", narrative.plain),
-    "n": ("Incidents", narrative.plain),
-    "laplace_u": ("Laplace U", lambda v: narrative.number(v, 2)),
-    "p_value": ("p-value", narrative.p_value),
-    "beta": ("Power-law shape", lambda v: narrative.number(v, 2)),
-    "verdict": ("Verdict", narrative.plain),
-    "expected": ("Expected next quarter", lambda v: narrative.number(v, 1)),
-    "lower": ("80% PI low", lambda v: narrative.number(v, 0)),
-    "upper": ("80% PI high", lambda v: narrative.number(v, 0)),
-}, caption="Trend tests over the window and expected incidents in the next 91 days")))
+                         f"{narrative.restore_sentence(row)}"))
 
 # %% [markdown]
 # ## Which ways in break, and why
+#
+# Causes, clients and protocols come from curated rows (status histories rarely say); the
+# counts include the unknowns.
 
 # %%
 access = metrics.access_vector_matrix(incidents, "Q", data.window)
@@ -147,83 +140,126 @@ plots.show(plots.cause_breakdown(metrics.breakdown(incidents, "root_cause_catego
                                  metrics.breakdown(incidents, "mitigation", multi=True)),
            "Bar charts of incidents by root-cause category and by how service was restored.")
 changes = metrics.change_induced_share(incidents, "vendor")
-for _, row in changes.iterrows():
+for _, row in changes.loc[(changes["yes"] + changes["no"]) > 0].iterrows():
     display(Markdown(f"**{narrative.text(row['vendor'])}.** {narrative.change_sentence(row)}"))
 
 # %% [markdown]
-# ## Availability against the SLA
+# ## Availability per service, against the SLA that covers it
 #
-# Downtime is the union of incident intervals per vendor (overlaps count once); a degradation
-# counts half an outage. Public incidents are not a tenant's measured downtime, so this is an
-# estimate of exposure, not a service-credit claim.
+# An incident counts against the service it names. Impact is weighted as status pages do:
+# a major outage in full, a partial outage at 30%, degraded performance not at all; an
+# incident limited to one customer or to administrators does not count. The columns beside
+# show only full outages, and every incident as a full outage, as the sensitivity. Public
+# incidents are not a tenant's measured downtime: this is an estimate, not a credit claim.
 
 # %%
-availability = metrics.monthly_availability(incidents, data.window, "vendor", data.vendors,
-                                            sla_target)
-plots.show(plots.availability_against_sla(availability), "Grid of vendors by month coloured "
-           "by the share of the SLA error budget used; red cells are months below target.")
-below = availability.loc[availability["below_target"]].sort_values("availability")
-display(HTML(narrative.table(below.head(15), {
+services = availability.service_availability(incidents, data.window, report.services_shown(data))
+display(HTML(narrative.table(services.sort_values(["vendor", "availability"]), {
     "vendor": ("Vendor", narrative.plain),
-    "month": ("Month", narrative.plain),
-    "availability": ("Est. availability", narrative.availability),
-    "sla_target": ("SLA", narrative.availability),
-    "budget_used": ("Error budget used", narrative.budget),
-    "credit_percent": ("Credit tier (% of fee)", lambda v: narrative.number(v, 0)),
-}, caption=f"Months below target: {len(below)} (worst 15 shown)")))
+    "product": ("Service", narrative.plain),
+    "incidents": ("Events", narrative.plain),
+    "availability": ("Availability", narrative.availability),
+    "availability_major_only": ("Full outages only", narrative.availability),
+    "availability_every_incident": ("Every incident", narrative.availability),
+    "no_end": ("No end", narrative.plain),
+}, caption="Estimated availability over the window per service the organisation uses")))
+
+# %%
+periods = report.sla_table(data, sla_target)
+verdicts = availability.sla_verdicts(periods)
+display(HTML(narrative.table(verdicts, {
+    "vendor": ("Vendor", narrative.plain),
+    "name": ("SLA", narrative.plain),
+    "services": ("Covers", narrative.plain),
+    "measured_per": ("Per", narrative.plain),
+    "target": ("Target", narrative.availability),
+    "periods": ("Periods judged", narrative.plain),
+    "below": ("Below target", narrative.plain),
+    "lowest": ("Lowest", narrative.availability),
+    "lowest_period": ("In", narrative.plain),
+}, caption="Each SLA judged in its own period on the services it covers (whole periods in "
+           "the window only)")))
+missing = data.slas.loc[data.slas["target"].isna()]
+if len(missing):
+    display(Markdown("**No verdict** (the vendor's SLA document was not found or commits to "
+                     "no figure): " + "; ".join(
+                         f"{narrative.text(r['vendor'])}: {narrative.text(r['name'])}"
+                         for _, r in missing.iterrows()) + "."))
+uptime = data.evidence.published_uptime
+if len(uptime):
+    latest = uptime.sort_values("period_end").groupby(["vendor", "service"]).tail(4)
+    display(HTML(narrative.table(latest, {
+        "vendor": ("Vendor", narrative.plain), "service": ("Covers", narrative.plain),
+        "period_start": ("From", lambda v: f"{v:%Y-%m-%d}"),
+        "period_end": ("To", lambda v: f"{v:%Y-%m-%d}"),
+        "uptime": ("Published uptime", narrative.availability),
+    }, caption="Uptime the vendors published themselves (latest four periods read)")))
 
 # %% [markdown]
-# ## Vendor risk
+# ## Exposure
 #
-# The score multiplies how much the organisation depends on a vendor (the example portfolio
-# in `data/vendors.csv`) by a weighted mix of five reliability components, each scaled 0-1
-# across vendors. The rank interval comes from resampling each vendor's incidents.
+# Expected disruption hours per year on the like-for-like basis (each major event's
+# duration times its impact weight), times **the dependence the organisation set** in
+# `data/vendors.csv` (an input, not a measurement). Intervals and rank intervals come from
+# resampling each vendor's events. A vendor with no complete record, or too few events, gets
+# no rank: nothing is imputed.
 
 # %%
-plots.show(plots.risk_components(risk_table, list(risk.COMPONENTS)), "Horizontal stacked "
-           "bars of each vendor's risk score by component, beside its 90% rank interval.")
-display(HTML(narrative.table(risk_table, {
+display(HTML(narrative.table(exposure, {
     "rank": ("Rank", narrative.plain),
-    "vendor": ("Vendor", narrative.plain),
-    "dependence_weight": ("Dependence", lambda v: narrative.number(v, 1)),
-    "frequency": ("Frequency", lambda v: narrative.number(v, 2)),
-    "restore": ("Restore", lambda v: narrative.number(v, 2)),
-    "trend": ("Trend", lambda v: narrative.number(v, 2)),
-    "change": ("Change", lambda v: narrative.number(v, 2)),
-    "broad_impact": ("Broad impact", lambda v: narrative.number(v, 2)),
-    "score": ("Score", lambda v: narrative.number(v, 3)),
     "rank_low": ("Rank 5%", narrative.plain),
     "rank_high": ("Rank 95%", narrative.plain),
-}, caption="Risk components (0-1), score and 90% rank interval")))
+    "vendor": ("Vendor", narrative.plain),
+    "dependence_weight": ("Dependence (set)", lambda v: narrative.number(v, 1)),
+    "events": ("Major events", narrative.plain),
+    "hours_per_year": ("Disruption h/yr", lambda v: narrative.number(v, 1)),
+    "hours_low": ("90% low", lambda v: narrative.number(v, 1)),
+    "hours_high": ("90% high", lambda v: narrative.number(v, 1)),
+    "exposure": ("Exposure", lambda v: narrative.number(v, 1)),
+    "why_no_rank": ("No rank because", narrative.plain),
+}, caption="Exposure = dependence x disruption hours per year, with 90% intervals")))
 
 # %%
-sensitivity = risk.weight_sensitivity(incidents, data.window, data.vendors, weights)
-columns = {"vendor": ("Vendor", narrative.plain), "base": ("Rank", narrative.plain)}
-columns.update({c: (c.replace("_", " "), narrative.plain) for c in sensitivity.columns
-                if c.startswith(("no_", "double_"))})
-display(HTML(narrative.table(sensitivity.sort_values("base"), columns,
-                             caption="Rank when one weight is removed or doubled")))
+rows, years = report.exposure_inputs(data)
+sensitivity = risk.exposure_sensitivity(rows, years, data.vendors, min_events)
+columns = {c: (c, narrative.plain) for c in sensitivity.columns}
+columns["vendor"] = ("Vendor", narrative.plain)
+columns["base"] = ("Rank", narrative.plain)
+display(HTML(narrative.table(sensitivity.loc[sensitivity["base"].notna()], columns,
+                             caption="Rank under other impact rules and dependences")))
+
+# %% [markdown]
+# ## Shared dependencies: events that touched several vendors
+
+# %%
+shared = evidence.event_table(incidents)
+shared = shared.loc[shared["vendor_count"] > 1]
+display(Markdown("No event in the window is linked to more than one vendor." if shared.empty
+                 else "\n".join(f"- {r['start_utc']:%d %b %Y}: {narrative.text(r['title'])} "
+                                 f"({narrative.text(r['vendors'])})"
+                                 for _, r in shared.iterrows())))
 
 # %% [markdown]
 # ## Methods and caveats
 #
-# - **Data.** Public incidents only, as vendors and the press reported them; a vendor that
-#   publishes more looks worse than one that publishes less, and an incident that hit a few
-#   customers counts as downtime of the whole service. Times are UTC; a duration is the
-#   middle of the range its date precisions allow (two stamps known to the same day give
-#   12 h), and the medians at the extremes are kept beside the estimate.
-# - **Frequency.** Incidents starting in the window divided by its length; exact (Garwood)
-#   Poisson 95% intervals.
-# - **MTBF.** Window hours divided by incidents, chi-square 90% bounds for a time-terminated
-#   window (NIST/SEMATECH e-Handbook 8.4.5.1); not given as a point below the minimum count.
+# - **Evidence.** Every row belongs to a record: a vendor's status history (complete, or a
+#   lower bound when rebuilt from polling), its list of post-incident reviews, a tenant's
+#   service-health export, or curated public reports. Rows that describe one real-world
+#   event are linked and counted once; curated rows add causes and clients to the event.
+# - **Like for like.** Rates, trends and ranks use only major or critical events (or
+#   lasting an hour or more) in complete records, per year of covered time; the window ends
+#   at the data cut-off.
+# - **Frequency.** Exact (Garwood) Poisson 95% intervals; a year-on-year change is a rate
+#   ratio with the exact conditional (binomial) interval.
+# - **Trend.** Laplace test (NIST/SEMATECH e-Handbook 8.2.3.4) on complete records covering
+#   the whole window with enough events, Holm-corrected across the vendors tested.
 # - **Time to restore.** Kaplan-Meier median with a log-transform 95% interval (as R's
-#   `survfit`), incidents still open censored; advisories and incidents whose end was never
-#   published are left out. Means mislead on skewed durations and are not headline figures.
-# - **Trend.** Laplace test for a time-terminated window (e-Handbook 8.2.3.4); power-law
-#   (Crow-AMSAA) shape with the unbiased estimator.
-# - **Availability.** Union of incident intervals per vendor, degradations weighted 0.5,
-#   against the vendor's SLA target per calendar month.
-# - **Risk.** See the vendor risk section: components, weights and dependence are all shown.
+#   `survfit`); unfinished incidents censored; day-precision durations left out and counted.
+# - **Availability.** Per service; status-page impact weights (outage 1, partial outage 0.3,
+#   degraded 0); one-customer and administrator-only incidents excluded; each SLA judged on
+#   the services it covers in its own period; no SLA, no verdict.
+# - **Exposure.** Dependence (set by the organisation) x disruption hours per year on the
+#   basis; Poisson-bootstrap intervals (1,000 rounds, fixed seed).
 
 # %%
 display(Markdown(narrative.sample_sizes(headline, len(incidents), min_incidents)))
@@ -233,5 +269,5 @@ if data.skipped:
 
 # %%
 display(Markdown(report.provenance(data, {
-    "start": start, "end": end or "today", "sla_target": sla_target,
-    "min_incidents": min_incidents, **weights})))
+    "start": start, "end": end or "data cut-off", "sla_target": sla_target,
+    "min_incidents": min_incidents, "min_events": min_events})))

@@ -276,3 +276,51 @@ def link_problems(evidence: Evidence) -> list[Problem]:
                                     f"'{ident}' is not a row of record '{record}'",
                                     "correct the record_id or incident_id, or remove the link"))
     return problems
+
+
+#: Columns a curated row adds to its event when the record row does not know them.
+ENRICHMENT = ("affected_clients", "root_cause_category", "root_cause", "mitigation",
+              "change_induced", "scope")
+_UNKNOWN = frozenset({"", "unknown"})
+
+
+def event_rows(incidents: pd.DataFrame) -> pd.DataFrame:
+    """One row per event and vendor: the row of a rate record (the vendor's own times) where
+    there is one, else the first row; what only a curated row knows (cause, clients,
+    mitigation, whether a change caused it, scope) filled in from the event's other rows.
+
+    ``rows_in_event`` counts the rows merged; an event felt through several vendors keeps one
+    row per vendor (each vendor's view of it), and ``vendors_in_event`` says how many.
+    """
+    if incidents.empty:
+        return incidents.assign(rows_in_event=pd.Series(dtype=int),
+                                vendors_in_event=pd.Series(dtype=int))
+    priority = np.where(incidents["basis"], 0, np.where(incidents["record_kind"].eq("curated"),
+                                                         2, 1))
+    ordered = incidents.assign(_priority=priority).sort_values(
+        ["event", "vendor", "_priority", "start_utc"], kind="stable")
+    keys = ["event", "vendor"]
+    first = ~ordered.duplicated(keys)
+    chosen = ordered.loc[first].copy()
+    multi = ordered.duplicated(keys, keep=False)
+    if multi.any():
+        members = ordered.loc[multi]
+        for col in ENRICHMENT:
+            values = members[col].astype("object")
+            known = members.loc[~values.isin(_UNKNOWN) & values.notna(), [*keys, col]]
+            best = known.drop_duplicates(keys).set_index(keys)[col]
+            at = pd.MultiIndex.from_frame(chosen[keys])
+            fill = best.reindex(at).to_numpy()
+            current = chosen[col].astype("object").to_numpy()
+            replace = pd.isna(current) | np.isin(current.astype(str), list(_UNKNOWN))
+            replace &= ~pd.isna(fill)
+            if replace.any():
+                merged = np.where(replace, fill, current)
+                chosen[col] = (pd.Categorical(merged, categories=chosen[col].cat.categories)
+                               if isinstance(chosen[col].dtype, pd.CategoricalDtype) else merged)
+    sizes = ordered.groupby(keys, sort=False).size()
+    vendors = ordered.groupby("event", sort=False)["vendor"].nunique()
+    chosen["rows_in_event"] = sizes.reindex(pd.MultiIndex.from_frame(chosen[keys])).to_numpy()
+    chosen["vendors_in_event"] = chosen["event"].map(vendors).to_numpy()
+    return chosen.drop(columns="_priority").sort_values(
+        ["start_utc", "vendor", "incident_id"], kind="stable").reset_index(drop=True)

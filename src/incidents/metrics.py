@@ -147,7 +147,9 @@ def with_times(incidents: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     """Add best-estimate times and duration bounds, honouring each stamp's precision.
 
     New columns: ``resolved`` (an end is published), ``ongoing`` (no end, started within
-    ``ONGOING_HORIZON`` of ``as_of``), ``duration_min_hours`` / ``duration_max_hours`` (the
+    ``ONGOING_HORIZON`` of ``as_of``), ``end_at_least`` (no end, but a last update with impact:
+    it lasted at least until then, censored there like an ongoing one),
+    ``duration_min_hours`` / ``duration_max_hours`` (the
     shortest and longest duration the two precisions allow), ``duration_hours`` (the middle
     of that range; for ongoing incidents the time so far, censored), ``start_mid`` (middle of
     the start's precision interval), ``end_mid`` (``start_mid + duration``) and ``end_known``.
@@ -163,11 +165,21 @@ def with_times(incidents: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     now = pd.Timestamp(as_of).as_unit("ns").value
     horizon = pd.Timedelta(ONGOING_HORIZON).as_unit("ns").value
     ongoing = ~resolved & has_start & (start >= now - horizon)
+    # A poll-derived end lies between end_utc and end_latest_utc; an incident with no end but
+    # a last update still reporting impact lasted at least until then (censored there).
+    latest = (_nanoseconds(table["end_latest_utc"]) if "end_latest_utc" in table
+              else np.full(len(table), _NAT))
+    last_impact = (_nanoseconds(table["last_impact_utc"]) if "last_impact_utc" in table
+                   else np.full(len(table), _NAT))
+    at_least = ~resolved & ~ongoing & (last_impact != _NAT) & has_start
+    end_top = np.where(latest != _NAT, np.maximum(latest, end + end_width), end + end_width)
     with np.errstate(invalid="ignore", over="ignore"):
         shortest = np.where(resolved, np.maximum((end - start - start_width) / _NS_PER_HOUR, 0),
                             np.nan)
-        longest = np.where(resolved, (end + end_width - start) / _NS_PER_HOUR, np.nan)
+        longest = np.where(resolved, (end_top - start) / _NS_PER_HOUR, np.nan)
         so_far = np.where(ongoing, np.maximum((now - start_mid) / _NS_PER_HOUR, 0), np.nan)
+        so_far = np.where(at_least, np.maximum((last_impact - start_mid) / _NS_PER_HOUR, 0),
+                          so_far)
         duration = np.where(resolved, (shortest + longest) / 2, so_far)
         known = ~np.isnan(duration)
         end_mid = np.where(known, start_mid + np.round(np.where(known, duration, 0)
@@ -179,7 +191,8 @@ def with_times(incidents: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     table["duration_max_hours"] = longest
     table["duration_hours"] = duration
     table["end_mid"] = _stamps(end_mid, table.index)
-    table["end_known"] = resolved | ongoing
+    table["end_known"] = resolved | ongoing | at_least
+    table["end_at_least"] = at_least
     return table
 
 
@@ -406,7 +419,10 @@ def restore_times(incidents: pd.DataFrame, by: str | list[str] = "vendor",
 
     Advisories are left out (no service was lost). Ongoing incidents are right-censored at
     the window end. Incidents whose end was never published (and that are not ongoing) are
-    left out and counted in ``end_unknown``. ``median_if_earliest`` / ``median_if_latest``
+    left out and counted in ``end_unknown``. Incidents whose start or end is known only to
+    the day or month are left out of the Kaplan-Meier estimate (their duration is an interval
+    of a day or more, not hours) and counted in ``imprecise``; they stay in the bounds below.
+    ``median_if_earliest`` / ``median_if_latest``
     are the plain medians of the shortest and longest durations the date precisions allow, so
     a reader sees how much precision matters (``imprecise`` counts incidents with a start or
     end known only to the day or month). The mean (``mean_hours``, restored incidents only)
@@ -423,14 +439,18 @@ def restore_times(incidents: pd.DataFrame, by: str | list[str] = "vendor",
     codes, labels, size = found.codes[restorable], found.labels, found.size
     known, resolved = column("end_known", bool), column("resolved", bool)
     hours = column("duration_hours", float)
-    summary = grouped_kaplan_meier_summary(codes[known], hours[known], resolved[known],
+    fine = ["minute", "hour"]
+    # A duration whose start or end is known only to the day is an interval of a day or more,
+    # not a number of hours: it stays out of the hour-level estimate (counted in imprecise).
+    precise = (incidents["start_precision"].isin(fine) & (
+        incidents["end_precision"].isin(fine) | incidents["end_utc"].isna())).to_numpy()[
+            restorable]
+    use = known & precise
+    summary = grouped_kaplan_meier_summary(codes[use], hours[use], resolved[use],
                                            confidence).reindex(range(size))
     table = labels.to_frame(index=False)
     for name in ("n", "events", "median", "median_lower", "median_upper", "p90"):
         table[name] = summary[name].to_numpy()
-    fine = ["minute", "hour"]
-    precise = (incidents["start_precision"].isin(fine) & incidents["end_precision"].isin(fine)
-               ).to_numpy()[restorable]
     done = codes[resolved]
     counted = np.bincount(done, minlength=size)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -441,7 +461,7 @@ def restore_times(incidents: pd.DataFrame, by: str | list[str] = "vendor",
     medians = bounds.groupby(done).median().reindex(range(size))  # one grouping for both
     for name in bounds.columns:
         table[name] = medians[name].to_numpy()
-    table["imprecise"] = np.bincount(codes[resolved & ~precise], minlength=size)
+    table["imprecise"] = np.bincount(codes[known & ~precise], minlength=size)
     table["end_unknown"] = np.bincount(codes[~known], minlength=size)
     table["ongoing"] = np.bincount(codes[column("ongoing", bool)], minlength=size)
     for name in ("n", "events"):

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from incidents import __version__, config, load, metrics, narrative, risk
+from incidents import __version__, availability, basis, config, metrics, narrative, risk
+from incidents import evidence as evidence_module
 from incidents.errors import ParameterError
 
 DATE_FORMAT = "%Y-%m-%d"
@@ -22,7 +23,11 @@ DATE_FORMAT = "%Y-%m-%d"
 
 @dataclass(frozen=True)
 class ReportData:
-    """Everything a report notebook works on, loaded and checked once."""
+    """Everything a report notebook works on, loaded and checked once.
+
+    ``incidents`` holds every row of every record; ``window_incidents`` one row per event and
+    vendor in the window (:func:`incidents.evidence.event_rows`), which every count uses.
+    """
 
     incidents: pd.DataFrame
     vendors: pd.DataFrame
@@ -30,6 +35,20 @@ class ReportData:
     window_incidents: pd.DataFrame
     data_file: Path
     skipped: list[str] = field(default_factory=list)
+    evidence: evidence_module.Evidence | None = None
+    window_note: str = ""
+
+    @property
+    def records(self) -> pd.DataFrame:
+        return self.evidence.records if self.evidence is not None else pd.DataFrame()
+
+    @property
+    def slas(self) -> pd.DataFrame:
+        return self.evidence.slas if self.evidence is not None else pd.DataFrame()
+
+    @property
+    def cutoff(self) -> pd.Timestamp:
+        return self.evidence.cutoff if self.evidence is not None else self.window.end
 
 
 def _parse_day(value: str, name: str) -> pd.Timestamp:
@@ -40,15 +59,30 @@ def _parse_day(value: str, name: str) -> pd.Timestamp:
                              "YYYY-MM-DD, e.g. 2025-01-01") from None
 
 
-def resolve_window(start: str, end: str, today: pd.Timestamp | None = None) -> metrics.Window:
-    """The analysis window from the ``start``/``end`` parameters (empty ``end`` = today)."""
+def resolve_window(start: str, end: str, today: pd.Timestamp | None = None,
+                   cutoff: pd.Timestamp | None = None) -> tuple[metrics.Window, str]:
+    """The analysis window from the ``start``/``end`` parameters, and a note when it was cut.
+
+    An empty ``end`` means the data cut-off (the last day the records cover), not today: a
+    window past the data would read quiet months as improvement. An ``end`` after the cut-off
+    is cut there, with a note saying so.
+    """
     today = (today or pd.Timestamp.now(tz="UTC")).normalize()
+    last_day = min(cutoff.normalize(), today) if cutoff is not None else today
     first = _parse_day(start, "start")
-    last = _parse_day(end, "end") if end else today
+    last = _parse_day(end, "end") if end else last_day
+    note = ""
+    if last > last_day:
+        note = (f"The window was asked to end on {last:%d %b %Y}, after the data cut-off "
+                f"({last_day:%d %b %Y}); it ends at the cut-off.")
+        last = last_day
     if last < first:
+        if first > last_day:
+            raise ParameterError(f"the window starts ({first:%Y-%m-%d}) after the data ends "
+                                 f"({last_day:%Y-%m-%d}): choose an earlier start")
         raise ParameterError(f"the window ends ({last:%Y-%m-%d}) before it starts "
                              f"({first:%Y-%m-%d}): swap start and end")
-    return metrics.Window.from_dates(f"{first:%Y-%m-%d}", f"{last:%Y-%m-%d}")
+    return metrics.Window.from_dates(f"{first:%Y-%m-%d}", f"{last:%Y-%m-%d}"), note
 
 
 def check_parameters(sla_target: float, min_incidents: int,
@@ -125,14 +159,14 @@ def _file_key(path: Path) -> tuple[str, int, int]:
 
 def _prepare(data_file: str, vendors_file: str, start: str, end: str,
              skip_invalid: bool) -> ReportData:
-    vendors = load.load_vendors(vendors_file or None)
-    incidents = load.load_incidents(data_file or None, vendors=vendors,
-                                    skip_invalid=skip_invalid)
-    window = resolve_window(start, end)
-    return ReportData(incidents, vendors.reset_index(drop=True), window,
-                      metrics.in_window(incidents, window),
-                      config.incidents_path(data_file or None),
-                      list(incidents.attrs.get("skipped", [])))
+    found = evidence_module.load_evidence(data_file or None, vendors_file or None,
+                                          skip_invalid=skip_invalid)
+    window, note = resolve_window(start, end, cutoff=found.cutoff)
+    rows = evidence_module.event_rows(found.incidents)
+    return ReportData(found.incidents, found.vendors.reset_index(drop=True), window,
+                      metrics.in_window(rows, window),
+                      config.incidents_path(data_file or None), list(found.skipped), found,
+                      note)
 
 
 def _one_vendor(data: ReportData, vendor: str) -> ReportData:
@@ -146,9 +180,36 @@ def _one_vendor(data: ReportData, vendor: str) -> ReportData:
 # ---------------------------------------------------------------- headline figures
 
 
+def comparable(data: ReportData, min_events: int = basis.MIN_EVENTS) -> pd.DataFrame:
+    """Per vendor on the like-for-like basis: rate with interval, trend verdict (Holm), the
+    last two whole years' counts and their rate ratio; vendors without a rate record as
+    "at least N"."""
+    rows = data.window_incidents
+    rates = basis.comparable_rates(rows, data.records, data.window, data.vendors["vendor"],
+                                   min_events=min_events)
+    trends = basis.trend_verdicts(rows, data.records, data.window, min_events)
+    table = rates.merge(trends[["vendor", "laplace_u", "p_value", "p_holm", "verdict",
+                                "tested"]], on="vendor", how="left")
+    years = basis.yearly_counts(rows, data.records, data.window)
+    table["years_text"] = table["vendor"].map(
+        years.groupby("vendor").apply(lambda g: ", ".join(
+            f"{y}: {n}" for y, n in zip(g["year"], g["events"], strict=True)),
+            include_groups=False) if len(years) else pd.Series(dtype=str))
+    last_two = years.sort_values("year").groupby("vendor").tail(2)
+    for vendor, group in last_two.groupby("vendor"):
+        if len(group) == 2:
+            (y1, n1), (y2, n2) = group[["year", "events"]].itertuples(index=False)
+            ratio, low, high = basis.rate_ratio(int(n2), int(n1))
+            mask = table["vendor"] == vendor
+            table.loc[mask, ["year_a", "count_a", "year_b", "count_b", "ratio", "ratio_low",
+                             "ratio_high"]] = [y1, n1, y2, n2, ratio, low, high]
+    return table
+
+
 def headline(data: ReportData, by: str | list[str], sla_target: float, min_incidents: int
              ) -> pd.DataFrame:
-    """One row per group: incidents, outage hours, median restore, availability, trend."""
+    """One row per group: events in the window (every record, each event once), restore
+    times, change-induced share; per vendor also the like-for-like rate and trend."""
     keys = [by] if isinstance(by, str) else list(by)
     inc = data.window_incidents
     groups = data.vendors[["vendor"]] if keys == ["vendor"] else None
@@ -158,98 +219,127 @@ def headline(data: ReportData, by: str | list[str], sla_target: float, min_incid
                                                      "mtbf_upper_hours", "enough_data"]],
                         on=keys, how="left")
     table = table.merge(metrics.restore_times(inc, keys), on=keys, how="left")
-    table = table.merge(metrics.downtime(inc, data.window, keys), on=keys, how="left",
-                        suffixes=("", "_downtime"))
-    table = table.merge(metrics.trend(inc, data.window, keys).drop(columns="n"), on=keys,
-                        how="left")
     table = table.merge(metrics.change_induced_share(inc, keys), on=keys, how="left")
-    sla = data.vendors.set_index("vendor")["sla_target"]
-    if "vendor" in keys:
-        table["sla_target"] = table["vendor"].map(sla)
-    else:
-        table["sla_target"] = sla.iloc[0] if len(sla) else float("nan")
-    if sla_target > 0:
-        table["sla_target"] = sla_target
+    if keys == ["vendor"]:
+        table = table.merge(comparable(data).drop(columns=["events"]).rename(columns={
+            "per_year": "basis_per_year", "per_year_lower": "basis_per_year_lower",
+            "per_year_upper": "basis_per_year_upper"}), on="vendor", how="left")
+        table = table.merge(comparable(data)[["vendor", "events"]].rename(
+            columns={"events": "basis_events"}), on="vendor", how="left")
     return table
+
+
+def sla_table(data: ReportData, sla_target: float = 0.0) -> pd.DataFrame:
+    """Every SLA period judged (see :func:`incidents.availability.sla_periods`); a positive
+    ``sla_target`` replaces the target of every SLA that has one (never adds one)."""
+    slas = data.slas.copy()
+    if sla_target > 0 and len(slas):
+        slas.loc[slas["target"].notna(), "target"] = sla_target
+    return availability.sla_periods(data.window_incidents, data.window, slas)
+
+
+def services_shown(data: ReportData) -> pd.DataFrame:
+    """``vendor, product`` pairs to show availability for: the services the organisation
+    uses (``services_used``), else every service with an incident in the window."""
+    used = data.vendors[["vendor", "services_used"]].assign(
+        product=data.vendors["services_used"].str.split(";")).explode("product")
+    used["product"] = used["product"].fillna("").str.strip()
+    listed = used.loc[used["product"].ne(""), ["vendor", "product"]]
+    rest = data.window_incidents.loc[~data.window_incidents["vendor"].isin(
+        listed["vendor"]), ["vendor", "product"]].drop_duplicates()
+    return pd.concat([listed, rest], ignore_index=True)
+
+
+def exposure_inputs(data: ReportData) -> tuple[pd.DataFrame, pd.Series]:
+    """Basis event rows and covered years per vendor, the inputs of the exposure table."""
+    spans = basis.covered_spans(data.records, data.window)
+    return (basis.on_basis(data.window_incidents, spans),
+            spans.groupby("vendor")["years"].sum())
+
+
+def exposure_table(data: ReportData, min_events: int = basis.MIN_EVENTS) -> pd.DataFrame:
+    rows, years = exposure_inputs(data)
+    return risk.exposure(rows, years, data.vendors, min_events)
+
+
+def evidence_lines(data: ReportData) -> list[str]:
+    """One line per vendor: what its figures rest on, and its source quality."""
+    rows = data.incidents
+    quality = rows.groupby("vendor")["source_quality"].agg(
+        lambda q: f"{(q.isin(['vendor', 'press'])).mean():.0%} of rows from the vendor's own "
+                  "pages or the press")
+    out = []
+    records = data.records
+    for vendor in sorted(set(rows["vendor"])):
+        mine = records.loc[(records["vendor"] == vendor) & records["record_id"].isin(
+            rows["record_id"])]
+        parts = []
+        for _, record in mine.sort_values("kind").iterrows():
+            count = int((rows["record_id"] == record["record_id"]).sum())
+            parts.append(f"{basis.describe_record(record)} ({count} rows)")
+        tenant = (mine["kind"] == "tenant").any()
+        history = mine["kind"].isin(["status-history", "tenant"]).any()
+        note = "" if history else (
+            "; no public status history: its figures rest on publicly reported incidents only"
+            + ("" if tenant else ", import the tenant's own service health for a complete "
+               "record (`python -m incidents import msgraph FILE --record ...`)"
+               if vendor == "Microsoft 365" else ""))
+        out.append(f"**{narrative.text(vendor)}**: " + "; ".join(parts) + note
+                   + f" ({quality.get(vendor, '')}).")
+    return out
 
 
 def findings(table: pd.DataFrame, risk_table: pd.DataFrame | None, data: ReportData,
              min_incidents: int, by: str = "vendor") -> list[str]:
-    """Three to five findings, each generated from the numbers in ``table``."""
-    months = data.window.months
+    """Three to five findings, each generated from the numbers, with its basis."""
     rows = table.loc[table["incidents"] > 0].copy()
     if rows.empty:
         return [f"No incident in the window ({data.window.label()})."]
     out = []
-    if risk_table is not None and len(risk_table):
+    if "ratio" in rows:
+        yoy = rows.dropna(subset=["ratio"]).sort_values("count_b", ascending=False)
+        for _, r in yoy.head(2).iterrows():
+            out.append(f"{narrative.text(r['vendor'])}: {int(r['count_b'])} major or "
+                       f"critical incidents in {int(r['year_b'])} against {int(r['count_a'])} "
+                       f"in {int(r['year_a'])} (rate ratio {r['ratio']:.1f}, exact 95% CI "
+                       f"{r['ratio_low']:.1f}-{r['ratio_high']:.1f}); {r['basis']}.")
+    if "verdict" in rows:
+        moving = rows.loc[rows["verdict"].isin(["rising", "falling"])]
+        tested = int(rows["tested"].fillna(False).sum())
+        if len(moving):
+            out.append("Trend after correcting for testing " + narrative.count(
+                tested, "vendor") + " (Holm, 5% level): " + ", ".join(
+                f"{narrative.text(r['vendor'])} {r['verdict']} (adjusted "
+                f"{narrative.p_value(r['p_holm'])})" for _, r in moving.iterrows()) + ".")
+        elif tested:
+            out.append(f"No vendor's rate of major incidents changed significantly over the "
+                       f"window once {narrative.count(tested, 'vendor')} tested together are "
+                       "corrected for (Holm, 5% level); vendors without a complete record "
+                       "are not tested.")
+    if risk_table is not None and len(risk_table) and risk_table["rank"].notna().any():
         top = risk_table.iloc[0]
-        row = rows.set_index("vendor").loc[top["vendor"]] if top["vendor"] in set(
-            rows["vendor"]) else None
-        if row is not None:
-            spread = ("ranked first in at least 90% of resamples"
-                      if top["rank_high"] == 1 else
-                      f"rank {top['rank_low']}-{top['rank_high']} in 90% of resamples")
-            out.append(_group_finding(top["vendor"], row, months,
-                                      f"highest risk score, {spread}"))
-    already = {risk_table.iloc[0]["vendor"]} if risk_table is not None and len(
-        risk_table) else set()
-    busiest = rows.sort_values(["incidents", by], ascending=[False, True]).iloc[0]
-    if busiest[by] not in already:
-        out.append(_group_finding(busiest[by], busiest, months, "most incidents"))
-    restored = rows.dropna(subset=["median"]) if "median" in rows else rows.iloc[0:0]
-    restored = restored.loc[restored["n"] >= min_incidents] if len(restored) else restored
-    if len(restored):
-        slow = restored.sort_values("median", ascending=False).iloc[0]
-        noun = by if isinstance(by, str) else "group"
-        out.append(f"Slowest to restore among {noun}s with {min_incidents} or more incidents: "
-                   f"{narrative.text(slow[by])}, median "
-                   f"{narrative.hours(slow['median'])} (95% CI "
-                   f"{narrative.interval(slow['median_lower'], slow['median_upper'])}).")
-    worsening = rows.loc[rows.get("verdict", pd.Series(dtype=object)) == "worsening"]
-    if len(worsening):
-        names = ", ".join(f"{narrative.text(r[by])} ({narrative.p_value(r['p_value'])})"
-                          for _, r in worsening.iterrows())
-        out.append(f"Incident rate rising (Laplace test, 5% level): {names}.")
-    else:
-        out.append("No group shows a statistically significant rise in incident rate "
-                   "(Laplace test, 5% level).")
-    if "availability" in rows:
-        below = rows.loc[rows["availability"] < rows["sla_target"]]
-        if len(below):
-            worst = below.sort_values("availability").iloc[0]
-            noun = by if isinstance(by, str) else "group"
-            verb = "is" if len(below) == 1 else "are"
-            out.append(f"{narrative.count(len(below), noun)} {verb} below the SLA target over the "
-                       f"whole window on public incidents alone; lowest "
-                       f"{narrative.text(worst[by])} at "
-                       f"{narrative.availability(worst['availability'])} against "
-                       f"{narrative.availability(worst['sla_target'])}.")
-    if {"yes", "no"} <= set(rows.columns):
-        yes, known = int(rows["yes"].sum()), int(rows["yes"].sum() + rows["no"].sum())
-        if known:
-            out.append(f"Across the portfolio, {yes} of {known} incidents with a disclosed cause "
-                       f"({narrative.percent(yes / known, 0)}) came from the vendor's own "
-                       "changes: change management at the vendor is the largest single "
-                       "lever." if yes * 2 > known else
-                       f"Across the portfolio, {yes} of {known} incidents with a disclosed cause "
-                       f"({narrative.percent(yes / known, 0)}) came from the vendor's own "
-                       "changes.")
+        out.append(f"Largest exposure: {narrative.text(top['vendor'])}, about "
+                   f"{narrative.number(top['hours_per_year'], 0)} disruption hours a year "
+                   f"(90% interval {narrative.number(top['hours_low'], 0)}-"
+                   f"{narrative.number(top['hours_high'], 0)}) times the dependence the "
+                   f"organisation set ({narrative.number(top['dependence_weight'], 1)}); "
+                   f"rank {int(top['rank_low'])}-{int(top['rank_high'])} in 90% of "
+                   "resamples.")
+    public = rows.loc[rows.get("ranked", pd.Series(True, index=rows.index)).eq(False)]
+    if len(public):
+        out.append("Publicly reported incidents only (no complete record, not ranked): "
+                   + ", ".join(f"{narrative.text(r['vendor'])} at least "
+                               f"{int(r['at_least'])} major" for _, r in public.sort_values(
+                                   "at_least", ascending=False).head(4).iterrows()) + ".")
+    if {"yes", "no", "unknown"} <= set(rows.columns):
+        yes, no, unknown = (int(rows[c].sum()) for c in ("yes", "no", "unknown"))
+        total = yes + no + unknown
+        if yes + no:
+            out.append(f"Own changes: {yes} of {yes + no} incidents with a disclosed cause "
+                       f"({narrative.percent(yes / (yes + no), 0)}); counting the {unknown} "
+                       f"undisclosed both ways, between {narrative.percent(yes / total, 0)} "
+                       f"and {narrative.percent((yes + unknown) / total, 0)} of all.")
     return out[:5]
-
-
-def _group_finding(name: object, row: pd.Series, months: float, why: str) -> str:
-    parts = [f"{narrative.text(name)} ({why}): "
-             f"{narrative.count(row['incidents'], 'incident')} in {months:.0f} months"]
-    if "yes" in row and not pd.isna(row.get("yes")):
-        parts.append(f"{int(row['yes'])} caused by the vendor's own changes")
-    if not pd.isna(row.get("median", float("nan"))):
-        parts.append(f"restore time median {narrative.hours(row['median'])}")
-    verdict = row.get("verdict")
-    if isinstance(verdict, str) and verdict != "insufficient data":
-        word = {"worsening": "rate rising", "improving": "rate falling",
-                "no trend": "no significant trend"}[verdict]
-        parts.append(f"{word} (Laplace {narrative.p_value(row.get('p_value'))})")
-    return "; ".join(parts) + "."
 
 
 # ---------------------------------------------------------------- provenance
@@ -274,12 +364,34 @@ def git_commit() -> str:
     return commit + ("+changes" if dirty else "")
 
 
+def evidence_hash(data: ReportData) -> str:
+    """SHA-256 over every data file the report read (incident files in order, then records,
+    links, SLAs), so any change to any of them changes the stamp."""
+    digest = hashlib.sha256()
+    files = list(data.evidence.files) if data.evidence is not None else [data.data_file]
+    folder = data.data_file.parent
+    for name in (config.RECORDS_NAME, config.EVENTS_NAME):
+        files.append(folder / name)
+    for path in files:
+        if path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def provenance(data: ReportData, parameters: Mapping[str, object]) -> str:
-    """Markdown footer: data hash, rows, parameters, package version, commit, time."""
+    """Markdown footer: data hash, rows, records, parameters, package version, commit, time."""
     params = "; ".join(f"{k} = {narrative.text(v)}" for k, v in parameters.items())
     generated = pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%d %H:%M UTC")
-    return (f"**Provenance.** Data file `{narrative.text(data.data_file.name)}` "
-            f"(SHA-256 `{file_sha256(data.data_file)[:16]}…`), "
-            f"{len(data.incidents)} incidents loaded, {len(data.window_incidents)} in the "
-            f"window {data.window.label()}. Parameters: {params}. Package incidents "
+    records = data.records
+    used = records.loc[records["record_id"].isin(data.incidents["record_id"])] if len(
+        records) else records
+    listed = "; ".join(
+        f"`{narrative.text(r['record_id'])}` "
+        f"({narrative.text(r['archive'] or r['source_url'] or 'curated')})"
+        for _, r in used.iterrows())
+    return (f"**Provenance.** Data `{narrative.text(data.data_file.name)}` and the records "
+            f"beside it (SHA-256 `{evidence_hash(data)[:16]}…`), "
+            f"{len(data.incidents)} rows loaded, {len(data.window_incidents)} events in the "
+            f"window {data.window.label()}; data cut-off {data.cutoff:%d %b %Y}. Records: "
+            f"{listed}. Parameters: {params}. Package incidents "
             f"{__version__}, commit `{git_commit()}`. Generated {generated}.")

@@ -369,7 +369,7 @@ def data_dictionary_markdown() -> str:
         lines += [""]
     for file, columns in _FILES:
         for col in columns:
-            if col.vocabulary and col.kind != "severity" or col.name == "severity":
+            if (col.vocabulary and col.kind != "severity") or col.name == "severity":
                 lines += [f"### Vocabulary of `{col.name}` (`{file.split('`')[0]}`)", "",
                           "| term | meaning |", "|---|---|"]
                 lines += [f"| `{term}` | {meaning} |" for term, meaning in col.vocabulary.items()]

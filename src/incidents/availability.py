@@ -1,0 +1,198 @@
+"""Availability per service, and against each SLA as the vendor wrote it.
+
+Rules, stated once (the report's methods appendix repeats them):
+
+* **Per service.** An incident counts against the service it names (its ``product``), never
+  against the vendor as a whole.
+* **Impact weights** follow the convention status pages publish (Atlassian Statuspage's
+  uptime): a major outage counts in full, a partial outage at 30%, degraded performance and
+  advisories not at all (:data:`incidents.schema.IMPACT_WEIGHTS`). Where incidents overlap,
+  each instant counts at the heaviest weight in force. Two other rules are shown beside it as
+  the sensitivity, never as the headline: ``major-only`` (only full outages count) and
+  ``every-incident`` (every incident a full outage, whoever it reached).
+* **Scope.** An incident limited to one customer or to administrators does not count against
+  users' availability (it is still an incident).
+* **Unfinished.** An incident with no published end counts until its last update that still
+  reported impact, when there is one; otherwise it is left out, and counted (``no_end``), so
+  availability is an upper bound.
+* **SLAs as written.** An incident counts against an SLA only if the SLA covers its service;
+  the verdict is given per the SLA's own period (month or quarter); a service no SLA covers,
+  or an SLA with no target, gets no verdict. Credits are indicative only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from incidents import metrics, schema
+
+RULES: dict[str, dict[str, float]] = {
+    "status-page": dict(schema.IMPACT_WEIGHTS),
+    "major-only": {"outage": 1.0, "partial-outage": 0.0, "degradation": 0.0, "advisory": 0.0},
+    "every-incident": {"outage": 1.0, "partial-outage": 1.0, "degradation": 1.0,
+                       "advisory": 1.0},
+}
+
+
+def weights(rows: pd.DataFrame, rule: str = "status-page") -> np.ndarray:
+    """Each row's weight in downtime under ``rule`` (scope included, except for
+    ``every-incident``)."""
+    table = RULES[rule]
+    weight = rows["impact"].astype("object").map(table).fillna(0.0).to_numpy(dtype=float)
+    if rule != "every-incident":
+        users = ~rows["scope"].astype("object").isin(["one-customer", "administrators"])
+        weight = np.where(users.to_numpy(), weight, 0.0)
+    return weight
+
+
+def _spans(rows: pd.DataFrame, rule: str) -> pd.DataFrame:
+    """Rows with a usable interval and a positive weight: ``w``, ``s``, ``e``."""
+    spans = rows.assign(w=weights(rows, rule))
+    return spans.loc[spans["end_known"] & (spans["w"] > 0) & spans["end_mid"].notna()].assign(
+        s=lambda f: f["start_mid"], e=lambda f: f["end_mid"])
+
+
+def weighted_hours(pieces: pd.DataFrame, keys: list[str]) -> pd.Series:
+    """Per group of ``keys``: sum over weight levels of (union at that weight or more minus
+    union at the next heavier level) x weight, so overlaps count once at the heaviest."""
+    if pieces.empty:
+        return pd.Series(dtype=float)
+    levels = sorted(pieces["w"].unique(), reverse=True)
+    total, heavier = None, None
+    for level in levels:
+        chosen = pieces.loc[pieces["w"] >= level]
+        union = metrics.union_hours(chosen[keys], chosen["s"], chosen["e"])
+        part = union if heavier is None else union.sub(heavier, fill_value=0.0)
+        total = part * level if total is None else total.add(part * level, fill_value=0.0)
+        heavier = union
+    return total
+
+
+def periods(window: metrics.Window, period: str) -> pd.DataFrame:
+    """Calendar months or quarters overlapping the window: ``period``, ``s``, ``e``,
+    ``complete`` (the whole period lies inside the window)."""
+    freq = {"month": "MS", "quarter": "QS"}[period]
+    start = pd.Timestamp(window.start)
+    month = (start.month - 1) // 3 * 3 + 1 if period == "quarter" else start.month
+    first = pd.Timestamp(year=start.year, month=month, day=1, tz="UTC")
+    starts = pd.date_range(first, window.end, freq=freq, inclusive="left")
+    ends = starts + (pd.offsets.QuarterBegin(1, startingMonth=1) if period == "quarter"
+                     else pd.offsets.MonthBegin(1))
+    label = [f"{s.year}-Q{(s.month - 1) // 3 + 1}" if period == "quarter" else f"{s:%Y-%m}"
+             for s in starts]
+    table = pd.DataFrame({"period": label, "s": np.maximum(starts, window.start),
+                          "e": np.minimum(ends, window.end)})
+    table["complete"] = (starts >= window.start) & (ends <= window.end)
+    return table
+
+
+def _clip_to_periods(spans: pd.DataFrame, keys: list[str], grid: pd.DataFrame) -> pd.DataFrame:
+    pieces = spans[[*keys, "w", "s", "e"]].merge(
+        grid.rename(columns={"s": "ps", "e": "pe"}), how="cross")
+    pieces = pieces.loc[(pieces["s"] < pieces["pe"]) & (pieces["e"] > pieces["ps"])]
+    return pieces.assign(s=pieces[["s", "ps"]].max(axis=1), e=pieces[["e", "pe"]].min(axis=1))
+
+
+def service_availability(rows: pd.DataFrame, window: metrics.Window,
+                         services: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Availability over the window per vendor and service (``product``) under each rule.
+
+    ``services`` (``vendor``, ``product``) lists the services to show, quiet ones at 100%;
+    by default every service with an incident. Columns: ``availability`` (status-page
+    weights, the headline), ``availability_major_only``, ``availability_every_incident``,
+    ``incidents``, ``no_end`` (left out: no end and no last update with impact).
+    """
+    keys = ["vendor", "product"]
+    shown = rows[keys].drop_duplicates() if services is None else services[keys]
+    table = shown.drop_duplicates().reset_index(drop=True)
+    for rule, column in (("status-page", "availability"),
+                         ("major-only", "availability_major_only"),
+                         ("every-incident", "availability_every_incident")):
+        spans = _spans(rows, rule)
+        spans = spans.assign(s=spans["s"].clip(window.start, window.end),
+                             e=spans["e"].clip(window.start, window.end))
+        hours = weighted_hours(spans, keys)
+        lost = pd.MultiIndex.from_frame(table[keys]).map(
+            lambda k, h=hours: h.get(k, 0.0)).to_numpy(dtype=float) if len(hours) else 0.0
+        table[column] = 1 - np.asarray(lost) / window.hours
+        if rule == "status-page":
+            table["downtime_hours"] = lost
+    counts = rows.groupby(keys, observed=True).size()
+    no_end = rows.loc[~rows["end_known"]].groupby(keys, observed=True).size()
+    index = pd.MultiIndex.from_frame(table[keys])
+    table["incidents"] = counts.reindex(index).fillna(0).astype(int).to_numpy()
+    table["no_end"] = no_end.reindex(index).fillna(0).astype(int).to_numpy()
+    return table
+
+
+def _sla_services(slas: pd.DataFrame) -> pd.DataFrame:
+    """One row per SLA and service it covers: ``sla_id, vendor, product``."""
+    pairs = slas[["sla_id", "vendor", "services"]].assign(
+        product=slas["services"].str.split(";")).explode("product")
+    pairs["product"] = pairs["product"].str.strip()
+    return pairs.loc[pairs["product"].ne("")].drop(columns="services")
+
+
+def sla_periods(rows: pd.DataFrame, window: metrics.Window, slas: pd.DataFrame,
+                rule: str = "status-page") -> pd.DataFrame:
+    """Availability per SLA and SLA period, from the incidents on the services it covers.
+
+    Only SLAs with a target are judged. Columns: ``sla_id, vendor, name, services, period,
+    complete`` (the whole period lies inside the window), ``availability``, ``target``,
+    ``below_target`` (only for complete periods), ``credit_percent`` (indicative),
+    ``incidents``.
+    """
+    judged = slas.loc[slas["target"].notna() & slas["period"].isin(["month", "quarter"])]
+    out = []
+    covered = _sla_services(judged)
+    spans = _spans(rows, rule).merge(covered, on=["vendor", "product"], how="inner")
+    for period, group in judged.groupby("period"):
+        grid = periods(window, period)
+        frame = group[["sla_id"]].merge(grid, how="cross")
+        pieces = _clip_to_periods(spans.loc[spans["sla_id"].isin(group["sla_id"])],
+                                  ["sla_id"], grid)
+        hours = weighted_hours(pieces, ["sla_id", "period"])
+        index = pd.MultiIndex.from_frame(frame[["sla_id", "period"]])
+        frame["downtime_hours"] = hours.reindex(index).fillna(0.0).to_numpy() if len(
+            hours) else 0.0
+        count = pieces.groupby(["sla_id", "period"]).size()
+        frame["incidents"] = count.reindex(index).fillna(0).astype(int).to_numpy() if len(
+            count) else 0
+        out.append(frame)
+    if not out:
+        return pd.DataFrame(columns=["sla_id", "vendor", "name", "services", "period",
+                                     "complete", "availability", "target", "below_target",
+                                     "credit_percent", "incidents"])
+    table = pd.concat(out, ignore_index=True).merge(
+        judged[["sla_id", "vendor", "name", "services", "target", "credit_tiers",
+                "period"]].rename(columns={"period": "measured_per"}), on="sla_id")
+    length = (table["e"] - table["s"]) / pd.Timedelta(hours=1)
+    table["availability"] = 1 - table["downtime_hours"] / length
+    table["below_target"] = table["complete"] & (table["availability"] < table["target"])
+    table["credit_percent"] = [
+        metrics.credit_for(a, tiers) if tiers else np.nan
+        for a, tiers in zip(table["availability"], table["credit_tiers"], strict=True)]
+    return table.drop(columns=["s", "e", "credit_tiers"]).sort_values(
+        ["vendor", "sla_id", "period"]).reset_index(drop=True)
+
+
+def sla_verdicts(periods_table: pd.DataFrame) -> pd.DataFrame:
+    """One line per SLA: complete periods judged, periods below target, the lowest period."""
+    done = periods_table.loc[periods_table["complete"]]
+    if done.empty:
+        return pd.DataFrame(columns=["sla_id", "vendor", "name", "services", "measured_per",
+                                     "target", "periods", "below", "lowest", "lowest_period"])
+    grouped = done.groupby(["sla_id", "vendor", "name", "services", "measured_per", "target"])
+    table = grouped.agg(periods=("period", "size"), below=("below_target", "sum"),
+                        lowest=("availability", "min")).reset_index()
+    lowest = done.loc[done.groupby("sla_id")["availability"].idxmin(), ["sla_id", "period"]]
+    return table.merge(lowest.rename(columns={"period": "lowest_period"}), on="sla_id")
+
+
+def uncovered_services(rows: pd.DataFrame, slas: pd.DataFrame) -> pd.DataFrame:
+    """Services with incidents that no SLA with a target covers (they get no verdict)."""
+    judged = _sla_services(slas.loc[slas["target"].notna()])
+    seen = rows[["vendor", "product"]].drop_duplicates()
+    merged = seen.merge(judged, on=["vendor", "product"], how="left")
+    return merged.loc[merged["sla_id"].isna(), ["vendor", "product"]].reset_index(drop=True)
