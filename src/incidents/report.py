@@ -171,8 +171,13 @@ def _prepare(data_file: str, vendors_file: str, start: str, end: str,
 
 def _one_vendor(data: ReportData, vendor: str) -> ReportData:
     check_vendor(vendor, data.vendors["vendor"])
+    found = data.evidence
+    if found is not None:
+        found = replace(found, records=found.records.loc[found.records["vendor"] == vendor],
+                        slas=found.slas.loc[found.slas["vendor"] == vendor])
     return replace(
-        data, incidents=data.incidents.loc[data.incidents["vendor"] == vendor],
+        data, evidence=found,
+        incidents=data.incidents.loc[data.incidents["vendor"] == vendor],
         vendors=data.vendors.loc[data.vendors["vendor"] == vendor].reset_index(drop=True),
         window_incidents=data.window_incidents.loc[data.window_incidents["vendor"] == vendor])
 
@@ -395,3 +400,16 @@ def provenance(data: ReportData, parameters: Mapping[str, object]) -> str:
             f"window {data.window.label()}; data cut-off {data.cutoff:%d %b %Y}. Records: "
             f"{listed}. Parameters: {params}. Package incidents "
             f"{__version__}, commit `{git_commit()}`. Generated {generated}.")
+
+
+APPENDIX_LIMIT = 300
+
+
+def appendix_rows(data: ReportData) -> tuple[pd.DataFrame, int]:
+    """The incidents a deep dive lists: every curated row and every major event, most recent
+    first, at most :data:`APPENDIX_LIMIT`; and how many events were left out."""
+    rows = data.window_incidents
+    keep = rows["record_kind"].eq("curated") | basis.is_major(rows)
+    chosen = rows.loc[keep].sort_values("start_utc", ascending=False).head(APPENDIX_LIMIT)
+    chosen = chosen.assign(first_source=chosen["source_urls"].str.split(";").str[0])
+    return chosen, len(rows) - len(chosen)
