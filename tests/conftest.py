@@ -14,11 +14,9 @@ from incidents import config, load, schema
 NOW = pd.Timestamp("2026-11-01T00:00:00Z")
 
 VENDOR_ROWS = [
-    {"vendor": "Acme Mail", "sla_target": "0.999", "sla_scope": "mail",
-     "sla_credit_tiers": "0.999:25;0.99:50;0.95:100", "sla_source_url": "https://example.org/sla",
-     "business_functions": "email", "dependence_weight": "1.0", "notes": ""},
-    {"vendor": "Beta Chat", "sla_target": "0.9999", "sla_scope": "chat", "sla_credit_tiers": "",
-     "sla_source_url": "https://example.org/sla2", "business_functions": "chat",
+    {"vendor": "Acme Mail", "services_used": "", "business_functions": "email",
+     "dependence_weight": "1.0", "notes": ""},
+    {"vendor": "Beta Chat", "services_used": "", "business_functions": "chat",
      "dependence_weight": "0.5", "notes": ""},
 ]
 
@@ -41,7 +39,8 @@ def incident_row(**overrides: str) -> dict[str, str]:
         "affected_clients": "outlook-web", "regions": "europe",
         "root_cause_category": "change-deployment", "root_cause": "A change.",
         "mitigation": "rollback", "change_induced": "yes", "related_ids": "",
-        "source_urls": "https://example.org/status/1", "notes": "",
+        "source_urls": "https://example.org/status/1", "notes": "", "record_id": "",
+        "event_id": "", "scope": "all-users", "end_latest_utc": "", "last_impact_utc": "",
     }
     row.update(overrides)
     return row

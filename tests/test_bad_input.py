@@ -141,7 +141,7 @@ CASES: tuple[Case, ...] = (
          E(5, "incident_id", "'GH-2025-09-01' is used again (first on line 4)",
            "merge the rows")),
     case("unknown_impact.csv", E(3, "impact", "'partial' is not a known term",
-                                 "write one of: outage, degradation, advisory")),
+                                 "write one of: outage, partial-outage, degradation, advisory")),
     case("unknown_classification.csv", E(2, "classification", "'Incident' is not a known term",
                                          "write one of: incident, advisory")),
     case("unknown_client.csv", E(2, "affected_clients", "'outlook-ios' is not a known term (in "
@@ -185,7 +185,8 @@ CASES: tuple[Case, ...] = (
                      "give the path of the CSV file itself"), make=folder),
     case("no-such-file.csv", E(None, None, "the file does not exist", "check the path"),
          make=missing_file),
-    case("vendors_bad_sla.csv", E(2, "sla_target", "'99.9%' is not a fraction between 0 and 1",
+    case("vendors_bad_dependence.csv", E(2, "dependence_weight",
+                                         "'90%' is not a fraction between 0 and 1",
                                   "write it as a decimal, e.g. 0.999"), vendors_file=True),
 )
 ACCEPTED = ("valid.csv", "bom.csv", "crlf.csv")
@@ -296,11 +297,11 @@ def test_three_bad_rows_are_all_reported_in_one_run() -> None:
 def test_validate_reports_both_a_broken_vendor_file_and_a_broken_incident_file(
         capsys: pytest.CaptureFixture[str]) -> None:
     status = cli.main(["validate", str(FIXTURES / "three_bad_rows.csv"),
-                       "--vendors", str(FIXTURES / "vendors_bad_sla.csv")])
+                       "--vendors", str(FIXTURES / "vendors_bad_dependence.csv")])
     err = capsys.readouterr().err
     assert status == 2
     assert "4 problems found" in err
-    assert "vendors_bad_sla.csv, line 2, column 'sla_target'" in err
+    assert "vendors_bad_dependence.csv, line 2, column 'dependence_weight'" in err
     assert "three_bad_rows.csv, line 7, column 'start_utc'" in err
 
 
@@ -427,7 +428,8 @@ date_text = st.one_of(
     st.sampled_from(["0000-00-00T00:00:00Z", "9999-12-31T23:59:59Z", "2025-02-29T00:00:00Z",
                      "2025-01-01T24:00:00Z", "2025-01-01T10:00:60Z"]),
 )
-BASE_ROW = dict(zip(*read_rows(VALID)[:2], strict=True))
+BASE_ROW = {col.name: col.default for col in schema.INCIDENT_COLUMNS} | dict(
+    zip(*read_rows(VALID)[:2], strict=True))
 
 
 def field(col: schema.Column) -> st.SearchStrategy[str]:

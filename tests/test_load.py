@@ -61,9 +61,8 @@ def write_incidents(tmp_path: Path, rows: list[dict[str, str]], *, newline: str 
 
 
 def write_vendors(tmp_path: Path, names: tuple[str, ...] = (VENDOR,), **changes: str) -> Path:
-    rows = [{"vendor": name, "sla_target": "0.999", "sla_scope": "all services",
-             "sla_credit_tiers": "0.999:10", "sla_source_url": "https://example.com/sla",
-             "business_functions": "email", "dependence_weight": "0.5", "notes": "",
+    rows = [{"vendor": name, "services_used": "", "business_functions": "email",
+             "dependence_weight": "0.5", "notes": "",
              **changes} for name in names]
     path = tmp_path / "vendors.csv"
     path.write_text(csv_text(rows, schema.VENDOR_COLUMN_NAMES), encoding="utf-8")
@@ -161,7 +160,7 @@ def test_a_bom_is_accepted(tmp_path: Path) -> None:
 
 
 def test_crlf_line_endings_are_accepted(tmp_path: Path) -> None:
-    last = schema.INCIDENT_COLUMN_NAMES[-1]
+    last = "notes"  # a free-text column: a CR must not stick to its value
     rows = [{**row, last: "in the last column"} for row in TWO_ROWS]
     path = write_incidents(tmp_path, rows, newline="\r\n")
     assert path.read_bytes().count(b"\r\n") == 3
@@ -310,14 +309,11 @@ def test_read_records_returns_stripped_strings_and_line_numbers(tmp_path: Path) 
     assert list(frame["_line"]) == [2]
 
 
-def test_load_vendors_returns_fractions_as_floats_and_empty_as_nan(tmp_path: Path) -> None:
+def test_load_vendors_returns_the_dependence_as_a_float(tmp_path: Path) -> None:
     path = write_vendors(tmp_path, (VENDOR, "Other"))
-    text = path.read_text(encoding="utf-8").replace("Other,0.999", "Other,")
-    path.write_text(text, encoding="utf-8")
     vendors = load.load_vendors(path)
-    assert vendors["sla_target"].dtype == "float64"
-    assert vendors["sla_target"].iloc[0] == 0.999
-    assert pd.isna(vendors["sla_target"].iloc[1])
+    assert vendors["dependence_weight"].dtype == "float64"
+    assert vendors["dependence_weight"].iloc[0] == 0.5
     assert vendors.attrs["source_file"] == str(path)
 
 

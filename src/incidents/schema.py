@@ -215,7 +215,8 @@ INCIDENT_COLUMNS: tuple[Column, ...] = (
            "dates were resolved.", required=False, max_length=4000),
     Column("record_id", "text", "The record (a row of `data/records.csv`) the row was taken "
            "from. A file without this column is a curated list: its rows belong to the "
-           "record `<vendor>-curated`.", header_optional=True, max_length=120),
+           "record `<vendor>-curated`; so does a row that leaves it empty.", required=False,
+           header_optional=True, max_length=120),
     Column("event_id", "text", "Rows that share it describe one real-world event (e.g. one "
            "incident cross-posted on several status pages, or one event across regions); "
            "links across records are in `data/events.csv`. Empty: the row is an event of its "
