@@ -185,9 +185,8 @@ if len(missing):
                      "no figure): " + "; ".join(
                          f"{narrative.text(r['vendor'])}: {narrative.text(r['name'])}"
                          for _, r in missing.iterrows()) + "."))
-uptime = data.evidence.published_uptime
-if len(uptime):
-    latest = uptime.sort_values("period_end").groupby(["vendor", "service"]).tail(4)
+latest = report.published_uptime_latest(data)
+if len(latest):
     display(HTML(narrative.table(latest, {
         "vendor": ("Vendor", narrative.plain), "service": ("Covers", narrative.plain),
         "period_start": ("From", lambda v: f"{v:%Y-%m-%d}"),

@@ -44,7 +44,7 @@ def row(**cells: str) -> dict[str, str]:
         "source_urls": "https://admin.microsoft.com/adminportal/home#/servicehealth/:/alerts/"
                        "EX1256020", "notes": ""}
     base.update(cells)
-    return {c: base[c] for c in schema.INCIDENT_COLUMN_NAMES}
+    return {c.name: base.get(c.name, c.default) for c in schema.INCIDENT_COLUMNS}
 
 
 CURATED = {

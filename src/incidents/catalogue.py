@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from incidents import sources
+
 COARSE = ("day", "month")
 
 
@@ -22,12 +24,17 @@ def coverage_markdown(incidents: pd.DataFrame) -> str:
         f"- {len(incidents)} incidents starting {first:%d %B %Y} to {last:%d %B %Y}, across "
         f"{len(counts)} vendors.",
         "",
-        "| vendor | incidents | first | last |",
-        "|---|---|---|---|",
+        "| vendor | incidents | first | last | first source: vendor | press | other |",
+        "|---|---|---|---|---|---|---|",
     ]
     spans = incidents.groupby("vendor")["start_utc"].agg(["min", "max"])
-    lines += [f"| {vendor} | {n} | {spans.loc[vendor, 'min']:%Y-%m-%d} | "
-              f"{spans.loc[vendor, 'max']:%Y-%m-%d} |" for vendor, n in counts.items()]
+    quality = pd.Series([sources.row_quality(u, v) for u, v in zip(
+        incidents["source_urls"], incidents["vendor"], strict=True)], index=incidents.index)
+    shares = pd.crosstab(incidents["vendor"], quality)
+    for vendor, n in counts.items():
+        got = [int(shares.loc[vendor].get(q, 0)) for q in ("vendor", "press", "other")]
+        lines.append(f"| {vendor} | {n} | {spans.loc[vendor, 'min']:%Y-%m-%d} | "
+                     f"{spans.loc[vendor, 'max']:%Y-%m-%d} | {got[0]} | {got[1]} | {got[2]} |")
     lines += ["", "Rows whose start is known only to the day or month: "
               + _ids(incidents, start_coarse) + ".",
               "", "Rows whose end is known only to the day or month: "

@@ -413,3 +413,12 @@ def appendix_rows(data: ReportData) -> tuple[pd.DataFrame, int]:
     chosen = rows.loc[keep].sort_values("start_utc", ascending=False).head(APPENDIX_LIMIT)
     chosen = chosen.assign(first_source=chosen["source_urls"].str.split(";").str[0])
     return chosen, len(rows) - len(chosen)
+
+
+def published_uptime_latest(data: ReportData, periods: int = 4) -> pd.DataFrame:
+    """The latest ``periods`` uptime figures each vendor published per service it names."""
+    uptime = data.evidence.published_uptime if data.evidence is not None else pd.DataFrame()
+    if uptime.empty:
+        return uptime
+    mine = uptime.loc[uptime["vendor"].isin(data.vendors["vendor"])]
+    return mine.sort_values("period_end").groupby(["vendor", "service"]).tail(periods)

@@ -33,7 +33,8 @@ IMPACTS: dict[str, str] = {
     "advisory": "no or minimal user impact (a notice, a risk, a minor defect)",
 }
 
-#: Who an incident reached. Only the first three count against users' availability.
+#: Who an incident reached. Incidents limited to one customer or to administrators do not
+#: count against users' availability; every other scope (``unknown`` included) does.
 SCOPES: dict[str, str] = {
     "all-users": "broadly felt: most users of the service",
     "region": "the users of one or more regions or geographies",
@@ -221,9 +222,9 @@ INCIDENT_COLUMNS: tuple[Column, ...] = (
            "incident cross-posted on several status pages, or one event across regions); "
            "links across records are in `data/events.csv`. Empty: the row is an event of its "
            "own.", required=False, header_optional=True, max_length=160),
-    Column("scope", "category", "Who the incident reached; only `all-users`, `region` and "
-           "`subset` count against users' availability.", vocabulary=SCOPES,
-           header_optional=True, default="unknown"),
+    Column("scope", "category", "Who the incident reached; `one-customer` and "
+           "`administrators` do not count against users' availability; empty means `unknown`.",
+           vocabulary=SCOPES, required=False, header_optional=True, default="unknown"),
     Column("end_latest_utc", "timestamp", "Latest the end can be, when the end is known only "
            "to lie between `end_utc` and this time (records rebuilt from polling: last seen "
            "open, first seen gone).", required=False, header_optional=True),
@@ -329,7 +330,7 @@ PUBLISHED_UPTIME_COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in PUBLISHED
 IMPACT_WEIGHTS: dict[str, float] = {"outage": 1.0, "partial-outage": 0.3, "degradation": 0.0,
                                     "advisory": 0.0}
 #: Scopes whose incidents count against users' availability.
-USER_SCOPES: frozenset[str] = frozenset({"all-users", "region", "subset"})
+USER_SCOPES: frozenset[str] = frozenset({"all-users", "region", "subset", "unknown"})
 
 #: Longest plausible incident; anything longer is a data-entry error.
 MAX_DURATION_DAYS = 180
