@@ -1,0 +1,397 @@
+"""Records, events, the like-for-like basis, availability per service and per SLA, exposure,
+source quality and the window's cut-off: each rule on tiny hand-made data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from incidents import availability, basis, evidence, load, metrics, report, risk, schema, sources
+from incidents.errors import InputError, ParameterError
+from tests.conftest import NOW, VENDOR_ROWS, incident_row, write_csv
+
+WINDOW = metrics.Window.from_dates("2024-01-01", "2025-12-31")
+
+
+def _records(tmp_path: Path, rows: list[dict[str, str]]) -> Path:
+    full = [{"capture_rate": "", "source_url": "https://status.example.org", "archive": "",
+             "misses": "nothing stated", **row} for row in rows]
+    return write_csv(tmp_path / "records.csv", full, schema.RECORD_COLUMN_NAMES)
+
+
+HISTORY = {"record_id": "acme-history", "vendor": "Acme Mail", "kind": "status-history",
+           "capture": "complete", "complete_from": "2024-01-01", "complete_to": "2025-12-31",
+           "file": "records/acme-history.csv"}
+
+
+def _evidence(tmp_path: Path, history: list[dict[str, str]],
+              curated: list[dict[str, str]] = (), links: list[dict[str, str]] = ()
+              ) -> evidence.Evidence:
+
+
+    write_csv(tmp_path / "vendors.csv", VENDOR_ROWS, schema.VENDOR_COLUMN_NAMES)
+    _records(tmp_path, [HISTORY])
+    (tmp_path / "records").mkdir(exist_ok=True)
+    rows = [incident_row(**{"incident_id": f"H{i}", "record_id": "acme-history", **r})
+            for i, r in enumerate(history)]
+    write_csv(tmp_path / "records" / "acme-history.csv", rows, schema.INCIDENT_COLUMN_NAMES)
+    cur = [incident_row(**{"incident_id": f"C{i}", **r}) for i, r in enumerate(curated)]
+    write_csv(tmp_path / "incidents.csv", cur or [incident_row(incident_id="C0")],
+              schema.INCIDENT_COLUMN_NAMES)
+    if links:
+        write_csv(tmp_path / "events.csv", links, schema.EVENT_LINK_COLUMN_NAMES)
+    return evidence.load_evidence(tmp_path / "incidents.csv", tmp_path / "vendors.csv",
+                                  now=NOW)
+
+
+def _rows(found: evidence.Evidence, window: metrics.Window = WINDOW) -> pd.DataFrame:
+    return metrics.in_window(evidence.event_rows(found.incidents), window)
+
+
+# ---------------------------------------------------------------- records
+
+
+def test_a_row_outside_its_records_period_is_rejected(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as raised:
+        _evidence(tmp_path, [{"start_utc": "2023-06-01T10:00:00Z",
+                              "end_utc": "2023-06-01T11:00:00Z"}])
+    assert "outside the period of the row's record" in str(raised.value)
+
+
+def test_a_row_naming_an_unknown_record_is_rejected(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as raised:
+        _evidence(tmp_path, [{}], curated=[{"record_id": "nowhere"}])
+    assert "'nowhere' is not a record" in str(raised.value)
+
+
+def test_rows_without_a_record_belong_to_their_vendors_curated_record(tmp_path: Path) -> None:
+    found = _evidence(tmp_path, [{}])
+    curated = found.incidents.loc[found.incidents["incident_id"] == "C0"].iloc[0]
+    assert curated["record_id"] == "acme-mail-curated"
+    assert curated["record_kind"] == "curated"
+    assert not curated["basis"]
+
+
+def test_the_cutoff_is_the_end_of_the_records_not_today(tmp_path: Path) -> None:
+    found = _evidence(tmp_path, [{}])
+    assert found.cutoff == pd.Timestamp("2025-12-31", tz="UTC")
+
+
+def test_a_window_past_the_cutoff_is_cut_there_with_a_note() -> None:
+    window, note = report.resolve_window("2024-01-01", "2026-06-30",
+                                         today=pd.Timestamp("2026-11-01", tz="UTC"),
+                                         cutoff=pd.Timestamp("2025-12-31", tz="UTC"))
+    assert window.end == pd.Timestamp("2026-01-01", tz="UTC")
+    assert "after the data cut-off" in note
+
+
+def test_an_empty_end_means_the_cutoff() -> None:
+    window, note = report.resolve_window("2024-01-01", "", cutoff=pd.Timestamp(
+        "2025-12-31", tz="UTC"), today=pd.Timestamp("2026-11-01", tz="UTC"))
+    assert window.end == pd.Timestamp("2026-01-01", tz="UTC") and note == ""
+
+
+def test_a_start_after_the_data_is_refused_without_advice_to_swap() -> None:
+    with pytest.raises(ParameterError, match="after the data ends"):
+        report.resolve_window("2099-01-01", "", cutoff=pd.Timestamp("2025-12-31", tz="UTC"))
+
+
+# ---------------------------------------------------------------- events
+
+
+def test_a_curated_row_and_its_status_twin_are_one_event_with_the_curated_cause(
+        tmp_path: Path) -> None:
+    found = _evidence(
+        tmp_path, [{"incident_id": "abc", "root_cause_category": "unknown",
+                    "change_induced": "unknown", "start_utc": "2025-01-10T10:05:00Z"}],
+        curated=[{"incident_id": "abc", "root_cause_category": "configuration",
+                  "change_induced": "yes"}],
+        links=[{"event_id": "acme-2025-01-10", "record_id": r, "incident_id": "abc",
+                "status": "confirmed", "reason": "same status id"}
+               for r in ("acme-history", "acme-mail-curated")])
+    rows = evidence.event_rows(found.incidents)
+    assert len(rows) == 1
+    row = rows.iloc[0]
+    assert row["record_id"] == "acme-history"  # the vendor's own times
+    assert row["start_utc"] == pd.Timestamp("2025-01-10T10:05:00Z")
+    assert row["root_cause_category"] == "configuration"  # enrichment from the curated row
+    assert row["change_induced"] == "yes"
+    assert row["rows_in_event"] == 2
+
+
+def test_a_proposed_link_does_not_merge_rows(tmp_path: Path) -> None:
+    found = _evidence(tmp_path, [{"incident_id": "abc"}], curated=[{"incident_id": "abc"}],
+                      links=[{"event_id": "e", "record_id": r, "incident_id": "abc",
+                              "status": "proposed", "reason": "same id"}
+                             for r in ("acme-history", "acme-mail-curated")])
+    assert found.incidents["event"].nunique() == 2
+
+
+def test_rows_sharing_an_event_id_are_one_event() -> None:
+    incidents = pd.DataFrame({"record_id": ["r", "r", "r"], "incident_id": ["1", "2", "3"],
+                              "event_id": ["x", "x", ""]})
+    links = pd.DataFrame(columns=schema.EVENT_LINK_COLUMN_NAMES)
+    assert evidence.assign_events(incidents, links).tolist() == ["x", "x", "r/3"]
+
+
+def test_a_link_joins_an_event_id_group_to_another_row() -> None:
+    incidents = pd.DataFrame({"record_id": ["r", "r", "s"], "incident_id": ["1", "2", "9"],
+                              "event_id": ["x", "x", ""]})
+    links = pd.DataFrame({"event_id": ["E", "E"], "record_id": ["r", "s"],
+                          "incident_id": ["1", "9"], "status": ["confirmed"] * 2,
+                          "reason": ["", ""]})
+    assert evidence.assign_events(incidents, links).tolist() == ["E", "E", "E"]
+
+
+# ---------------------------------------------------------------- like for like
+
+
+def test_only_major_or_long_events_in_complete_records_count_on_the_basis(
+        tmp_path: Path) -> None:
+    found = _evidence(tmp_path, [
+        {"severity": "4", "start_utc": "2024-03-01T10:00:00Z", "end_utc": "2024-03-01T10:10:00Z"},
+        {"severity": "2", "start_utc": "2024-04-01T10:00:00Z", "end_utc": "2024-04-01T11:30:00Z"},
+        {"severity": "2", "start_utc": "2024-05-01T10:00:00Z", "end_utc": "2024-05-01T10:20:00Z"},
+    ], curated=[{"severity": "5"}])
+    rates = basis.comparable_rates(_rows(found), found.records, WINDOW)
+    acme = rates.set_index("vendor").loc["Acme Mail"]
+    assert acme["events"] == 2  # the 10-minute severity-2 blip and the curated row do not count
+    assert acme["years"] == pytest.approx(731 / 365.25)
+    assert acme["ranked"]
+
+
+def test_a_vendor_with_only_curated_rows_is_at_least_n_and_not_ranked(tmp_path: Path) -> None:
+    found = _evidence(tmp_path, [{}], curated=[{"vendor": "Beta Chat", "severity": "4"},
+                                               {"vendor": "Beta Chat", "severity": "1",
+                                                "impact": "advisory",
+                                                "end_utc": "2025-01-10T10:10:00Z"}])
+    rates = basis.comparable_rates(_rows(found), found.records, WINDOW).set_index("vendor")
+    assert rates.loc["Beta Chat", "at_least"] == 1
+    assert not rates.loc["Beta Chat", "ranked"]
+    assert np.isnan(rates.loc["Beta Chat", "per_year"])
+    assert rates.loc["Beta Chat", "basis"].startswith("publicly reported incidents only")
+
+
+def test_yearly_counts_cover_whole_years_only(tmp_path: Path) -> None:
+    found = _evidence(tmp_path, [{"severity": "4", "start_utc": f"{day}T10:00:00Z",
+                                  "end_utc": f"{day}T11:00:00Z"}
+                                 for day in ("2024-02-01", "2025-02-01", "2025-03-01")])
+    counts = basis.yearly_counts(_rows(found), found.records, WINDOW)
+    assert counts[["year", "events"]].values.tolist() == [[2024, 1], [2025, 2]]
+
+
+def test_rate_ratio_of_37_against_26_has_an_interval_containing_one() -> None:
+    ratio, low, high = basis.rate_ratio(37, 26)
+    assert ratio == pytest.approx(37 / 26)
+    assert low < 1 < high
+    assert 0.8 < low < 0.9 and 2.2 < high < 2.5
+
+
+def test_holm_adjusts_the_smallest_p_by_the_number_of_tests() -> None:
+    adjusted = basis.holm(pd.Series([0.01, 0.04, 0.03, np.nan]))
+    assert adjusted.tolist()[:3] == pytest.approx([0.03, 0.06, 0.06])
+    assert np.isnan(adjusted.iloc[3])
+
+
+def test_no_trend_verdict_below_the_minimum_or_without_a_whole_window_record(
+        tmp_path: Path) -> None:
+    found = _evidence(tmp_path, [{"severity": "4", "start_utc": f"2025-0{m}-01T10:00:00Z",
+                                  "end_utc": f"2025-0{m}-01T11:00:00Z"} for m in range(1, 10)])
+    verdicts = basis.trend_verdicts(_rows(found), found.records, WINDOW, min_events=10)
+    assert verdicts.set_index("vendor").loc["Acme Mail", "verdict"] == "fewer than 10 events"
+    wide = metrics.Window.from_dates("2023-01-01", "2025-12-31")
+    verdicts = basis.trend_verdicts(_rows(found, wide), found.records, wide, min_events=3)
+    assert verdicts.set_index("vendor").loc["Acme Mail", "verdict"] == (
+        "record does not cover the whole window")
+
+
+def test_events_bunched_at_the_end_read_rising_after_holm(tmp_path: Path) -> None:
+    late = [{"severity": "4", "incident_id": f"L{i}",
+             "start_utc": f"2025-12-{1 + i:02d}T10:00:00Z",
+             "end_utc": f"2025-12-{1 + i:02d}T12:00:00Z"} for i in range(20)]
+    found = _evidence(tmp_path, late)
+    verdicts = basis.trend_verdicts(_rows(found), found.records, WINDOW, min_events=10)
+    row = verdicts.set_index("vendor").loc["Acme Mail"]
+    assert row["verdict"] == "rising" and row["tested"]
+
+
+# ---------------------------------------------------------------- availability
+
+
+def _one(impact: str, scope: str = "all-users", product: str = "Mail") -> pd.DataFrame:
+    rows = pd.DataFrame([{"vendor": "Acme Mail", "product": product, "impact": impact,
+                          "scope": scope, "start_utc": pd.Timestamp("2025-01-10T10:00:00Z"),
+                          "start_precision": "minute",
+                          "end_utc": pd.Timestamp("2025-01-10T20:00:00Z"),
+                          "end_precision": "minute"}])
+    for col in ("impact", "scope", "start_precision", "end_precision"):
+        rows[col] = rows[col].astype("category")
+    return metrics.with_times(rows, pd.Timestamp("2026-01-01", tz="UTC"))
+
+
+JANUARY = metrics.Window.from_dates("2025-01-01", "2025-01-31")
+
+
+@pytest.mark.parametrize(("impact", "lost_hours"), [
+    ("outage", 10.0), ("partial-outage", 3.0), ("degradation", 0.0), ("advisory", 0.0)])
+def test_impact_weighs_as_status_pages_do(impact: str, lost_hours: float) -> None:
+    table = availability.service_availability(_one(impact), JANUARY)
+    assert table.loc[0, "downtime_hours"] == pytest.approx(lost_hours, abs=0.05)
+
+
+@pytest.mark.parametrize("scope", ["one-customer", "administrators"])
+def test_an_incident_limited_to_one_customer_or_admins_leaves_availability_at_100(
+        scope: str) -> None:
+    table = availability.service_availability(_one("outage", scope), JANUARY)
+    assert table.loc[0, "availability"] == 1.0
+    assert table.loc[0, "incidents"] == 1  # still an incident
+    assert table.loc[0, "availability_every_incident"] < 1.0  # the sensitivity counts it
+
+
+def test_overlapping_incidents_count_once_at_the_heaviest_weight() -> None:
+    rows = pd.concat([_one("outage"), _one("partial-outage")], ignore_index=True)
+    table = availability.service_availability(rows, JANUARY)
+    assert table.loc[0, "downtime_hours"] == pytest.approx(10.0, abs=0.05)
+
+
+def _slas(period: str, services: str = "Mail", target: float | None = 0.999) -> pd.DataFrame:
+    return pd.DataFrame([{"sla_id": "acme", "vendor": "Acme Mail", "name": "Acme SLA",
+                          "services": services, "target": target, "period": period,
+                          "credit_tiers": "0.999:10;0.99:25"}])
+
+
+def test_an_incident_on_a_service_the_sla_does_not_cover_gives_no_downtime() -> None:
+    table = availability.sla_periods(_one("outage", product="Calendar"), JANUARY,
+                                     _slas("month"))
+    assert table["availability"].tolist() == [1.0]
+    assert availability.uncovered_services(_one("outage", product="Calendar"),
+                                           _slas("month"))["product"].tolist() == ["Calendar"]
+
+
+def test_an_sla_without_a_target_gives_no_verdict() -> None:
+    table = availability.sla_periods(_one("outage"), JANUARY, _slas("month", target=None))
+    assert table.empty
+
+
+def test_a_quarterly_sla_is_judged_per_quarter() -> None:
+    year = metrics.Window.from_dates("2025-01-01", "2025-12-31")
+    table = availability.sla_periods(_one("outage"), year, _slas("quarter"))
+    assert table["period"].tolist() == ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"]
+    q1 = table.iloc[0]
+    assert q1["availability"] == pytest.approx(1 - 10 / (90 * 24), abs=1e-5)
+    assert q1["below_target"]  # 10 h of 2,160 is 99.54%, below 99.9% in the quarter too
+    assert table.iloc[1:]["availability"].eq(1.0).all()
+
+
+def test_a_month_with_the_same_incident_is_further_below_than_its_quarter() -> None:
+    year = metrics.Window.from_dates("2025-01-01", "2025-12-31")
+    monthly = availability.sla_periods(_one("outage"), year, _slas("month"))
+    quarterly = availability.sla_periods(_one("outage"), year, _slas("quarter"))
+    assert monthly.iloc[0]["availability"] < quarterly.iloc[0]["availability"]
+
+
+def test_a_partial_period_at_the_window_edge_gets_no_verdict() -> None:
+    window = metrics.Window.from_dates("2025-01-15", "2025-02-28")
+    table = availability.sla_periods(_one("outage"), window, _slas("month"))
+    first = table.set_index("period").loc["2025-01"]
+    assert not first["complete"] and not first["below_target"]
+
+
+# ---------------------------------------------------------------- exposure
+
+
+def test_no_rank_below_the_minimum_or_without_a_complete_record() -> None:
+    rows = pd.DataFrame({"vendor": ["A"] * 12 + ["B"] * 2, "duration_hours": 2.0,
+                         "impact": "outage", "scope": "all-users"})
+    vendors = pd.DataFrame({"vendor": ["A", "B", "C"], "dependence_weight": [1.0, 1.0, 1.0]})
+    years = pd.Series({"A": 2.0, "B": 2.0})
+    table = risk.exposure(rows, years, vendors, min_events=10, rounds=200).set_index("vendor")
+    assert table.loc["A", "rank"] == 1
+    assert table.loc["A", "hours_per_year"] == pytest.approx(12.0)
+    assert table.loc["A", "hours_low"] <= 12.0 <= table.loc["A", "hours_high"]
+    assert np.isnan(table.loc["B", "rank"]) and "fewer than 10" in table.loc["B", "why_no_rank"]
+    assert np.isnan(table.loc["C", "rank"]) and "publicly reported" in table.loc[
+        "C", "why_no_rank"]
+
+
+def test_exposure_scales_with_the_dependence_the_organisation_set() -> None:
+    rows = pd.DataFrame({"vendor": ["A"] * 10, "duration_hours": 1.0, "impact": "outage",
+                         "scope": "all-users"})
+    vendors = pd.DataFrame({"vendor": ["A"], "dependence_weight": [0.5]})
+    table = risk.exposure(rows, pd.Series({"A": 1.0}), vendors, 10, rounds=0)
+    assert table.loc[0, "exposure"] == pytest.approx(5.0)
+
+
+# ---------------------------------------------------------------- durations and sources
+
+
+def test_two_day_precision_stamps_are_left_out_of_the_hour_level_median(
+        make_table) -> None:
+    table = make_table(
+        {"start_utc": "2025-01-10T00:00:00Z", "start_precision": "day",
+         "end_utc": "2025-01-10T00:00:00Z", "end_precision": "day"},
+        {"start_utc": "2025-01-11T10:00:00Z", "end_utc": "2025-01-11T11:00:00Z"},
+        {"start_utc": "2025-01-12T10:00:00Z", "end_utc": "2025-01-12T13:00:00Z"})
+    rows = metrics.in_window(table, JANUARY)
+    restore = metrics.restore_times(rows, "vendor").iloc[0]
+    assert restore["n"] == 2 and restore["imprecise"] == 1
+    assert restore["median"] != pytest.approx(12.0)
+
+
+def test_a_last_update_with_impact_counts_as_at_least_that_long(make_table) -> None:
+    table = make_table({"end_utc": "", "end_precision": "",
+                        "last_impact_utc": "2025-01-10T16:00:00Z"})
+    rows = metrics.in_window(table, JANUARY)
+    assert rows.iloc[0]["end_at_least"] and not rows.iloc[0]["resolved"]
+    assert rows.iloc[0]["duration_hours"] == pytest.approx(6.0, abs=0.01)
+
+
+def test_a_poll_derived_end_range_widens_the_longest_duration(make_table) -> None:
+    table = make_table({"end_utc": "2025-01-10T11:00:00Z",
+                        "end_latest_utc": "2025-01-10T11:40:00Z"})
+    rows = metrics.in_window(table, JANUARY)
+    assert rows.iloc[0]["duration_max_hours"] == pytest.approx(1 + 40 / 60, abs=0.01)
+
+
+@pytest.mark.parametrize(("url", "vendor", "expected"), [
+    ("https://www.githubstatus.com/incidents/abc", "GitHub", "vendor"),
+    ("https://status.atlassian.com/incidents/x", "Atlassian", "vendor"),
+    ("https://www.bleepingcomputer.com/news/microsoft/outage/", "Microsoft 365", "press"),
+    ("https://www.theregister.com/2025/01/01/x/", "GitHub", "press"),
+    ("https://learn.microsoft.com/en-us/answers/questions/1", "Microsoft 365", "not-a-source"),
+    ("https://pastebin.com/abc", "Okta", "not-a-source"),
+    ("https://reading.example.workers.dev/x", "Cloudflare", "not-a-source"),
+    ("http://203.0.113.7/status", "AWS", "not-a-source"),
+    ("https://www.reddit.com/r/sysadmin/x", "Microsoft 365", "not-a-source"),
+    ("https://example-msp.com/blog/outage", "Microsoft 365", "other"),
+])
+def test_source_quality(url: str, vendor: str, expected: str) -> None:
+    assert sources.quality(url, vendor) == expected
+
+
+def test_validation_refuses_a_source_that_is_not_a_source(make_table) -> None:
+    with pytest.raises(InputError) as raised:
+        make_table({"source_urls": "https://pastebin.com/abc"})
+    assert "not a source" in str(raised.value) and "cite the original" in str(raised.value)
+
+
+def test_software_defect_marked_change_induced_is_refused(make_table) -> None:
+    with pytest.raises(InputError, match="contradicts root_cause_category software-defect"):
+        make_table({"root_cause_category": "software-defect", "change_induced": "yes"})
+
+
+def test_the_real_curated_rows_have_vendor_or_press_first_sources() -> None:
+    found = evidence.load_evidence()
+    curated = found.incidents.loc[found.incidents["record_kind"] == "curated"]
+    good = curated["source_quality"].isin(["vendor", "press"]).mean()
+    assert good >= 0.9
+
+
+def test_credit_tiers_are_validated(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"_line": [2, 3, 4, 5], "credit_tiers": [
+        "abc", "0.999:lots", "99.9:25", "0.999:10;0.99:25"]})
+    problems = load.credit_tier_problems(frame, "slas.csv", "credit_tiers")
+    assert [p.line for p in problems] == [2, 3, 4]
