@@ -395,3 +395,29 @@ def test_credit_tiers_are_validated(tmp_path: Path) -> None:
         "abc", "0.999:lots", "99.9:25", "0.999:10;0.99:25"]})
     problems = load.credit_tier_problems(frame, "slas.csv", "credit_tiers")
     assert [p.line for p in problems] == [2, 3, 4]
+
+
+# ---------------------------------------------------------------- actions
+
+
+def test_actions_follow_their_rules() -> None:
+    from incidents import actions
+
+    changes = pd.DataFrame({"vendor": ["A", "B"], "yes": [4, 1], "no": [1, 4],
+                            "unknown": [0, 0], "share": [0.8, 0.2]})
+    incidents = pd.DataFrame({"vendor": ["A"] * 4, "affected_clients": [
+        "outlook-mobile", "outlook-mobile;web", "teams-mobile", "unknown"]})
+    shared = pd.DataFrame({"vendors": ["A; B"], "start_utc": [pd.Timestamp("2025-10-29")],
+                           "title": ["Front Door"]})
+    verdicts = pd.DataFrame({"vendor": ["A"], "name": ["A SLA"], "below": [2],
+                             "periods": [12], "measured_per": ["month"]})
+    uncovered = pd.DataFrame({"vendor": ["B"], "product": ["Chat"]})
+    out = actions.recommended(unrecorded_vendors=["Microsoft 365"], changes=changes,
+                              incidents=incidents, shared=shared, verdicts=verdicts,
+                              uncovered=uncovered)
+    assert "import msgraph" in out[0]
+    assert out[1].startswith("A (4 of 5)") and "B (" not in out[1]
+    assert "mobile apps broke in 3 of the 3" in out[2]
+    assert "failed together" in out[3]
+    assert "2 of 12 months below target" in out[4]
+    assert out[5].startswith("B: no SLA figure")

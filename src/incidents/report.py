@@ -422,3 +422,21 @@ def published_uptime_latest(data: ReportData, periods: int = 4) -> pd.DataFrame:
         return uptime
     mine = uptime.loc[uptime["vendor"].isin(data.vendors["vendor"])]
     return mine.sort_values("period_end").groupby(["vendor", "service"]).tail(periods)
+
+
+def recommended_actions(data: ReportData, sla_target: float = 0.0) -> list[str]:
+    """:func:`incidents.actions.recommended` on this report's numbers."""
+    from incidents import actions
+
+    rows = data.window_incidents
+    rates = basis.comparable_rates(rows, data.records, data.window, data.vendors["vendor"])
+    unrecorded = sorted(set(rates.loc[~rates["ranked"], "vendor"]) & set(rows["vendor"]))
+    events = evidence_module.event_table(rows)
+    shared = events.loc[events["vendor_count"] > 1]
+    used = services_shown(data)
+    return actions.recommended(
+        unrecorded_vendors=unrecorded, changes=metrics.change_induced_share(rows, "vendor"),
+        incidents=rows, shared=shared,
+        verdicts=availability.sla_verdicts(sla_table(data, sla_target)),
+        uncovered=availability.uncovered_services(rows.merge(used, on=["vendor", "product"]),
+                                                  data.slas))
