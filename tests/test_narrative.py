@@ -20,9 +20,11 @@ def test_interval_says_not_reached_for_a_missing_upper_bound():
     assert narrative.interval(4.0, math.nan) == "4.0 h to not reached"
 
 
-def test_budget_far_over_is_written_as_a_multiple():
+def test_budget_is_a_percentage_however_far_over():
+    # One unit per column: 2.04 and 21 times the budget read as 204% and 2,100%.
     assert narrative.budget(0.45) == "45%"
-    assert narrative.budget(598.1) == "598x the budget"
+    assert narrative.budget(2.04) == "204%"
+    assert narrative.budget(21.0) == "2,100%"
 
 
 def test_data_text_is_escaped_for_markdown_and_html():
