@@ -100,9 +100,11 @@ def p_value(value: object) -> str:
         f"p = {number:.2f}")
 
 
-#: Tables with more rows than this may break across printed pages (a row at a time, the
-#: header repeated); shorter ones are kept whole on one page.
+#: Tables with more rows than this, or more characters than :data:`LONG_TABLE_CHARS` in
+#: their cells (a few rows of long titles), may break across printed pages (between rows,
+#: the header repeated); smaller ones are kept whole on one page.
 LONG_TABLE_ROWS = 15
+LONG_TABLE_CHARS = 1000
 #: From this many columns a table is marked wide: on a narrow screen it shows a hint that it
 #: scrolls sideways.
 WIDE_TABLE_COLUMNS = 5
@@ -120,18 +122,21 @@ def table(frame: pd.DataFrame, columns: Mapping[str, tuple[str, Formatter]],
     The table sits in its own scroll box (a narrow screen scrolls the table, not the page),
     under a caption outside that box, so the caption wraps to the screen's width. Classes
     tell the stylesheet how to print it: ``report-table-long`` (more than
-    :data:`LONG_TABLE_ROWS` rows) may break between rows, shorter tables stay whole;
+    :data:`LONG_TABLE_ROWS` rows or :data:`LONG_TABLE_CHARS` characters) may break between
+    rows, smaller tables stay whole;
     ``report-table-wide`` (:data:`WIDE_TABLE_COLUMNS` or more columns) shows a scroll hint on
     a narrow screen.
     """
     head = "".join(f'<th scope="col">{html.escape(label)}</th>'
                    for label, _ in columns.values())
     body = []
+    characters = 0
     for _, row in frame.iterrows():
-        cells = "".join(_cell(fmt(row[name])) for name, (_, fmt) in columns.items())
-        body.append(f"<tr>{cells}</tr>")
+        values = [fmt(row[name]) for name, (_, fmt) in columns.items()]
+        characters += sum(map(len, values))
+        body.append(f"<tr>{''.join(map(_cell, values))}</tr>")
     kinds = ["report-table-block"]
-    if len(frame) > LONG_TABLE_ROWS:
+    if len(frame) > LONG_TABLE_ROWS or characters > LONG_TABLE_CHARS:
         kinds.append("report-table-long")
     if len(columns) >= WIDE_TABLE_COLUMNS:
         kinds.append("report-table-wide")
