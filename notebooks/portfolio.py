@@ -261,6 +261,11 @@ display(Markdown("No event in the window is linked to more than one vendor." if 
 #   basis; Poisson-bootstrap intervals (1,000 rounds, fixed seed).
 
 # %%
+from incidents import glossary
+
+display(Markdown(glossary.markdown()))
+
+# %%
 display(Markdown(narrative.sample_sizes(headline, len(incidents), min_incidents)))
 if data.skipped:
     display(Markdown("**Rows skipped as invalid:**\n\n" + "\n".join(
