@@ -81,8 +81,8 @@ def test_many_rows_or_much_text_make_a_table_long_and_many_columns_wide():
     assert "report-table-long" in narrative.table(pd.DataFrame({"a": range(16)}), columns)
     wordy = pd.DataFrame({"a": ["x" * 400] * 3})
     assert "report-table-long" in narrative.table(wordy, columns)
-    five = {name: (name, narrative.plain) for name in "abcde"}
-    wide = narrative.table(pd.DataFrame({name: [1] for name in "abcde"}), five)
+    six = {name: (name, narrative.plain) for name in "abcdef"}
+    wide = narrative.table(pd.DataFrame({name: [1] for name in "abcdef"}), six)
     assert "report-table-wide" in wide and 'class="scroll-hint"' in wide
     assert "scroll-hint" not in narrative.table(few, columns)
 

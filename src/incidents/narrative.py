@@ -107,7 +107,7 @@ LONG_TABLE_ROWS = 15
 LONG_TABLE_CHARS = 1000
 #: From this many columns a table is marked wide: on a narrow screen it shows a hint that it
 #: scrolls sideways.
-WIDE_TABLE_COLUMNS = 5
+WIDE_TABLE_COLUMNS = 6
 #: A cell this short ("p = 0.84", "99.900%", "no trend") is kept on one line: a narrow
 #: column then costs no second line on every row.
 SHORT_CELL = 10
