@@ -122,7 +122,10 @@ def window_span(options: Options) -> str:
 
     from incidents import report
 
-    window = report.resolve_window(options.start or DEFAULT_START, options.end)
+    # The window the notebooks will use (an empty end is the data's cut-off): the prepared
+    # data is remembered, so the notebooks do not load it again.
+    window = report.prepare(options.data, options.vendors, options.start or DEFAULT_START,
+                            options.end, options.skip_invalid).window
     last = window.end - pd.Timedelta(days=1)
     return f"{window.start:%Y-%m-%d} to {last:%Y-%m-%d}"
 
