@@ -281,6 +281,11 @@ display(Markdown("No event in the window is linked to more than one vendor." if 
 #   no SLA figure -> ask for the document.
 
 # %%
+from incidents import glossary
+
+display(Markdown(glossary.markdown()))
+
+# %%
 display(Markdown(narrative.sample_sizes(headline, len(incidents), min_incidents)))
 if data.skipped:
     display(Markdown("**Rows skipped as invalid:**\n\n" + "\n".join(

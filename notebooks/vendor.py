@@ -197,6 +197,11 @@ display(HTML(narrative.table(listed, {
 # - Exposure: the portfolio report explains it; the dependence is the organisation's input.
 
 # %%
+from incidents import glossary
+
+display(Markdown(glossary.markdown()))
+
+# %%
 if data.skipped:
     display(Markdown("**Rows skipped as invalid:**\n\n" + "\n".join(
         f"- {narrative.text(problem)}" for problem in data.skipped)))

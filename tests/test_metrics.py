@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from incidents import metrics
+from incidents import metrics, narrative
 
 WINDOW = metrics.Window.from_dates("2025-01-01", "2025-01-30")  # 30 days = 720 h
 
@@ -422,3 +422,9 @@ def test_within_group_cumsum_matches_a_grouped_running_sum(rows):
         expected.append(running)
         previous = g
     np.testing.assert_allclose(metrics._within_group_cumsum(values, group), expected)
+
+
+def test_credit_is_unknown_when_the_sla_publishes_no_tiers():
+    # A month at 50% availability under an SLA without a credit schedule: not "0% credit".
+    assert math.isnan(metrics.credit_for(0.5, ""))
+    assert narrative.number(metrics.credit_for(0.5, ""), 0) == "n/a"

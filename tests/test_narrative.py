@@ -20,9 +20,11 @@ def test_interval_says_not_reached_for_a_missing_upper_bound():
     assert narrative.interval(4.0, math.nan) == "4.0 h to not reached"
 
 
-def test_budget_far_over_is_written_as_a_multiple():
+def test_budget_is_a_percentage_however_far_over():
+    # One unit per column: 2.04 and 21 times the budget read as 204% and 2,100%.
     assert narrative.budget(0.45) == "45%"
-    assert narrative.budget(598.1) == "598x the budget"
+    assert narrative.budget(2.04) == "204%"
+    assert narrative.budget(21.0) == "2,100%"
 
 
 def test_data_text_is_escaped_for_markdown_and_html():
@@ -57,3 +59,40 @@ def test_trend_sentence_states_test_and_p_value():
     sentence = narrative.trend_sentence({"verdict": "worsening", "laplace_u": 2.3,
                                          "p_value": 0.021, "beta": 1.67})
     assert "more frequent" in sentence and "p = 0.02" in sentence and "1.67" in sentence
+
+
+def test_table_sits_in_its_own_scroll_box_under_a_caption_outside_it():
+    import pandas as pd
+
+    html = narrative.table(pd.DataFrame({"a": [1]}), {"a": ("A", narrative.plain)},
+                           caption="Per product")
+    caption, rest = html.split("</figcaption>")
+    assert "<figcaption>Per product" in caption and "<table" not in caption
+    assert '<div class="table-scroll" role="region" tabindex="0" aria-label="Per product">' in rest
+    assert rest.index("table-scroll") < rest.index("<table")
+
+
+def test_many_rows_or_much_text_make_a_table_long_and_many_columns_wide():
+    import pandas as pd
+
+    few = pd.DataFrame({"a": range(3)})
+    columns = {"a": ("A", narrative.plain)}
+    assert "report-table-long" not in narrative.table(few, columns)
+    assert "report-table-long" in narrative.table(pd.DataFrame({"a": range(16)}), columns)
+    wordy = pd.DataFrame({"a": ["x" * 400] * 3})
+    assert "report-table-long" in narrative.table(wordy, columns)
+    six = {name: (name, narrative.plain) for name in "abcdef"}
+    wide = narrative.table(pd.DataFrame({name: [1] for name in "abcdef"}), six)
+    assert "report-table-wide" in wide and 'class="scroll-hint"' in wide
+    assert "scroll-hint" not in narrative.table(few, columns)
+
+
+def test_short_cells_stay_on_one_line_and_long_ids_may_wrap_anywhere():
+    import pandas as pd
+
+    html = narrative.table(pd.DataFrame({"a": ["p = 0.02", "ms365-2024-01-26-teams-failover",
+                                               "Users could not sign in"]}),
+                           {"a": ("A", narrative.plain)})
+    assert '<td class="nowrap">p = 0.02</td>' in html
+    assert '<td class="wrap-anywhere">ms365-2024-01-26-teams-failover</td>' in html
+    assert "<td>Users could not sign in</td>" in html

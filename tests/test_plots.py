@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -74,3 +75,78 @@ def test_timeline_date_ticks_are_few_inside_the_window_and_labelled(start, end):
     assert 2 <= len(ticks) <= 10
     assert ticks.min() >= first and ticks.max() <= last
     assert len(set(labels)) == len(labels) == len(ticks)
+
+
+def cielab(colour) -> np.ndarray:
+    """sRGB (D65) to CIELAB, the textbook formulas."""
+    from matplotlib.colors import to_rgb
+
+    rgb = np.array(to_rgb(colour))
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722],
+                    [0.0193, 0.1192, 0.9505]]) @ linear / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16 / 116)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def bar_colours(figure) -> list[str]:
+    from matplotlib.colors import to_hex
+
+    return [to_hex(layer.get_facecolor()[0]) for layer in figure.axes[0].collections]
+
+
+def fifteen_vendors_monthly() -> pd.DataFrame:
+    names = [f"Vendor {chr(65 + i)}" for i in range(15)]
+    return pd.DataFrame({"vendor": [n for n in names for _ in range(2)],
+                         "month": ["2025-01", "2025-02"] * 15, "incidents": 1,
+                         "rolling_mean": 1.0})
+
+
+def test_fifteen_vendors_in_one_chart_get_fifteen_distinct_colours():
+    figure = plots.monthly_frequency(fifteen_vendors_monthly())
+    colours = bar_colours(figure)
+    plt.close(figure)
+    assert len(colours) == 15 and len(set(colours)) == 15
+    lab = np.array([cielab(c) for c in colours])
+    distances = np.sqrt(((lab[:, None] - lab[None]) ** 2).sum(-1))[np.triu_indices(15, 1)]
+    assert distances.min() >= 15  # CIELAB units: about where two colours stop looking alike
+
+
+def test_a_vendor_has_the_same_colour_in_the_bars_and_the_lines():
+    monthly = pd.DataFrame({"vendor": ["Gamma", "Alpha", "Beta"] * 2,
+                            "month": ["2025-01"] * 3 + ["2025-02"] * 3, "incidents": 1,
+                            "rolling_mean": 1.0, "availability": 0.9995, "sla_target": 0.999})
+    bars = plots.monthly_frequency(monthly)
+    lines = plots.availability_against_sla(monthly)
+    from matplotlib.colors import to_hex
+
+    by_line = {line.get_label(): to_hex(line.get_color()) for line in lines.axes[0].lines
+               if line.get_label() in {"Alpha", "Beta", "Gamma"}}
+    assert dict(zip(["Alpha", "Beta", "Gamma"], bar_colours(bars), strict=True)) == by_line
+    plt.close(bars)
+    plt.close(lines)
+
+
+def test_group_colours_depend_only_on_the_set_of_names():
+    assert plots.group_colours(["b", "a", "c"]) == plots.group_colours(["c", "b", "a", "a"])
+    assert len(set(plots.group_colours([f"v{i}" for i in range(25)]).values())) == 25
+
+
+def test_an_incident_on_the_first_day_is_drawn_inside_the_frame(incidents):
+    figure = plots.incident_timeline(incidents, WINDOW.start, WINDOW.end, "vendor")
+    left, right = figure.axes[0].get_xlim()
+    plt.close(figure)
+    import matplotlib.dates as mdates
+
+    assert left < mdates.date2num(WINDOW.start.tz_localize(None))
+    assert right > mdates.date2num(WINDOW.end.tz_localize(None))
+
+
+def test_no_chart_is_taller_than_half_an_a4_page():
+    many = pd.DataFrame(1, index=[f"surface-{i}" for i in range(40)],
+                        columns=[f"2025Q{q}" for q in range(1, 5)])
+    figure = plots.access_vector_heatmap(many)
+    width, height = figure.get_size_inches()
+    plt.close(figure)
+    assert len(figure.axes) == 3  # two panels of 20 rows and the colour bar
+    assert height <= plots.MAX_HEIGHT and height / width < 0.7

@@ -336,3 +336,29 @@ def test_parallel_run_leaves_the_working_directory_alone(rendered, tmp_path, mon
                                 out=tmp_path / "out", jobs=2))
     assert moves == []
     assert Path.cwd() == tmp_path
+
+
+# The fixture asks for 2025-01-01 to 2025-03-31; its curated rows end with the incident of
+# 14 March, the data's cut-off, where the window is cut.
+WINDOW_SHOWN = "2025-01-01 to 2025-03-14"
+
+
+def test_page_titles_name_the_subject_and_the_window(rendered):
+    assert f"<title>Acme Mail: reliability, {WINDOW_SHOWN}</title>" in html_of(
+        rendered, "vendor-acme-mail")
+    assert f"<title>Cloud vendor portfolio: reliability, {WINDOW_SHOWN}</title>" in (
+        html_of(rendered, "portfolio"))
+
+
+def test_index_states_the_window_and_why_a_vendor_has_no_deep_dive(rendered):
+    index = (rendered["out"] / "index.html").read_text(encoding="utf-8")
+    assert WINDOW_SHOWN in index
+    assert "fewer than 3 incidents" in index and "Beta Chat (1 incident)" in index
+    assert "vendor-beta-chat" not in index
+
+
+@pytest.mark.parametrize("stem", ["portfolio", "vendor-acme-mail"])
+def test_both_reports_end_with_the_glossary_and_every_table_scrolls_in_its_box(rendered, stem):
+    page = html_of(rendered, stem)
+    assert "Glossary" in page and "Kaplan-Meier median" in page
+    assert page.count("<table") == len(re.findall(r'<div [^>]*class="table-scroll"', page))

@@ -691,7 +691,12 @@ def parse_credit_tiers(tiers: str) -> list[tuple[float, float]]:
 
 
 def credit_for(availability: float, tiers: str) -> float:
-    """Service credit (% of the monthly fee) the tiers give for a month's availability."""
+    """Service credit (% of the monthly fee) the tiers give for a month's availability.
+
+    NaN when the SLA publishes no credit tiers: the credit is unknown, not zero.
+    """
+    if not parse_credit_tiers(tiers):
+        return float("nan")
     for threshold, credit in parse_credit_tiers(tiers):
         if availability < threshold:
             return credit

@@ -56,11 +56,11 @@ def percent(value: object, digits: int = 1) -> str:
 
 
 def budget(value: object) -> str:
-    """Error budget used: ``"45%"``, or ``"12x the budget"`` when far over it."""
+    """Error budget used, always as a percentage of the budget: ``"45%"``, ``"204%"``,
+    ``"59,810%"`` (one unit, so a column of them reads and sorts by eye)."""
     if _missing(value):
         return "n/a"
-    number = float(value)  # type: ignore[arg-type]
-    return f"{number * 100:.0f}%" if number < 10 else f"{number:.0f}x the budget"
+    return f"{float(value) * 100:,.0f}%"  # type: ignore[arg-type]
 
 
 def availability(value: object) -> str:
@@ -100,18 +100,66 @@ def p_value(value: object) -> str:
         f"p = {number:.2f}")
 
 
+#: Tables with more rows than this, or more characters than :data:`LONG_TABLE_CHARS` in
+#: their cells (a few rows of long titles), may break across printed pages (between rows,
+#: the header repeated); smaller ones are kept whole on one page.
+LONG_TABLE_ROWS = 15
+LONG_TABLE_CHARS = 1000
+#: From this many columns a table is marked wide: on a narrow screen it shows a hint that it
+#: scrolls sideways.
+WIDE_TABLE_COLUMNS = 6
+#: A cell this short ("p = 0.84", "99.900%", "no trend") is kept on one line: a narrow
+#: column then costs no second line on every row.
+SHORT_CELL = 10
+#: A cell with an unbroken run longer than this (an incident id, a URL) may wrap anywhere.
+LONG_TOKEN = 18
+
+
 def table(frame: pd.DataFrame, columns: Mapping[str, tuple[str, Formatter]],
           caption: str = "") -> str:
-    """An HTML table of ``frame`` with labelled, formatted columns; every cell escaped."""
-    head = "".join(f"<th>{html.escape(label)}</th>" for label, _ in columns.values())
+    """An HTML table of ``frame`` with labelled, formatted columns; every cell escaped.
+
+    The table sits in its own scroll box (a narrow screen scrolls the table, not the page),
+    under a caption outside that box, so the caption wraps to the screen's width. Classes
+    tell the stylesheet how to print it: ``report-table-long`` (more than
+    :data:`LONG_TABLE_ROWS` rows or :data:`LONG_TABLE_CHARS` characters) may break between
+    rows, smaller tables stay whole;
+    ``report-table-wide`` (:data:`WIDE_TABLE_COLUMNS` or more columns) shows a scroll hint on
+    a narrow screen.
+    """
+    head = "".join(f'<th scope="col">{html.escape(label)}</th>'
+                   for label, _ in columns.values())
     body = []
+    characters = 0
     for _, row in frame.iterrows():
-        cells = "".join(f"<td>{html.escape(fmt(row[name]))}</td>"
-                        for name, (_, fmt) in columns.items())
-        body.append(f"<tr>{cells}</tr>")
-    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
-    return (f'<table class="report-table">{cap}<thead><tr>{head}</tr></thead>'
-            f"<tbody>{''.join(body)}</tbody></table>")
+        values = [fmt(row[name]) for name, (_, fmt) in columns.items()]
+        characters += sum(map(len, values))
+        body.append(f"<tr>{''.join(map(_cell, values))}</tr>")
+    kinds = ["report-table-block"]
+    if len(frame) > LONG_TABLE_ROWS or characters > LONG_TABLE_CHARS:
+        kinds.append("report-table-long")
+    if len(columns) >= WIDE_TABLE_COLUMNS:
+        kinds.append("report-table-wide")
+    label = html.escape(caption or "Table", quote=True)
+    cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
+    hint = ('<p class="scroll-hint" aria-hidden="true">Scroll sideways for every column '
+            "&#8594;</p>" if "report-table-wide" in kinds else "")
+    return (f'<figure class="{" ".join(kinds)}">{cap}{hint}'
+            f'<div class="table-scroll" role="region" tabindex="0" aria-label="{label}">'
+            f'<table class="report-table"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table></div></figure>")
+
+
+def _cell(value: str) -> str:
+    """One ``<td>``: a short value is kept on one line; a long unbroken run (an id, a URL)
+    may wrap anywhere instead of widening its column past the page."""
+    if len(value) <= SHORT_CELL:
+        attribute = ' class="nowrap"'
+    elif any(len(word) > LONG_TOKEN for word in value.split()):
+        attribute = ' class="wrap-anywhere"'
+    else:
+        attribute = ""
+    return f"<td{attribute}>{html.escape(value)}</td>"
 
 
 def plain(value: object) -> str:

@@ -9,6 +9,7 @@ left alone: forcing ``agg`` inside a notebook would hide every inline figure.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -19,16 +20,59 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 
 IMPACT_COLOURS = {"outage": "#c0392b", "degradation": "#e69f00", "advisory": "#7f8c8d"}
-WIDTH = 9.0
+#: Inches: about the text width of an A4 page (186 mm), so that a chart prints at its own
+#: size and its 10-point labels stay 10 points on paper.
+WIDTH = 7.0
+#: Inches: no chart is taller than this, so at the A4 width it stays under half a page and
+#: keeping it whole never leaves more than half a page empty before it.
+MAX_HEIGHT = 4.1
 DPI = 110
+
+#: One colour per vendor (or product), 19 in all: seaborn's colour-blind palette, then nine
+#: picked one at a time from tab20, Kelly's and Set1 colours as the farthest (CIELAB) from
+#: those already chosen. No two of the first 16 are closer than 20 CIELAB units (the closest
+#: pair is the colour-blind palette's own pink and lilac); no dark grey, which the charts use
+#: for lines and text.
+GROUP_PALETTE = (
+    "#0173b2", "#de8f05", "#029e73", "#d55e00", "#cc78bc", "#ca9161", "#fbafe4", "#949494",
+    "#ece133", "#56b4e9", "#be0032", "#b2df8a", "#2ca02c", "#6a3d9a", "#8c564b", "#8db600",
+    "#ff9896", "#b3446c", "#006374")
 
 
 def apply_style() -> None:
-    """The report's one style: white grid, colour-blind palette, readable sizes."""
+    """The report's one style: white grid, colour-blind palette, sizes readable in print.
+
+    Text sizes are points on a chart :data:`WIDTH` inches wide, which is what they measure on
+    an A4 page.
+    """
     sns.set_theme(style="whitegrid", palette="colorblind", context="notebook",
                   rc={"figure.dpi": DPI, "savefig.dpi": DPI, "axes.titleweight": "bold",
-                      "axes.titlesize": 12, "axes.labelsize": 10, "font.size": 10,
-                      "svg.hashsalt": "report"})
+                      "axes.titlesize": 12.5, "axes.labelsize": 11, "font.size": 11,
+                      "xtick.labelsize": 10, "ytick.labelsize": 10, "legend.fontsize": 9.5,
+                      "legend.title_fontsize": 10, "svg.hashsalt": "report"})
+
+
+def group_colours(names: Iterable[object]) -> dict[str, str]:
+    """A colour for each name: the names sorted, then :data:`GROUP_PALETTE` in order.
+
+    The same set of names always gets the same colours, and every chart of a report passes
+    all of its groups (the monthly tables carry zero rows for quiet vendors), so a vendor has
+    one colour throughout. Past the palette's 19 colours, evenly spaced HUSL hues follow
+    (distinct, though closer to each other).
+    """
+    ordered = sorted({str(name) for name in names})
+    extra = max(0, len(ordered) - len(GROUP_PALETTE))
+    colours = list(GROUP_PALETTE) + (sns.color_palette("husl", extra).as_hex() if extra else [])
+    return dict(zip(ordered, colours, strict=False))
+
+
+def _legend_below(ax: plt.Axes, handles: list, title: str | None = None,
+                  columns: int = 4) -> None:
+    """A legend under the chart in ``columns`` columns: the plot keeps the full width, which
+    matters on a phone, where the chart is scaled to the screen. The figure needs the
+    constrained layout, which makes room for it below the axis labels."""
+    ax.figure.legend(handles=handles, title=title, loc="outside lower center", frameon=False,
+                     ncol=min(columns, max(1, len(handles))))
 
 
 def show(figure: plt.Figure, alt: str) -> None:
@@ -45,7 +89,16 @@ def show(figure: plt.Figure, alt: str) -> None:
 
 
 def _height(rows: int, per_row: float = 0.32, minimum: float = 2.6) -> float:
-    return max(minimum, per_row * rows + 1.4)
+    """Inches for ``rows`` rows of labels, between ``minimum`` and :data:`MAX_HEIGHT`."""
+    return min(MAX_HEIGHT, max(minimum, per_row * rows + 1.4))
+
+
+def _padded(start: pd.Timestamp, end: pd.Timestamp, share: float = 0.015
+            ) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The window widened by ``share`` of its length on each side, so that an incident on
+    its first or last day is drawn inside the frame, not on it."""
+    pad = (end - start) * share
+    return start - pad, end + pad
 
 
 def incident_timeline(incidents: pd.DataFrame, window_start: pd.Timestamp,
@@ -53,7 +106,7 @@ def incident_timeline(incidents: pd.DataFrame, window_start: pd.Timestamp,
     """Each incident as a bar from start to end (a dot when it is short), one row per group."""
     frame = incidents.sort_values("start_mid")
     groups = list(dict.fromkeys(frame[by].astype(str)))
-    fig, ax = plt.subplots(figsize=(WIDTH, _height(len(groups))))
+    fig, ax = plt.subplots(figsize=(WIDTH, _height(len(groups), 0.28)))
     positions = {g: i for i, g in enumerate(groups)}
     for impact, colour in IMPACT_COLOURS.items():
         part = frame[frame["impact"].astype("object") == impact]
@@ -66,9 +119,9 @@ def incident_timeline(incidents: pd.DataFrame, window_start: pd.Timestamp,
         ax.hlines(y, part["start_mid"].dt.tz_localize(None), ends.dt.tz_localize(None),
                   color=colour, linewidth=5, alpha=0.6)
     ax.set_yticks(range(len(groups)), [_short(g) for g in groups])
-    ax.set_xlim(window_start.tz_localize(None), window_end.tz_localize(None))
+    ax.set_xlim(*_padded(window_start.tz_localize(None), window_end.tz_localize(None)))
+    ax.set_ylim(len(groups) - 0.4, -0.6)
     ax.set_xticks(*_date_ticks(window_start.tz_localize(None), window_end.tz_localize(None)))
-    ax.invert_yaxis()
     ax.set_xlabel("Date (UTC)")
     ax.set_ylabel(by.replace("_", " ").capitalize())
     ax.set_title("Incident timeline")
@@ -116,26 +169,27 @@ def monthly_frequency(counts: pd.DataFrame, by: str = "vendor") -> plt.Figure:
     table = counts.pivot_table(index="month", columns=by, values="incidents", aggfunc="sum",
                                fill_value=0, observed=True)
     rolling = counts.groupby("month")["incidents"].sum().rolling(3, min_periods=1).mean()
-    fig, ax = plt.subplots(figsize=(WIDTH, 3.6))
-    palette = sns.color_palette("colorblind", n_colors=max(1, table.shape[1]))
+    fig, ax = plt.subplots(figsize=(WIDTH, 4.0), layout="constrained")
+    colours = group_colours(table.columns)
     x = np.arange(len(table))
     bottom = np.zeros(len(table))
     handles = []
-    for colour, column in zip(palette, table.columns, strict=False):
+    for column in table.columns:
+        colour = colours[str(column)]
         heights = table[column].to_numpy(dtype=float)
         _stacked_bars(ax, x, bottom, heights, colour)
         handles.append(Patch(facecolor=colour, label=str(column)))
         bottom += heights
     ax.set_xlim(-0.6, len(table) - 0.4)
-    ax.set_ylim(0, max(1.0, float(bottom.max(initial=0))) * 1.05)
+    ax.set_ylim(0, max(1.0, float(bottom.max(initial=0))) * 1.1)
     line, = ax.plot(x, rolling.reindex(table.index), color="black", linewidth=1.5,
                     label="3-month mean")
     _month_ticks(ax, list(table.index))
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("Month")
     ax.set_ylabel("Incidents per month")
     ax.set_title("Monthly incident count")
-    ax.legend(handles=[*handles, line], loc="upper left", bbox_to_anchor=(1.0, 1.0),
-              frameon=False, fontsize=8)
+    _legend_below(ax, [*handles, line])
     return fig
 
 
@@ -167,7 +221,8 @@ def restore_time_distribution(incidents: pd.DataFrame, by: str = "vendor") -> pl
                                                     != "advisory")].copy()
     frame["hours"] = frame["duration_hours"].clip(lower=1 / 60)
     order = frame.groupby(by)["hours"].median().sort_values().index.tolist()
-    fig, ax = plt.subplots(figsize=(WIDTH, _height(len(order), 0.38)))
+    fig, ax = plt.subplots(figsize=(WIDTH, _height(len(order), 0.3) + 0.3),
+                           layout="constrained")
     if not frame.empty:
         sns.boxplot(data=frame, x="hours", y=by, order=order, ax=ax, color="#dfe6ee",
                     showfliers=False, log_scale=True, width=0.6)
@@ -180,7 +235,9 @@ def restore_time_distribution(incidents: pd.DataFrame, by: str = "vendor") -> pl
                 ax.scatter(frame["hours"].to_numpy()[chosen], row[chosen] + jitter[chosen],
                            s=16, color=colour, alpha=0.85, label=state, zorder=3,
                            edgecolors="white", linewidths=0.4)
-        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+        handles, _ = ax.get_legend_handles_labels()
+        _legend_below(ax, handles)
+    ax.margins(x=0.04)
     ax.xaxis.set_major_formatter(FuncFormatter(_hours_label))
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("Hours to restore (log scale)")
@@ -189,26 +246,49 @@ def restore_time_distribution(incidents: pd.DataFrame, by: str = "vendor") -> pl
     return fig
 
 
+#: A heatmap with more rows than this is drawn as two panels side by side, so that its rows
+#: stay tall enough for 9-point labels within :data:`MAX_HEIGHT`.
+HEATMAP_PANEL_ROWS = 16
+
+
 def access_vector_heatmap(matrix: pd.DataFrame) -> plt.Figure:
     """Client surface or protocol (rows) by period (columns): incidents that broke it.
 
-    Zero cells stay blank: the eye finds the failures, and far fewer labels are drawn.
+    Zero cells stay blank: the eye finds the failures, and far fewer labels are drawn. More
+    than :data:`HEATMAP_PANEL_ROWS` rows are split into two panels (first half left), which
+    share one colour scale.
     """
-    fig, ax = plt.subplots(figsize=(WIDTH, _height(len(matrix), 0.3)))
-    if matrix.size:
-        counts = matrix.to_numpy(dtype=float)
-        mesh = _grid(ax, np.ma.masked_equal(counts, 0), matrix, "Reds", 0,
-                     max(1.0, counts.max()), "#eeeeee", 0.5)
-        for (row, column), value in np.ndenumerate(counts):
-            if value:
-                ax.text(column + 0.5, row + 0.5, f"{value:.0f}", ha="center", va="center",
-                        fontsize=9, color="white" if value > counts.max() / 2 else "black")
-        colorbar = fig.colorbar(mesh, ax=ax, label="Incidents")
+    panels = 2 if len(matrix) > HEATMAP_PANEL_ROWS else 1
+    per_panel = -(-len(matrix) // panels)
+    # A constrained layout leaves room for the second panel's row names between the panels.
+    fig, axes = plt.subplots(1, panels, figsize=(WIDTH, _height(per_panel, 0.2)),
+                             squeeze=False, layout="constrained")
+    axes = list(axes[0])
+    counts_all = matrix.to_numpy(dtype=float)
+    top = max(1.0, counts_all.max()) if matrix.size else 1.0
+    mesh = None
+    for number, ax in enumerate(axes):
+        part = matrix.iloc[number * per_panel:(number + 1) * per_panel]
+        if part.size:
+            counts = part.to_numpy(dtype=float)
+            mesh = _grid(ax, np.ma.masked_equal(counts, 0), part, "Reds", 0, top, "#eeeeee",
+                         0.5)
+            for (row, column), value in np.ndenumerate(counts):
+                if value:
+                    ax.text(column + 0.5, row + 0.5, f"{value:.0f}", ha="center",
+                            va="center", fontsize=8 if panels > 1 else 9,
+                            color="white" if value > top / 2 else "black")
+            if panels > 1:
+                ax.tick_params(axis="x", labelsize=8)
+        ax.set_xlabel("Quarter")
+    if mesh is not None:
+        colorbar = fig.colorbar(mesh, ax=axes, label="Incidents", fraction=0.04, pad=0.01)
         colorbar.locator = MaxNLocator(integer=True)
         colorbar.update_ticks()
-    ax.set_xlabel("Quarter")
-    ax.set_ylabel("Client surface or protocol")
-    ax.set_title("Which ways in failed")
+    axes[0].set_ylabel("Client surface or protocol")
+    axes[0].set_title("Which ways in failed")
+    if panels > 1:
+        axes[1].set_title("(continued)", fontweight="normal")
     return fig
 
 
@@ -231,13 +311,13 @@ def _grid(ax: plt.Axes, values: np.ndarray, frame: pd.DataFrame, cmap: str, vmin
 
 def cause_breakdown(causes: pd.DataFrame, mitigations: pd.DataFrame) -> plt.Figure:
     """Root-cause categories and mitigations, counts of incidents."""
-    fig, axes = plt.subplots(1, 2, figsize=(WIDTH, 3.4))
+    fig, axes = plt.subplots(1, 2, figsize=(WIDTH, 3.6))
     for ax, table, title in ((axes[0], causes, "Root cause"), (axes[1], mitigations,
                                                                "How service was restored")):
         totals = table.groupby("term")["incidents"].sum().sort_values()
         ax.barh(totals.index.astype(str), totals.to_numpy(), color="#1f4e79", height=0.7)
         ax.margins(y=0.02)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=5))
         ax.grid(axis="y", visible=False)
         ax.set_xlabel("Incidents")
         ax.set_ylabel("")
@@ -251,27 +331,30 @@ def availability_against_sla(monthly: pd.DataFrame, by: str = "vendor") -> plt.F
     if monthly[by].nunique() > 4:
         return availability_grid(monthly, by)
     frame = monthly.assign(percent=monthly["availability"] * 100).sort_values("month")
-    fig, ax = plt.subplots(figsize=(WIDTH, 3.8))
+    fig, ax = plt.subplots(figsize=(WIDTH, 3.8), layout="constrained")
     months = sorted(frame["month"].unique())
     position = {month: i for i, month in enumerate(months)}
-    palette = sns.color_palette("colorblind", n_colors=max(1, frame[by].nunique()))
-    for colour, (name, part) in zip(palette, frame.groupby(by, observed=True, sort=True),
-                                    strict=False):
+    colours = group_colours(frame[by].unique())
+    for name, part in frame.groupby(by, observed=True, sort=True):
         ax.plot(part["month"].map(position), part["percent"], marker="o", markersize=4,
-                color=colour, label=str(name))
+                color=colours[str(name)], label=str(name))
     targets = frame.dropna(subset=["sla_target"]).groupby(by)["sla_target"].first()
     for target in sorted(set(targets.to_numpy())):
         ax.axhline(target * 100, linestyle="--", color="grey", linewidth=1)
-        ax.annotate(f"SLA {target * 100:g}%", (0, target * 100), xycoords=("axes fraction",
-                    "data"), fontsize=8, color="grey", va="bottom")
-    low = min(99.0, float(frame["percent"].min()) - 0.1) if len(frame) else 99.0
-    ax.set_ylim(low, 100.02)
+        # Beside the frame, where no month's point can cover it.
+        ax.annotate(f"SLA {target * 100:g}%", (1.01, target * 100),
+                    xycoords=("axes fraction", "data"), fontsize=9, color="grey", va="center",
+                    annotation_clip=False)
+    low = min(99.0, float(frame["percent"].min())) if len(frame) else 99.0
+    pad = (100 - low) * 0.06  # a month at 100% or at the lowest value is not on the frame
+    ax.set_ylim(low - pad, 100 + pad)
+    ax.set_xlim(-0.5, len(months) - 0.5)
     _month_ticks(ax, months)
     ax.set_xlabel("Month")
     ax.set_ylabel("Availability (%)")
     ax.set_title("Estimated availability from public incidents")
-    ax.legend(title=by.replace("_", " ").capitalize(), loc="upper left",
-              bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
+    handles, _ = ax.get_legend_handles_labels()
+    _legend_below(ax, handles, by.replace("_", " ").capitalize())
     return fig
 
 
@@ -307,11 +390,12 @@ def risk_components(scores: pd.DataFrame, components: list[str]) -> plt.Figure:
     ax.set_xlabel("Risk score (weighted components)")
     ax.set_ylabel("")
     ax.set_title("Vendor risk")
-    ax.legend(loc="lower right", frameon=True, fontsize=7)
+    ax.legend(loc="lower right", frameon=True, fontsize=8.5)
     ax_rank.hlines(frame["vendor"], frame["rank_low"], frame["rank_high"], color="#1f4e79",
                    linewidth=3)
     ax_rank.scatter(frame["rank"], frame["vendor"], color="black", zorder=3, s=18)
-    ax_rank.invert_xaxis()
+    ax_rank.set_xlim(len(frame) + 0.7, 0.3)  # rank 1 at the right, no rank on the frame
+    ax_rank.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=5))
     ax_rank.set_xlabel("Rank (1 = riskiest), 90% interval")
     ax_rank.set_title("Rank uncertainty")
     fig.tight_layout()

@@ -51,6 +51,8 @@ class Job:
     stem: str
     title: str
     parameters: dict[str, object] = field(default_factory=dict)
+    #: The page's title (HTML ``<title>``, so the PDF's too): what and which window.
+    page_title: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +95,7 @@ def plan_jobs(options: Options) -> list[Job]:
         common["start"] = options.start
     if options.end:
         common["end"] = options.end
+    span = window_span(options)
     if options.vendor:
         from incidents.report import check_vendor
 
@@ -104,11 +107,39 @@ def plan_jobs(options: Options) -> list[Job]:
                               options.end, options.skip_invalid)
         vendors = metrics.vendors_with_enough_incidents(data.window_incidents,
                                                         options.min_incidents)
-        jobs = [Job("portfolio", "portfolio", "All vendors", dict(common))]
+        jobs = [Job("portfolio", "portfolio", "All vendors", dict(common),
+                    f"Cloud vendor portfolio: reliability, {span}")]
     for vendor in vendors:
         params = dict(common, vendor=vendor)
-        jobs.append(Job("vendor", "vendor-" + _slug(vendor), vendor, params))
+        jobs.append(Job("vendor", "vendor-" + _slug(vendor), vendor, params,
+                        f"{vendor}: reliability, {span}"))
     return jobs
+
+
+def window_span(options: Options) -> str:
+    """The window in force as ``"2023-01-01 to 2026-06-30"`` (both days inclusive)."""
+    import pandas as pd
+
+    from incidents import report
+
+    # The window the notebooks will use (an empty end is the data's cut-off): the prepared
+    # data is remembered, so the notebooks do not load it again.
+    window = report.prepare(options.data, options.vendors, options.start or DEFAULT_START,
+                            options.end, options.skip_invalid).window
+    last = window.end - pd.Timedelta(days=1)
+    return f"{window.start:%Y-%m-%d} to {last:%Y-%m-%d}"
+
+
+def left_out_vendors(options: Options) -> dict[str, int]:
+    """Vendors with fewer than ``options.min_incidents`` incidents in the window (so no deep
+    dive), with their counts, in the vendor file's order."""
+    from incidents import report
+
+    data = report.prepare(options.data, options.vendors, options.start or DEFAULT_START,
+                          options.end, options.skip_invalid)
+    counts = data.window_incidents["vendor"].value_counts()
+    return {str(name): int(counts.get(name, 0)) for name in data.vendors["vendor"]
+            if counts.get(name, 0) < options.min_incidents}
 
 
 def _slug(text: str) -> str:
@@ -406,14 +437,28 @@ def write_attachments(jobs: list[Job], options: Options, folder: Path) -> list[P
     return written
 
 
-def write_index(jobs: list[Job], folder: Path, formats: tuple[str, ...]) -> Path:
-    """A short page linking every rendered report (no script, no external URL)."""
+def write_index(jobs: list[Job], folder: Path, formats: tuple[str, ...], span: str = "",
+                left_out: dict[str, int] | None = None, min_incidents: int = 3) -> Path:
+    """A short page linking every rendered report (no script, no external URL).
+
+    ``span`` is the window (``"2023-01-01 to 2026-06-30"``); ``left_out`` maps each vendor
+    with no deep dive to its incident count in the window, which is below ``min_incidents``.
+    """
     items = []
     for job in jobs:
         links = " · ".join(f'<a href="{html.escape(job.stem)}.{ext}">{ext.upper()}</a>'
                            for ext in formats)
         links += f' · <a href="{html.escape(job.stem)}-incidents.csv">incidents (CSV)</a>'
         items.append(f"<li><strong>{html.escape(job.title)}</strong>: {links}</li>")
+    window = (f"<p>Incidents from <strong>{html.escape(span)}</strong> (UTC, both days "
+              "included).</p>") if span else ""
+    quiet = ""
+    if left_out:
+        names = ", ".join(f"{html.escape(name)} ({count} incident{'' if count == 1 else 's'})"
+                          for name, count in left_out.items())
+        quiet = (f"<p>No deep dive for vendors with fewer than {min_incidents} incidents in "
+                 f"the window, too few for rates or a trend (the portfolio report shows them "
+                 f"with bounds only): {names}.</p>")
     page = (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
@@ -422,7 +467,8 @@ def write_index(jobs: list[Job], folder: Path, formats: tuple[str, ...]) -> Path
         "<title>Cloud vendor reliability report</title>"
         "<style>body{font-family:system-ui,sans-serif;max-width:40em;margin:2em auto;"
         "padding:0 1em;line-height:1.5}</style></head><body>"
-        "<h1>Cloud vendor reliability report</h1><ul>" + "".join(items) + "</ul></body></html>\n")
+        "<h1>Cloud vendor reliability report</h1>" + window + "<ul>" + "".join(items) + "</ul>"
+        + quiet + "</body></html>\n")
     target = folder / "index.html"
     target.write_text(page, encoding="utf-8")
     return target
@@ -521,7 +567,8 @@ def _build_in(workdir: Path, options: Options, timing: Timing) -> list[Path]:
             path.unlink()
     write_attachments(jobs, options, staging)
     if not options.vendor:
-        write_index(jobs, staging, formats)
+        write_index(jobs, staging, formats, window_span(options), left_out_vendors(options),
+                    options.min_incidents)
     return publish(staging, options.out, prune=not options.vendor)
 
 
@@ -599,7 +646,7 @@ class Workers:
                         return
                 executed = execute(job, self.workdir, kernel)
                 self.done[job.stem] = export_html(executed, self.staging / f"{job.stem}.html",
-                                                  job.title, self.timing)
+                                                  job.page_title or job.title, self.timing)
                 if self.on_exported is not None:
                     self.on_exported(self.done[job.stem])
         except BaseException as exc:
