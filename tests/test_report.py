@@ -82,7 +82,7 @@ def test_key_figures_in_html_equal_the_package_results(rendered):
     row = metrics.restore_times(data.window_incidents, "vendor").iloc[0]
     page = html_of(rendered, "vendor-acme-mail")
     assert f"Median time to restore {narrative.hours(row['median'])}" in page
-    assert "5 public incidents" in page
+    assert "5 events" in page
 
 
 def test_executed_notebooks_have_no_error_cells(tmp_path, rendered):
@@ -250,7 +250,7 @@ def test_window_without_incidents_renders_the_portfolio_alone(rendered, tmp_path
     render.build(render.Options(start="2024-01-01", end="2024-03-31", data=str(rendered["data"]),
                                 vendors=str(rendered["vendors"]), fmt="html", out=out))
     assert sorted(p.name for p in out.glob("*.html")) == ["index.html", "portfolio.html"]
-    assert "0 public incidents" in (out / "portfolio.html").read_text(encoding="utf-8")
+    assert "0 events" in (out / "portfolio.html").read_text(encoding="utf-8")
 
 
 def test_skip_invalid_lists_every_skipped_row_in_the_appendix(rendered, tmp_path):

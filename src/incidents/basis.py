@@ -94,7 +94,7 @@ def comparable_rates(rows: pd.DataFrame, records: pd.DataFrame, window: metrics.
     names = sorted(set(rows["vendor"]) | set(spans["vendor"]) | set(
         vendors if vendors is not None else []))
     basis_rows = on_basis(rows, spans)
-    table = pd.DataFrame({"vendor": names})
+    table = pd.DataFrame({"vendor": pd.Series(names, dtype=object)})
     years = spans.groupby("vendor")["years"].sum()
     counts = basis_rows.groupby("vendor").size()
     table["years"] = table["vendor"].map(years).fillna(0.0)
@@ -179,7 +179,9 @@ def trend_verdicts(rows: pd.DataFrame, records: pd.DataFrame, window: metrics.Wi
         include_groups=False) if len(spans) else pd.Series(dtype=bool)
     tested = metrics.trend(basis_rows, window, "vendor") if len(basis_rows) else pd.DataFrame(
         columns=["vendor", "n", "laplace_u", "p_value", "beta", "verdict"])
-    table = pd.DataFrame({"vendor": sorted(set(rows["vendor"]) | set(spans["vendor"]))})
+    table = pd.DataFrame({"vendor": pd.Series(
+        sorted(set(rows["vendor"]) | set(spans["vendor"])), dtype=object)})
+    tested = tested.astype({"vendor": object})
     table = table.merge(tested[["vendor", "n", "laplace_u", "p_value", "beta"]], on="vendor",
                         how="left")
     table["n"] = table["n"].fillna(0).astype(int)
