@@ -84,6 +84,10 @@ SEVERITY_FROM_VENDOR_TERMS: dict[str, dict[str, int]] = {
     "statuspage impact": {"critical": 5, "major": 4, "minor": 2, "none": 1},
     "google cloud severity": {"high": 4, "medium": 3, "low": 2},
     "microsoft 365 classification": {"incident": 3, "advisory": 2},
+    "slack type": {"outage": 4, "incident": 2, "notice": 1},
+    "aws service health status": {"3": 4, "2": 3, "1": 2, "0": 1},
+    "aws health severity (archive's mapping)": {"critical": 5, "major": 4, "minor": 2},
+    "azure post-incident review": {"unavailable": 4, "review": 3},
 }
 
 CLIENTS: dict[str, str] = {

@@ -1,8 +1,13 @@
 """The ``import`` and ``fetch`` commands.
 
-``python -m incidents import FORMAT FILE [--vendor NAME] [--into PATH] [--vendors PATH]
-[--dry-run]`` reads a vendor feed saved as JSON (FORMAT: statuspage, msgraph or gcloud) and
-merges it into the incident file; ``python -m incidents fetch statuspage URL [--vendor NAME]
+``python -m incidents import FORMAT FILE [--record RECORD_ID] [--vendor NAME] [--into PATH]
+[--vendors PATH] [--dry-run]`` reads a vendor feed saved as JSON or JSON Lines (FORMAT: see
+:data:`FORMATS`) and merges it into the incident file, or, with ``--record``, into that
+record's own file (``data/records/<record_id>.csv``, as ``data/records.csv`` lists it), every
+row named with the record; a fresh download of the same feed accumulates into the same record
+through the same idempotent merge. ``msgraph --record ID`` creates a tenant record when
+``records.csv`` does not list it yet, complete from the export's first issue, and extends its
+period on later exports; ``python -m incidents fetch statuspage URL [--vendor NAME]
 [--timeout 10] [--into PATH] [--vendors PATH] [--dry-run]`` downloads a status page's
 ``/api/v2/incidents.json`` first. Both print a summary: rows added, updated, unchanged and
 dropped, the diff, warnings and the mappings used.
@@ -19,7 +24,21 @@ from typing import Any
 
 from incidents.errors import IncidentsError
 
-FORMATS = ("statuspage", "msgraph", "gcloud")
+#: FORMAT -> what it reads.
+FORMAT_HELP: dict[str, str] = {
+    "statuspage": "Atlassian Statuspage /api/v2/incidents.json",
+    "msgraph": "Microsoft Graph serviceAnnouncement/issues (a tenant's export)",
+    "gcloud": "Google Cloud status incidents.json",
+    "github-history": "GitHub's status history as archived from history.atom (JSON Lines)",
+    "statuspage-polls": "a poll-derived Statuspage record (JSON Lines of last-seen states)",
+    "slack-polls": "a poll-derived record of Slack's status API (JSON Lines)",
+    "aws-shd": "the old AWS Service Health Dashboard data.json (to April 2023)",
+    "aws-health": "AWS Health Dashboard public events as archived (JSON array)",
+    "azure-pir": "Azure post-incident reviews as archived (JSON array)",
+}
+FORMATS = tuple(FORMAT_HELP)
+#: Formats saved as JSON Lines (one incident per line).
+JSONL_FORMATS = frozenset({"github-history", "statuspage-polls", "slack-polls"})
 EXAMPLES_SHOWN = 5
 
 
@@ -34,10 +53,11 @@ def register(subparsers: Any) -> None:
         description="Merge a vendor's status feed, saved as JSON, into the incident file. "
         "Curated cells are never overwritten by empty, 'unknown' or coarser values.")
     importer.add_argument("format", choices=FORMATS, metavar="FORMAT",
-                          help="statuspage (Atlassian Statuspage /api/v2/incidents.json), "
-                          "msgraph (Microsoft Graph serviceAnnouncement/issues) or gcloud "
-                          "(Google Cloud incidents.json)")
+                          help="; ".join(f"{k} ({v})" for k, v in FORMAT_HELP.items()))
     importer.add_argument("file", metavar="FILE", help="the saved JSON feed")
+    importer.add_argument("--record", default=None, metavar="RECORD_ID",
+                          help="merge into this record's file (listed in data/records.csv; "
+                          "msgraph creates a tenant record when it is not listed)")
     _options(importer, vendor_help="vendor name as in data/vendors.csv (required for "
              "statuspage; msgraph writes 'Microsoft 365', gcloud 'Google Cloud')")
     importer.set_defaults(handler=_import_command)
@@ -90,7 +110,7 @@ def parse_feed(fmt: str, data: Any, source: Any, vendor: str | None) -> tuple[li
                                                                                        str]],
                                                                              list[Any]]:
     """Rows and findings of a parsed feed in ``fmt``."""
-    from incidents.importers import gcloud, msgraph, statuspage
+    from incidents.importers import aws, azure, gcloud, github_history, msgraph, polls, statuspage
 
     if fmt == "statuspage":
         if not vendor:
@@ -99,7 +119,10 @@ def parse_feed(fmt: str, data: Any, source: Any, vendor: str | None) -> tuple[li
                 "--vendor NAME with the vendor's name as in data/vendors.csv (e.g. --vendor "
                 "GitHub)")
         return statuspage.parse(data, vendor=vendor, source=source)
-    parsers: dict[str, Callable[..., Any]] = {"msgraph": msgraph.parse, "gcloud": gcloud.parse}
+    parsers: dict[str, Callable[..., Any]] = {
+        "msgraph": msgraph.parse, "gcloud": gcloud.parse, "github-history": github_history.parse,
+        "statuspage-polls": polls.parse_statuspage, "slack-polls": polls.parse_slack,
+        "aws-shd": aws.parse_shd, "aws-health": aws.parse_health, "azure-pir": azure.parse}
     if fmt not in parsers:
         raise ImportUsageError(f"unknown FORMAT '{fmt}'. Fix: use one of {', '.join(FORMATS)}")
     if vendor:
@@ -107,19 +130,46 @@ def parse_feed(fmt: str, data: Any, source: Any, vendor: str | None) -> tuple[li
     return parsers[fmt](data, source=source)
 
 
+def regroup_for(fmt: str) -> Callable[[list[dict[str, str]]], None] | None:
+    """The function that sets shared event ids over a whole record file after a merge."""
+    from incidents.importers import aws, polls
+
+    return {"aws-shd": aws.group_events, "statuspage-polls": polls.group_cross_posts}.get(fmt)
+
+
 def run_import(fmt: str, data: Any, source: Any, *, vendor: str | None = None,
                into: str | Path | None = None, vendors: str | Path | None = None,
-               dry_run: bool = False, now: Any = None) -> ImportReport:
-    """Parse a feed and merge it into the incident file; the report of what happened."""
-    from incidents import config
-    from incidents.importers import mapping, merge
+               dry_run: bool = False, now: Any = None,
+               record: str | None = None) -> ImportReport:
+    """Parse a feed and merge it into the incident file (or, with ``record``, into that
+    record's file); the report of what happened."""
+    from incidents import config, load
+    from incidents.importers import mapping, merge, records as record_files
     from incidents.importers.common import Finding
 
     rows, findings = parse_feed(fmt, data, source, vendor)
     target = config.incidents_path(into)
-    result = merge.merge_file(target, rows, derivable=mapping.DERIVABLE_IMPACT_SEVERITY[fmt],
+    notes: list[str] = []
+    table = None
+    commit = None
+    if record:
+        target, table, created, commit, outside = record_files.prepare(
+            record, fmt, rows, target, vendors=vendors)
+        findings = findings + [Finding("outside the record's period", f"starts "
+                                       f"{row['start_utc'][:10]}: not in record {record}",
+                                       row["incident_id"], "dropped") for row in outside]
+        if created:
+            notes.append(created + (" (dry run: not written)" if dry_run else ""))
+    for row in rows:
+        row["record_id"] = record or row.get("record_id") or load.curated_record_id(
+            row["vendor"])
+    result = merge.merge_file(target, rows,
+                              derivable=mapping.DERIVABLE_IMPACT_SEVERITY.get(fmt),
                               vendors_path=vendors, dry_run=dry_run, now=now,
-                              imported_from=source.name)
+                              imported_from=source.name, regroup=regroup_for(fmt),
+                              records=table)
+    if commit is not None and not dry_run:
+        commit()
     findings = findings + result.kept
     dropped = {f.incident_id for f in findings if f.level == "dropped"}
     state = merge.read_state(target) if dropped and target.exists() else None
@@ -128,7 +178,7 @@ def run_import(fmt: str, data: Any, source: Any, *, vendor: str | None = None,
             findings.append(Finding("dropped but in the file", "the feed withdrew this issue "
                                     "(falsePositive); remove its row by hand if you agree",
                                     row["incident_id"], "warning"))
-    report = ImportReport(fmt, source.name, len(rows), findings, result)
+    report = ImportReport(fmt, source.name, len(rows), findings, result, notes)
     vendors_file = config.vendors_path(vendors)
     if not vendors_file.exists():
         report.notes.append(f"{vendors_file} does not exist: vendor names were not checked")
@@ -202,9 +252,12 @@ def _import_command(args: argparse.Namespace) -> int:
             "import statuspage needs --vendor NAME: a Statuspage feed does not say which "
             "vendor it is. Fix: pass the vendor's name as in data/vendors.csv, e.g. --vendor "
             "GitHub")
-    data, source = feedjson.read_file(args.file)
+    if args.format in JSONL_FORMATS:
+        data, source = feedjson.read_jsonl(args.file)
+    else:
+        data, source = feedjson.read_file(args.file)
     report = run_import(args.format, data, source, vendor=args.vendor, into=args.into,
-                        vendors=args.vendors, dry_run=args.dry_run)
+                        vendors=args.vendors, dry_run=args.dry_run, record=args.record)
     print(summary(report))
     return 0
 

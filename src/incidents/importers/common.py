@@ -145,6 +145,7 @@ class RowBuilder:
         self.incident_id = incident_id
         self.cells: Row = dict.fromkeys(schema.INCIDENT_COLUMN_NAMES, "")
         self.cells["incident_id"] = incident_id
+        self.cells["scope"] = "unknown"
         self.notes: list[str] = []
         self.findings = findings
         self.start: datetime | None = None

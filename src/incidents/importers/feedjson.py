@@ -201,3 +201,50 @@ def guess_format(data: object) -> str | None:
         if isinstance(data.get("value"), list):
             return "msgraph"
     return None
+
+
+def read_jsonl(path: str | Path) -> tuple[list[Any], Source]:
+    """Read a JSON Lines file (one JSON value per line, blank lines skipped).
+
+    Each value's line number is remembered (a problem names the line); a line that is not JSON
+    is reported with its number, all such lines together.
+    """
+    file = Path(path)
+    name = str(file)
+    if not file.is_file():
+        raise InputError([Problem(name, None, None, "the feed file does not exist",
+                                  "check the path")])
+    if file.stat().st_size > MAX_FEED_BYTES:
+        raise InputError([Problem(name, None, None,
+                                  f"the file is larger than {MAX_FEED_BYTES // 2**20} MB",
+                                  "check that this is a vendor's incident feed")])
+    try:
+        text = file.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError([Problem(name, None, None, f"byte offset {exc.start} is not UTF-8",
+                                  "JSON Lines files are UTF-8")]) from None
+    values: list[Any] = []
+    positions: dict[int, int] = {}
+    problems = []
+    for number, line in enumerate(text.split("\n"), 1):  # not splitlines: U+2028 is text
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(Problem(name, number, None, f"the line is not JSON: {exc.msg} at "
+                                    f"character {exc.colno}",
+                                    "each line must be one complete JSON object"))
+            continue
+        values.append(value)
+        positions[id(value)] = number
+        if isinstance(value, dict):
+            for inner in value.values():
+                if isinstance(inner, dict | list):
+                    positions[id(inner)] = number
+    if problems:
+        raise InputError(problems)
+    if not values:
+        raise InputError([Problem(name, None, None, "the feed is empty",
+                                  "give a JSON Lines file with one incident per line")])
+    return values, Source(name, positions)

@@ -11,10 +11,37 @@ the client vocabulary rules and the fallbacks used when a feed carries a term no
 
 Choices, and why:
 
-* **Statuspage** ``impact``: ``none`` -> advisory, ``minor`` -> degradation, ``major`` and
-  ``critical`` -> outage; severity by the schema table (critical 5, major 4, minor 2, none 1).
-  ``status`` ``resolved`` and ``postmortem`` end the incident (``resolved_at``); every other
-  status leaves it ongoing.
+* **Statuspage** ``impact``: ``critical`` -> outage, ``major`` -> partial-outage, ``minor``
+  -> degradation, ``none`` -> advisory; severity by the schema table (critical 5, major 4,
+  minor 2, none 1). Statuspage derives an incident's impact from the worst status of its
+  components (major outage -> critical, partial outage -> major, degraded performance ->
+  minor), so the impact reads back as the component status. ``maintenance`` is not an
+  incident: the importers skip it. ``status`` ``resolved`` and ``postmortem`` end the incident
+  (``resolved_at``); every other status leaves it ongoing. The same table serves GitHub's
+  archived history (its ``impact`` was read from the incident pages) and the poll-derived
+  records (there the impact is the one of the last unresolved state seen: a page can raise or
+  lower it later, so it may differ from the final one).
+* **Poll-derived records** (a Statuspage ``summary.json`` or Slack's ``current`` API polled
+  every 15-60 minutes): the end lies between the last poll that still listed the incident
+  (``last_seen_at`` -> ``end_utc``) and the first that no longer did (``gone_by_at`` ->
+  ``end_latest_utc``). The page a poll line came from is named by its ``page_id``
+  (:data:`STATUSPAGE_PAGES`: vendor, page name, address).
+* **Slack** ``type``: ``outage`` -> outage (severity 4), ``incident`` -> degradation (2),
+  ``notice`` -> advisory (1) (Slack's own status API: an outage is Slack being down for
+  users, an incident a problem with some feature, a notice information).
+* **AWS Service Health Dashboard** (the old ``data.json``, to April 2023) ``status``:
+  ``3`` -> outage (service disruption, severity 4), ``2`` -> degradation (performance issues,
+  3), ``1`` -> degradation (informational message on a problem, 2), ``0`` -> advisory (service
+  operating normally: a resolved or informational entry, 1). The codes arrive as numbers or as
+  strings; both are read.
+* **AWS Health Dashboard** (the archive's events, 2025-2026): ``severity`` is the archive's
+  author's mapping, not AWS's term: ``critical`` -> outage (5), ``major`` -> partial-outage
+  (4), ``minor`` -> degradation (2); rows say so in their notes.
+* **Azure post-incident reviews**: Azure reviews only broad-impact incidents and gives no
+  severity; the archive's ``severity`` is its author's keyword guess and is not used. A
+  review is ``classification`` post-incident-review, impact degradation and severity 3 unless
+  its summary says the service was unavailable or down (-> outage, 4): see
+  :data:`AZURE_OUTAGE_WORDS`.
 * **Microsoft 365** (Graph ``serviceHealthIssue``): ``classification`` is the vendor's label
   (``incident``/``advisory``; ``unknownFutureValue`` -> ``unknown``) and gives the severity by
   the schema table (incident 3, advisory 2; an unknown label gets an incident's 3). Both
@@ -48,19 +75,78 @@ from incidents import schema
 STATUSPAGE_SEVERITY = "statuspage impact"
 GCLOUD_SEVERITY = "google cloud severity"
 MSGRAPH_SEVERITY = "microsoft 365 classification"
+SLACK_SEVERITY = "slack type"
+AWS_SHD_SEVERITY = "aws service health status"
+AWS_HEALTH_SEVERITY = "aws health severity (archive's mapping)"
+AZURE_SEVERITY = "azure post-incident review"
 
-#: Atlassian Statuspage ``impact`` -> schema impact.
+#: Atlassian Statuspage ``impact`` -> schema impact (the component status it derives from).
 STATUSPAGE_IMPACT: dict[str, str] = {
     "none": "advisory",
     "minor": "degradation",
-    "major": "outage",
+    "major": "partial-outage",
     "critical": "outage",
 }
+#: Statuspage ``impact`` of scheduled maintenance: not an incident, skipped.
+STATUSPAGE_MAINTENANCE = "maintenance"
 
 #: Statuspage ``status`` values that end an incident (its ``resolved_at`` is the end).
 STATUSPAGE_RESOLVED_STATUSES = frozenset({"resolved", "postmortem"})
 #: Statuspage ``status`` values of an incident still in progress.
 STATUSPAGE_OPEN_STATUSES = frozenset({"investigating", "identified", "monitoring"})
+
+#: Statuspage pages of the poll-derived records, by ``page_id``: (vendor, page name, page
+#: address as the vendor serves it today). Atlassian runs one page per product; the old
+#: Jira Service Desk and Jira Core pages are now Jira Service Management and Jira Work
+#: Management; Atlassian Access is now Guard (its old address still serves the page).
+STATUSPAGE_PAGES: dict[str, tuple[str, str, str]] = {
+    "yh6f0r4529hb": ("Cloudflare", "Cloudflare", "https://www.cloudflarestatus.com"),
+    "s2k7tnzlhrpw": ("DigitalOcean", "DigitalOcean", "https://status.digitalocean.com"),
+    "w4cz49tckxhp": ("DigitalOcean", "DigitalOcean", "https://status.digitalocean.com"),
+    "kctbh9vrtdwd": ("GitHub", "GitHub", "https://www.githubstatus.com"),
+    "7yh3h3y0c0x1": ("Atlassian", "Jira", "https://jira-software.status.atlassian.com"),
+    "pv54g7ltsc24": ("Atlassian", "Jira Service Management",
+                     "https://jira-service-management.status.atlassian.com"),
+    "s6f0gm5gcpmy": ("Atlassian", "Jira Work Management",
+                     "https://jira-work-management.status.atlassian.com"),
+    "jrg4crndtsgz": ("Atlassian", "Jira Align", "https://jira-align.status.atlassian.com"),
+    "4g2my7tbhjsq": ("Atlassian", "Confluence", "https://confluence.status.atlassian.com"),
+    "bqlf8qjztdtr": ("Atlassian", "Bitbucket", "https://bitbucket.status.atlassian.com"),
+    "h5frqhb041yq": ("Atlassian", "Trello", "https://trello.status.atlassian.com"),
+    "t05vdsszxwtq": ("Atlassian", "Opsgenie", "https://opsgenie.status.atlassian.com"),
+    "5qmgwsxwsz78": ("Atlassian", "Atlassian Access", "https://access.status.atlassian.com"),
+    "y2j98763l56x": ("Atlassian", "Statuspage", "https://metastatuspage.com"),
+    "3tbw4lb9t3qp": ("Atlassian", "Atlassian Support", "https://support.status.atlassian.com"),
+    "tfc0vzc0cq1n": ("Atlassian", "Atlassian Partners",
+                     "https://partners.status.atlassian.com"),
+    "n8766lc3ybbs": ("Atlassian", "Atlassian Developer",
+                     "https://developer.status.atlassian.com"),
+}
+
+#: Slack status API ``type`` -> schema impact and the vendor's label.
+SLACK_IMPACT: dict[str, str] = {"outage": "outage", "incident": "degradation",
+                                "notice": "advisory"}
+SLACK_CLASSIFICATION: dict[str, str] = {"outage": "outage", "incident": "incident",
+                                        "notice": "advisory"}
+SLACK_STATUS_ROOT = "https://status.slack.com/"
+
+#: Old AWS Service Health Dashboard ``status`` code -> schema impact (codes as strings).
+AWS_SHD_IMPACT: dict[str, str] = {"3": "outage", "2": "degradation", "1": "degradation",
+                                  "0": "advisory"}
+#: The old dashboard's history page: its entries have no page of their own.
+AWS_SHD_HISTORY_URL = "https://health.aws.amazon.com/health/status"
+#: Entries with the same summary posted within this many hours of an event's first entry
+#: are one event (one entry per service and region).
+AWS_SHD_EVENT_HOURS = 3
+#: The archive's severity of an AWS Health Dashboard event -> schema impact.
+AWS_HEALTH_IMPACT: dict[str, str] = {"critical": "outage", "major": "partial-outage",
+                                     "minor": "degradation"}
+
+#: Azure post-incident reviews: wording in a review's summary that says users could not use
+#: the service at all (-> outage, the table's ``unavailable``); otherwise a degradation.
+AZURE_OUTAGE_WORDS = (r"\bunavailab", r"\boutage\b", r"\bunable to (access|connect|reach|use)",
+                      r"\bcould not (access|connect|reach)", r"\bwas down\b")
+AZURE_HISTORY_URL = "https://azure.status.microsoft/en-us/status/history/"
 
 #: Google Cloud ``status_impact`` -> schema impact.
 GCLOUD_IMPACT: dict[str, str] = {
@@ -106,10 +192,11 @@ FALLBACK_IMPACT = "degradation"
 #: Severity written when a feed's severity term is unknown and the impact does not say.
 FALLBACK_SEVERITY = 3
 #: Severity derived from the impact when the feed's own severity term is unknown.
-SEVERITY_FROM_IMPACT: dict[str, int] = {"outage": 4, "degradation": 3, "advisory": 1}
+SEVERITY_FROM_IMPACT: dict[str, int] = {"outage": 4, "partial-outage": 4, "degradation": 3,
+                                        "advisory": 1}
 #: Impact derived from the severity when the feed's own impact term is unknown.
 IMPACT_FROM_SEVERITY: dict[int, str] = {
-    5: "outage", 4: "outage", 3: "degradation", 2: "degradation", 1: "advisory"}
+    5: "outage", 4: "partial-outage", 3: "degradation", 2: "degradation", 1: "advisory"}
 
 
 def lookup(table: dict[str, str], term: object) -> str | None:
@@ -296,3 +383,19 @@ DERIVABLE_IMPACT_SEVERITY: dict[str, frozenset[tuple[str, str]]] = {
     "msgraph": _pairs({MSGRAPH_DEFAULT_IMPACT, *MSGRAPH_IMPACT_FROM_STATUS.values()},
                       _table_severities(MSGRAPH_SEVERITY) | {MSGRAPH_UNKNOWN_SEVERITY}),
 }
+
+
+def _table_pairs(impacts: dict[str, str], source: str) -> frozenset[tuple[str, str]]:
+    levels = {k.casefold(): v for k, v in schema.SEVERITY_FROM_VENDOR_TERMS[source].items()}
+    return frozenset((impact, str(levels[term])) for term, impact in impacts.items()
+                     if term in levels) | _fallback_pairs()
+
+
+DERIVABLE_IMPACT_SEVERITY.update({
+    "github-history": DERIVABLE_IMPACT_SEVERITY["statuspage"],
+    "statuspage-polls": DERIVABLE_IMPACT_SEVERITY["statuspage"],
+    "slack-polls": _table_pairs(SLACK_IMPACT, SLACK_SEVERITY),
+    "aws-shd": _table_pairs(AWS_SHD_IMPACT, AWS_SHD_SEVERITY),
+    "aws-health": _table_pairs(AWS_HEALTH_IMPACT, AWS_HEALTH_SEVERITY),
+    "azure-pir": frozenset({("outage", "4"), ("degradation", "3")}) | _fallback_pairs(),
+})

@@ -31,7 +31,16 @@ source_urls, related_ids     the union: the file's entries first, in their order
                              imported ones
 notes                        the file's notes, followed by each imported sentence the notes
                              do not already contain
+record_id, event_id          the imported value, unless it is empty
+scope                        curated: the imported value only where the file's is empty or
+                             ``unknown``
+end_latest_utc,              follow the end: replaced together with ``end_utc`` (a poll
+last_impact_utc              bound, or the last update still reporting impact)
 ===========================  ===============================================================
+
+After the merge, an optional ``regroup`` function sees every row of the file and may set
+``event_id`` (rows of one event: an incident cross-posted on several pages, one AWS event
+across regions), so grouping never depends on which file was imported first.
 
 Precision order: minute < hour < day < month ("coarser" means later in that order).
 
@@ -66,7 +75,8 @@ COLUMNS = schema.INCIDENT_COLUMN_NAMES
 PRECISION_RANK = {name: rank for rank, name in enumerate(schema.PRECISIONS)}  # minute=0 ...
 FEED_FIELDS = ("title", "product", "service", "regions", "classification")
 CURATED_FIELDS = ("affected_clients", "root_cause_category", "root_cause", "mitigation",
-                  "change_induced")
+                  "change_induced", "scope")
+RECORD_FIELDS = ("record_id", "event_id")
 UNION_FIELDS = ("source_urls", "related_ids")
 KEPT = "merge kept the file's value"
 _ZERO = {"minute": 16, "hour": 13, "day": 10, "month": 7}  # characters kept at each precision
@@ -198,6 +208,9 @@ def merge_row(old: Row, new: Row, derivable: frozenset[tuple[str, str]] | None =
         elif new[column].strip() and (new[column] != "unknown" or not old[column].strip()):
             merged[column] = new[column]
 
+    for column in RECORD_FIELDS:
+        if new[column].strip():
+            merged[column] = new[column]
     for column in UNION_FIELDS:
         merged[column] = _union(old[column], new[column])
     merged["notes"] = _merge_notes(old["notes"], new["notes"])
@@ -225,6 +238,10 @@ def _merge_start(old: Row, new: Row, merged: Row, keep: _Keep) -> None:
 
 def _merge_end(old: Row, new: Row, merged: Row, keep: _Keep) -> None:
     if new["end_utc"] == old["end_utc"] and new["end_precision"] == old["end_precision"]:
+        if new["end_utc"] and new["end_latest_utc"] != old["end_latest_utc"]:
+            merged["end_latest_utc"] = new["end_latest_utc"]
+        if not new["end_utc"] and new["last_impact_utc"] > old["last_impact_utc"]:
+            merged["last_impact_utc"] = new["last_impact_utc"]
         return
     if not new["end_utc"]:
         keep("end_utc", "the feed says ongoing")
@@ -233,6 +250,7 @@ def _merge_end(old: Row, new: Row, merged: Row, keep: _Keep) -> None:
         keep("end_utc", "the imported end is coarser")
         return
     merged["end_utc"], merged["end_precision"] = new["end_utc"], new["end_precision"]
+    merged["end_latest_utc"], merged["last_impact_utc"] = new["end_latest_utc"], ""
 
 
 def sort_key(row: Row) -> tuple[str, str, str]:
@@ -242,6 +260,7 @@ def sort_key(row: Row) -> tuple[str, str, str]:
 
 def merge_rows(existing: Iterable[Row], imported: Iterable[Row],
                derivable: frozenset[tuple[str, str]] | None = None,
+               regroup: Callable[[list[Row]], None] | None = None,
                ) -> tuple[list[Row], MergeResult]:
     """The merged, sorted rows and what changed (``MergeResult.path`` is left empty)."""
     result = MergeResult(Path())
@@ -261,6 +280,8 @@ def merge_rows(existing: Iterable[Row], imported: Iterable[Row],
             current[key] = new
             result.added.append(key)
         touched.add(key)
+    if regroup is not None:
+        regroup(list(current.values()))
     for row in originals:
         key = (row["vendor"], row["incident_id"])
         final = current[key]
@@ -384,7 +405,9 @@ def merge_file(path: str | os.PathLike[str], imported: list[Row], *,
                derivable: frozenset[tuple[str, str]] | None = None,
                vendors_path: str | os.PathLike[str] | None = None,
                dry_run: bool = False, now: Any = None,
-               imported_from: str = "the feed") -> MergeResult:
+               imported_from: str = "the feed",
+               regroup: Callable[[list[Row]], None] | None = None,
+               records: Any = None) -> MergeResult:
     """Merge ``imported`` into the incident file at ``path`` (created when absent).
 
     The merged table is validated like a curated file (vendors checked against
@@ -393,20 +416,21 @@ def merge_file(path: str | os.PathLike[str], imported: list[Row], *,
     """
     target = Path(path)
     state = read_state(target)
-    rows, result = merge_rows(state.rows, imported, derivable)
+    rows, result = merge_rows(state.rows, imported, derivable, regroup)
     result.path, result.dry_run = target, dry_run
     data = render(rows, state).encode("utf-8")
     same = target.exists() and data == target.read_bytes()
     publish = not dry_run and not same and (bool(rows) or target.exists())
     _validate_and_publish(target, data, rows, set(result.added), vendors_path, now,
-                          imported_from, publish=publish, state=state)
+                          imported_from, publish=publish, state=state, records=records)
     result.written = publish
     return result
 
 
 def _validate_and_publish(target: Path, data: bytes, rows: list[Row], added: set[Key],
                           vendors_path: str | os.PathLike[str] | None, now: Any,
-                          imported_from: str, *, publish: bool, state: _FileState) -> None:
+                          imported_from: str, *, publish: bool, state: _FileState,
+                          records: Any = None) -> None:
     """Write ``data`` next to ``target``, validate it and, with ``publish``, replace
     ``target`` by it (atomically); the temporary file never outlives the call."""
     from incidents import config, load
@@ -426,7 +450,8 @@ def _validate_and_publish(target: Path, data: bytes, rows: list[Row], added: set
             stream.flush()
             os.fsync(stream.fileno())
         if rows:
-            _, problems = load.validate_incidents(temp, vendors=vendors, now=now)
+            _, problems = load.validate_incidents(temp, vendors=vendors, now=now,
+                                                  records=records)
             if problems:
                 raise InputError(_relabel(problems, target, rows, added, imported_from))
         if not publish:

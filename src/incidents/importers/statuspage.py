@@ -17,7 +17,9 @@ components[] {name}, incident_updates[] {status, body, created_at, display_at}``
 * ``product`` is the page's name, ``service`` the components' names (the page's name when
   the incident lists none), ``affected_clients`` the components mapped by
   :mod:`incidents.importers.mapping`, ``regions`` ``unknown`` (Statuspage does not say).
-* Source: the incident's ``shortlink``, else the page's URL + ``/incidents/`` + id.
+* Source: the incident's own page (the page's URL + ``/incidents/`` + id), then its
+  ``shortlink`` (a Statuspage redirect, not the vendor's own host).
+* Scheduled maintenance (``impact`` ``maintenance``) is not an incident: dropped.
 * Root cause, mitigation and whether a change caused it are not in the feed: ``unknown``.
 """
 
@@ -109,6 +111,10 @@ def _row(incident: dict[str, Any], path: str, page: _Page, problems: Problems,
     if len(problems.items) > before or ident is None or times["created_at"] is None:
         return None
 
+    if (impact or "").strip().casefold() == mapping.STATUSPAGE_MAINTENANCE:
+        findings.append(Finding("dropped", "scheduled maintenance is not an incident",
+                                ident.strip(), "dropped"))
+        return None
     row = RowBuilder(ident.strip(), findings)
     _naive_times(incident, updates, page, row)
     row.set(vendor=page.vendor, product=page.name, title=title, classification="incident",
@@ -119,12 +125,12 @@ def _row(incident: dict[str, Any], path: str, page: _Page, problems: Problems,
     end = _end(status, times, updates, row)
     row.times(start, end, times["created_at"])
     _components(components, page, row)
+    url = page.url + mapping.STATUSPAGE_INCIDENT_PATH + row.incident_id
     if shortlink and shortlink.strip().lower().startswith(("https://", "http://")):
-        row.set(source_urls=shortlink.strip())
+        row.set(source_urls=f"{url};{shortlink.strip()}")
     else:
-        url = page.url + mapping.STATUSPAGE_INCIDENT_PATH + row.incident_id
         row.set(source_urls=url)
-        row.mapped("source url", "no shortlink: page url + /incidents/ + id")
+        row.mapped("source url", "no shortlink: page url + /incidents/ + id only")
     return row.finish()
 
 
@@ -180,6 +186,10 @@ def _impact(raw: str | None, row: RowBuilder) -> None:
         row.mapped("impact", f"statuspage impact '{term}' -> {impact}")
         row.mapped("severity", f"statuspage impact '{term}' -> {severity}")
     row.set(impact=impact, severity=str(severity))
+
+
+#: Impact and severity of a Statuspage ``impact`` term (also used by the archive importers).
+impact_and_severity = _impact
 
 
 def _start(times: dict[str, datetime | None], updates: list[dict[str, Any]],
