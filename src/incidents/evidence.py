@@ -324,3 +324,85 @@ def event_rows(incidents: pd.DataFrame) -> pd.DataFrame:
     chosen["vendors_in_event"] = chosen["event"].map(vendors).to_numpy()
     return chosen.drop(columns="_priority").sort_values(
         ["start_utc", "vendor", "incident_id"], kind="stable").reset_index(drop=True)
+# ---------------------------------------------------------------- proposing links
+
+#: Rows of two records start at most this far apart to be proposed as one event.
+LINK_WINDOW = pd.Timedelta(hours=6)
+#: Titles at least this similar (shared words over all words, ignoring short words) are
+#: proposed as one event.
+TITLE_SIMILARITY = 0.5
+_STOPWORDS = frozenset({"the", "and", "for", "with", "some", "users", "issue", "issues",
+                        "incident", "from", "our", "are", "was", "were", "may", "into", "on",
+                        "in", "of", "to", "a", "an", "is", "be", "by", "at", "or"})
+
+
+def title_words(title: str) -> frozenset[str]:
+    """The words of a title that carry meaning (lower case, three letters or more)."""
+    words = "".join(c.lower() if c.isalnum() else " " for c in str(title)).split()
+    return frozenset(w for w in words if len(w) >= 3 and w not in _STOPWORDS)
+
+
+def title_similarity(a: str, b: str) -> float:
+    """Shared meaningful words over all of them (Jaccard index), 0 when either has none."""
+    wa, wb = title_words(a), title_words(b)
+    return len(wa & wb) / len(wa | wb) if wa and wb else 0.0
+
+
+def propose_links(incidents: pd.DataFrame, window: pd.Timedelta = LINK_WINDOW
+                  ) -> pd.DataFrame:
+    """Pairs of rows that may describe one event, as ``events.csv`` rows with status
+    ``proposed`` (two rows per pair, under one event id).
+
+    A pair is proposed when both rows have the same vendor, come from different records,
+    overlap in time or start at most ``window`` apart, and carry the same incident id or
+    titles at least :data:`TITLE_SIMILARITY` alike (:func:`title_similarity`). The event id
+    is ``<vendor slug>-<first start day>-<first row's incident id>``; the reason names the
+    match. Events across vendors (one outage felt through a supplier) are never proposed:
+    they are linked by hand.
+    """
+    columns = [c.name for c in schema.EVENT_LINK_COLUMNS]
+    out: list[dict[str, str]] = []
+    table = incidents[["vendor", "record_id", "incident_id", "title", "start_utc",
+                       "end_utc"]].copy()
+    table["until"] = table["end_utc"].fillna(table["start_utc"])
+    for vendor, rows in table.groupby("vendor", sort=True, observed=True):
+        if rows["record_id"].nunique() < 2:
+            continue
+        rows = rows.sort_values("start_utc", kind="stable").reset_index(drop=True)
+        for i, row in enumerate(rows.itertuples(index=False)):
+            # Later rows that start before this one ends (overlap) or within the window.
+            last = max(row.until, row.start_utc + window)
+            for j in range(i + 1, int(rows["start_utc"].searchsorted(last, side="right"))):
+                other = rows.iloc[j]
+                if other["record_id"] == row.record_id:
+                    continue
+                same_id = other["incident_id"] == row.incident_id
+                similarity = title_similarity(row.title, other["title"])
+                if not same_id and similarity < TITLE_SIMILARITY:
+                    continue
+                apart = (other["start_utc"] - row.start_utc) / pd.Timedelta(minutes=1)
+                reason = (f"same id {row.incident_id}" if same_id else
+                          f"titles {similarity:.0%} alike") + f", starts {apart:.0f} min apart"
+                event = f"{load.slug(vendor)}-{row.start_utc:%Y-%m-%d}-{row.incident_id}"
+                for record, ident in ((row.record_id, row.incident_id),
+                                      (other["record_id"], other["incident_id"])):
+                    out.append({"event_id": event, "record_id": record, "incident_id": ident,
+                                "status": "proposed", "reason": reason})
+    return pd.DataFrame(out, columns=columns).drop_duplicates(
+        ["event_id", "record_id", "incident_id"]).reset_index(drop=True)
+
+
+def unreviewed_proposals(proposals: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
+    """Proposed pairs that ``events.csv`` does not settle: a pair is settled when both its
+    rows appear in the file under one event id (confirmed or rejected)."""
+    if proposals.empty:
+        return proposals
+    keyed = links.assign(key=links["record_id"] + "/" + links["incident_id"])
+    settled = keyed.groupby("event_id")["key"].agg(frozenset)
+    pairs = proposals.assign(key=proposals["record_id"] + "/" + proposals["incident_id"])
+    open_pairs = []
+    for event, group in pairs.groupby("event_id", sort=False):
+        keys = frozenset(group["key"])
+        if not any(keys <= members for members in settled):
+            open_pairs.append(event)
+    return proposals.loc[proposals["event_id"].isin(open_pairs)].reset_index(drop=True)

@@ -13,7 +13,10 @@ missing: the record is a lower bound.
   name and address). Maintenance is skipped.
 * ``slack-polls``: the ``incident`` object is Slack's own status API item (``id``,
   ``date_created``, ``title``, ``type`` incident/notice/outage, ``status``, ``url``,
-  ``services[]``, ``notes[]``); impact and severity by ``type`` (mapping table).
+  ``services[]``, ``notes[]``); impact and severity by ``type`` (mapping table). The
+  ``incident_id`` is the id in the item's page address (``status.slack.com/2023-05/<id>``,
+  the id curated rows use); Slack's sequence number goes into the notes. ``product`` is Slack
+  (one product), ``service`` the item's services joined.
 * Impact: as in the last unresolved state seen (a page may have raised or lowered it later).
 * End: never an exact minute. ``end_utc`` is ``last_seen_at`` (the incident was still open
   then) and ``end_latest_utc`` is ``gone_by_at`` (it was over by then), rounded outwards to the
@@ -25,6 +28,7 @@ missing: the record is a lower bound.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -171,9 +175,12 @@ def _slack_row(line: dict[str, Any], path: str, vendor: str, problems: Problems,
     services = problems.optional(item, "services", where, (list,), SLACK_FIX) or []
     if len(problems.items) > before or ident is None or created is None or last is None:
         return None
-    row = RowBuilder(f"slack-{ident}", findings)
+    page_id = url.strip().rstrip("/").rsplit("/", 1)[-1] if isinstance(url, str) else ""
+    row = RowBuilder(page_id if re.fullmatch(r"[0-9a-f]{8,}", page_id) else f"slack-{ident}",
+                     findings)
+    row.note(f"Slack status API id {ident}")
     names = [s.strip() for s in services if isinstance(s, str) and s.strip()]
-    row.set(vendor=vendor, product=names[0] if names else "Slack",
+    row.set(vendor=vendor, product="Slack",
             service=join_names(names, schema.column("service").max_length) or "Slack",
             title=title, classification=mapping.SLACK_CLASSIFICATION.get(
                 (kind or "").strip().casefold(), "incident"),
