@@ -94,3 +94,20 @@ def test_reimporting_the_real_feed_changes_nothing(imported):
     assert imported["target"].read_bytes() == before
     assert (len(report.merge.added), len(report.merge.changed),
             len(report.merge.unchanged)) == (0, 0, 157)
+
+
+# ---------------------------------------------------------------- GitHub's complete history
+
+GITHUB = config.PROJECT_ROOT.parent / "shared/data/real/github/github_status_history_2022-03_2026-08.jsonl"
+
+
+@pytest.mark.skipif(not GITHUB.exists(), reason=f"{GITHUB} is absent")
+@pytest.mark.parametrize(("year", "expected"), [(2023, 164), (2024, 124), (2025, 200)])
+def test_github_history_counts_per_year_equal_the_sources_without_maintenance(year, expected):
+    lines = [json.loads(line) for line in GITHUB.read_text(encoding="utf-8").splitlines()
+             if line.strip()]
+    source = sum(1 for i in lines if i["impact"] != "maintenance"
+                 and i["started_at"].startswith(str(year)))
+    record = load.load_incidents(config.PROJECT_ROOT / "data/records/github-status-history.csv")
+    assert source == expected
+    assert int(record["start_utc"].dt.year.eq(year).sum()) == expected
