@@ -130,20 +130,22 @@ def test_statuspage_missing_components_and_shortlink_fall_back_to_page():
     # page url has a trailing slash: no double slash in the built address
     assert row["source_urls"] == "https://status.acme-payments.example/incidents/yq5tc0hl7v3m"
     assert {f.detail for f in findings if f.topic == "source url"} == {
-        "no shortlink: page url + /incidents/ + id"}
+        "no shortlink: page url + /incidents/ + id only"}
 
 
-def test_statuspage_shortlink_is_the_source_and_components_map_to_clients(github):
+def test_statuspage_incident_page_is_the_first_source_then_the_shortlink(github):
     rows, _ = github
     row = rows["p1fy2ntmjj3j"]
-    assert row["source_urls"] == "https://stspg.io/xkq3w8bz"
+    assert row["source_urls"] == ("https://www.githubstatus.com/incidents/p1fy2ntmjj3j;"
+                                  "https://stspg.io/xkq3w8bz")
     assert row["service"] == "Git Operations; API Requests"
     assert row["affected_clients"] == "api;git"
 
 
 @pytest.mark.parametrize(("impact", "expected"), [
     ("none", ("advisory", "1")), ("minor", ("degradation", "2")),
-    ("major", ("outage", "4")), ("critical", ("outage", "5")), ("MAJOR", ("outage", "4")),
+    ("major", ("partial-outage", "4")), ("critical", ("outage", "5")),
+    ("MAJOR", ("partial-outage", "4")),
 ])
 def test_statuspage_impact_maps_to_schema_impact_and_severity(impact, expected):
     data, source = load("statuspage_incidents.json")
@@ -167,8 +169,17 @@ def test_statuspage_unknown_impact_is_kept_with_a_fallback_and_reported(github):
     row = rows["c7w1zt9hx4fa"]
     assert (row["impact"], row["severity"]) == (mapping.FALLBACK_IMPACT,
                                                 str(mapping.FALLBACK_SEVERITY))
-    assert "'maintenance'" in row["notes"]
-    assert any(f.topic == "unknown value" and "maintenance" in f.detail for f in findings)
+    assert "'severe'" in row["notes"]
+    assert any(f.topic == "unknown value" and "severe" in f.detail for f in findings)
+
+
+def test_statuspage_scheduled_maintenance_is_not_an_incident():
+    data, source = load("statuspage_incidents.json")
+    data = copy.deepcopy(data)
+    data["incidents"][0]["impact"] = "maintenance"
+    rows, findings = statuspage.parse(data, vendor="GitHub", source=source)
+    assert "p1fy2ntmjj3j" not in by_id(rows)
+    assert [f.incident_id for f in findings if f.level == "dropped"] == ["p1fy2ntmjj3j"]
 
 
 def test_statuspage_unknown_status_is_treated_as_ongoing_and_reported():

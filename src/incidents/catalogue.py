@@ -46,3 +46,28 @@ def coverage_markdown(incidents: pd.DataFrame) -> str:
 def _ids(incidents: pd.DataFrame, mask: pd.Series) -> str:
     chosen = incidents.loc[mask, "incident_id"].astype(str).tolist()
     return ", ".join(f"`{ident}`" for ident in chosen) if chosen else "none"
+
+
+def records_markdown(incidents: pd.DataFrame, records: pd.DataFrame) -> str:
+    """One line per record: vendor, kind, capture, period, rows, events and capture rate.
+
+    ``incidents`` is the evidence base with its ``event`` column
+    (:func:`incidents.evidence.load_evidence`); a record's events are the distinct events its
+    rows belong to (an event shared with another record counts in both).
+    """
+    per = incidents.groupby("record_id", observed=True).agg(
+        rows=("incident_id", "size"), events=("event", "nunique"))
+    lines = ["| record | vendor | kind | capture | period | rows | events | capture rate |",
+             "|---|---|---|---|---|---|---|---|"]
+    for rec in records.sort_values(["vendor", "complete_from", "record_id"]).itertuples():
+        rows = int(per["rows"].get(rec.record_id, 0))
+        events = int(per["events"].get(rec.record_id, 0))
+        rate = "" if pd.isna(rec.capture_rate) else f"{rec.capture_rate:.0%}"
+        lines.append(f"| `{rec.record_id}` | {rec.vendor} | {rec.kind} | {rec.capture} | "
+                     f"{rec.complete_from:%Y-%m-%d} to {rec.complete_to:%Y-%m-%d} | {rows} | "
+                     f"{events} | {rate} |")
+    total_events = incidents["event"].nunique()
+    lines += ["", f"{len(incidents)} rows in {len(records)} records, {total_events} events "
+              "(rows that share an event id or a confirmed link in `events.csv` are one "
+              "event)."]
+    return "\n".join(lines) + "\n"
