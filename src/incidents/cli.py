@@ -32,7 +32,15 @@ def _validate(args: argparse.Namespace) -> int:
     problems += found
     if problems:
         raise InputError(problems)
-    print(f"{config.incidents_path(args.file)}: no problems found")
+    # The whole evidence base: records.csv, every record file it lists, events.csv.
+    from incidents import evidence
+
+    base = evidence.load_evidence(args.file, args.vendors)
+    links = evidence.link_problems(base)
+    if links:
+        raise InputError(links)
+    print(f"{config.incidents_path(args.file)}: no problems found ({len(base.incidents)} rows "
+          f"in {len(base.files)} files, {len(base.records)} records, {len(base.links)} links)")
     return 0
 
 
