@@ -227,7 +227,6 @@ def read_records(path: Path, columns: tuple[str, ...],
         if col not in frame.columns:
             frame[col] = value
     frame = frame[list(columns)]
-    frame.attrs["header"] = list(header)
     frame["_line"] = np.asarray(good_lines, dtype=np.int64)
     return frame, problems
 

@@ -33,6 +33,7 @@ VENDOR_HOSTS: dict[str, tuple[str, ...]] = {
     "AWS": ("aws.amazon.com", "health.aws.amazon.com", "status.aws.amazon.com",
             "docs.aws.amazon.com", "aboutamazon.com"),
     "Atlassian": ("atlassian.com", "status.atlassian.com", "atlassian.net", "trello.com",
+                  "metastatuspage.com", "statuspage.io",
                   "bitbucket.org", "bitbucket.status.atlassian.com", "opsgenie.com"),
     "Cloudflare": ("cloudflare.com", "cloudflarestatus.com", "blog.cloudflare.com"),
     "CrowdStrike": ("crowdstrike.com",),
@@ -76,7 +77,8 @@ PRESS_HOSTS: tuple[str, ...] = (
     "heise.de", "golem.de", "washingtonpost.com", "npr.org", "theinformation.com",
     "sky.com", "news.sky.com", "euronews.com", "itnews.com.au", "zdnet.co.uk", "theage.com.au",
     "channelnews.com.au", "scmagazine.com", "securitymagazine.com", "cybersecuritydive.com",
-    "ciodive.com", "theconversation.com", "cio.com", "digitaltrends.com",
+    "ciodive.com", "theconversation.com", "cio.com", "digitaltrends.com", "techzine.eu",
+    "livemint.com", "techopedia.com",
     # organisations about their own experience
     "unisuper.com.au", "nhs.uk", "gov.uk", "faa.gov",
 )
