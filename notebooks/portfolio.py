@@ -74,7 +74,7 @@ display(Markdown("**Recommended actions** (generated from the findings by the ru
 
 # %%
 by_function = risk.function_exposure(exposure, data.vendors)
-display(HTML(narrative.table(by_function, {
+display(HTML(narrative.table(by_function.loc[by_function["exposure"].notna()], {
     "function": ("Business function", narrative.plain),
     "vendors": ("Depends on", narrative.plain),
     "exposure": ("Expected disruption h/yr x dependence", lambda v: narrative.number(v, 1)),
@@ -83,6 +83,10 @@ display(HTML(narrative.table(by_function, {
     "without_figure": ("No figure (no complete record)", narrative.plain),
 }, caption="Exposure by business function, from the dependence the organisation set in "
            "data/vendors.csv")))
+no_figure = by_function.loc[by_function["exposure"].isna(), "function"]
+if len(no_figure):
+    display(Markdown("**No figure** (every vendor behind it lacks a complete record): "
+                     + ", ".join(narrative.text(f) for f in no_figure) + "."))
 
 # %% [markdown]
 # ## Like for like: how often each vendor fails
@@ -133,10 +137,17 @@ plots.show(plots.restore_time_distribution(incidents, "vendor"), "Hours to resto
            "incident by vendor on a log scale, with box plots; open incidents marked.")
 
 # %%
-for _, row in headline.sort_values("vendor").iterrows():
-    if row["incidents"] > 0:
-        display(Markdown(f"**{narrative.text(row['vendor'])}.** "
-                         f"{narrative.restore_sentence(row)}"))
+display(HTML(narrative.table(headline.loc[headline["incidents"] > 0].sort_values("vendor"), {
+    "vendor": ("Vendor", narrative.plain),
+    "median": ("Median restore", narrative.hours),
+    "median_lower": ("95% CI low", narrative.hours),
+    "median_upper": ("95% CI high", narrative.hours),
+    "p90": ("90th percentile", narrative.hours),
+    "n": ("Incidents", narrative.plain),
+    "ongoing": ("Still open", narrative.plain),
+    "end_unknown": ("No end (left out)", narrative.plain),
+    "imprecise": ("Known to the day (left out)", narrative.plain),
+}, caption="Time to restore: Kaplan-Meier median with its 95% interval, every record")))
 
 # %% [markdown]
 # ## Which ways in break, and why
@@ -145,18 +156,27 @@ for _, row in headline.sort_values("vendor").iterrows():
 # counts include the unknowns.
 
 # %%
-access = metrics.access_vector_matrix(incidents, "Q", data.window)
+access = metrics.access_vector_matrix(report.enriched(incidents), "Q", data.window)
 plots.show(plots.access_vector_heatmap(access),
            "Heatmap of client surfaces and protocols by quarter, counting incidents that "
            "broke each.")
 
 # %%
-plots.show(plots.cause_breakdown(metrics.breakdown(incidents, "root_cause_category"),
-                                 metrics.breakdown(incidents, "mitigation", multi=True)),
+plots.show(plots.cause_breakdown(
+    metrics.breakdown(report.enriched(incidents), "root_cause_category"),
+    metrics.breakdown(report.enriched(incidents), "mitigation", multi=True)),
            "Bar charts of incidents by root-cause category and by how service was restored.")
-changes = metrics.change_induced_share(incidents, "vendor")
-for _, row in changes.loc[(changes["yes"] + changes["no"]) > 0].iterrows():
-    display(Markdown(f"**{narrative.text(row['vendor'])}.** {narrative.change_sentence(row)}"))
+changes = metrics.change_induced_share(report.enriched(incidents), "vendor")
+display(HTML(narrative.table(changes.loc[(changes["yes"] + changes["no"]) > 0], {
+    "vendor": ("Vendor", narrative.plain),
+    "yes": ("Own change", narrative.plain),
+    "no": ("Other cause", narrative.plain),
+    "unknown": ("Undisclosed", narrative.plain),
+    "share": ("Share of disclosed", lambda v: narrative.percent(v, 0)),
+    "share_lower": ("95% CI low", lambda v: narrative.percent(v, 0)),
+    "share_upper": ("95% CI high", lambda v: narrative.percent(v, 0)),
+}, caption="Incidents caused by the vendor's own changes, among curated incidents (where "
+           "causes are read); Clopper-Pearson 95% intervals")))
 
 # %% [markdown]
 # ## Availability per service, against the SLA that covers it
@@ -180,8 +200,7 @@ display(HTML(narrative.table(services.sort_values(["vendor", "availability"]), {
 }, caption="Estimated availability over the window per service the organisation uses")))
 
 # %%
-periods = report.sla_table(data, sla_target)
-verdicts = availability.sla_verdicts(periods)
+verdicts, other_slas = report.sla_verdicts_used(data, sla_target)
 display(HTML(narrative.table(verdicts, {
     "vendor": ("Vendor", narrative.plain),
     "name": ("SLA", narrative.plain),
@@ -192,15 +211,16 @@ display(HTML(narrative.table(verdicts, {
     "below": ("Below target", narrative.plain),
     "lowest": ("Lowest", narrative.availability),
     "lowest_period": ("In", narrative.plain),
-}, caption="Each SLA judged in its own period on the services it covers (whole periods in "
-           "the window only)")))
+}, caption="Each SLA that covers a service the organisation uses, judged in its own period "
+           f"on the services it covers (whole periods only; {other_slas} other SLAs not shown)"
+)))
 missing = data.slas.loc[data.slas["target"].isna()]
 if len(missing):
     display(Markdown("**No verdict** (the vendor's SLA document was not found or commits to "
                      "no figure): " + "; ".join(
-                         f"{narrative.text(r['vendor'])}: {narrative.text(r['name'])}"
-                         for _, r in missing.iterrows()) + "."))
-latest = report.published_uptime_latest(data)
+                         f"{narrative.text(vendor)} ({len(group)})"
+                         for vendor, group in missing.groupby("vendor")) + " SLAs."))
+latest = report.published_uptime_latest(data, periods=2)
 if len(latest):
     display(HTML(narrative.table(latest, {
         "vendor": ("Vendor", narrative.plain), "service": ("Covers", narrative.plain),
@@ -219,7 +239,7 @@ if len(latest):
 # no rank: nothing is imputed.
 
 # %%
-display(HTML(narrative.table(exposure, {
+display(HTML(narrative.table(exposure.loc[exposure["rank"].notna()], {
     "rank": ("Rank", narrative.plain),
     "rank_low": ("Rank 5%", narrative.plain),
     "rank_high": ("Rank 95%", narrative.plain),
@@ -230,8 +250,12 @@ display(HTML(narrative.table(exposure, {
     "hours_low": ("90% low", lambda v: narrative.number(v, 1)),
     "hours_high": ("90% high", lambda v: narrative.number(v, 1)),
     "exposure": ("Exposure", lambda v: narrative.number(v, 1)),
-    "why_no_rank": ("No rank because", narrative.plain),
 }, caption="Exposure = dependence x disruption hours per year, with 90% intervals")))
+unranked = exposure.loc[exposure["rank"].isna()]
+if len(unranked):
+    display(Markdown("**Not ranked:** " + "; ".join(
+        f"{narrative.text(r['vendor'])} ({r['why_no_rank']})" for _, r in unranked.iterrows())
+        + "."))
 
 # %%
 rows, years = report.exposure_inputs(data)

@@ -85,8 +85,8 @@ display(Markdown("\n".join(f"- {line}" for line in [
 
 # %%
 services = availability.service_availability(incidents, data.window, report.services_shown(data))
-table = by_product.merge(services[["product", "availability", "availability_major_only",
-                                   "availability_every_incident"]], on="product", how="outer")
+table = services[["product", "availability", "availability_major_only",
+                  "availability_every_incident"]].merge(by_product, on="product", how="left")
 display(HTML(narrative.table(table.sort_values("incidents", ascending=False), {
     "product": ("Service", narrative.plain),
     "incidents": ("Events", narrative.plain),
@@ -94,7 +94,8 @@ display(HTML(narrative.table(table.sort_values("incidents", ascending=False), {
     "availability": ("Availability", narrative.availability),
     "availability_major_only": ("Full outages only", narrative.availability),
     "yes": ("Own change", narrative.plain),
-}, caption="Per service (availability: status-page impact weights, users' scopes only)")))
+}, caption="Per service the organisation uses (availability: status-page impact weights, "
+           "users' scopes only)")))
 
 # %% [markdown]
 # ## When incidents happened
@@ -124,11 +125,12 @@ display(Markdown(
 # ## Which clients and protocols break, and why
 
 # %%
-access = metrics.access_vector_matrix(incidents, "Q", data.window)
+access = metrics.access_vector_matrix(report.enriched(incidents), "Q", data.window)
 plots.show(plots.access_vector_heatmap(access),
            f"Heatmap of {vendor} client surfaces and protocols by quarter.")
-plots.show(plots.cause_breakdown(metrics.breakdown(incidents, "root_cause_category"),
-                                 metrics.breakdown(incidents, "mitigation", multi=True)),
+plots.show(plots.cause_breakdown(
+    metrics.breakdown(report.enriched(incidents), "root_cause_category"),
+    metrics.breakdown(report.enriched(incidents), "mitigation", multi=True)),
            f"Bar charts of {vendor} incidents by root cause and by mitigation.")
 
 # %%
@@ -150,14 +152,13 @@ if len(pairs):
 # filed a claim by the SLA's deadline.
 
 # %%
-periods = report.sla_table(data, sla_target)
-verdicts = availability.sla_verdicts(periods)
+verdicts, other_slas = report.sla_verdicts_used(data, sla_target)
 display(HTML(narrative.table(verdicts, {
     "name": ("SLA", narrative.plain), "services": ("Covers", narrative.plain),
     "measured_per": ("Per", narrative.plain), "target": ("Target", narrative.availability),
     "periods": ("Periods", narrative.plain), "below": ("Below", narrative.plain),
     "lowest": ("Lowest", narrative.availability), "lowest_period": ("In", narrative.plain),
-}, caption="SLA verdicts per period")))
+}, caption=f"SLA verdicts per period ({other_slas} SLAs of services not used not shown)")))
 uncovered = availability.uncovered_services(incidents, data.slas)
 if len(uncovered):
     display(Markdown("**No SLA with a target covers:** " + ", ".join(
@@ -178,8 +179,8 @@ display(HTML(narrative.table(listed, {
     "impact": ("Impact", narrative.plain),
     "change_induced": ("Own change", narrative.plain),
     "first_source": ("Source", narrative.plain),
-}, caption=f"Curated rows and major events, latest first ({left_out} minor events not "
-           "listed; all are in the data files)")))
+}, caption=f"Curated rows, then the longest major events, latest first ({left_out} more "
+           "events are in the spreadsheet attachment and the data files)")))
 
 # %% [markdown]
 # ## Methods and caveats

@@ -205,7 +205,7 @@ def test_no_trend_verdict_below_the_minimum_or_without_a_whole_window_record(
     wide = metrics.Window.from_dates("2023-01-01", "2025-12-31")
     verdicts = basis.trend_verdicts(_rows(found, wide), found.records, wide, min_events=3)
     assert verdicts.set_index("vendor").loc["Acme Mail", "verdict"] == (
-        "record does not cover the whole window")
+        "record does not cover the window")
 
 
 def test_events_bunched_at_the_end_read_rising_after_holm(tmp_path: Path) -> None:

@@ -98,7 +98,8 @@ def test_reimporting_the_real_feed_changes_nothing(imported):
 
 # ---------------------------------------------------------------- GitHub's complete history
 
-GITHUB = config.PROJECT_ROOT.parent / "shared/data/real/github/github_status_history_2022-03_2026-08.jsonl"
+GITHUB = (config.PROJECT_ROOT.parent
+          / "shared/data/real/github/github_status_history_2022-03_2026-08.jsonl")
 
 
 @pytest.mark.skipif(not GITHUB.exists(), reason=f"{GITHUB} is absent")

@@ -9,9 +9,9 @@ one action naming the vendor and the evidence. The rules, in the order they are 
 2. **Own changes dominate**: of the incidents with a disclosed cause, more than half (and at
    least :data:`MIN_KNOWN` known) came from the vendor's own changes: ask for change
    notification and staged-rollout terms.
-3. **One way in keeps breaking**: one client or protocol named in at least
-   :data:`MIN_CLIENT_EVENTS` of the vendor's events and at least a third of those that name
-   any: keep an alternative access path for it.
+3. **One way in keeps breaking**: one group of clients or protocols named in at least
+   :data:`MIN_CLIENT_EVENTS` of the vendor's curated events and at least a third of those that
+   name any: keep an alternative access path for it (the most frequent group per vendor).
 4. **Shared dependency**: an event linked to several vendors the organisation uses: they fail
    together and are not independent fallbacks.
 5. **SLA breached on the estimate**: an SLA period below target: check with the tenant's own
@@ -91,7 +91,8 @@ def _one_way_in(incidents: pd.DataFrame) -> list[str]:
     naming = frame.groupby("vendor")["row"].nunique()
     counts = frame.groupby(["vendor", "group"]).size().reset_index(name="events")
     out = []
-    for _, row in counts.sort_values("events", ascending=False).iterrows():
+    counts = counts.sort_values("events", ascending=False).drop_duplicates("vendor")
+    for _, row in counts.iterrows():
         total = naming[row["vendor"]]
         if row["events"] >= MIN_CLIENT_EVENTS and row["events"] * 3 >= total:
             out.append(f"{narrative.text(row['vendor'])}: {row['group']} broke in "

@@ -126,7 +126,7 @@ def service_availability(rows: pd.DataFrame, window: metrics.Window,
     return table
 
 
-def _sla_services(slas: pd.DataFrame) -> pd.DataFrame:
+def sla_services(slas: pd.DataFrame) -> pd.DataFrame:
     """One row per SLA and service it covers: ``sla_id, vendor, product``."""
     pairs = slas[["sla_id", "vendor", "services"]].assign(
         product=slas["services"].str.split(";")).explode("product")
@@ -145,7 +145,7 @@ def sla_periods(rows: pd.DataFrame, window: metrics.Window, slas: pd.DataFrame,
     """
     judged = slas.loc[slas["target"].notna() & slas["period"].isin(["month", "quarter"])]
     out = []
-    covered = _sla_services(judged)
+    covered = sla_services(judged)
     spans = _spans(rows, rule).merge(covered, on=["vendor", "product"], how="inner")
     for period, group in judged.groupby("period"):
         grid = periods(window, period)
@@ -192,7 +192,7 @@ def sla_verdicts(periods_table: pd.DataFrame) -> pd.DataFrame:
 
 def uncovered_services(rows: pd.DataFrame, slas: pd.DataFrame) -> pd.DataFrame:
     """Services with incidents that no SLA with a target covers (they get no verdict)."""
-    judged = _sla_services(slas.loc[slas["target"].notna()])
+    judged = sla_services(slas.loc[slas["target"].notna()])
     seen = rows[["vendor", "product"]].drop_duplicates()
     merged = seen.merge(judged, on=["vendor", "product"], how="left")
     return merged.loc[merged["sla_id"].isna(), ["vendor", "product"]].reset_index(drop=True)

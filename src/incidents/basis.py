@@ -167,25 +167,40 @@ def holm(p_values: pd.Series) -> pd.Series:
     return pd.Series(adjusted, index=p.index).reindex(p_values.index)
 
 
+#: Share of the window a vendor's rate records must cover (from the window start) for a
+#: trend verdict: the test then runs over the covered span, ending at the vendor's cut-off.
+MIN_TREND_COVER = 0.9
+
+
 def trend_verdicts(rows: pd.DataFrame, records: pd.DataFrame, window: metrics.Window,
                    min_events: int = MIN_EVENTS, alpha: float = 0.05) -> pd.DataFrame:
-    """Laplace trend test per vendor on the basis, only where a rate record covers the whole
-    window and there are at least ``min_events`` events; Holm-corrected across the vendors
-    tested. ``verdict`` says why no verdict is given otherwise."""
+    """Laplace trend test per vendor on the basis, only where rate records cover the window
+    from its start (to at least 90% of its length, the test then ending at the records' end)
+    and there are at least ``min_events`` events; Holm-corrected across the vendors tested.
+    ``verdict`` says why no verdict is given otherwise."""
     spans = covered_spans(records, window)
     basis_rows = on_basis(rows, spans)
-    whole = spans.groupby("vendor").apply(
-        lambda g: bool((g["s"].min() <= window.start) and (g["e"].max() >= window.end)),
-        include_groups=False) if len(spans) else pd.Series(dtype=bool)
-    tested = metrics.trend(basis_rows, window, "vendor") if len(basis_rows) else pd.DataFrame(
-        columns=["vendor", "n", "laplace_u", "p_value", "beta", "verdict"])
-    table = pd.DataFrame({"vendor": pd.Series(
-        sorted(set(rows["vendor"]) | set(spans["vendor"])), dtype=object)})
-    tested = tested.astype({"vendor": object})
-    table = table.merge(tested[["vendor", "n", "laplace_u", "p_value", "beta"]], on="vendor",
-                        how="left")
-    table["n"] = table["n"].fillna(0).astype(int)
-    table["covers_window"] = table["vendor"].map(whole).fillna(False).astype(bool)
+    names = sorted(set(rows["vendor"]) | set(spans["vendor"]))
+    out = []
+    for vendor in names:
+        mine = spans.loc[spans["vendor"] == vendor]
+        entry = {"vendor": vendor, "n": 0, "laplace_u": np.nan, "p_value": np.nan,
+                 "beta": np.nan, "covers_window": False, "tested_to": pd.NaT}
+        if len(mine):
+            start, end = mine["s"].min(), mine["e"].max()
+            entry["covers_window"] = bool(start <= window.start and (end - window.start)
+                                          >= MIN_TREND_COVER * (window.end - window.start))
+            span = metrics.Window(window.start, end)
+            events = basis_rows.loc[(basis_rows["vendor"] == vendor)
+                                    & (basis_rows["start_utc"] < end)]
+            entry["n"] = len(events)
+            if entry["covers_window"] and len(events):
+                tested = metrics.trend(events, span, "vendor").iloc[0]
+                entry.update(laplace_u=tested["laplace_u"], p_value=tested["p_value"],
+                             beta=tested["beta"], tested_to=end - pd.Timedelta(days=1))
+        out.append(entry)
+    table = pd.DataFrame(out, columns=["vendor", "n", "laplace_u", "p_value", "beta",
+                                       "covers_window", "tested_to"]).astype({"vendor": object})
     testable = table["covers_window"] & (table["n"] >= min_events) & table["p_value"].notna()
     table["p_holm"] = holm(table["p_value"].where(testable))
     table["verdict"] = np.select(
@@ -193,7 +208,7 @@ def trend_verdicts(rows: pd.DataFrame, records: pd.DataFrame, window: metrics.Wi
          table["n"] < min_events,
          testable & (table["p_holm"] < alpha) & (table["laplace_u"] > 0),
          testable & (table["p_holm"] < alpha) & (table["laplace_u"] < 0)],
-        ["no complete record", "record does not cover the whole window",
+        ["no complete record", "record does not cover the window",
          f"fewer than {min_events} events", "rising", "falling"], default="no significant trend")
     table["tested"] = testable
     return table

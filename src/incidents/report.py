@@ -250,16 +250,39 @@ def services_shown(data: ReportData) -> pd.DataFrame:
         product=data.vendors["services_used"].str.split(";")).explode("product")
     used["product"] = used["product"].fillna("").str.strip()
     listed = used.loc[used["product"].ne(""), ["vendor", "product"]]
-    rest = data.window_incidents.loc[~data.window_incidents["vendor"].isin(
-        listed["vendor"]), ["vendor", "product"]].drop_duplicates()
+    others = data.window_incidents.loc[~data.window_incidents["vendor"].isin(listed["vendor"])]
+    rest = (others.groupby(["vendor", "product"], observed=True).size().rename("n")
+            .reset_index().sort_values(["vendor", "n"], ascending=[True, False])
+            .groupby("vendor").head(SERVICES_PER_VENDOR)[["vendor", "product"]])
     return pd.concat([listed, rest], ignore_index=True)
+
+
+#: Services shown per vendor that names none in ``services_used`` (those with most events).
+SERVICES_PER_VENDOR = 5
+
+
+def enriched(rows: pd.DataFrame) -> pd.DataFrame:
+    """Events whose cause, clients and mitigation a person read: curated rows and the events
+    they enrich (status histories rarely say why an incident happened)."""
+    return rows.loc[rows["record_kind"].eq("curated") | rows["rows_in_event"].gt(1)]
+
+
+def used_rows(data: ReportData, rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows on the services the organisation uses (every row of a vendor that lists none)."""
+    used = services_shown(data)
+    listed = set(data.vendors.loc[data.vendors["services_used"].fillna("").str.strip().ne(""),
+                                  "vendor"])
+    keep = ~rows["vendor"].isin(listed) | pd.MultiIndex.from_frame(
+        rows[["vendor", "product"]].astype(str)).isin(
+        pd.MultiIndex.from_frame(used.astype(str)))
+    return rows.loc[keep]
 
 
 def exposure_inputs(data: ReportData) -> tuple[pd.DataFrame, pd.Series]:
     """Basis event rows and covered years per vendor, the inputs of the exposure table."""
     spans = basis.covered_spans(data.records, data.window)
-    return (basis.on_basis(data.window_incidents, spans),
-            spans.groupby("vendor")["years"].sum())
+    rows = basis.on_basis(data.window_incidents, spans)
+    return used_rows(data, rows), spans.groupby("vendor")["years"].sum()
 
 
 def exposure_table(data: ReportData, min_events: int = basis.MIN_EVENTS) -> pd.DataFrame:
@@ -268,30 +291,35 @@ def exposure_table(data: ReportData, min_events: int = basis.MIN_EVENTS) -> pd.D
 
 
 def evidence_lines(data: ReportData) -> list[str]:
-    """One line per vendor: what its figures rest on, and its source quality."""
+    """One short line per vendor: the records its figures rest on, and its source quality."""
     rows = data.incidents
-    quality = rows.groupby("vendor")["source_quality"].agg(
-        lambda q: f"{(q.isin(['vendor', 'press'])).mean():.0%} of rows from the vendor's own "
-                  "pages or the press")
-    out = []
+    good = rows.groupby("vendor")["source_quality"].agg(
+        lambda q: q.isin(["vendor", "press"]).mean())
     records = data.records
+    out = []
     for vendor in sorted(set(rows["vendor"])):
         mine = records.loc[(records["vendor"] == vendor) & records["record_id"].isin(
             rows["record_id"])]
         parts = []
-        for _, record in mine.sort_values("kind").iterrows():
+        for _, record in mine.sort_values(["kind", "complete_from"]).iterrows():
             count = int((rows["record_id"] == record["record_id"]).sum())
-            parts.append(f"{basis.describe_record(record)} ({count} rows)")
-        tenant = (mine["kind"] == "tenant").any()
+            parts.append(f"{_short_record(record)} ({count:,})")
         history = mine["kind"].isin(["status-history", "tenant"]).any()
-        note = "" if history else (
-            "; no public status history: its figures rest on publicly reported incidents only"
-            + ("" if tenant else ", import the tenant's own service health for a complete "
-               "record (`python -m incidents import msgraph FILE --record ...`)"
-               if vendor == "Microsoft 365" else ""))
+        note = "" if history else "; publicly reported incidents only"
         out.append(f"**{narrative.text(vendor)}**: " + "; ".join(parts) + note
-                   + f" ({quality.get(vendor, '')}).")
+                   + f"; {good.get(vendor, 0):.0%} of rows sourced to the vendor or the press.")
     return out
+
+
+def _short_record(record: pd.Series) -> str:
+    if record["kind"] == "curated":
+        return "curated reports"
+    kind = {"status-history": "status history", "tenant": "tenant export",
+            "review-list": "review list"}.get(record["kind"], record["kind"])
+    capture = {"complete": "complete", "lower-bound": "polled, lower bound",
+               "selection": "selection"}[record["capture"]]
+    return (f"{kind} {record['complete_from']:%b %Y}-{record['complete_to']:%b %Y} "
+            f"({capture})")
 
 
 def findings(table: pd.DataFrame, risk_table: pd.DataFrame | None, data: ReportData,
@@ -336,11 +364,13 @@ def findings(table: pd.DataFrame, risk_table: pd.DataFrame | None, data: ReportD
                    + ", ".join(f"{narrative.text(r['vendor'])} at least "
                                f"{int(r['at_least'])} major" for _, r in public.sort_values(
                                    "at_least", ascending=False).head(4).iterrows()) + ".")
-    if {"yes", "no", "unknown"} <= set(rows.columns):
-        yes, no, unknown = (int(rows[c].sum()) for c in ("yes", "no", "unknown"))
+    changes = metrics.change_induced_share(enriched(data.window_incidents), "vendor")
+    if len(changes):
+        yes, no, unknown = (int(changes[c].sum()) for c in ("yes", "no", "unknown"))
         total = yes + no + unknown
         if yes + no:
-            out.append(f"Own changes: {yes} of {yes + no} incidents with a disclosed cause "
+            out.append(f"Own changes (curated incidents, where causes are read): {yes} of "
+                       f"{yes + no} with a disclosed cause "
                        f"({narrative.percent(yes / (yes + no), 0)}); counting the {unknown} "
                        f"undisclosed both ways, between {narrative.percent(yes / total, 0)} "
                        f"and {narrative.percent((yes + unknown) / total, 0)} of all.")
@@ -390,27 +420,29 @@ def provenance(data: ReportData, parameters: Mapping[str, object]) -> str:
     records = data.records
     used = records.loc[records["record_id"].isin(data.incidents["record_id"])] if len(
         records) else records
-    listed = "; ".join(
-        f"`{narrative.text(r['record_id'])}` "
-        f"({narrative.text(r['archive'] or r['source_url'] or 'curated')})"
-        for _, r in used.iterrows())
+    listed = ", ".join(f"`{narrative.text(r)}`" for r in used["record_id"])
     return (f"**Provenance.** Data `{narrative.text(data.data_file.name)}` and the records "
             f"beside it (SHA-256 `{evidence_hash(data)[:16]}…`), "
             f"{len(data.incidents)} rows loaded, {len(data.window_incidents)} events in the "
-            f"window {data.window.label()}; data cut-off {data.cutoff:%d %b %Y}. Records: "
+            f"window {data.window.label()}; data cut-off {data.cutoff:%d %b %Y}. Records "
+            f"(sources in data/README.md): "
             f"{listed}. Parameters: {params}. Package incidents "
             f"{__version__}, commit `{git_commit()}`. Generated {generated}.")
 
 
-APPENDIX_LIMIT = 300
+APPENDIX_LIMIT = 60
 
 
 def appendix_rows(data: ReportData) -> tuple[pd.DataFrame, int]:
-    """The incidents a deep dive lists: every curated row and every major event, most recent
-    first, at most :data:`APPENDIX_LIMIT`; and how many events were left out."""
+    """The incidents a deep dive lists: curated rows first, then the longest major events, at
+    most :data:`APPENDIX_LIMIT`, latest first; and how many events were left out (all of them
+    are in the data files and the spreadsheet attachment)."""
     rows = data.window_incidents
     keep = rows["record_kind"].eq("curated") | basis.is_major(rows)
-    chosen = rows.loc[keep].sort_values("start_utc", ascending=False).head(APPENDIX_LIMIT)
+    ranked = rows.loc[keep].assign(_curated=rows["record_kind"].ne("curated")).sort_values(
+        ["_curated", "duration_hours"], ascending=[True, False], na_position="last")
+    chosen = ranked.head(APPENDIX_LIMIT).drop(columns="_curated").sort_values(
+        "start_utc", ascending=False)
     chosen = chosen.assign(first_source=chosen["source_urls"].str.split(";").str[0])
     return chosen, len(rows) - len(chosen)
 
@@ -435,8 +467,19 @@ def recommended_actions(data: ReportData, sla_target: float = 0.0) -> list[str]:
     shared = events.loc[events["vendor_count"] > 1]
     used = services_shown(data)
     return actions.recommended(
-        unrecorded_vendors=unrecorded, changes=metrics.change_induced_share(rows, "vendor"),
-        incidents=rows, shared=shared,
+        unrecorded_vendors=unrecorded,
+        changes=metrics.change_induced_share(enriched(rows), "vendor"),
+        incidents=enriched(rows), shared=shared,
         verdicts=availability.sla_verdicts(sla_table(data, sla_target)),
         uncovered=availability.uncovered_services(rows.merge(used, on=["vendor", "product"]),
                                                   data.slas))
+
+
+def sla_verdicts_used(data: ReportData, sla_target: float = 0.0) -> tuple[pd.DataFrame, int]:
+    """SLA verdicts for the SLAs that cover a service the organisation uses, and how many
+    other SLAs with a target were left out of the table."""
+    verdicts = availability.sla_verdicts(sla_table(data, sla_target))
+    used = services_shown(data)
+    covering = availability.sla_services(data.slas).merge(used, on=["vendor", "product"])
+    shown = verdicts.loc[verdicts["sla_id"].isin(covering["sla_id"])]
+    return shown.reset_index(drop=True), len(verdicts) - len(shown)

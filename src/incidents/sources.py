@@ -78,7 +78,7 @@ PRESS_HOSTS: tuple[str, ...] = (
     "sky.com", "news.sky.com", "euronews.com", "itnews.com.au", "zdnet.co.uk", "theage.com.au",
     "channelnews.com.au", "scmagazine.com", "securitymagazine.com", "cybersecuritydive.com",
     "ciodive.com", "theconversation.com", "cio.com", "digitaltrends.com", "techzine.eu",
-    "livemint.com", "techopedia.com",
+    "livemint.com",
     # organisations about their own experience
     "unisuper.com.au", "nhs.uk", "gov.uk", "faa.gov",
 )

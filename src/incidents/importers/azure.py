@@ -10,7 +10,8 @@ is Azure's own selection, complete for what it chose to review.
   07:05 UTC and 12:43 UTC on 25 January 2023", "Between 11:30 UTC on 24 April and 00:15 UTC on
   25 April 2026", "Between 16:22 and 18:37 UTC on 3 March 2025" (:func:`stated_window`;
   times in UTC only), or only its start ("Starting at approximately 10:30 UTC on 30 August
-  2023": :func:`stated_start`, end empty). Where it states none, the start is the day of ``startedAt`` (day
+  2023": :func:`stated_start`, end empty). Where it states none, the start is the day of
+  ``startedAt`` (day
   precision: early entries carry dates only, and the archive's ``startedAt`` is sometimes the
   end of the window) and the end is empty.
 * Impact and severity: see :data:`incidents.importers.mapping.AZURE_OUTAGE_WORDS`; the
@@ -123,8 +124,9 @@ def _row(review: dict[str, Any], path: str, vendor: str, problems: Problems,
                if isinstance(r, str) and r.strip()]
     cell, _ = mapping.regions_cell(regions)
     summary = text_value(review, "description")
-    title_text = re.sub(r"^\s*(?:preliminary\s+)?(?:post incident review \(pir\)|pir|rca)\s*[-–]\s*",
-                        "", title, flags=re.IGNORECASE)
+    title_text = re.sub(
+        r"^\s*(?:preliminary\s+)?(?:post incident review \(pir\)|pir|rca)\s*[-–]\s*",
+        "", title, flags=re.IGNORECASE)
     row.set(vendor=vendor, product=names[0] if names else "Azure",
             service=join_names(names, schema.column("service").max_length) or "Azure",
             title=title_text or title, classification="post-incident-review", regions=cell,

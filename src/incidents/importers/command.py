@@ -144,7 +144,8 @@ def run_import(fmt: str, data: Any, source: Any, *, vendor: str | None = None,
     """Parse a feed and merge it into the incident file (or, with ``record``, into that
     record's file); the report of what happened."""
     from incidents import config, load
-    from incidents.importers import mapping, merge, records as record_files
+    from incidents.importers import mapping, merge
+    from incidents.importers import records as record_files
     from incidents.importers.common import Finding
 
     rows, findings = parse_feed(fmt, data, source, vendor)
