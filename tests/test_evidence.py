@@ -421,3 +421,22 @@ def test_actions_follow_their_rules() -> None:
     assert "failed together" in out[3]
     assert "2 of 12 months below target" in out[4]
     assert out[5].startswith("B: no SLA figure")
+
+
+def test_an_sla_measures_each_covered_service_on_its_own() -> None:
+    mail, calendar = _one("outage"), _one("outage", product="Calendar")
+    calendar["start_mid"] = calendar["start_mid"] + pd.Timedelta(hours=12)
+    calendar["end_mid"] = calendar["end_mid"] + pd.Timedelta(hours=12)
+    table = availability.sla_periods(pd.concat([mail, calendar], ignore_index=True), JANUARY,
+                                     _slas("month", services="Mail;Calendar"))
+    row = table.iloc[0]
+    assert row["availability"] == pytest.approx(1 - 10 / (31 * 24), abs=1e-4)  # not 20 h
+    assert row["worst_service"] in {"Mail", "Calendar"}
+
+
+def test_a_poll_gap_widens_the_bound_not_the_estimate(make_table) -> None:
+    table = make_table({"end_utc": "2025-01-10T11:00:00Z",
+                        "end_latest_utc": "2025-01-14T11:00:00Z"})
+    rows = metrics.in_window(table, JANUARY)
+    assert rows.iloc[0]["duration_hours"] == pytest.approx(1.0, abs=0.02)
+    assert rows.iloc[0]["duration_max_hours"] == pytest.approx(97.0, abs=0.02)

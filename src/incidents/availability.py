@@ -15,7 +15,8 @@ Rules, stated once (the report's methods appendix repeats them):
 * **Unfinished.** An incident with no published end counts until its last update that still
   reported impact, when there is one; otherwise it is left out, and counted (``no_end``), so
   availability is an upper bound.
-* **SLAs as written.** An incident counts against an SLA only if the SLA covers its service;
+* **SLAs as written.** An incident counts against an SLA only if the SLA covers its service,
+  and each covered service is measured on its own (the period shows its worst service);
   the verdict is given per the SLA's own period (month or quarter); a service no SLA covers,
   or an SLA with no target, gets no verdict. Credits are indicative only.
 """
@@ -138,8 +139,10 @@ def sla_periods(rows: pd.DataFrame, window: metrics.Window, slas: pd.DataFrame,
                 rule: str = "status-page") -> pd.DataFrame:
     """Availability per SLA and SLA period, from the incidents on the services it covers.
 
-    Only SLAs with a target are judged. Columns: ``sla_id, vendor, name, services, period,
-    complete`` (the whole period lies inside the window), ``availability``, ``target``,
+    Only SLAs with a target are judged; each covered service is measured on its own and the
+    period's ``availability`` is that of its worst service (``worst_service``). Columns:
+    ``sla_id, vendor, name, services, period, complete`` (the whole period lies inside the
+    window), ``availability``, ``target``,
     ``below_target`` (only for complete periods), ``credit_percent`` (indicative),
     ``incidents``.
     """
@@ -151,11 +154,19 @@ def sla_periods(rows: pd.DataFrame, window: metrics.Window, slas: pd.DataFrame,
         grid = periods(window, period)
         frame = group[["sla_id"]].merge(grid, how="cross")
         pieces = _clip_to_periods(spans.loc[spans["sla_id"].isin(group["sla_id"])],
-                                  ["sla_id"], grid)
-        hours = weighted_hours(pieces, ["sla_id", "period"])
+                                  ["sla_id", "product"], grid)
+        # Each covered service is measured on its own (an SLA's uptime is per service); the
+        # period's figure is its worst service, named in ``worst_service``.
+        per_service = weighted_hours(pieces, ["sla_id", "period", "product"])
         index = pd.MultiIndex.from_frame(frame[["sla_id", "period"]])
-        frame["downtime_hours"] = hours.reindex(index).fillna(0.0).to_numpy() if len(
-            hours) else 0.0
+        if len(per_service):
+            worst = per_service.rename("hours").reset_index().sort_values(
+                "hours", ascending=False).drop_duplicates(["sla_id", "period"]).set_index(
+                ["sla_id", "period"])
+            frame["downtime_hours"] = worst["hours"].reindex(index).fillna(0.0).to_numpy()
+            frame["worst_service"] = worst["product"].reindex(index).fillna("").to_numpy()
+        else:
+            frame["downtime_hours"], frame["worst_service"] = 0.0, ""
         count = pieces.groupby(["sla_id", "period"]).size()
         frame["incidents"] = count.reindex(index).fillna(0).astype(int).to_numpy() if len(
             count) else 0

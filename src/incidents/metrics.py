@@ -177,10 +177,14 @@ def with_times(incidents: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
         shortest = np.where(resolved, np.maximum((end - start - start_width) / _NS_PER_HOUR, 0),
                             np.nan)
         longest = np.where(resolved, (end_top - start) / _NS_PER_HOUR, np.nan)
+        # The best estimate keeps to the stamps' own precision: a poll-derived latest end
+        # (first snapshot without the incident, sometimes days later across an archive gap)
+        # widens the bound, not the estimate, so downtime stays a lower bound there.
+        stamped = np.where(resolved, (end + end_width - start) / _NS_PER_HOUR, np.nan)
         so_far = np.where(ongoing, np.maximum((now - start_mid) / _NS_PER_HOUR, 0), np.nan)
         so_far = np.where(at_least, np.maximum((last_impact - start_mid) / _NS_PER_HOUR, 0),
                           so_far)
-        duration = np.where(resolved, (shortest + longest) / 2, so_far)
+        duration = np.where(resolved, (shortest + stamped) / 2, so_far)
         known = ~np.isnan(duration)
         end_mid = np.where(known, start_mid + np.round(np.where(known, duration, 0)
                                                        * _NS_PER_HOUR).astype(np.int64), _NAT)
