@@ -214,12 +214,12 @@ display(HTML(narrative.table(verdicts, {
 }, caption="Each SLA that covers a service the organisation uses, judged in its own period "
            f"on the services it covers (whole periods only; {other_slas} other SLAs not shown)"
 )))
-missing = data.slas.loc[data.slas["target"].isna()]
+missing = report.slas_without_target(data)
 if len(missing):
     display(Markdown("**No verdict** (the vendor's SLA document was not found or commits to "
                      "no figure): " + "; ".join(
-                         f"{narrative.text(vendor)} ({len(group)})"
-                         for vendor, group in missing.groupby("vendor")) + " SLAs."))
+                         f"{narrative.text(vendor)} ({count})"
+                         for vendor, count in missing.items()) + " SLAs."))
 latest = report.published_uptime_latest(data, periods=2)
 if len(latest):
     display(HTML(narrative.table(latest, {

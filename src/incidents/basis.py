@@ -200,7 +200,8 @@ def trend_verdicts(rows: pd.DataFrame, records: pd.DataFrame, window: metrics.Wi
                              beta=tested["beta"], tested_to=end - pd.Timedelta(days=1))
         out.append(entry)
     table = pd.DataFrame(out, columns=["vendor", "n", "laplace_u", "p_value", "beta",
-                                       "covers_window", "tested_to"]).astype({"vendor": object})
+                                       "covers_window", "tested_to"]).astype(
+        {"vendor": object, "covers_window": bool, "n": int})
     testable = table["covers_window"] & (table["n"] >= min_events) & table["p_value"].notna()
     table["p_holm"] = holm(table["p_value"].where(testable))
     table["verdict"] = np.select(

@@ -483,3 +483,11 @@ def sla_verdicts_used(data: ReportData, sla_target: float = 0.0) -> tuple[pd.Dat
     covering = availability.sla_services(data.slas).merge(used, on=["vendor", "product"])
     shown = verdicts.loc[verdicts["sla_id"].isin(covering["sla_id"])]
     return shown.reset_index(drop=True), len(verdicts) - len(shown)
+
+
+def slas_without_target(data: ReportData) -> pd.Series:
+    """How many SLAs per vendor have no target (document not found, or no figure in it)."""
+    slas = data.slas
+    if slas.empty:
+        return pd.Series(dtype=int)
+    return slas.loc[slas["target"].isna()].groupby("vendor").size()
