@@ -11,8 +11,10 @@ from __future__ import annotations
 import argparse
 import html
 import itertools
+import json
 import os
 import queue
+import re
 import shutil
 import subprocess
 import tempfile
@@ -22,13 +24,16 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from incidents import config, kernels
+from incidents import config, kernels, locking
 from incidents.errors import IncidentsError
 
 FORMATS = ("html", "pdf", "both")
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "chrome")
 HIDDEN_CELL_TAGS = ("injected-parameters", "parameters", "remove-cell")
 PUBLISHED = (".html", ".pdf", ".csv")
+#: In the output folder: the files the report wrote there (only those are ever removed).
+MANIFEST = ".report-manifest.json"
+PUBLISH_LOCK = ".report.lock"
 #: First day of the window when none is given (the notebooks' own default).
 DEFAULT_START = "2023-01-01"
 #: Seconds one notebook cell may run before the report gives up on it.
@@ -37,6 +42,10 @@ CELL_TIMEOUT = 600
 
 class RenderError(IncidentsError):
     """A notebook failed, or the PDF engine is missing or failed."""
+
+
+class OutputFolderError(RenderError):
+    """The output folder is one the report must not write into, or holds files of others."""
 
 
 class NotebookError(RenderError):
@@ -477,25 +486,103 @@ def write_index(jobs: list[Job], folder: Path, formats: tuple[str, ...], span: s
 # ---------------------------------------------------------------- publishing
 
 
+def check_output_folder(out: Path, data: str = "", vendors: str = "") -> None:
+    """Refuse an output folder that holds the project's own files.
+
+    The project folder itself, ``data/``, ``src/``, ``notebooks/`` and ``.git/`` (or a folder
+    inside one of them) and the folder of the incident or vendor file in use are refused with
+    an :class:`OutputFolderError`, before any notebook runs.
+    """
+    target = out.resolve()
+    root = config.PROJECT_ROOT.resolve()
+    if target == root:
+        raise OutputFolderError(_refusal(out, "is the project folder"))
+    trees = {config.DATA_DIR: "data folder", config.PACKAGE_DIR.parent: "source folder",
+             config.NOTEBOOKS_DIR: "notebooks folder", root / ".git": "git folder"}
+    for tree, label in trees.items():
+        tree = tree.resolve()
+        if target == tree or tree in target.parents:
+            raise OutputFolderError(_refusal(out, f"is in the project's {label} ({tree})"))
+    for path in (config.incidents_path(data or None), config.vendors_path(vendors or None)):
+        if target == path.resolve().parent:
+            raise OutputFolderError(_refusal(out, f"holds the input file {path.name}"))
+
+
+def _refusal(out: Path, why: str) -> str:
+    return (f"--out {out} {why}: the report does not write into a folder of the project's "
+            "data or code. Fix: choose a folder of its own, e.g. --out report (the default)")
+
+
+def _report_names(name: str) -> bool:
+    """A name the report writes (its pages, PDFs, attachments and index)."""
+    return bool(re.fullmatch(r"(index\.html|portfolio(-incidents\.csv|\.html|\.pdf)"
+                             r"|vendor-[a-z0-9-]+(-incidents\.csv|\.html|\.pdf))", name))
+
+
+def earlier_outputs(out: Path) -> set[str]:
+    """Names of the files an earlier run published in ``out``, from its manifest.
+
+    Only plain names of regular files with a published suffix count (a manifest naming
+    ``../data/incidents.csv`` names nothing). The project's own report folder from before
+    manifests existed: its files with the report's names count as the report's.
+    """
+    manifest = out / MANIFEST
+    try:
+        listed = json.loads(manifest.read_text(encoding="utf-8")).get("files", [])
+    except FileNotFoundError:
+        listed = None
+    except (OSError, ValueError, AttributeError):
+        listed = []
+    if listed is None:
+        same = out.resolve() == config.REPORT_DIR.resolve()
+        listed = [p.name for p in out.iterdir() if same and _report_names(p.name)]
+    return {name for name in listed if isinstance(name, str) and name == Path(name).name
+            and name not in ("", ".", "..") and Path(name).suffix in PUBLISHED
+            and (out / name).is_file() and not (out / name).is_symlink()}
+
+
+def _write_manifest(out: Path, names: Iterable[str]) -> None:
+    text = json.dumps({"written_by": "python -m incidents report",
+                       "files": sorted(names)}, indent=1) + "\n"
+    temporary = out / f".{MANIFEST}.{os.getpid()}.tmp"
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, out / MANIFEST)
+
+
 def publish(staging: Path, out: Path, prune: bool = True) -> list[Path]:
     """Move every finished file from ``staging`` into ``out``.
 
     Each file is replaced atomically (``os.replace`` on one file system), so a reader never
-    sees a half-written file. With ``prune`` (a full report) outputs this run no longer makes,
-    such as the deep dive of a vendor that fell below the minimum, are removed; a single-vendor
-    run leaves the rest of the report alone.
+    sees a half-written file. ``out/.report-manifest.json`` lists what the report wrote there:
+    with ``prune`` (a full report) files an earlier run wrote that this run no longer makes,
+    such as the deep dive of a vendor that fell below the minimum, are removed; a file the
+    report did not write is never removed, nor replaced (the run stops with a message). A
+    single-vendor run leaves the rest of the report alone. One run publishes into a folder at
+    a time (a lock beside the manifest; a second run waits, at most a minute).
     """
     out.mkdir(parents=True, exist_ok=True)
-    produced = sorted(p for p in staging.iterdir() if p.suffix in PUBLISHED)
-    names = {p.name for p in produced}
-    moved = []
-    for path in produced:
-        target = out / path.name
-        os.replace(path, target)
-        moved.append(target)
-    for old in out.iterdir() if prune else ():
-        if old.suffix in PUBLISHED and old.name not in names:
-            old.unlink()
+    with locking.exclusive(out / PUBLISH_LOCK, f"the report folder {out}"):
+        earlier = earlier_outputs(out)
+        produced = sorted(p for p in staging.iterdir() if p.suffix in PUBLISHED)
+        names = {p.name for p in produced}
+        foreign = sorted(n for n in names if n not in earlier and (
+            (out / n).exists() or (out / n).is_symlink()))
+        if foreign:
+            raise OutputFolderError(
+                f"{out} already has {', '.join(foreign[:5])}"
+                f"{' ...' if len(foreign) > 5 else ''}, not written by an earlier report: "
+                "nothing was published. Fix: move those files away, or choose another --out "
+                "folder")
+        _write_manifest(out, earlier | names)  # a crash below leaves every file accounted for
+        moved = []
+        for path in produced:
+            target = out / path.name
+            os.replace(path, target)
+            moved.append(target)
+        kept = names if prune else earlier | names
+        for name in sorted(earlier - kept):
+            (out / name).unlink(missing_ok=True)
+        _write_manifest(out, kept)
     return moved
 
 
@@ -522,6 +609,7 @@ def build(options: Options, timing: Timing | None = None) -> list[Path]:
     ``timing``, when given, is filled in with where the time went.
     """
     timing = timing if timing is not None else Timing()
+    check_output_folder(options.out, options.data, options.vendors)
     config.BUILD_DIR.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="run-", dir=config.BUILD_DIR))
     try:

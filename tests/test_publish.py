@@ -1,0 +1,117 @@
+"""Publishing into the output folder: only the report's own files are replaced or removed."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from incidents import cli, config, locking, render
+
+
+def staged(folder: Path, *names: str) -> Path:
+    """A staging folder holding ``names``, each file's text its own name."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        (folder / name).write_text(name, encoding="utf-8")
+    return folder
+
+
+def test_files_the_report_did_not_write_survive_two_runs(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    mine = {"incidents.csv": "a,b\n", "vendors.csv": "c\n", "slides.pdf": "%PDF", "notes.html": "x"}
+    for name, text in mine.items():
+        (out / name).write_text(text, encoding="utf-8")
+    render.publish(staged(tmp_path / "s1", "portfolio.html", "vendor-a.html"), out)
+    render.publish(staged(tmp_path / "s2", "portfolio.html"), out)
+    assert {name: (out / name).read_text(encoding="utf-8") for name in mine} == mine
+    assert not (out / "vendor-a.html").exists()  # written by the first run, not the second
+    assert (out / "portfolio.html").read_text(encoding="utf-8") == "portfolio.html"
+
+
+def test_manifest_lists_what_the_last_run_wrote(tmp_path):
+    out = tmp_path / "out"
+    render.publish(staged(tmp_path / "s1", "portfolio.html", "index.html"), out)
+    manifest = json.loads((out / render.MANIFEST).read_text(encoding="utf-8"))
+    assert manifest["files"] == ["index.html", "portfolio.html"]
+
+
+def test_single_vendor_run_adds_to_the_manifest_and_removes_nothing(tmp_path):
+    out = tmp_path / "out"
+    render.publish(staged(tmp_path / "s1", "portfolio.html", "vendor-a.html"), out)
+    render.publish(staged(tmp_path / "s2", "vendor-b.html"), out, prune=False)
+    assert sorted(p.name for p in out.glob("*.html")) == [
+        "portfolio.html", "vendor-a.html", "vendor-b.html"]
+    assert render.earlier_outputs(out) == {"portfolio.html", "vendor-a.html", "vendor-b.html"}
+
+
+def test_a_file_of_the_same_name_not_written_by_the_report_is_not_replaced(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "index.html").write_text("my own page", encoding="utf-8")
+    with pytest.raises(render.OutputFolderError, match=r"index\.html, not written by an "
+                       r"earlier report: nothing was published\. Fix: move"):
+        render.publish(staged(tmp_path / "s", "index.html", "portfolio.html"), out)
+    assert (out / "index.html").read_text(encoding="utf-8") == "my own page"
+    assert not (out / "portfolio.html").exists()
+
+
+def test_a_manifest_naming_files_elsewhere_removes_nothing(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    precious = tmp_path / "incidents.csv"
+    precious.write_text("keep", encoding="utf-8")
+    (out / render.MANIFEST).write_text(json.dumps(
+        {"files": ["../incidents.csv", str(precious), "..", "sub/x.html", 7]}), encoding="utf-8")
+    render.publish(staged(tmp_path / "s", "portfolio.html"), out)
+    assert precious.read_text(encoding="utf-8") == "keep"
+
+
+@pytest.mark.parametrize("folder", [config.DATA_DIR, config.PROJECT_ROOT,
+                                    config.PACKAGE_DIR.parent, config.NOTEBOOKS_DIR,
+                                    config.DATA_DIR / "sub"])
+def test_a_project_folder_is_refused_before_anything_runs(folder, capsys):
+    before = {p: p.stat().st_mtime_ns for p in config.DATA_DIR.iterdir()}
+    status = cli.main(["report", "--out", str(folder), "--format", "html"])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert f"error: --out {folder} " in err and "Fix: choose a folder of its own" in err
+    assert {p: p.stat().st_mtime_ns for p in config.DATA_DIR.iterdir()} == before
+
+
+def test_the_folder_of_the_data_file_in_use_is_refused(tmp_path):
+    data = tmp_path / "feeds" / "incidents.csv"
+    data.parent.mkdir()
+    data.write_text("", encoding="utf-8")
+    with pytest.raises(render.OutputFolderError, match=r"holds the input file incidents\.csv"):
+        render.check_output_folder(data.parent, str(data), "")
+    render.check_output_folder(tmp_path / "elsewhere", str(data), "")  # any other folder is fine
+
+
+def test_a_second_publish_waits_for_the_first(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    order = []
+    with locking.exclusive(out / render.PUBLISH_LOCK, "test"):
+        second = threading.Thread(target=lambda: (
+            render.publish(staged(tmp_path / "s", "portfolio.html"), out),
+            order.append("second published")))
+        second.start()
+        time.sleep(0.5)
+        order.append("first released")
+    second.join(timeout=30)
+    assert order == ["first released", "second published"]
+
+
+def test_a_publish_blocked_too_long_fails_with_a_message(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    out.mkdir()
+    monkeypatch.setattr(locking, "DEFAULT_TIMEOUT", 0.3)
+    with locking.exclusive(out / render.PUBLISH_LOCK, "test"), pytest.raises(
+            locking.LockTimeout, match="is being written by another process"):
+        render.publish(staged(tmp_path / "s", "portfolio.html"), out)
+    assert not (out / "portfolio.html").exists()
