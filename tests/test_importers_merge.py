@@ -309,7 +309,8 @@ def test_invalid_merged_table_raises_and_leaves_the_original_untouched(tmp_path)
     assert "Microsoft 365" in problem.message and "imported from" in problem.message
     assert problem.file.startswith(str(target))
     assert target.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["incidents.csv", "vendors.csv"]
+    left = sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".lock"))
+    assert left == ["incidents.csv", "vendors.csv"]  # no temporary file (the lock file stays)
 
 
 def test_an_invalid_row_already_in_the_file_blocks_the_import_and_is_named(tmp_path, vendors):
@@ -350,7 +351,8 @@ def test_dry_run_validates_and_reports_but_leaves_the_file_untouched(tmp_path, v
     diff = report.merge.diff_lines()
     assert "      classification: 'incident' -> 'advisory'" in diff
     assert "      end_utc: '2026-03-20T02:00:00Z' -> '2026-03-20T02:10:00Z'" in diff
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["incidents.csv", "vendors.csv"]
+    left = sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".lock"))
+    assert left == ["incidents.csv", "vendors.csv"]
 
 
 def test_rewrite_keeps_the_files_permissions(tmp_path, vendors):
@@ -390,3 +392,60 @@ def test_false_positive_issue_already_in_the_file_is_reported_not_deleted(tmp_pa
     assert "EX1270000" in read_rows(target)
     assert any(f.topic == "dropped but in the file" and f.incident_id == "EX1270000"
                for f in report.findings)
+
+
+# ---------------------------------------------------------------- two writers
+
+
+def _import_in_a_process(fmt: str, feed: str, target: str, vendors: str) -> None:
+    import_feed(fmt, feed, Path(target), Path(vendors))
+
+
+def test_two_imports_at_once_keep_both_feeds_rows(tmp_path, vendors, monkeypatch):
+    import multiprocessing
+    import time
+
+    target = tmp_path / "incidents.csv"
+    real_merge_rows = merge.merge_rows
+
+    def slow_merge_rows(*args, **kwargs):  # both processes read the file before either writes
+        time.sleep(1.0)
+        return real_merge_rows(*args, **kwargs)
+
+    monkeypatch.setattr(merge, "merge_rows", slow_merge_rows)  # inherited by the forks
+    context = multiprocessing.get_context("fork")
+    workers = [context.Process(target=_import_in_a_process, args=(fmt, feed, str(target),
+                                                                  str(vendors)))
+               for fmt, feed in (("gcloud", "gcloud_incidents.json"),
+                                 ("msgraph", "msgraph_issues.json"))]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+    assert [worker.exitcode for worker in workers] == [0, 0]
+    vendors_seen = [r["vendor"] for r in read_rows(target).values()]
+    assert vendors_seen.count("Google Cloud") == 3 and vendors_seen.count("Microsoft 365") == 5
+
+
+def test_an_import_waits_for_the_lock_and_gives_up_with_a_message(tmp_path, vendors,
+                                                                  monkeypatch):
+    from incidents import locking
+
+    target = tmp_path / "incidents.csv"
+    monkeypatch.setattr(locking, "DEFAULT_TIMEOUT", 0.3)
+    with locking.exclusive(locking.lock_path_for(target), "test"), pytest.raises(
+            locking.LockTimeout, match="is being written by another process"):
+        import_feed("gcloud", "gcloud_incidents.json", target, vendors)
+    assert not target.exists()
+
+
+def test_a_read_only_file_is_refused_and_left_alone(tmp_path, vendors):
+    target = tmp_path / "incidents.csv"
+    import_feed("gcloud", "gcloud_incidents.json", target, vendors)
+    before = target.read_bytes()
+    os.chmod(target, 0o444)
+    with pytest.raises(InputError, match=r"the file is read-only\. Fix: make it writable"):
+        import_feed("msgraph", "msgraph_issues.json", target, vendors)
+    assert target.read_bytes() == before and target.stat().st_mode & 0o777 == 0o444
+    assert import_feed("msgraph", "msgraph_issues.json", target, vendors,
+                       dry_run=True).merge.added  # a dry run still shows what it would do

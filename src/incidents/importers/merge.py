@@ -44,6 +44,8 @@ across regions), so grouping never depends on which file was imported first.
 
 Precision order: minute < hour < day < month ("coarser" means later in that order).
 
+Writers take a lock (``fcntl.flock`` on ``.incidents.csv.lock`` beside the file) for the whole
+read-merge-write, so two imports at once run one after the other; a read-only file is refused.
 The file is rewritten atomically (a temporary file in the same folder, fsync, ``os.replace``)
 only after the merged table passes :func:`incidents.load.validate_incidents`; on problems an
 :class:`~incidents.errors.InputError` is raised and the file is left untouched. Rows are sorted
@@ -67,7 +69,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from incidents import schema
+from incidents import locking, schema
 from incidents.errors import InputError, Problem
 from incidents.importers.common import Finding, Row, clean
 
@@ -415,6 +417,35 @@ def merge_file(path: str | os.PathLike[str], imported: list[Row], *,
     validates and reports but writes nothing.
     """
     target = Path(path)
+    def merge() -> MergeResult:
+        return _merge_file(target, imported, derivable, vendors_path, dry_run, now,
+                           imported_from, regroup, records)
+
+    if dry_run:
+        return merge()
+    _check_writable(target)
+    # Read, merge and replace under one lock: a second import waits for the first and then
+    # merges into what the first wrote, instead of replacing it with its own older copy.
+    with locking.exclusive(locking.lock_path_for(target), f"the incident file {target}"):
+        return merge()
+
+
+def _check_writable(target: Path) -> None:
+    """Refuse a missing folder, and a file its owner made read-only (``os.replace`` would
+    silently put a writable file in its place)."""
+    if not target.parent.is_dir():
+        raise InputError([Problem(str(target), None, None, "its folder does not exist",
+                                  "create the folder, or pass another --into path")])
+    if target.exists() and (not target.stat().st_mode & 0o222 or not os.access(target, os.W_OK)):
+        raise InputError([Problem(str(target), None, None, "the file is read-only",
+                                  "make it writable (chmod u+w) if the import may change it, "
+                                  "or pass --dry-run to see what it would do")])
+
+
+def _merge_file(target: Path, imported: list[Row], derivable: frozenset[tuple[str, str]] | None,
+                vendors_path: str | os.PathLike[str] | None, dry_run: bool, now: Any,
+                imported_from: str, regroup: Callable[[list[Row]], None] | None,
+                records: Any) -> MergeResult:
     state = read_state(target)
     rows, result = merge_rows(state.rows, imported, derivable, regroup)
     result.path, result.dry_run = target, dry_run
