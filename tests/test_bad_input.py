@@ -188,6 +188,12 @@ CASES: tuple[Case, ...] = (
     case("vendors_bad_dependence.csv", E(2, "dependence_weight",
                                          "'90%' is not a fraction between 0 and 1",
                                   "write it as a decimal, e.g. 0.999"), vendors_file=True),
+    case("vendors_same_page.csv",
+         E(6, "vendor", "'acme-cloud' and 'Acme Cloud' (line 5) differ only in case, accents "
+           "or punctuation: their reports would both be vendor-acme-cloud.html",
+           "merge the two rows if they are one vendor"),
+         E(7, "vendor", "'ACME_CLOUD' and 'Acme Cloud' (line 5) differ only in case",
+           "name them apart by a letter or digit"), vendors_file=True),
 )
 ACCEPTED = ("valid.csv", "bom.csv", "crlf.csv")
 IDS = [c.name for c in CASES]

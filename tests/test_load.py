@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from pathlib import Path
 
@@ -344,3 +345,16 @@ def test_multi_values_explodes_and_strips_and_drops_empty_terms() -> None:
     ("Microsoft 365", "microsoft-365"), ("  AWS / EC2 ", "aws-ec2"), ("---", "")])
 def test_slug_is_lowercase_ascii_with_single_hyphens(text: str, expected: str) -> None:
     assert load.slug(text) == expected
+
+
+@pytest.mark.parametrize(("vendor", "page"), [
+    ("Microsoft 365", "vendor-microsoft-365"), ("Zürich Cloud", "vendor-zurich-cloud"),
+    ("🚀", "vendor-" + hashlib.sha1("🚀".encode()).hexdigest()[:10]),
+    ("阿里云 Cloud", "vendor-" + hashlib.sha1("阿里云 Cloud".encode()).hexdigest()[:10])])
+def test_page_name_is_the_ascii_slug_or_a_hash_of_the_name(vendor: str, page: str) -> None:
+    assert load.page_name(vendor) == page
+
+
+def test_names_without_letters_get_distinct_page_names() -> None:
+    names = ["🚀", "🔥", "***", "—", "🚀🚀"]
+    assert len({load.page_name(name) for name in names}) == len(names)

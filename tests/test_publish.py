@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from incidents import cli, config, locking, render
+from incidents import cli, config, locking, render, schema
+from tests.conftest import VENDOR_ROWS, incident_row, write_csv
 
 
 def staged(folder: Path, *names: str) -> Path:
@@ -115,3 +116,21 @@ def test_a_publish_blocked_too_long_fails_with_a_message(tmp_path, monkeypatch):
             locking.LockTimeout, match="is being written by another process"):
         render.publish(staged(tmp_path / "s", "portfolio.html"), out)
     assert not (out / "portfolio.html").exists()
+
+
+def test_every_vendor_gets_its_own_page_and_index_link(tmp_path):
+    names = ["Acme Cloud", "🚀", "🔥"]
+    vendors = write_csv(tmp_path / "vendors.csv", [dict(VENDOR_ROWS[0], vendor=name)
+                                                   for name in names],
+                        schema.VENDOR_COLUMN_NAMES)
+    rows = [incident_row(incident_id=f"X{i}-{n}", vendor=name,
+                         start_utc=f"2025-01-1{n}T08:00:00Z", end_utc=f"2025-01-1{n}T09:00:00Z")
+            for i, name in enumerate(names) for n in range(3)]
+    data = write_csv(tmp_path / "incidents.csv", rows, schema.INCIDENT_COLUMN_NAMES)
+    jobs = render.plan_jobs(render.Options(start="2025-01-01", end="2025-03-31", data=str(data),
+                                           vendors=str(vendors)))
+    pages = {job.title: job.stem for job in jobs if job.notebook == "vendor"}
+    assert sorted(pages) == sorted(names) and len(set(pages.values())) == 3
+    index = render.write_index(jobs, tmp_path, ("html",)).read_text(encoding="utf-8")
+    for name, stem in pages.items():
+        assert f'<strong>{name}</strong>: <a href="{stem}.html">' in index

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import csv
 import difflib
+import hashlib
 import io
 import os
 import re
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -536,6 +538,7 @@ def load_vendors(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     file = config.vendors_path(path)
     frame, problems = read_table(file, schema.VENDOR_COLUMNS)
     problems += _unique(frame, str(file), ["vendor"], "vendor")
+    problems += page_name_problems(frame, str(file))
     if problems:
         raise InputError(problems)
     typed = frame.rename(columns={"_line": "source_line"})
@@ -730,3 +733,40 @@ SLUG_PATTERN = re.compile(r"[^a-z0-9]+")
 def slug(text: str) -> str:
     """Lower-case ``text`` with runs of other characters turned into single hyphens."""
     return SLUG_PATTERN.sub("-", text.lower()).strip("-")
+
+
+def page_name(vendor: str) -> str:
+    """The file name stem of a vendor's deep dive: ``vendor-`` and the vendor's :func:`slug`,
+    accents dropped (``Zürich`` -> ``zurich``).
+
+    A name with letters or digits no ASCII spelling keeps (``阿里云``, or only emoji) gets the
+    first 10 hex digits of the SHA-1 of its UTF-8 text instead, stable and distinct per name.
+    Names with the same page name are refused by :func:`load_vendors`.
+    """
+    ascii_text = unicodedata.normalize("NFKD", vendor).encode("ascii", "ignore").decode()
+    plain = slug(ascii_text)
+    if plain and len(re.findall(r"[^\W_]", vendor)) == len(re.findall(r"[A-Za-z0-9]",
+                                                                        ascii_text)):
+        return "vendor-" + plain
+    return "vendor-" + hashlib.sha1(vendor.encode("utf-8")).hexdigest()[:10]
+
+
+def page_name_problems(frame: pd.DataFrame, name: str) -> list[Problem]:
+    """Vendors whose deep dives would share a file (names that differ only in case, accents
+    or punctuation, such as 'Acme Cloud' and 'ACME_CLOUD'): each later one, naming the first."""
+    first: dict[str, tuple[int, str]] = {}
+    problems = []
+    for line, vendor in frame[["_line", "vendor"]].itertuples(index=False):
+        if not vendor:
+            continue
+        page = page_name(vendor)
+        if page in first and first[page][1] != vendor:
+            line_1, vendor_1 = first[page]
+            problems.append(Problem(
+                name, int(line), "vendor", f"'{_shorten(vendor)}' and '{_shorten(vendor_1)}' "
+                f"(line {line_1}) differ only in case, accents or punctuation: their reports "
+                f"would both be {page}.html",
+                "merge the two rows if they are one vendor, or name them apart by a letter or "
+                "digit"))
+        first.setdefault(page, (int(line), vendor))
+    return problems[:MAX_PROBLEMS_PER_CHECK]

@@ -120,7 +120,7 @@ def plan_jobs(options: Options) -> list[Job]:
                     f"Cloud vendor portfolio: reliability, {span}")]
     for vendor in vendors:
         params = dict(common, vendor=vendor)
-        jobs.append(Job("vendor", "vendor-" + _slug(vendor), vendor, params,
+        jobs.append(Job("vendor", load.page_name(vendor), vendor, params,
                         f"{vendor}: reliability, {span}"))
     return jobs
 
@@ -149,12 +149,6 @@ def left_out_vendors(options: Options) -> dict[str, int]:
     counts = data.window_incidents["vendor"].value_counts()
     return {str(name): int(counts.get(name, 0)) for name in data.vendors["vendor"]
             if counts.get(name, 0) < options.min_incidents}
-
-
-def _slug(text: str) -> str:
-    from incidents.load import slug
-
-    return slug(text) or "vendor"
 
 
 # ---------------------------------------------------------------- executing
