@@ -21,8 +21,8 @@ def incidents(make_table):
     return metrics.in_window(make_table(*rows), WINDOW)
 
 
-def figures(incidents):
-    vendors = pd.DataFrame({"vendor": ["Acme Mail", "Beta Chat"], "dependence_weight": [1, .5],
+def figures(incidents, names=("Acme Mail", "Beta Chat")):
+    vendors = pd.DataFrame({"vendor": list(names), "dependence_weight": [1, .5],
                             "sla_target": [0.999, 0.9999], "sla_credit_tiers": ["", ""]})
     monthly = metrics.monthly_availability(incidents, WINDOW, "vendor", vendors)
     return {
@@ -150,3 +150,36 @@ def test_no_chart_is_taller_than_half_an_a4_page():
     plt.close(figure)
     assert len(figure.axes) == 3  # two panels of 20 rows and the colour bar
     assert height <= plots.MAX_HEIGHT and height / width < 0.7
+
+
+MATH = "$x^2$"
+
+
+def drawn_texts(figure) -> list[str]:
+    """Every text of a drawn figure as matplotlib renders it (math flag, shown string)."""
+    from matplotlib.text import Text
+
+    figure.canvas.draw()
+    return [text._preprocess_math(text.get_text()) for text in figure.findobj(Text)
+            if text.get_text() and text.get_visible()]
+
+
+def test_names_with_dollar_signs_are_drawn_as_written(incidents):
+    plots.apply_style()
+    marked = incidents.assign(vendor=incidents["vendor"].astype(str).replace(
+        {"Acme Mail": f"{MATH} Mail"}), service=f"{MATH} \\frac")
+    charts = figures(marked, (f"{MATH} Mail", "Beta Chat"))
+    charts["timeline by service"] = plots.incident_timeline(marked, WINDOW.start, WINDOW.end,
+                                                            "service")
+    charts["restore by service"] = plots.restore_time_distribution(marked, "service")
+    terms = pd.DataFrame({"term": [MATH], "incidents": [2], "vendor": ["v"]})
+    charts["causes"] = plots.cause_breakdown(terms, terms)
+    charts["heatmap"] = plots.access_vector_heatmap(pd.DataFrame({"2025Q1": [1]}, index=[MATH]))
+    grid = pd.DataFrame({"vendor": [f"{MATH} {i}" for i in range(6)], "month": "2025-01",
+                         "availability": 0.999, "sla_target": 0.999})
+    charts["availability grid"] = plots.availability_against_sla(grid)
+    for name, figure in charts.items():
+        texts = drawn_texts(figure)
+        assert not any(math for _, math in texts), name
+        assert any(MATH in shown for shown, _ in texts), (name, texts)
+        plt.close(figure)

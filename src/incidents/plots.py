@@ -49,7 +49,8 @@ def apply_style() -> None:
                   rc={"figure.dpi": DPI, "savefig.dpi": DPI, "axes.titleweight": "bold",
                       "axes.titlesize": 12.5, "axes.labelsize": 11, "font.size": 11,
                       "xtick.labelsize": 10, "ytick.labelsize": 10, "legend.fontsize": 9.5,
-                      "legend.title_fontsize": 10, "svg.hashsalt": "report"})
+                      "legend.title_fontsize": 10, "svg.hashsalt": "report",
+                      "text.usetex": False})
 
 
 def group_colours(names: Iterable[object]) -> dict[str, str]:
@@ -73,6 +74,21 @@ def _legend_below(ax: plt.Axes, handles: list, title: str | None = None,
     constrained layout, which makes room for it below the axis labels."""
     ax.figure.legend(handles=handles, title=title, loc="outside lower center", frameon=False,
                      ncol=min(columns, max(1, len(handles))))
+
+
+def label(value: object) -> str:
+    """Text from the data (a vendor, service or term) as a chart label that is drawn as
+    written: matplotlib reads text between two ``$`` as mathtext (``$x^2$`` would be drawn as
+    x squared, and a stray ``\\frac`` stops the chart), and shows ``\\$`` as a plain ``$``.
+
+    Every label that comes from the data goes through here (after any shortening, so an
+    escape is never cut in half).
+    """
+    return str(value).replace("$", r"\$")
+
+
+def _labels(values: pd.Series) -> pd.Series:
+    return values.astype(str).map(label)
 
 
 def show(figure: plt.Figure, alt: str) -> None:
@@ -118,7 +134,7 @@ def incident_timeline(incidents: pd.DataFrame, window_start: pd.Timestamp,
         ends = part["end_mid"].fillna(part["start_mid"])
         ax.hlines(y, part["start_mid"].dt.tz_localize(None), ends.dt.tz_localize(None),
                   color=colour, linewidth=5, alpha=0.6)
-    ax.set_yticks(range(len(groups)), [_short(g) for g in groups])
+    ax.set_yticks(range(len(groups)), [label(_short(g)) for g in groups])
     ax.set_xlim(*_padded(window_start.tz_localize(None), window_end.tz_localize(None)))
     ax.set_ylim(len(groups) - 0.4, -0.6)
     ax.set_xticks(*_date_ticks(window_start.tz_localize(None), window_end.tz_localize(None)))
@@ -178,7 +194,7 @@ def monthly_frequency(counts: pd.DataFrame, by: str = "vendor") -> plt.Figure:
         colour = colours[str(column)]
         heights = table[column].to_numpy(dtype=float)
         _stacked_bars(ax, x, bottom, heights, colour)
-        handles.append(Patch(facecolor=colour, label=str(column)))
+        handles.append(Patch(facecolor=colour, label=label(column)))
         bottom += heights
     ax.set_xlim(-0.6, len(table) - 0.4)
     ax.set_ylim(0, max(1.0, float(bottom.max(initial=0))) * 1.1)
@@ -220,6 +236,7 @@ def restore_time_distribution(incidents: pd.DataFrame, by: str = "vendor") -> pl
     frame = incidents.loc[incidents["end_known"] & (incidents["impact"].astype("object")
                                                     != "advisory")].copy()
     frame["hours"] = frame["duration_hours"].clip(lower=1 / 60)
+    frame[by] = _labels(frame[by])  # seaborn draws the group names as tick labels
     order = frame.groupby(by)["hours"].median().sort_values().index.tolist()
     fig, ax = plt.subplots(figsize=(WIDTH, _height(len(order), 0.3) + 0.3),
                            layout="constrained")
@@ -299,8 +316,8 @@ def _grid(ax: plt.Axes, values: np.ndarray, frame: pd.DataFrame, cmap: str, vmin
                          linewidth=line_width)
     ax.set_xlim(0, values.shape[1])
     ax.set_ylim(values.shape[0], 0)
-    ax.set_yticks(np.arange(values.shape[0]) + 0.5, [str(v) for v in frame.index])
-    ax.set_xticks(np.arange(values.shape[1]) + 0.5, [str(v) for v in frame.columns],
+    ax.set_yticks(np.arange(values.shape[0]) + 0.5, [label(v) for v in frame.index])
+    ax.set_xticks(np.arange(values.shape[1]) + 0.5, [label(v) for v in frame.columns],
                   rotation=90)
     ax.grid(False)
     ax.set_facecolor("white")
@@ -315,7 +332,7 @@ def cause_breakdown(causes: pd.DataFrame, mitigations: pd.DataFrame) -> plt.Figu
     for ax, table, title in ((axes[0], causes, "Root cause"), (axes[1], mitigations,
                                                                "How service was restored")):
         totals = table.groupby("term")["incidents"].sum().sort_values()
-        ax.barh(totals.index.astype(str), totals.to_numpy(), color="#1f4e79", height=0.7)
+        ax.barh(totals.index.map(label), totals.to_numpy(), color="#1f4e79", height=0.7)
         ax.margins(y=0.02)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=5))
         ax.grid(axis="y", visible=False)
@@ -337,7 +354,7 @@ def availability_against_sla(monthly: pd.DataFrame, by: str = "vendor") -> plt.F
     colours = group_colours(frame[by].unique())
     for name, part in frame.groupby(by, observed=True, sort=True):
         ax.plot(part["month"].map(position), part["percent"], marker="o", markersize=4,
-                color=colours[str(name)], label=str(name))
+                color=colours[str(name)], label=label(name))
     targets = frame.dropna(subset=["sla_target"]).groupby(by)["sla_target"].first()
     for target in sorted(set(targets.to_numpy())):
         ax.axhline(target * 100, linestyle="--", color="grey", linewidth=1)
@@ -379,21 +396,22 @@ def availability_grid(monthly: pd.DataFrame, by: str = "vendor") -> plt.Figure:
 def risk_components(scores: pd.DataFrame, components: list[str]) -> plt.Figure:
     """Each vendor's risk score split into its weighted components, with its rank interval."""
     frame = scores.sort_values("score")
+    names = _labels(frame["vendor"])
     fig, (ax, ax_rank) = plt.subplots(1, 2, figsize=(WIDTH, _height(len(frame), 0.36)),
                                       gridspec_kw={"width_ratios": [3, 1.2]}, sharey=True)
     left = np.zeros(len(frame))
     palette = sns.color_palette("colorblind", n_colors=len(components))
     for colour, name in zip(palette, components, strict=True):
         values = frame[f"weighted_{name}"].to_numpy()
-        ax.barh(frame["vendor"], values, left=left, color=colour, label=name.replace("_", " "))
+        ax.barh(names, values, left=left, color=colour, label=name.replace("_", " "))
         left += values
     ax.set_xlabel("Risk score (weighted components)")
     ax.set_ylabel("")
     ax.set_title("Vendor risk")
     ax.legend(loc="lower right", frameon=True, fontsize=8.5)
-    ax_rank.hlines(frame["vendor"], frame["rank_low"], frame["rank_high"], color="#1f4e79",
+    ax_rank.hlines(names, frame["rank_low"], frame["rank_high"], color="#1f4e79",
                    linewidth=3)
-    ax_rank.scatter(frame["rank"], frame["vendor"], color="black", zorder=3, s=18)
+    ax_rank.scatter(frame["rank"], names, color="black", zorder=3, s=18)
     ax_rank.set_xlim(len(frame) + 0.7, 0.3)  # rank 1 at the right, no rank on the frame
     ax_rank.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=5))
     ax_rank.set_xlabel("Rank (1 = riskiest), 90% interval")
