@@ -196,6 +196,8 @@ CASES: tuple[Case, ...] = (
            "name them apart by a letter or digit"), vendors_file=True),
 )
 ACCEPTED = ("valid.csv", "bom.csv", "crlf.csv")
+#: Valid files whose names are markup to a renderer: mathtext, URLs, quotes, Markdown, emoji.
+MARKUP = ("markup_names.csv", "markup_vendors.csv")
 IDS = [c.name for c in CASES]
 
 
@@ -276,6 +278,14 @@ def test_validate_exits_zero_and_says_no_problems(
     assert err == ""
 
 
+def test_names_that_are_markup_are_valid(capsys: pytest.CaptureFixture[str]) -> None:
+    names, vendors = (FIXTURES / name for name in MARKUP)
+    table = load.load_incidents(names, vendors=load.load_vendors(vendors), now=NOW)
+    assert sorted(table["vendor"]) == ["$x^2$ Cloud", "O'Neil's \"Cloud\"", "https://x.example"]
+    assert cli.main(["validate", str(names), "--vendors", str(vendors)]) == 0
+    assert "no problems" in capsys.readouterr().out
+
+
 def test_accepted_variants_really_have_a_bom_and_crlf() -> None:
     assert (FIXTURES / "bom.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     assert b"\r\n" in (FIXTURES / "crlf.csv").read_bytes()
@@ -284,12 +294,12 @@ def test_accepted_variants_really_have_a_bom_and_crlf() -> None:
 
 def test_every_fixture_is_tested_and_listed_in_the_readme() -> None:
     files = {p.name for p in FIXTURES.glob("*.csv")}
-    tested = {c.name for c in CASES} | set(ACCEPTED) | {"vendors.csv"}
+    tested = {c.name for c in CASES} | set(ACCEPTED) | set(MARKUP) | {"vendors.csv"}
     readme = (FIXTURES / "README.md").read_text(encoding="utf-8")
     assert files <= tested, f"fixtures without a case: {sorted(files - tested)}"
     assert [c.name for c in CASES if f"`{c.name}`" not in readme] == []
-    assert [n for n in ACCEPTED if f"`{n}`" not in readme] == []
-    assert len(files - set(ACCEPTED) - {"vendors.csv"}) >= 30
+    assert [n for n in (*ACCEPTED, *MARKUP) if f"`{n}`" not in readme] == []
+    assert len(files - set(ACCEPTED) - set(MARKUP) - {"vendors.csv"}) >= 30
 
 
 def test_three_bad_rows_are_all_reported_in_one_run() -> None:

@@ -96,3 +96,39 @@ def test_short_cells_stay_on_one_line_and_long_ids_may_wrap_anywhere():
     assert '<td class="nowrap">p = 0.02</td>' in html
     assert '<td class="wrap-anywhere">ms365-2024-01-26-teams-failover</td>' in html
     assert "<td>Users could not sign in</td>" in html
+
+
+NAMES = ["https://x.example/status", "HTTP://X.EXAMPLE", "O'Neil's \"Cloud\"", "~~gone~~",
+         "*a* _b_ `c`", "[x](https://evil.example)", "# Heading", "1. first", "- item",
+         "> quote", "a | b", "<https://x.example>", "a & b &amp; c", "back\\slash\\", "$x^2$",
+         "<img src=x onerror=alert(1)>"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_names_render_as_their_text_in_the_report_markdown(name):
+    from html.parser import HTMLParser
+
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    rendered = markdown2html_mistune(f"**{narrative.text(name)}.** Median restore 2 h.")
+
+    class Reader(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.tags: list[str] = []
+            self.shown = ""
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.append(tag)
+
+        def handle_data(self, data):
+            self.shown += data
+
+    reader = Reader()
+    reader.feed(rendered)
+    assert reader.tags == ["p", "strong"], rendered
+    assert reader.shown.strip() == f"{name}. Median restore 2 h.", rendered
+
+
+def test_control_and_bidi_characters_in_names_are_shown_escaped():
+    assert narrative.text("evil\u202etxt.exe\x1b[2J") == "evil\\\\u202etxt\\.exe\\\\x1b\\[2J"

@@ -12,17 +12,15 @@ from collections.abc import Callable, Mapping
 
 import pandas as pd
 
+from incidents.safe import markdown_text
+
 Formatter = Callable[[object], str]
 
 
 def text(value: object) -> str:
-    """Data text made safe for Markdown and HTML (``None`` and NaN become empty)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    escaped = html.escape(str(value), quote=True)
-    for char in "\\`*_[]|#":
-        escaped = escaped.replace(char, "\\" + char)
-    return escaped
+    """Data text made safe for Markdown and HTML: shown as written, never as markup or a live
+    link (:func:`incidents.safe.markdown_text`); ``None`` and NaN become empty."""
+    return markdown_text(value)
 
 
 def _missing(value: object) -> bool:

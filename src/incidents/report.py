@@ -420,8 +420,9 @@ def provenance(data: ReportData, parameters: Mapping[str, object]) -> str:
     records = data.records
     used = records.loc[records["record_id"].isin(data.incidents["record_id"])] if len(
         records) else records
-    listed = ", ".join(f"`{narrative.text(r)}`" for r in used["record_id"])
-    return (f"**Provenance.** Data `{narrative.text(data.data_file.name)}` and the records "
+    # Names as escaped text, not code spans (which would show the escapes).
+    listed = ", ".join(narrative.text(r) for r in used["record_id"])
+    return (f"**Provenance.** Data {narrative.text(data.data_file.name)} and the records "
             f"beside it (SHA-256 `{evidence_hash(data)[:16]}…`), "
             f"{len(data.incidents)} rows loaded, {len(data.window_incidents)} events in the "
             f"window {data.window.label()}; data cut-off {data.cutoff:%d %b %Y}. Records "

@@ -11,7 +11,9 @@ import contextlib
 import html
 import numbers
 import os
+import re
 import secrets
+import string
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -109,3 +111,32 @@ def escape_text(value: object) -> str:
     if not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(value):
         return ""
     return html.escape(str(value), quote=True)
+
+
+#: ASCII punctuation a Markdown renderer may read as syntax (CommonMark lets a backslash escape
+#: any of it); the HTML specials among it become entities instead.
+_MARKDOWN_ESCAPES = {char: "\\" + char for char in string.punctuation}
+_MARKDOWN_ESCAPES.update({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"})
+_INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def markdown_text(value: object) -> str:
+    """``value`` as Markdown that renders as exactly its text, inside HTML.
+
+    Every ASCII punctuation character is backslash-escaped, so nothing in a vendor's or an
+    incident's name becomes emphasis, a link, a heading, a list, strikethrough (``~~``) or
+    table syntax, and a bare URL is not turned into a live link (``https\\://`` is no URL to
+    the renderer's autolinker, and still shows as ``https://``). ``& < > " '`` become HTML
+    entities (``&#39;``, not ``&#x27;``, which the notebook renderer shows as text). Line
+    breaks and tabs become spaces; other control and bidirectional-override characters are
+    shown as their escape (``\\u202e``) instead of reordering or hiding the text around them.
+    ``None`` and missing values become an empty string. Not for inside code spans (`...`),
+    where Markdown shows backslashes as written.
+    """
+    if value is None:
+        return ""
+    if not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(value):
+        return ""
+    text = re.sub(r"[\t\n\r\x0b\x0c\x85\u2028\u2029]+", " ", str(value))
+    text = _INVISIBLE.sub(lambda match: repr(match.group())[1:-1], text)
+    return "".join(_MARKDOWN_ESCAPES.get(char, char) for char in text)
