@@ -278,6 +278,21 @@ display(Markdown("No event in the window is linked to more than one vendor." if 
                                  for _, r in shared.iterrows())))
 
 # %% [markdown]
+# Vendors failing at the same time, whether or not an event links them: two failing at once
+# hurt more than the same failures apart, and may share a cause the record does not name (a
+# cloud region, a network provider). Per pair of vendors: how many of each one's incidents
+# overlapped a failure of the other, and the hours both were failing.
+
+# %%
+together = metrics.co_failures(incidents, "vendor")
+display(HTML(narrative.table(together, {
+    "vendor_a": ("Vendor", narrative.plain), "vendor_b": ("and vendor", narrative.plain),
+    "incidents_a": ("Its incidents that overlapped", narrative.plain),
+    "incidents_b": ("The other's", narrative.plain),
+    "overlap_hours": ("Hours failing together", narrative.hours),
+}, caption=narrative.co_failure_caption(together, "vendors"))))
+
+# %% [markdown]
 # ## Methods and caveats
 #
 # - **Evidence.** Every row belongs to a record: a vendor's status history (complete, or a

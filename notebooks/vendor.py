@@ -135,13 +135,15 @@ plots.show(plots.cause_breakdown(
 
 # %%
 blast = metrics.blast_radius(incidents)
-pairs = metrics.co_failures(incidents)
+pairs = metrics.co_failures(incidents, "service")
 display(Markdown(narrative.blast_sentence(blast, pairs)))
 if len(pairs):
     display(HTML(narrative.table(pairs, {
-        "id_a": ("Incident", narrative.plain), "service_a": ("Service", narrative.plain),
-        "id_b": ("Overlapping incident", narrative.plain),
-        "service_b": ("Service", narrative.plain)}, caption="Services that failed together")))
+        "service_a": ("Service", narrative.plain), "service_b": ("and service", narrative.plain),
+        "incidents_a": ("Its incidents that overlapped", narrative.plain),
+        "incidents_b": ("The other's", narrative.plain),
+        "overlap_hours": ("Hours failing together", narrative.hours),
+    }, caption=narrative.co_failure_caption(pairs, "services"))))
 
 # %% [markdown]
 # ## Against the SLAs that cover these services

@@ -204,9 +204,60 @@ def test_co_failures_pair_overlapping_incidents_on_different_services(make_table
     rows = [{"service": "Mailbox"}, {"service": "Calendar", "start_utc": "2025-01-10T11:00:00Z",
                                      "end_utc": "2025-01-10T13:00:00Z"}]
     table = prepared(make_table(*rows))
-    pairs = metrics.co_failures(table)
-    assert len(pairs) == 1
+    pairs = metrics.co_failures(table, "service")
+    assert pairs[["service_a", "service_b", "incidents_a", "incidents_b"]].values.tolist() == [
+        ["Calendar", "Mailbox", 1, 1]]
+    assert pairs["overlap_hours"].iloc[0] == pytest.approx(1.0)  # 11:00-12:00
     assert set(metrics.blast_radius(table)["co_failing"]) == {1}
+
+
+def span(vendor: str, start: int, end: int, service: str = "Mailbox") -> dict[str, str]:
+    """An incident of ``vendor`` from ``start`` to ``end`` o'clock on 10 January 2025."""
+    return {"vendor": vendor, "service": service, "start_utc": f"2025-01-10T{start:02d}:00:00Z",
+            "end_utc": f"2025-01-10T{end:02d}:00:00Z"}
+
+
+def test_co_failures_count_vendor_pairs_with_hours_together(make_table):
+    # Acme 10-12 and 11-13 (merged 10-13), Beta 12-14 and 20-21: together 12-13 only; the
+    # Acme incident ending at 12 only touches Beta's start, which is not an overlap.
+    table = prepared(make_table(span("Acme Mail", 10, 12), span("Acme Mail", 11, 13),
+                                span("Beta Chat", 12, 14), span("Beta Chat", 20, 21)))
+    pairs = metrics.co_failures(table)
+    assert pairs[["vendor_a", "vendor_b", "incidents_a", "incidents_b"]].values.tolist() == [
+        ["Acme Mail", "Beta Chat", 1, 1]]
+    assert pairs["overlap_hours"].iloc[0] == pytest.approx(1.0)
+    assert pairs.attrs["pairs"] == 1
+
+
+def test_co_failures_are_one_row_per_group_pair_however_many_incidents(make_table):
+    # 400 incidents on each of two services, every one overlapping every other: 160,000
+    # incident pairs, one pair of services.
+    rows = [span("Acme Mail", 8, 20, service) for service in ("Mailbox", "Calendar")
+            for _ in range(400)]
+    table = prepared(make_table(*rows))
+    pairs = metrics.co_failures(table, "service")
+    assert len(pairs) == 1
+    assert pairs[["incidents_a", "incidents_b", "overlap_hours"]].values.tolist() == [
+        [400, 400, 12.0]]
+    assert set(metrics.blast_radius(table)["co_failing"]) == {1}
+
+
+def test_co_failures_compare_only_the_groups_with_most_downtime(make_table):
+    rows = [span("Acme Mail", 8, 8 + hours, f"S{hours}") for hours in (1, 2, 3, 4)]
+    table = prepared(make_table(*rows))
+    pairs = metrics.co_failures(table, "service", max_groups=2, limit=10)
+    assert pairs[["service_a", "service_b"]].values.tolist() == [["S3", "S4"]]
+    assert pairs.attrs == {"pairs": 1, "groups": 4, "groups_compared": 2}
+    blast = metrics.blast_radius(table, max_services=2)
+    assert blast.set_index("service")["co_failing"].to_dict() == {"S1": 2, "S2": 2, "S3": 1,
+                                                                  "S4": 1}
+    assert blast.attrs["services_left_out"] == 2
+
+
+def test_co_failures_of_an_empty_table_are_an_empty_table(make_table):
+    table = prepared(make_table(span("Acme Mail", 8, 9)))
+    assert metrics.co_failures(table.iloc[0:0]).empty
+    assert metrics.co_failures(table).empty
 
 
 def test_month_below_sla_gets_the_credit_tier(make_table):

@@ -226,13 +226,33 @@ def change_sentence(row: Mapping[str, object]) -> str:
 
 def blast_sentence(blast: pd.DataFrame, pairs: pd.DataFrame) -> str:
     """How far incidents reached, from :func:`incidents.metrics.blast_radius` and
-    :func:`incidents.metrics.co_failures`."""
+    :func:`incidents.metrics.co_failures` by service."""
     if blast.empty:
         return "**Blast radius.** No incident in the window."
+    found = int(pairs.attrs.get("pairs", len(pairs)))
+    together = ""
+    if len(pairs):
+        top = pairs.iloc[0]
+        together = (f" The longest together: {text(top['service_a'])} and "
+                    f"{text(top['service_b'])}, {hours(top['overlap_hours'])} in "
+                    f"{count(top['incidents_a'] + top['incidents_b'], 'incident')}.")
     return (f"**Blast radius.** {int(blast['global'].sum())} of {len(blast)} incidents were "
             f"global; an incident named {number(blast['clients'].mean(), 1)} client surfaces on "
-            f"average. {count(len(pairs), 'pair')} of incidents on different services "
-            f"overlapped in time.")
+            f"average. {count(found, 'pair')} of services failed at the same time at least "
+            f"once.{together}")
+
+
+def co_failure_caption(pairs: pd.DataFrame, noun: str) -> str:
+    """Caption of a :func:`incidents.metrics.co_failures` table: what is shown of how much."""
+    found = int(pairs.attrs.get("pairs", len(pairs)))
+    caption = f"{noun.capitalize()} that failed at the same time"
+    if found > len(pairs):
+        caption += f": the {len(pairs)} pairs with the most hours together, of {found}"
+    groups, compared = pairs.attrs.get("groups", 0), pairs.attrs.get("groups_compared", 0)
+    if compared < groups:
+        caption += (f" ({compared} {noun} with the most downtime compared, of "
+                    f"{groups})")
+    return caption
 
 
 def sample_sizes(headline: pd.DataFrame, total: int, min_incidents: int) -> str:
