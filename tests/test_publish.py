@@ -134,3 +134,39 @@ def test_every_vendor_gets_its_own_page_and_index_link(tmp_path):
     index = render.write_index(jobs, tmp_path, ("html",)).read_text(encoding="utf-8")
     for name, stem in pages.items():
         assert f'<strong>{name}</strong>: <a href="{stem}.html">' in index
+
+
+def test_the_snapshot_holds_every_file_the_evidence_is_read_from(tmp_path):
+    data, shared = tmp_path / "data", tmp_path / "shared"
+    (data / "records").mkdir(parents=True)
+    shared.mkdir()
+    for path in (data / "incidents.csv", data / config.EVENTS_NAME, data / "records" / "a.csv",
+                 shared / "vendors.csv", shared / config.SLAS_NAME,
+                 shared / config.PUBLISHED_UPTIME_NAME, tmp_path / "outside.csv"):
+        path.write_text(path.name, encoding="utf-8")
+    (data / config.RECORDS_NAME).write_text("record_id,file\nr1,records/a.csv\n",
+                                            encoding="utf-8")
+    options, originals = render.snapshot_inputs(
+        render.Options(data=str(data / "incidents.csv"), vendors=str(shared / "vendors.csv")),
+        tmp_path / "snapshot")
+    copied = {Path(copy).relative_to(tmp_path / "snapshot").as_posix(): Path(given).name
+              for copy, given in originals.items()}
+    assert copied == {
+        "data/incidents.csv": "incidents.csv", "data/records.csv": "records.csv",
+        "data/events.csv": "events.csv", "data/records/a.csv": "a.csv",
+        "vendors/vendors.csv": "vendors.csv", "vendors/slas.csv": "slas.csv",
+        "vendors/published_uptime.csv": "published_uptime.csv"}
+    assert options.data == str(tmp_path / "snapshot" / "data" / "incidents.csv")
+    assert options.vendors == str(tmp_path / "snapshot" / "vendors" / "vendors.csv")
+
+
+def test_record_files_outside_the_data_folder_are_read_in_place(tmp_path, capsys):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "incidents.csv").write_text("x", encoding="utf-8")
+    (tmp_path / "data" / config.RECORDS_NAME).write_text("record_id,file\nr1,../../far.csv\n",
+                                                         encoding="utf-8")
+    options, originals = render.snapshot_inputs(
+        render.Options(data=str(tmp_path / "data" / "incidents.csv"),
+                       vendors=str(tmp_path / "none.csv")), tmp_path / "snapshot")
+    assert options.data == str(tmp_path / "data" / "incidents.csv") and originals == {}
+    assert "read in place" in capsys.readouterr().out

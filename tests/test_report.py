@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 import shutil
@@ -362,3 +363,55 @@ def test_both_reports_end_with_the_glossary_and_every_table_scrolls_in_its_box(r
     page = html_of(rendered, stem)
     assert "Glossary" in page and "Kaplan-Meier median" in page
     assert page.count("<table") == len(re.findall(r'<div [^>]*class="table-scroll"', page))
+
+
+def test_a_data_file_changed_during_the_run_changes_nothing_in_the_report(rendered, tmp_path,
+                                                                         monkeypatch):
+    import hashlib
+
+    data = tmp_path / "incidents.csv"
+    shutil.copy(rendered["data"], data)
+    original = data.read_bytes()
+    plan = render.plan_jobs
+
+    def plan_then_edit(options):  # another process edits the file once the run has begun
+        jobs = plan(options)
+        added = incident_row(incident_id="LATE1", title="Added during the run",
+                             start_utc="2025-02-20T08:00:00Z", end_utc="2025-02-20T09:00:00Z")
+        with data.open("a", encoding="utf-8", newline="") as handle:
+            csv.DictWriter(handle, schema.INCIDENT_COLUMN_NAMES, lineterminator="\n").writerow(
+                added)
+        return jobs
+
+    monkeypatch.setattr(render, "plan_jobs", plan_then_edit)
+    out = tmp_path / "out"
+    render.build(render.Options(start="2025-01-01", end="2025-03-31", data=str(data),
+                                vendors=str(rendered["vendors"]), fmt="html", out=out))
+    assert data.read_bytes() != original
+    before = tmp_path / "before" / "incidents.csv"  # the file as the run began, elsewhere
+    before.parent.mkdir()
+    before.write_bytes(original)
+    digest = report.evidence_hash(report.prepare(str(before), str(rendered["vendors"]),
+                                                 "2025-01-01", "2025-03-31"))[:16]
+    assert digest != hashlib.sha256(data.read_bytes()).hexdigest()[:16]
+    pages = [p for p in out.glob("*.html") if p.name != "index.html"]
+    assert sorted(p.name for p in pages) == ["portfolio.html", "vendor-acme-mail.html"]
+    counts = {"portfolio.html": "6 events in the window",
+              "vendor-acme-mail.html": "5 events in the window"}
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert f"SHA-256 <code>{digest}" in text, page.name
+        assert "LATE1" not in text and counts[page.name] in text, page.name
+    for attachment in out.glob("*.csv"):
+        assert "LATE1" not in attachment.read_text(encoding="utf-8"), attachment.name
+
+
+def test_problems_in_the_data_name_the_file_given_not_the_runs_copy(rendered, tmp_path):
+    rows = [*fixture_rows(), incident_row(incident_id="BAD1", impact="sort-of")]
+    data = write_csv(tmp_path / "incidents.csv", rows, schema.INCIDENT_COLUMN_NAMES)
+    with pytest.raises(load.InputError) as raised:
+        render.build(render.Options(start="2025-01-01", end="2025-03-31", data=str(data),
+                                    vendors=str(rendered["vendors"]), fmt="html",
+                                    out=tmp_path / "out"))
+    assert [p.file for p in raised.value.problems] == [str(data)]
+    assert "snapshot" not in str(raised.value)

@@ -35,6 +35,8 @@ _ZEROED_BELOW = {"minute": r":00Z\Z", "hour": r":00:00Z\Z", "day": r"T00:00:00Z\
                  "month": r"-01T00:00:00Z\Z"}
 _DELIMITERS = {";": "';'", "\t": "a tab", "|": "'|'"}
 MAX_PROBLEMS_PER_CHECK = 10_000
+#: Largest input file read (bytes): a CSV of a million incidents is about 600 MB.
+MAX_FILE_BYTES = 1024 * 2**20
 FUTURE_TOLERANCE = pd.Timedelta(hours=1)
 _PRECISION_SPAN = {"minute": pd.Timedelta(minutes=1), "hour": pd.Timedelta(hours=1),
                    "day": pd.Timedelta(days=1), "month": pd.Timedelta(days=31)}

@@ -9,6 +9,8 @@ PDF printing happen in the same process, which saves an interpreter start per st
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import html
 import itertools
 import json
@@ -627,7 +629,9 @@ def _build_in(workdir: Path, options: Options, timing: Timing) -> list[Path]:
     pool = Workers(1 if options.vendor else max(1, options.jobs), workdir, staging, timing,
                    on_exported=printer.submit if printer else None)
     try:
-        jobs = plan_jobs(options)
+        options, originals = snapshot_inputs(options, workdir / "snapshot")
+        with _named_as_given(originals):
+            jobs = plan_jobs(options)
         print(f"Rendering {len(jobs)} notebook(s) into {options.out} ...", flush=True)
         pool.submit(jobs)
         warm_up_exporting()
@@ -652,6 +656,86 @@ def _build_in(workdir: Path, options: Options, timing: Timing) -> list[Path]:
         write_index(jobs, staging, formats, window_span(options), left_out_vendors(options),
                     options.min_incidents)
     return publish(staging, options.out, prune=not options.vendor)
+
+
+def snapshot_inputs(options: Options, folder: Path) -> tuple[Options, dict[str, str]]:
+    """Copy the evidence into ``folder`` and point ``options`` at the copies.
+
+    Copied: the incident file with the records and event links beside it and the record
+    files ``records.csv`` lists (inside its folder), and the vendor file with the SLAs and
+    published uptime beside it, each folder's layout kept. Every step of the run (planning,
+    each notebook, the attachments, the provenance hash) reads the copies, so a file changed
+    while the report runs changes nothing in it. Returns the new options and, per copy, the
+    path the user gave. A path that is not a regular file is passed on as given, for the
+    loader to explain.
+    """
+    folder.mkdir()
+    originals: dict[str, str] = {}
+    data = config.incidents_path(options.data or None)
+    vendors = config.vendors_path(options.vendors or None)
+    listed = _record_files(data.parent)
+    root = folder / "data"
+    outside = [name for name in listed
+               if not os.path.normpath(root / name).startswith(str(folder) + os.sep)]
+    if outside:  # the copies could not keep the layout: read the data side in place
+        print(f"  note: {config.RECORDS_NAME} lists {outside[0]!r}, outside the data's folder: "
+              "the data files are read in place, not copied", flush=True)
+        data_copy = str(data)
+    else:
+        data_copy = _copy_input(data, root / data.name, originals)
+    if data_copy != str(data):
+        for name in (config.RECORDS_NAME, config.EVENTS_NAME, *listed):
+            _copy_input(data.parent / name, root / name, originals)
+    vendors_copy = _copy_input(vendors, folder / "vendors" / vendors.name, originals)
+    if vendors_copy != str(vendors):
+        for name in (config.SLAS_NAME, config.PUBLISHED_UPTIME_NAME):
+            _copy_input(vendors.parent / name, folder / "vendors" / name, originals)
+    return dataclasses.replace(options, data=data_copy, vendors=vendors_copy), originals
+
+
+def _copy_input(given: Path, copy: Path, originals: dict[str, str]) -> str:
+    """Copy ``given`` to ``copy`` when it is a regular file of a size the loader reads;
+    return the path to read from then on (the copy, or ``given`` as it is)."""
+    from incidents import load
+
+    try:
+        regular = given.is_file() and given.stat().st_size <= load.MAX_FILE_BYTES
+    except OSError:
+        regular = False
+    if not regular:
+        return str(given)
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(given, copy)
+    originals[str(copy)] = str(given)
+    return str(copy)
+
+
+def _record_files(folder: Path) -> list[str]:
+    """The record files ``records.csv`` in ``folder`` lists (relative names as written)."""
+    import csv
+
+    try:
+        with (folder / config.RECORDS_NAME).open(encoding="utf-8-sig", newline="") as handle:
+            return [row["file"] for row in csv.DictReader(handle) if row.get("file")]
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return []
+
+
+@contextlib.contextmanager
+def _named_as_given(originals: dict[str, str]) -> Iterator[None]:
+    """Problems found in a snapshot copy are reported with the path the user gave."""
+    from incidents.errors import InputError
+
+    try:
+        yield
+    except InputError as exc:
+        def named(text: str) -> str:
+            for copy, given in originals.items():
+                text = text.replace(copy, given)
+            return text
+
+        raise InputError([dataclasses.replace(p, file=named(p.file), message=named(p.message),
+                                              fix=named(p.fix)) for p in exc.problems]) from None
 
 
 def cell_seconds(notebook) -> float:  # notebook: nbformat.NotebookNode

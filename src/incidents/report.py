@@ -163,10 +163,13 @@ def _prepare(data_file: str, vendors_file: str, start: str, end: str,
                                           skip_invalid=skip_invalid)
     window, note = resolve_window(start, end, cutoff=found.cutoff)
     rows = evidence_module.event_rows(found.incidents)
+    # The report names each file, not where it lay on this machine (a run reads a copy).
+    skipped = list(found.skipped)
+    for path in found.files:
+        skipped = [text.replace(str(path), path.name) for text in skipped]
     return ReportData(found.incidents, found.vendors.reset_index(drop=True), window,
                       metrics.in_window(rows, window),
-                      config.incidents_path(data_file or None), list(found.skipped), found,
-                      note)
+                      config.incidents_path(data_file or None), skipped, found, note)
 
 
 def _one_vendor(data: ReportData, vendor: str) -> ReportData:
