@@ -132,3 +132,12 @@ def test_names_render_as_their_text_in_the_report_markdown(name):
 
 def test_control_and_bidi_characters_in_names_are_shown_escaped():
     assert narrative.text("evil\u202etxt.exe\x1b[2J") == "evil\\\\u202etxt\\.exe\\\\x1b\\[2J"
+
+
+def test_table_shows_at_most_its_limit_and_says_how_many_rows_there_are():
+    import pandas as pd
+
+    html = narrative.table(pd.DataFrame({"n": range(5)}), {"n": ("N", narrative.plain)},
+                           caption="Numbers", limit=3)
+    assert html.count("<tr>") == 4  # the header and three rows
+    assert "<figcaption>Numbers (first 3 of 5 rows)</figcaption>" in html

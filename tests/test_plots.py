@@ -183,3 +183,28 @@ def test_names_with_dollar_signs_are_drawn_as_written(incidents):
         assert not any(math for _, math in texts), name
         assert any(MATH in shown for shown, _ in texts), (name, texts)
         plt.close(figure)
+
+
+def test_timeline_draws_at_most_its_cap_and_says_so(incidents, monkeypatch):
+    from matplotlib.collections import PathCollection
+
+    monkeypatch.setattr(plots, "TIMELINE_MOST", 2)
+    figure = plots.incident_timeline(incidents, WINDOW.start, WINDOW.end, "vendor")
+    ax = figure.axes[0]
+    drawn = sum(len(c.get_offsets()) for c in ax.collections if isinstance(c, PathCollection))
+    assert drawn == 2
+    assert "(the 2 most severe and longest of 4 incidents drawn)" in ax.get_title()
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Acme Mail", "Beta Chat"]
+    plt.close(figure)
+
+
+def test_restore_chart_draws_a_sample_of_points_and_says_so(incidents, monkeypatch):
+    from matplotlib.collections import PathCollection
+
+    monkeypatch.setattr(plots, "POINTS_MOST", 2)
+    figure = plots.restore_time_distribution(incidents)
+    ax = figure.axes[0]
+    drawn = sum(len(c.get_offsets()) for c in ax.collections if isinstance(c, PathCollection))
+    assert drawn == 2
+    assert "2 of 4 incidents drawn as points" in ax.get_title()
+    plt.close(figure)

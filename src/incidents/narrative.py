@@ -113,8 +113,12 @@ SHORT_CELL = 10
 LONG_TOKEN = 18
 
 
+#: Rows an HTML table shows at most; the caption says how many more there are.
+TABLE_ROWS = 1_000
+
+
 def table(frame: pd.DataFrame, columns: Mapping[str, tuple[str, Formatter]],
-          caption: str = "") -> str:
+          caption: str = "", limit: int = TABLE_ROWS) -> str:
     """An HTML table of ``frame`` with labelled, formatted columns; every cell escaped.
 
     The table sits in its own scroll box (a narrow screen scrolls the table, not the page),
@@ -123,10 +127,14 @@ def table(frame: pd.DataFrame, columns: Mapping[str, tuple[str, Formatter]],
     :data:`LONG_TABLE_ROWS` rows or :data:`LONG_TABLE_CHARS` characters) may break between
     rows, smaller tables stay whole;
     ``report-table-wide`` (:data:`WIDE_TABLE_COLUMNS` or more columns) shows a scroll hint on
-    a narrow screen.
+    a narrow screen. At most ``limit`` rows are shown (the first ones); when rows are left
+    out the caption says how many of how many.
     """
     head = "".join(f'<th scope="col">{html.escape(label)}</th>'
                    for label, _ in columns.values())
+    if len(frame) > limit:
+        caption = (f"{caption} " if caption else "") + f"(first {limit:,} of {len(frame):,} rows)"
+        frame = frame.head(limit)
     body = []
     characters = 0
     for _, row in frame.iterrows():

@@ -27,6 +27,12 @@ WIDTH = 7.0
 #: keeping it whole never leaves more than half a page empty before it.
 MAX_HEIGHT = 4.1
 DPI = 110
+#: Incidents a timeline draws at most (the most severe and longest); beyond that the bars
+#: only pile on one another and drawing grows with the table.
+TIMELINE_MOST = 2_000
+#: Incidents the restore-time chart draws as points at most (a fixed-seed sample; the boxes
+#: are computed from every incident).
+POINTS_MOST = 3_000
 
 #: One colour per vendor (or product), 19 in all: seaborn's colour-blind palette, then nine
 #: picked one at a time from tab20, Kelly's and Set1 colours as the farthest (CIELAB) from
@@ -119,9 +125,23 @@ def _padded(start: pd.Timestamp, end: pd.Timestamp, share: float = 0.015
 
 def incident_timeline(incidents: pd.DataFrame, window_start: pd.Timestamp,
                       window_end: pd.Timestamp, by: str = "service") -> plt.Figure:
-    """Each incident as a bar from start to end (a dot when it is short), one row per group."""
+    """Each incident as a bar from start to end (a dot when it is short), one row per group.
+
+    At most :data:`TIMELINE_MOST` incidents are drawn, the most severe and then the longest;
+    the title says so when some are left out (every group keeps its row).
+    """
     frame = incidents.sort_values("start_mid")
-    groups = list(dict.fromkeys(frame[by].astype(str)))
+    title = "Incident timeline"
+    if len(frame) > TIMELINE_MOST:
+        drawn = frame.assign(_hours=frame["duration_hours"].fillna(0)).sort_values(
+            ["severity", "_hours"], ascending=False, kind="stable").head(TIMELINE_MOST)
+        frame_all, frame = frame, frame.loc[frame.index.isin(drawn.index)]
+        title += (f" (the {TIMELINE_MOST:,} most severe and longest of {len(frame_all):,} "
+                  "incidents drawn)")
+        groups_from = frame_all
+    else:
+        groups_from = frame
+    groups = list(dict.fromkeys(groups_from[by].astype(str)))
     fig, ax = plt.subplots(figsize=(WIDTH, _height(len(groups), 0.28)))
     positions = {g: i for i, g in enumerate(groups)}
     for impact, colour in IMPACT_COLOURS.items():
@@ -140,7 +160,7 @@ def incident_timeline(incidents: pd.DataFrame, window_start: pd.Timestamp,
     ax.set_xticks(*_date_ticks(window_start.tz_localize(None), window_end.tz_localize(None)))
     ax.set_xlabel("Date (UTC)")
     ax.set_ylabel(by.replace("_", " ").capitalize())
-    ax.set_title("Incident timeline")
+    ax.set_title(title)
     ax.legend(title="Impact", loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     return fig
 
@@ -243,13 +263,16 @@ def restore_time_distribution(incidents: pd.DataFrame, by: str = "vendor") -> pl
     if not frame.empty:
         sns.boxplot(data=frame, x="hours", y=by, order=order, ax=ax, color="#dfe6ee",
                     showfliers=False, log_scale=True, width=0.6)
-        row = frame[by].map({name: i for i, name in enumerate(order)}).to_numpy(dtype=float)
-        jitter = np.random.default_rng(0).uniform(-0.22, 0.22, len(frame))
+        rng = np.random.default_rng(0)
+        points = frame if len(frame) <= POINTS_MOST else frame.iloc[np.sort(rng.choice(
+            len(frame), POINTS_MOST, replace=False))]
+        row = points[by].map({name: i for i, name in enumerate(order)}).to_numpy(dtype=float)
+        jitter = rng.uniform(-0.22, 0.22, len(points))
         for state, colour, restored in (("restored", "#1f4e79", True),
                                         ("still open (censored)", "#c0392b", False)):
-            chosen = frame["resolved"].to_numpy(dtype=bool) == restored
+            chosen = points["resolved"].to_numpy(dtype=bool) == restored
             if chosen.any():
-                ax.scatter(frame["hours"].to_numpy()[chosen], row[chosen] + jitter[chosen],
+                ax.scatter(points["hours"].to_numpy()[chosen], row[chosen] + jitter[chosen],
                            s=16, color=colour, alpha=0.85, label=state, zorder=3,
                            edgecolors="white", linewidths=0.4)
         handles, _ = ax.get_legend_handles_labels()
@@ -259,7 +282,9 @@ def restore_time_distribution(incidents: pd.DataFrame, by: str = "vendor") -> pl
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("Hours to restore (log scale)")
     ax.set_ylabel(by.replace("_", " ").capitalize())
-    ax.set_title("Time to restore service")
+    ax.set_title("Time to restore service" + (
+        f" ({POINTS_MOST:,} of {len(frame):,} incidents drawn as points; boxes from all)"
+        if len(frame) > POINTS_MOST else ""))
     return fig
 
 
