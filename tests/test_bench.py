@@ -43,3 +43,28 @@ def test_scale_row_names_every_step_and_its_targets() -> None:
                  "argsort of every duration"):
         assert step in row.notes
     assert "2,000 incidents, 20 vendor-services" in row.measure
+
+
+def test_synthetic_csv_is_valid_with_new_ids_from_the_real_rows(tmp_path) -> None:
+    import csv
+
+    from incidents import config, load
+
+    path = bench.synthetic_csv(tmp_path / "incidents.csv", n=400, seed=3)
+    frame, problems = load.validate_incidents(path, vendors=load.load_vendors())
+    assert problems == [] and len(frame) == 400
+    with config.INCIDENTS_CSV.open(encoding="utf-8", newline="") as handle:
+        real = {row["incident_id"] for row in csv.DictReader(handle)}
+    ids = set(frame["incident_id"])
+    assert len(ids) == 400 and not ids & real
+    assert {ident.rsplit("-S", 1)[0] for ident in ids} <= real
+
+
+def test_measure_command_counts_a_child_processes_memory(tmp_path) -> None:
+    import sys
+
+    grow = "x = bytearray(300 * 2**20); import time; time.sleep(1.0)"
+    found = bench.measure_command([sys.executable, "-c", grow], tmp_path, every=0.05)
+    assert found["largest_process"] > 300 * 2**20
+    assert found["all_processes"] > 300 * 2**20
+    assert found["seconds"] >= 1.0
