@@ -188,6 +188,15 @@ CASES: tuple[Case, ...] = (
     case("vendors_bad_dependence.csv", E(2, "dependence_weight",
                                          "'90%' is not a fraction between 0 and 1",
                                   "write it as a decimal, e.g. 0.999"), vendors_file=True),
+    case("control_characters.csv",
+         E(2, "title", "'Users cannot send mail\\x00 from Outlook' contains a control "
+           "character, U+0000 (NUL)", "delete it"),
+         E(3, "root_cause", "'A storage supplier \\x1b[2Jfailed.' contains a control character, "
+           "U+001B (ESC)", "delete it"),
+         E(4, "service", "'Actions \\u202etxt.exe' contains a bidirectional control character, "
+           "U+202E (RIGHT-TO-LEFT OVERRIDE)", "delete it")),
+    case("every_row_invalid.csv", *(E(line, "severity", "'9' is not a severity",
+                                      "write a whole number from 1 to 5") for line in (2, 3, 4))),
     case("vendors_same_page.csv",
          E(6, "vendor", "'acme-cloud' and 'Acme Cloud' (line 5) differ only in case, accents "
            "or punctuation: their reports would both be vendor-acme-cloud.html",
@@ -371,6 +380,40 @@ def test_skip_invalid_lists_every_skipped_row_with_its_problem() -> None:
         assert ". Fix: " in text
 
 
+def test_skip_invalid_refuses_a_file_where_every_row_is_invalid() -> None:
+    with pytest.raises(InputError) as raised:
+        load.load_incidents(FIXTURES / "every_row_invalid.csv",
+                            vendors=load.load_vendors(VENDORS), now=NOW, skip_invalid=True)
+    first = raised.value.problems[0]
+    assert (first.line, first.column) == (None, None)
+    assert first.message.startswith("every row is invalid (3 of 3)")
+    assert [p.line for p in raised.value.problems[1:]] == [2, 3, 4]
+
+
+def test_a_pipe_or_device_is_refused_without_reading_it(tmp_path: Path) -> None:
+    fifo = tmp_path / "incidents.csv"
+    os.mkfifo(fifo)  # opening it for reading would wait for a writer forever
+    for path in (fifo, Path("/dev/zero")):
+        with pytest.raises(InputError, match="this is not a regular file"):
+            load.load_incidents(path, now=NOW)
+
+
+def test_a_missing_vendor_file_suggests_vendors(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as raised:
+        load.load_vendors(tmp_path / "vendors.csv")
+    assert "VENDORS=" in raised.value.problems[0].fix
+
+
+def test_terminal_output_shows_control_characters_in_a_path_escaped(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status = cli.main(["validate", str(tmp_path / "a\x1b[2Jb\u202ec.csv"), "--vendors",
+                       str(VENDORS)])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert "\x1b" not in err and "\u202e" not in err
+    assert "a\\x1b[2Jb\\u202ec.csv" in err
+
+
 def test_skip_invalid_still_raises_for_a_problem_with_the_whole_file() -> None:
     with pytest.raises(InputError, match="a required column is missing"):
         load.load_incidents(FIXTURES / "missing_column.csv", vendors=load.load_vendors(VENDORS),
@@ -403,11 +446,16 @@ def test_skip_invalid_never_drops_a_valid_row_silently(plan: list[str | None],
         rows.append(row)
     if skip_width:  # and a row with too many fields at the end
         rows.append([*base, "extra"])
+    valid_ids = {f"EX-{n}" for n, broken in enumerate(plan) if broken is None}
     with tempfile.TemporaryDirectory() as folder:
         path = write_rows(Path(folder) / "mixed.csv", rows)
+        if not valid_ids:  # nothing would be left: refused, not an empty table
+            with pytest.raises(InputError, match="every row is invalid"):
+                load.load_incidents(path, vendors=load.load_vendors(VENDORS), now=NOW,
+                                    skip_invalid=True)
+            return
         table = load.load_incidents(path, vendors=load.load_vendors(VENDORS), now=NOW,
                                     skip_invalid=True)
-    valid_ids = {f"EX-{n}" for n, broken in enumerate(plan) if broken is None}
     bad_lines = {n + 2 for n, broken in enumerate(plan) if broken is not None}
     if skip_width:
         bad_lines.add(len(plan) + 2)

@@ -487,3 +487,23 @@ def test_wrong_value_type_names_the_key_path():
         msgraph.parse(data, source=source)
     columns = {p.column for p in caught.value.problems}
     assert columns == {"$.value[1].isResolved", "$.value[2].startDateTime"}
+
+
+def test_a_post_full_of_angle_brackets_is_stripped_in_linear_time():
+    import time
+
+    started = time.perf_counter()
+    text = msgraph.post_text("<" * 100_000 + " restored", "html")  # no ">" anywhere
+    assert time.perf_counter() - started < 2.0
+    assert text == "<" * 100_000 + " restored"
+    assert msgraph.post_text("<p>Service <b>restored</b>.</p>", "html") == "Service restored ."
+
+
+def test_a_feed_that_is_a_pipe_or_a_device_is_refused_without_reading_it(tmp_path):
+    import os
+
+    fifo = tmp_path / "feed.json"
+    os.mkfifo(fifo)  # opening it for reading would wait for a writer forever
+    for path in (fifo, Path("/dev/zero")):
+        with pytest.raises(InputError, match="this is not a regular file"):
+            feedjson.read_file(path)

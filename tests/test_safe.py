@@ -199,3 +199,8 @@ def test_missing_values_become_an_empty_string(missing: object) -> None:
                                                   "2025-01-01 00:00:00")])
 def test_other_values_become_their_text(value: object, expected: str) -> None:
     assert safe.escape_text(value) == expected
+
+
+def test_terminal_text_shows_control_and_bidi_characters_escaped() -> None:
+    shown = safe.terminal_text("a\x1b[2Jb\x00c\u202ed\re\nf\tg")
+    assert shown == "a\\x1b[2Jb\\x00c\\u202ed\\re\nf\tg"

@@ -14,6 +14,13 @@ from incidents.errors import IncidentsError, InputError
 Handler = Callable[[argparse.Namespace], int]
 
 
+def terminal_text(text: object) -> str:
+    """:func:`incidents.safe.terminal_text`, imported when something is printed."""
+    from incidents.safe import terminal_text as escape
+
+    return escape(text)
+
+
 def _validate(args: argparse.Namespace) -> int:
     from incidents import config, load
 
@@ -39,8 +46,9 @@ def _validate(args: argparse.Namespace) -> int:
     links = evidence.link_problems(base)
     if links:
         raise InputError(links)
-    print(f"{config.incidents_path(args.file)}: no problems found ({len(base.incidents)} rows "
-          f"in {len(base.files)} files, {len(base.records)} records, {len(base.links)} links)")
+    print(terminal_text(f"{config.incidents_path(args.file)}: no problems found "
+                        f"({len(base.incidents)} rows in {len(base.files)} files, "
+                        f"{len(base.records)} records, {len(base.links)} links)"))
     return 0
 
 
@@ -102,7 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except IncidentsError as exc:
         if args.debug:
             raise
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {terminal_text(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         if args.debug:
@@ -112,5 +120,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         if args.debug:
             raise
-        print(f"error: {exc.strerror or exc} ({exc.filename or 'no file'})", file=sys.stderr)
+        print(terminal_text(f"error: {exc.strerror or exc} ({exc.filename or 'no file'})"),
+              file=sys.stderr)
         return 2

@@ -45,17 +45,31 @@ _PRECISION_SPAN = {"minute": pd.Timedelta(minutes=1), "hour": pd.Timedelta(hours
 # ---------------------------------------------------------------- reading the raw file
 
 
-def _read_text(path: Path) -> str:
-    """The file's text; a BOM is accepted (spreadsheets write one), other encodings are not."""
+def _read_text(path: Path, option: str = "DATA") -> str:
+    """The file's text; a BOM is accepted (spreadsheets write one), other encodings are not.
+
+    Only a regular file is read (a FIFO, a device such as /dev/zero or a socket would never
+    end), and at most :data:`MAX_FILE_BYTES`. ``option`` is the make variable that names the
+    file, for the fix of a missing one.
+    """
     name = str(path)
     if not path.exists():
         raise InputError([Problem(name, None, None, "the file does not exist",
-                                  "check the path, or pass another file with DATA=...")])
+                                  f"check the path, or pass another file with {option}=...")])
     if path.is_dir():
         raise InputError([Problem(name, None, None, "this is a folder, not a CSV file",
                                   "give the path of the CSV file itself")])
+    if not path.is_file():
+        raise InputError([Problem(name, None, None, "this is not a regular file (a pipe, a "
+                                  "device or a socket)", "give the path of the CSV file itself; "
+                                  "save a stream to a file first")])
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise InputError([Problem(name, None, None, f"the file is larger than "
+                                      f"{MAX_FILE_BYTES // 2**20} MB",
+                                      "check that this is the incident or vendor CSV")])
     except OSError as exc:
         raise InputError([Problem(name, None, None,
                                   f"the file cannot be read ({exc.strerror or exc})",
@@ -215,7 +229,7 @@ def read_records(path: Path, columns: tuple[str, ...],
     """
     name = str(path)
     defaults = defaults or {}
-    text = _read_text(path)
+    text = _read_text(path, "VENDORS" if columns == schema.VENDOR_COLUMN_NAMES else "DATA")
     header, records, lines, problems = _split_records(text, name, columns,
                                                       frozenset(defaults))
     if any(p.line == 1 for p in problems):
@@ -254,10 +268,33 @@ def _shorten(value: object, limit: int = 60) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
+#: Characters no cell may hold: C0 and C1 controls other than tab and line breaks, DEL,
+#: and the bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069),
+#: which make text display in another order than it is stored (CVE-2021-42574).
+_HIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROL_NAMES = {"\x00": "NUL", "\x1b": "ESC", "\x7f": "DEL"}
+
+
+def _hidden_problems(frame: pd.DataFrame, col: str, name: str) -> list[Problem]:
+    found = frame[col].str.contains(_HIDDEN, regex=True)
+    rows = frame.loc[found.to_numpy(dtype=bool), ["_line", col]].head(MAX_PROBLEMS_PER_CHECK)
+    problems = []
+    for line, value in rows.itertuples(index=False):
+        char = _HIDDEN.search(value).group()
+        label = _CONTROL_NAMES.get(char) or unicodedata.name(char, "control character")
+        what = ("a bidirectional control character" if char >= "\u2000" else
+                "a control character")
+        problems.append(Problem(name, int(line), col, f"'{_shorten(value)}' contains {what}, "
+                                f"U+{ord(char):04X} ({label}), which would be hidden or reorder "
+                                "the text around it on screen",
+                                "delete it (retype the text around it in a plain editor)"))
+    return problems
+
+
 def _check_column(frame: pd.DataFrame, col: schema.Column, name: str) -> list[Problem]:
     values = frame[col.name]
     empty = values.eq("")
-    problems: list[Problem] = []
+    problems: list[Problem] = _hidden_problems(frame, col.name, name)
     if col.required:
         problems += _problems_where(frame, empty, name, col.name, "the value is empty",
                                     _fix_for_empty(col))
@@ -717,6 +754,12 @@ def load_incidents(path: str | os.PathLike[str] | None = None, *,
     if problems and (not skip_invalid or whole_file):
         raise InputError(problems)
     keep = ~frame["_line"].isin({p.line for p in problems})
+    if problems and not keep.any():  # skipping would leave an empty, silent report
+        raise InputError([Problem(str(config.incidents_path(path)), None, None,
+                                  f"every row is invalid ({len(frame)} of {len(frame)}), so "
+                                  "skipping invalid rows would leave none",
+                                  "fix the problems listed here; run 'make validate'"),
+                          *problems])
     typed = _typed_incidents(frame.loc[keep])
     typed.attrs["skipped"] = [str(p) for p in problems]
     typed.attrs["source_file"] = str(config.incidents_path(path))

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from incidents import config, kernels, locking
 from incidents.errors import IncidentsError
+from incidents.safe import terminal_text
 
 FORMATS = ("html", "pdf", "both")
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "chrome")
@@ -200,7 +201,7 @@ def execute(job: Job, workdir: Path, kernel=None) -> Path:
         papermill_io.register("local", LocalNotebookFiles())
     source = (config.NOTEBOOKS_DIR / f"{job.notebook}.ipynb").resolve()
     executed = (workdir / f"{job.stem}.ipynb").resolve()
-    print(f"  running {job.notebook}.ipynb for {job.title} ...", flush=True)
+    print(terminal_text(f"  running {job.notebook}.ipynb for {job.title} ..."), flush=True)
     started = time.perf_counter()
     extra: dict[str, object] = {}
     if kernel is not None:
@@ -632,7 +633,8 @@ def _build_in(workdir: Path, options: Options, timing: Timing) -> list[Path]:
         options, originals = snapshot_inputs(options, workdir / "snapshot")
         with _named_as_given(originals):
             jobs = plan_jobs(options)
-        print(f"Rendering {len(jobs)} notebook(s) into {options.out} ...", flush=True)
+        print(terminal_text(f"Rendering {len(jobs)} notebook(s) into {options.out} ..."),
+              flush=True)
         pool.submit(jobs)
         warm_up_exporting()
         html_files = pool.wait(jobs)
@@ -861,6 +863,6 @@ def main(args: argparse.Namespace) -> int:
     timing = Timing()
     published = build(options, timing)
     for path in published:
-        print(f"  wrote {path}")
+        print(terminal_text(f"  wrote {path}"))
     print(f"Report ready in {time.perf_counter() - started:.1f} s ({timing.summary()}).")
     return 0

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from incidents.errors import IncidentsError
+from incidents.safe import terminal_text
 
 #: FORMAT -> what it reads.
 FORMAT_HELP: dict[str, str] = {
@@ -259,7 +260,7 @@ def _import_command(args: argparse.Namespace) -> int:
         data, source = feedjson.read_file(args.file)
     report = run_import(args.format, data, source, vendor=args.vendor, into=args.into,
                         vendors=args.vendors, dry_run=args.dry_run, record=args.record)
-    print(summary(report))
+    print(terminal_text(summary(report)))
     return 0
 
 
@@ -282,5 +283,5 @@ def _fetch_command(args: argparse.Namespace) -> int:
     report = run_import(args.format, data, source, vendor=vendor, into=args.into,
                         vendors=args.vendors, dry_run=args.dry_run)
     report.notes += notes
-    print(summary(report))
+    print(terminal_text(summary(report)))
     return 0

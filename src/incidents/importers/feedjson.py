@@ -106,11 +106,17 @@ def read_file(path: str | Path) -> tuple[Any, Source]:
     if file.is_dir():
         raise InputError([Problem(name, None, None, "this is a folder, not a feed file",
                                   "give the path of the JSON file itself")])
-    if file.stat().st_size > MAX_FEED_BYTES:
+    if not file.is_file():  # a FIFO or a device such as /dev/zero would be read forever
+        raise InputError([Problem(name, None, None, "this is not a regular file (a pipe, a "
+                                  "device or a socket)", "save the feed to a file first and "
+                                  "give that file's path")])
+    with file.open("rb") as handle:
+        data = handle.read(MAX_FEED_BYTES + 1)  # the size may change after a stat
+    if len(data) > MAX_FEED_BYTES:
         raise InputError([Problem(name, None, None,
                                   f"the file is larger than {MAX_FEED_BYTES // 2**20} MB",
                                   "check that this is a vendor's incident feed")])
-    return parse_bytes(file.read_bytes(), name)
+    return parse_bytes(data, name)
 
 
 def parse_bytes(data: bytes, name: str) -> tuple[Any, Source]:

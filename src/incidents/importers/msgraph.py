@@ -65,7 +65,9 @@ _START_CUE = re.compile(r"\bstart(?:ed|ing)?\s+time\b|\bstart(?:ed|ing)\b|\bbega
                         re.IGNORECASE)
 _END_CUE = re.compile(r"\bend\s+time\b|\bended\b|\bresolved\b|\brestored\b", re.IGNORECASE)
 _CUE_WINDOW = 120
-_TAGS = re.compile(r"<[^>]+>")
+# A tag cannot contain "<": with "[^<>]" each "<" is tried once, so a post of a million "<"
+# without a ">" takes linear time ("[^>]+" rescanned the rest of the text from every "<").
+_TAGS = re.compile(r"<[^<>]+>")
 
 
 def parse(feed: Any, *, vendor: str = mapping.MSGRAPH_VENDOR,
