@@ -170,3 +170,20 @@ def test_record_files_outside_the_data_folder_are_read_in_place(tmp_path, capsys
                        vendors=str(tmp_path / "none.csv")), tmp_path / "snapshot")
     assert options.data == str(tmp_path / "data" / "incidents.csv") and originals == {}
     assert "read in place" in capsys.readouterr().out
+
+
+def test_jobs_are_capped_at_the_cores_and_the_notebooks(monkeypatch):
+    monkeypatch.setattr(render.os, "sched_getaffinity", lambda pid: {0, 1})
+    assert render.worker_count(24) == 2
+    assert render.worker_count(24, 1) == 1
+    assert render.worker_count(0) == 2  # one per core
+    assert render.worker_count(1) == 1
+    assert render.jobs_note(24, 2, 12) == "  --jobs 24 capped to 2 at a time: 2 cores to run on"
+    assert render.jobs_note(2, 1, 1) == "  --jobs 2 capped to 1 at a time: 1 notebook to run"
+    assert render.jobs_note(2, 2, 12) == ""
+
+
+def test_a_start_after_the_data_with_no_end_says_so_instead_of_swap(tmp_path, capsys):
+    status = cli.main(["report", "--start", "2099-01-01", "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert status == 2 and "after the data ends" in err and "swap" not in err

@@ -202,5 +202,7 @@ def test_other_values_become_their_text(value: object, expected: str) -> None:
 
 
 def test_terminal_text_shows_control_and_bidi_characters_escaped() -> None:
-    shown = safe.terminal_text("a\x1b[2Jb\x00c\u202ed\re\nf\tg")
+    from incidents.errors import terminal_text
+
+    shown = terminal_text("a\x1b[2Jb\x00c\u202ed\re\nf\tg")
     assert shown == "a\\x1b[2Jb\\x00c\\u202ed\\re\nf\tg"

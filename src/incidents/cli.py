@@ -9,16 +9,9 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from incidents.errors import IncidentsError, InputError
+from incidents.errors import IncidentsError, InputError, terminal_text
 
 Handler = Callable[[argparse.Namespace], int]
-
-
-def terminal_text(text: object) -> str:
-    """:func:`incidents.safe.terminal_text`, imported when something is printed."""
-    from incidents.safe import terminal_text as escape
-
-    return escape(text)
 
 
 def _validate(args: argparse.Namespace) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -44,3 +45,15 @@ class InputError(IncidentsError):
 
 class ParameterError(IncidentsError):
     """A report parameter has a value the report cannot use."""
+
+
+_TERMINAL_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e"
+                              r"\u2066-\u2069]")
+
+
+def terminal_text(value: object) -> str:
+    """``value`` safe to print on a terminal: control characters (ESC would start a terminal
+    command, NUL or a carriage return hide what follows) and bidirectional controls (they
+    reorder the text around them) are shown as their escape, ``\\x1b`` or ``\\u202e``;
+    line breaks and tabs stay."""
+    return _TERMINAL_UNSAFE.sub(lambda match: repr(match.group())[1:-1], str(value))

@@ -27,8 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from incidents import config, kernels, locking
-from incidents.errors import IncidentsError
-from incidents.safe import terminal_text
+from incidents.errors import IncidentsError, terminal_text
 
 FORMATS = ("html", "pdf", "both")
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "chrome")
@@ -81,7 +80,7 @@ class Options:
     fmt: str = "both"
     out: Path = config.REPORT_DIR
     skip_invalid: bool = False
-    jobs: int = 2
+    jobs: int = 0  # notebooks at once; 0 = one per core
     keep_notebooks: Path | None = None
 
 
@@ -627,7 +626,8 @@ def _build_in(workdir: Path, options: Options, timing: Timing) -> list[Path]:
     # Kernels start (about 2 s each) while this process loads the data and plans the jobs;
     # each exported page is printed to PDF while the next notebooks run.
     printer = PdfPrinter() if "pdf" in formats else None
-    pool = Workers(1 if options.vendor else max(1, options.jobs), workdir, staging, timing,
+    workers = worker_count(options.jobs, 1 if options.vendor else None)
+    pool = Workers(workers, workdir, staging, timing,
                    on_exported=printer.submit if printer else None)
     try:
         options, originals = snapshot_inputs(options, workdir / "snapshot")
@@ -635,6 +635,9 @@ def _build_in(workdir: Path, options: Options, timing: Timing) -> list[Path]:
             jobs = plan_jobs(options)
         print(terminal_text(f"Rendering {len(jobs)} notebook(s) into {options.out} ..."),
               flush=True)
+        note = jobs_note(options.jobs, min(workers, len(jobs)), len(jobs))
+        if note:
+            print(note, flush=True)
         pool.submit(jobs)
         warm_up_exporting()
         html_files = pool.wait(jobs)
@@ -738,6 +741,31 @@ def _named_as_given(originals: dict[str, str]) -> Iterator[None]:
 
         raise InputError([dataclasses.replace(p, file=named(p.file), message=named(p.message),
                                               fix=named(p.fix)) for p in exc.problems]) from None
+
+
+def worker_count(requested: int, notebooks: int | None = None) -> int:
+    """Notebooks run at once: ``requested`` (0: one per core), but at most the cores this
+    process may use and the notebooks to run (each runs in its own kernel: a kernel beyond
+    the cores only competes for them)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    wanted = requested if requested > 0 else cores
+    return max(1, min(wanted, cores, notebooks or wanted))
+
+
+def jobs_note(requested: int, used: int, notebooks: int) -> str:
+    """What the run says when it runs fewer notebooks at once than ``--jobs`` asked."""
+    if requested <= used:
+        return ""
+
+    def plural(count: int, noun: str) -> str:
+        return f"{count} {noun}{'' if count == 1 else 's'}"
+
+    limit = (plural(notebooks, "notebook") + " to run" if used == notebooks else
+             plural(used, "core") + " to run on")
+    return f"  --jobs {requested} capped to {used} at a time: {limit}"
 
 
 def cell_seconds(notebook) -> float:  # notebook: nbformat.NotebookNode
@@ -846,8 +874,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=config.REPORT_DIR)
     parser.add_argument("--skip-invalid", action="store_true",
                         help="leave out invalid rows and list them in the report")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2,
-                        help="notebooks run at once (one warm kernel each)")
+    parser.add_argument("--jobs", type=int, default=0,
+                        help="notebooks run at once, one warm kernel each (default and most: "
+                        "one per core)")
     parser.add_argument("--keep-notebooks", type=Path, default=None, metavar="FOLDER",
                         help="also keep the executed notebooks (with outputs) in FOLDER")
 

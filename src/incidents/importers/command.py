@@ -22,8 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from incidents.errors import IncidentsError
-from incidents.safe import terminal_text
+from incidents.errors import IncidentsError, terminal_text
 
 #: FORMAT -> what it reads.
 FORMAT_HELP: dict[str, str] = {
