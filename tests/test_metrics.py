@@ -177,6 +177,29 @@ def test_laplace_verdict_worsening_when_incidents_bunch_at_the_end(make_table):
     assert row["verdict"] == "worsening"
 
 
+def test_many_incidents_at_one_instant_are_not_a_trend(make_table):
+    rows = [{"start_utc": "2025-01-29T00:00:00Z", "end_utc": "2025-01-29T01:00:00Z"}] * 200
+    row = metrics.trend(prepared(make_table(*rows)), WINDOW).iloc[0]
+    assert (row["n"], row["distinct_times"], row["verdict"]) == (200, 1, "not testable")
+    assert math.isnan(row["laplace_u"]) and math.isnan(row["beta"])
+
+
+def test_incidents_sharing_an_instant_count_once_in_the_trend_test(make_table):
+    days = [3, 10, 20]
+    once = metrics.trend(prepared(make_table(*[
+        {"start_utc": f"2025-01-{d:02d}T00:00:00Z", "end_utc": f"2025-01-{d:02d}T01:00:00Z"}
+        for d in days])), WINDOW).iloc[0]
+    repeated = metrics.trend(prepared(make_table(*[
+        {"start_utc": f"2025-01-{d:02d}T00:00:00Z", "end_utc": f"2025-01-{d:02d}T01:00:00Z"}
+        for d in [*days, 20, 20, 20]])), WINDOW).iloc[0]
+    # Laplace U of events at 2.5, 9.5 and 19.5 days in 30 (start_mid is the minute's middle):
+    # (mean - 15) / (30 / sqrt(12 * 3))
+    assert once["laplace_u"] == pytest.approx(
+        (np.mean([2, 9, 19]) + 0.5 / 1440 - 15) / (30 / math.sqrt(36)), rel=1e-6)
+    assert repeated["laplace_u"] == pytest.approx(once["laplace_u"])
+    assert repeated["n"] == 6 and repeated["distinct_times"] == 3
+
+
 def test_trend_needs_three_incidents(make_table):
     row = metrics.trend(prepared(make_table({})), WINDOW).iloc[0]
     assert row["verdict"] == "insufficient data"

@@ -736,8 +736,12 @@ def trend(incidents: pd.DataFrame, window: Window, by: str | list[str] = "vendor
     """Laplace test and power-law shape per group, time-terminated at the window end.
 
     ``laplace_u`` > 0 means incidents bunch towards the end of the window (worsening);
-    ``verdict`` is ``worsening``, ``improving``, ``no trend`` or ``insufficient data``
-    (fewer than 3 incidents). ``beta`` is the unbiased Crow-AMSAA shape (> 1 worsening).
+    ``verdict`` is ``worsening``, ``improving``, ``no trend``, ``insufficient data`` (fewer
+    than 3 incidents) or ``not testable`` (3 or more incidents, but at fewer than 3 distinct
+    times). ``beta`` is the unbiased Crow-AMSAA shape (> 1 worsening). Both tests are for a
+    point process in continuous time, where two events never share an instant: incidents of
+    a group that start at the same moment (one outage recorded once per service, or a
+    duplicated row) are one event to them, and ``distinct_times`` counts those events.
     Vectorised forms of :func:`incidents.stats.laplace_trend` and :func:`stats.power_law`.
     """
     found = grouping(incidents, by)
@@ -746,24 +750,26 @@ def trend(incidents: pd.DataFrame, window: Window, by: str | list[str] = "vendor
         dtype=float)
     table = found.frame()
     table["n"] = np.bincount(found.codes, minlength=found.size)
+    order = np.lexsort((times, found.codes))
+    codes, times = found.codes[order], times[order]
+    first = np.r_[True, (codes[1:] != codes[:-1]) | (times[1:] != times[:-1])][:len(codes)]
+    codes, times = codes[first], times[first]
+    events = np.bincount(codes, minlength=found.size)
+    table["distinct_times"] = events
     with np.errstate(divide="ignore", invalid="ignore"):
-        table["mean_t"] = np.bincount(found.codes, weights=times,
-                                      minlength=found.size) / table["n"]
-    table["log_sum"] = np.bincount(found.codes, weights=np.log(horizon / times),
-                                   minlength=found.size)
-    table["laplace_u"] = (table["mean_t"] - horizon / 2) / (horizon * np.sqrt(
-        1 / (12 * table["n"])))
+        mean_t = np.bincount(codes, weights=times, minlength=found.size) / events
+        log_sum = np.bincount(codes, weights=np.log(horizon / times), minlength=found.size)
+        table["laplace_u"] = (mean_t - horizon / 2) / (horizon * np.sqrt(1 / (12 * events)))
+        mle = events / log_sum
     table["p_value"] = 2 * _normal_sf(table["laplace_u"].abs())
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mle = table["n"] / table["log_sum"]
-    table["beta"] = ((table["n"] - 1) / table["n"] * mle).where(table["n"] >= 3)
-    enough = table["n"] >= 3
+    enough = events >= 3
+    table["beta"] = pd.Series((events - 1) / events * mle, index=table.index).where(enough)
     table["verdict"] = np.select(
-        [~enough, (table["p_value"] < alpha) & (table["laplace_u"] > 0),
+        [table["n"] < 3, ~enough, (table["p_value"] < alpha) & (table["laplace_u"] > 0),
          (table["p_value"] < alpha) & (table["laplace_u"] < 0)],
-        ["insufficient data", "worsening", "improving"], default="no trend")
+        ["insufficient data", "not testable", "worsening", "improving"], default="no trend")
     table.loc[~enough, ["laplace_u", "p_value"]] = np.nan
-    return table.drop(columns=["mean_t", "log_sum"])
+    return table
 
 
 def _normal_sf(values: pd.Series) -> pd.Series:

@@ -212,6 +212,10 @@ def trend_sentence(row: Mapping[str, object]) -> str:
     verdict = verdict if isinstance(verdict, str) else "insufficient data"
     if verdict == "insufficient data":
         return "Too few incidents to test for a trend (3 or more needed)."
+    if verdict == "not testable":
+        return (f"Not testable for a trend: the {count(row.get('n'), 'incident')} start at "
+                f"only {count(row.get('distinct_times'), 'distinct time')} (3 or more "
+                "needed).")
     meaning = {"worsening": "incidents are becoming more frequent",
                "improving": "incidents are becoming less frequent",
                "no trend": "no significant change in incident frequency"}[verdict]
