@@ -187,3 +187,20 @@ def test_a_start_after_the_data_with_no_end_says_so_instead_of_swap(tmp_path, ca
     status = cli.main(["report", "--start", "2099-01-01", "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert status == 2 and "after the data ends" in err and "swap" not in err
+
+
+def test_what_a_notebook_writes_to_stderr_is_not_published(tmp_path, capsys):
+    import nbformat
+
+    cell = nbformat.v4.new_code_cell("print('x')", outputs=[
+        nbformat.v4.new_output("stream", name="stderr",
+                               text="/home/someone/src/plots.py:110: UserWarning: No artists\n"),
+        nbformat.v4.new_output("stream", name="stdout", text="Shown to the reader\n")])
+    executed = tmp_path / "page.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[cell]), executed)
+    page = render.export_html(executed, tmp_path / "page.html", "Page").read_text(
+        encoding="utf-8")
+    assert "UserWarning" not in page and "/home/someone" not in page
+    assert "Shown to the reader" in page
+    assert "note: page wrote to stderr" in capsys.readouterr().out
+    assert "UserWarning" in nbformat.read(executed, as_version=4).cells[0].outputs[0]["text"]

@@ -251,7 +251,9 @@ def test_window_without_incidents_renders_the_portfolio_alone(rendered, tmp_path
     render.build(render.Options(start="2024-01-01", end="2024-03-31", data=str(rendered["data"]),
                                 vendors=str(rendered["vendors"]), fmt="html", out=out))
     assert sorted(p.name for p in out.glob("*.html")) == ["index.html", "portfolio.html"]
-    assert "0 events" in (out / "portfolio.html").read_text(encoding="utf-8")
+    page = (out / "portfolio.html").read_text(encoding="utf-8")
+    assert "0 events" in page
+    assert "Warning" not in page and str(config.PROJECT_ROOT) not in page
 
 
 def test_skip_invalid_lists_every_skipped_row_in_the_appendix(rendered, tmp_path):

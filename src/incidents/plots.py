@@ -161,7 +161,8 @@ def incident_timeline(incidents: pd.DataFrame, window_start: pd.Timestamp,
     ax.set_xlabel("Date (UTC)")
     ax.set_ylabel(by.replace("_", " ").capitalize())
     ax.set_title(title)
-    ax.legend(title="Impact", loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    if ax.get_legend_handles_labels()[0]:  # an empty window draws no incident
+        ax.legend(title="Impact", loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     return fig
 
 
@@ -276,7 +277,8 @@ def restore_time_distribution(incidents: pd.DataFrame, by: str = "vendor") -> pl
                            s=16, color=colour, alpha=0.85, label=state, zorder=3,
                            edgecolors="white", linewidths=0.4)
         handles, _ = ax.get_legend_handles_labels()
-        _legend_below(ax, handles)
+        if handles:
+            _legend_below(ax, handles)
     ax.margins(x=0.04)
     ax.xaxis.set_major_formatter(FuncFormatter(_hours_label))
     ax.xaxis.set_minor_formatter(NullFormatter())
@@ -396,7 +398,8 @@ def availability_against_sla(monthly: pd.DataFrame, by: str = "vendor") -> plt.F
     ax.set_ylabel("Availability (%)")
     ax.set_title("Estimated availability from public incidents")
     handles, _ = ax.get_legend_handles_labels()
-    _legend_below(ax, handles, by.replace("_", " ").capitalize())
+    if handles:  # an empty window draws no line
+        _legend_below(ax, handles, by.replace("_", " ").capitalize())
     return fig
 
 

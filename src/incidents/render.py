@@ -292,10 +292,30 @@ def export_html(executed: Path, target: Path, title: str,
     if timing is not None:
         timing.cells[target.stem] = cell_seconds(notebook)
     notebook.metadata["title"] = title
+    written = drop_stderr(notebook)
+    if written:
+        print(terminal_text(f"  note: {target.stem} wrote to stderr (not in the page, kept in "
+                            f"the executed notebook): {written[0][:200]}"), flush=True)
     with _EXPORT_LOCK:
         body, _ = html_exporter().from_notebook_node(notebook)
     target.write_text(body, encoding="utf-8")
     return target
+
+
+def drop_stderr(notebook) -> list[str]:  # notebook: nbformat.NotebookNode
+    """Remove what cells wrote to stderr (warnings, log lines: they carry local paths and
+    are not for the reader) from ``notebook``; return the lines removed."""
+    removed = []
+    for cell in notebook.cells:
+        outputs = cell.get("outputs", [])
+        kept = [o for o in outputs if not (o.get("output_type") == "stream"
+                                           and o.get("name") == "stderr")]
+        for output in outputs:
+            if output not in kept:
+                removed += [line for line in str(output.get("text", "")).splitlines() if line]
+        if len(kept) != len(outputs):
+            cell["outputs"] = kept
+    return removed
 
 
 def find_chromium() -> str:
