@@ -50,7 +50,8 @@ endif
 
 SOURCES := $(wildcard src/incidents/*.py src/incidents/*/*.py src/incidents/templates/*/*)
 NOTEBOOKS := $(wildcard notebooks/*.ipynb)
-DATA_FILES := data/incidents.csv data/vendors.csv $(value DATA) $(value VENDORS)
+DATA_FILES := data/incidents.csv data/vendors.csv
+INPUTS_STAMP := $(BUILD)/inputs.stamp
 
 ## help: list the targets (this page)
 .PHONY: help
@@ -86,12 +87,22 @@ $(SYSTEM_STAMP):
 .PHONY: report
 report: setup $(REPORT_STAMP)
 
-$(REPORT_STAMP): $(PARAMS_FILE) $(DATA_FILES) $(NOTEBOOKS) $(SOURCES) | $(SETUP_STAMP) $(SYSTEM_STAMP)
+$(REPORT_STAMP): $(PARAMS_FILE) $(DATA_FILES) $(INPUTS_STAMP) $(NOTEBOOKS) $(SOURCES) | $(SETUP_STAMP) $(SYSTEM_STAMP)
 	$(PY) -m incidents report --vendor "$$REPORT_VENDOR" --start "$$REPORT_START" \
 	  --end "$$REPORT_END" --format "$$REPORT_FORMAT" --data "$$REPORT_DATA" \
 	  --vendors "$$REPORT_VENDORS" --sla-target "$$REPORT_SLA" \
 	  --min-incidents "$$REPORT_MIN" $$REPORT_SKIP
 	@touch $@
+
+# DATA and VENDORS may name any file (spaces, colons or '$' included), so they are not make
+# prerequisites (make would split them into words): this rule runs every time and touches
+# its stamp when either file, read from the quoted REPORT_* copies, is newer than it.
+$(INPUTS_STAMP): FORCE
+	@mkdir -p $(BUILD); \
+	  for file in "$$REPORT_DATA" "$$REPORT_VENDORS"; do \
+	    if [ -n "$$file" ] && [ "$$file" -nt $@ ]; then touch $@; fi; \
+	  done; \
+	  [ -e $@ ] || touch $@
 
 ## test: run the tests and the linter
 .PHONY: test

@@ -31,3 +31,15 @@ def test_hostile_make_variable_runs_nothing(tmp_path):
     assert result.returncode != 0
     assert "does not exist" in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_report_takes_data_and_vendor_paths_with_spaces(tmp_path):
+    folder = tmp_path / "my data"
+    folder.mkdir()
+    data, vendors = folder / "incidents 2025.csv", folder / "vendors.csv"
+    data.write_text("x", encoding="utf-8")
+    vendors.write_text("x", encoding="utf-8")
+    result = run_make("-n", "report", "FORMAT=html", f"DATA={data}", f"VENDORS={vendors}")
+    assert result.returncode == 0, result.stderr
+    assert "No rule to make target" not in result.stderr
+    assert '--data "$REPORT_DATA"' in result.stdout
