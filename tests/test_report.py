@@ -417,3 +417,22 @@ def test_problems_in_the_data_name_the_file_given_not_the_runs_copy(rendered, tm
                                     out=tmp_path / "out"))
     assert [p.file for p in raised.value.problems] == [str(data)]
     assert "snapshot" not in str(raised.value)
+
+
+def test_names_that_are_markup_render_as_text_with_no_live_link(tmp_path):
+    bad = Path(__file__).parent / "fixtures" / "bad"
+    out = tmp_path / "out"
+    render.build(render.Options(start="2025-01-01", end="2025-12-31",
+                                data=str(bad / "markup_names.csv"),
+                                vendors=str(bad / "markup_vendors.csv"), fmt="html", out=out,
+                                min_incidents=1))
+    pages = {p.name: p.read_text(encoding="utf-8") for p in out.glob("*.html")}
+    assert len(pages) == 5  # index, portfolio and one deep dive per vendor with an incident
+    for name, page in pages.items():
+        links = re.findall(r'href="([^"]*)"', re.sub(r"<style.*?</style>", "", page, flags=re.S))
+        assert all(not link.startswith(("http:", "https:")) for link in links), (name, links)
+    portfolio = pages["portfolio.html"]
+    for shown in ("$x^2$ Cloud", "https://x.example", "O'Neil's \"Cloud\""):
+        assert shown in portfolio, shown
+    assert "&amp;#" not in portfolio  # no entity shown as text
+    assert "<strong>O'Neil's \"Cloud\".</strong>" in portfolio  # Markdown around it intact
