@@ -358,3 +358,8 @@ def test_page_name_is_the_ascii_slug_or_a_hash_of_the_name(vendor: str, page: st
 def test_names_without_letters_get_distinct_page_names() -> None:
     names = ["🚀", "🔥", "***", "—", "🚀🚀"]
     assert len({load.page_name(name) for name in names}) == len(names)
+
+
+def test_vendors_without_an_ascii_name_get_curated_records_of_their_own() -> None:
+    assert load.curated_record_id("Microsoft 365") == "microsoft-365-curated"
+    assert load.curated_record_id("🚀") != load.curated_record_id("🔥")

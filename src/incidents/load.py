@@ -680,8 +680,10 @@ def load_published_uptime(path: str | os.PathLike[str]) -> pd.DataFrame:
 
 
 def curated_record_id(vendor: str) -> str:
-    """The record of a curated row that names none: ``<vendor slug>-curated``."""
-    return f"{slug(vendor) or 'vendor'}-curated"
+    """The record of a curated row that names none: ``<vendor slug>-curated``, the slug of
+    the vendor's :func:`page_name` (so vendors without an ASCII name, such as two named only
+    in emoji, get records of their own)."""
+    return f"{page_name(vendor).removeprefix('vendor-')}-curated"
 
 
 def _fill_records(frame: pd.DataFrame) -> None:
