@@ -218,6 +218,16 @@ def test_events_bunched_at_the_end_read_rising_after_holm(tmp_path: Path) -> Non
     assert row["verdict"] == "rising" and row["tested"]
 
 
+def test_many_events_at_one_instant_are_not_testable_not_rising(tmp_path: Path) -> None:
+    same = [{"severity": "4", "incident_id": f"S{i}", "start_utc": "2025-12-20T10:00:00Z",
+             "end_utc": "2025-12-20T12:00:00Z"} for i in range(200)]
+    found = _evidence(tmp_path, same)
+    verdicts = basis.trend_verdicts(_rows(found), found.records, WINDOW, min_events=10)
+    row = verdicts.set_index("vendor").loc["Acme Mail"]
+    assert row["verdict"] == "not testable: fewer than 3 distinct start times"
+    assert not row["tested"]
+
+
 # ---------------------------------------------------------------- availability
 
 

@@ -184,7 +184,8 @@ def trend_verdicts(rows: pd.DataFrame, records: pd.DataFrame, window: metrics.Wi
     out = []
     for vendor in names:
         mine = spans.loc[spans["vendor"] == vendor]
-        entry = {"vendor": vendor, "n": 0, "laplace_u": np.nan, "p_value": np.nan,
+        entry = {"vendor": vendor, "n": 0, "distinct_times": 0, "laplace_u": np.nan,
+                 "p_value": np.nan,
                  "beta": np.nan, "covers_window": False, "tested_to": pd.NaT}
         if len(mine):
             start, end = mine["s"].min(), mine["e"].max()
@@ -196,20 +197,23 @@ def trend_verdicts(rows: pd.DataFrame, records: pd.DataFrame, window: metrics.Wi
             entry["n"] = len(events)
             if entry["covers_window"] and len(events):
                 tested = metrics.trend(events, span, "vendor").iloc[0]
-                entry.update(laplace_u=tested["laplace_u"], p_value=tested["p_value"],
+                entry.update(distinct_times=tested.get("distinct_times", len(events)),
+                             laplace_u=tested["laplace_u"], p_value=tested["p_value"],
                              beta=tested["beta"], tested_to=end - pd.Timedelta(days=1))
         out.append(entry)
-    table = pd.DataFrame(out, columns=["vendor", "n", "laplace_u", "p_value", "beta",
-                                       "covers_window", "tested_to"]).astype(
-        {"vendor": object, "covers_window": bool, "n": int})
+    table = pd.DataFrame(out, columns=["vendor", "n", "distinct_times", "laplace_u", "p_value",
+                                       "beta", "covers_window", "tested_to"]).astype(
+        {"vendor": object, "covers_window": bool, "n": int, "distinct_times": int})
     testable = table["covers_window"] & (table["n"] >= min_events) & table["p_value"].notna()
     table["p_holm"] = holm(table["p_value"].where(testable))
     table["verdict"] = np.select(
         [~table["vendor"].isin(spans["vendor"]), ~table["covers_window"],
          table["n"] < min_events,
+         table["distinct_times"] < 3,  # events at one instant: no test of their spacing
          testable & (table["p_holm"] < alpha) & (table["laplace_u"] > 0),
          testable & (table["p_holm"] < alpha) & (table["laplace_u"] < 0)],
         ["no complete record", "record does not cover the window",
-         f"fewer than {min_events} events", "rising", "falling"], default="no significant trend")
+         f"fewer than {min_events} events", "not testable: fewer than 3 distinct start times",
+         "rising", "falling"], default="no significant trend")
     table["tested"] = testable
     return table
