@@ -703,8 +703,9 @@ def snapshot_inputs(options: Options, folder: Path) -> tuple[Options, dict[str, 
     outside = [name for name in listed
                if not os.path.normpath(root / name).startswith(str(folder) + os.sep)]
     if outside:  # the copies could not keep the layout: read the data side in place
-        print(f"  note: {config.RECORDS_NAME} lists {outside[0]!r}, outside the data's folder: "
-              "the data files are read in place, not copied", flush=True)
+        print(terminal_text(f"  note: {config.RECORDS_NAME} lists {outside[0]!r}, outside the "
+                            "data's folder: the data files are read in place, not copied"),
+              flush=True)
         data_copy = str(data)
     else:
         data_copy = _copy_input(data, root / data.name, originals)
