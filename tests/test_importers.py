@@ -505,5 +505,6 @@ def test_a_feed_that_is_a_pipe_or_a_device_is_refused_without_reading_it(tmp_pat
     fifo = tmp_path / "feed.json"
     os.mkfifo(fifo)  # opening it for reading would wait for a writer forever
     for path in (fifo, Path("/dev/zero")):
-        with pytest.raises(InputError, match="this is not a regular file"):
-            feedjson.read_file(path)
+        for read in (feedjson.read_file, feedjson.read_jsonl):
+            with pytest.raises(InputError, match="this is not a regular file"):
+                read(path)

@@ -106,17 +106,25 @@ def read_file(path: str | Path) -> tuple[Any, Source]:
     if file.is_dir():
         raise InputError([Problem(name, None, None, "this is a folder, not a feed file",
                                   "give the path of the JSON file itself")])
-    if not file.is_file():  # a FIFO or a device such as /dev/zero would be read forever
+    return parse_bytes(_read_capped(file), name)
+
+
+def _read_capped(file: Path) -> bytes:
+    """The bytes of a regular file of at most :data:`MAX_FEED_BYTES` (a FIFO or a device such
+    as /dev/zero would be read forever; the size may change after a stat, so the read itself
+    stops there)."""
+    name = str(file)
+    if not file.is_file():
         raise InputError([Problem(name, None, None, "this is not a regular file (a pipe, a "
                                   "device or a socket)", "save the feed to a file first and "
                                   "give that file's path")])
     with file.open("rb") as handle:
-        data = handle.read(MAX_FEED_BYTES + 1)  # the size may change after a stat
+        data = handle.read(MAX_FEED_BYTES + 1)
     if len(data) > MAX_FEED_BYTES:
         raise InputError([Problem(name, None, None,
                                   f"the file is larger than {MAX_FEED_BYTES // 2**20} MB",
                                   "check that this is a vendor's incident feed")])
-    return parse_bytes(data, name)
+    return data
 
 
 def parse_bytes(data: bytes, name: str) -> tuple[Any, Source]:
@@ -217,15 +225,11 @@ def read_jsonl(path: str | Path) -> tuple[list[Any], Source]:
     """
     file = Path(path)
     name = str(file)
-    if not file.is_file():
+    if not file.exists():
         raise InputError([Problem(name, None, None, "the feed file does not exist",
                                   "check the path")])
-    if file.stat().st_size > MAX_FEED_BYTES:
-        raise InputError([Problem(name, None, None,
-                                  f"the file is larger than {MAX_FEED_BYTES // 2**20} MB",
-                                  "check that this is a vendor's incident feed")])
     try:
-        text = file.read_bytes().decode("utf-8-sig")
+        text = _read_capped(file).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError([Problem(name, None, None, f"byte offset {exc.start} is not UTF-8",
                                   "JSON Lines files are UTF-8")]) from None
