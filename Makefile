@@ -119,7 +119,7 @@ $(REPORT_STAMP): $(PARAMS_FILE) $(DATA_FILES) $(NOTEBOOKS) $(SOURCES) | $(SETUP_
 	@$(PY) -m incidents report --vendor "$$REPORT_VENDOR" --start "$$REPORT_START" \
 	  --end "$$REPORT_END" --format "$$REPORT_FORMAT" --data "$$REPORT_DATA" \
 	  --vendors "$$REPORT_VENDORS" --sla-target "$$REPORT_SLA" \
-	  --min-incidents "$$REPORT_MIN" $$REPORT_SKIP
+	  --min-incidents "$$REPORT_MIN" --weights "$$REPORT_WEIGHTS" $$REPORT_SKIP $$REPORT_VERBOSE
 	@touch $@
 
 ## test: run the tests and the linter

@@ -19,10 +19,12 @@ def text(value: object) -> str:
     """Data text made safe for Markdown and HTML (``None`` and NaN become empty)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    escaped = html.escape(str(value), quote=True)
+    # Markdown characters first, HTML second: escaping '#' after html.escape would break the
+    # entities it writes (&#x27; became &\#x27;, shown on the page as the literal text).
+    escaped = str(value)
     for char in "\\`*_[]|#":
         escaped = escaped.replace(char, "\\" + char)
-    return escaped
+    return html.escape(escaped, quote=True)
 
 
 def _missing(value: object) -> bool:
