@@ -26,6 +26,10 @@ SKIP_INVALID ?=
 WEIGHTS ?=
 VERBOSE ?=
 LAB_PORT ?= 8888
+# make import: the feed's format and file, and DRY_RUN=1 to write nothing.
+FEED ?=
+FILE ?=
+DRY_RUN ?=
 # make would expand these (running any $(...) in them) when it hands them to a recipe's
 # environment; only the REPORT_* copies below, taken verbatim with $(value), are passed on.
 unexport VENDOR START END FORMAT DATA VENDORS SLA MIN_INCIDENTS SKIP_INVALID WEIGHTS VERBOSE \
