@@ -73,7 +73,7 @@ help:
 	@awk 'BEGIN {FS = ": "} /^## / {sub(/^## /, ""); printf "  \033[1m%-8s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 	@echo "Options (make VARIABLE=value target):"
 	@echo "  report   VENDOR=\"Microsoft 365\"   one vendor's deep dive, published in report/<vendor>/"
-	@echo "           START=2023-01-01 END=    window, inclusive UTC days (empty END: today)"
+	@echo "           START=2023-01-01 END=    window, inclusive UTC days (empty END: where the data ends)"
 	@echo "           FORMAT=both              html, pdf or both"
 	@echo "           SLA=0                    availability objective as a fraction (0.999); 0: each vendor's own"
 	@echo "           MIN_INCIDENTS=3          below this count rates are shown as bounds only"

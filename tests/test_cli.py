@@ -4,6 +4,7 @@ README kept current by the commands that change the data."""
 from __future__ import annotations
 
 import argparse
+import csv
 import shutil
 import subprocess
 import sys
@@ -124,17 +125,13 @@ def project_data(tmp_path, monkeypatch) -> Path:
 
 
 def add_incident(data: Path, **overrides: str) -> None:
-    row = {name: "" for name in schema.INCIDENT_COLUMN_NAMES}
-    row.update(incident_id="NEW-1", vendor="GitHub", product="GitHub", service="Actions",
-               title="Actions runs delayed", classification="incident", impact="degradation",
-               severity="2", start_utc="2025-03-04T10:00:00Z", start_precision="minute",
-               end_utc="2025-03-04T11:00:00Z", end_precision="minute",
-               affected_clients="ci-cd", regions="global", root_cause_category="unknown",
-               mitigation="unknown", change_induced="unknown",
-               source_urls="https://www.githubstatus.com/incidents/x")
-    row.update(overrides)
-    with (data / "incidents.csv").open("a", encoding="utf-8") as handle:
-        handle.write(",".join(row[name] for name in schema.INCIDENT_COLUMN_NAMES) + "\n")
+    """Append a copy of the file's last row under a new id (so it follows the schema of the
+    day), with ``overrides``."""
+    with (data / "incidents.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    row = {**rows[-1], "incident_id": "NEW-1", "title": "A new incident", **overrides}
+    with (data / "incidents.csv").open("a", encoding="utf-8", newline="") as handle:
+        csv.DictWriter(handle, fieldnames=list(rows[-1]), lineterminator="\n").writerow(row)
 
 
 def readme_is_current(data: Path) -> bool:

@@ -755,7 +755,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--start", default=DEFAULT_START, metavar="YYYY-MM-DD",
                         help="first day of the window, UTC, inclusive")
     parser.add_argument("--end", default="", metavar="YYYY-MM-DD",
-                        help="last day of the window, UTC, inclusive (default: today)")
+                        help="last day of the window, UTC, inclusive (default: the last day the "
+                        "data covers; a later end is cut there)")
     parser.add_argument("--sla-target", type=float, default=0.0, metavar="FRACTION",
                         help="availability objective for every vendor as a fraction, e.g. "
                         "0.999; 0 uses each vendor's own SLA")
