@@ -23,9 +23,17 @@ VENDORS ?=
 SLA ?= 0
 MIN_INCIDENTS ?= 3
 SKIP_INVALID ?=
+WEIGHTS ?=
+VERBOSE ?=
+LAB_PORT ?= 8888
+# make import: the feed's format and file, and DRY_RUN=1 to write nothing.
+FEED ?=
+FILE ?=
+DRY_RUN ?=
 # make would expand these (running any $(...) in them) when it hands them to a recipe's
 # environment; only the REPORT_* copies below, taken verbatim with $(value), are passed on.
-unexport VENDOR START END FORMAT DATA VENDORS SLA MIN_INCIDENTS SKIP_INVALID FEED FILE DRY_RUN
+unexport VENDOR START END FORMAT DATA VENDORS SLA MIN_INCIDENTS SKIP_INVALID WEIGHTS VERBOSE \
+  LAB_PORT FEED FILE DRY_RUN
 export REPORT_VENDOR := $(value VENDOR)
 export REPORT_START := $(value START)
 export REPORT_END := $(value END)
@@ -35,17 +43,24 @@ export REPORT_VENDORS := $(value VENDORS)
 export REPORT_SLA := $(value SLA)
 export REPORT_MIN := $(value MIN_INCIDENTS)
 export REPORT_SKIP := $(if $(value SKIP_INVALID),--skip-invalid,)
+export REPORT_WEIGHTS := $(value WEIGHTS)
+export REPORT_VERBOSE := $(if $(value VERBOSE),--verbose,)
+export LAB_PORT_VALUE := $(value LAB_PORT)
 export IMPORT_FEED := $(value FEED)
 export IMPORT_FILE := $(value FILE)
 export IMPORT_DRY_RUN := $(value DRY_RUN)
 
 # The options in force, kept in a file that changes only when they do, so that make's own
-# dependency tracking re-renders on a new option and does nothing otherwise. make's file
-# functions read and write it without a shell, so no value is ever interpreted.
-PARAMS_TEXT := $(value VENDOR)|$(value START)|$(value END)|$(value FORMAT)|$(value DATA)|$(value VENDORS)|$(value SLA)|$(value MIN_INCIDENTS)|$(value SKIP_INVALID)
+# dependency tracking re-renders on a new option and does nothing otherwise. Only a report
+# run writes it: the options of another target (make validate DATA=...) must not make the
+# next report look out of date. make's file functions read and write it without a shell,
+# so no value is ever interpreted.
+PARAMS_TEXT := $(value VENDOR)|$(value START)|$(value END)|$(value FORMAT)|$(value DATA)|$(value VENDORS)|$(value SLA)|$(value MIN_INCIDENTS)|$(value SKIP_INVALID)|$(value WEIGHTS)
+ifneq ($(filter report $(REPORT_STAMP),$(MAKECMDGOALS)),)
 ifneq ($(file < $(PARAMS_FILE)),$(PARAMS_TEXT))
 $(shell mkdir -p $(BUILD))
 $(file > $(PARAMS_FILE),$(PARAMS_TEXT))
+endif
 endif
 
 SOURCES := $(wildcard src/incidents/*.py src/incidents/*/*.py src/incidents/templates/*/*)
@@ -53,45 +68,63 @@ NOTEBOOKS := $(wildcard notebooks/*.ipynb)
 DATA_FILES := data/incidents.csv data/vendors.csv
 INPUTS_STAMP := $(BUILD)/inputs.stamp
 
-## help: list the targets (this page)
+## help: list the targets and their options (this page)
 .PHONY: help
 help:
 	@awk 'BEGIN {FS = ": "} /^## / {sub(/^## /, ""); printf "  \033[1m%-8s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
-	@echo "  Options: VENDOR=\"Microsoft 365\" START=2023-01-01 END= FORMAT=html|pdf|both"
-	@echo "           DATA=path/to/incidents.csv VENDORS=path/to/vendors.csv SLA=0.999 SKIP_INVALID=1"
+	@echo "Options (make VARIABLE=value target):"
+	@echo "  report   VENDOR=\"Microsoft 365\"   one vendor's deep dive, published in report/<vendor>/"
+	@echo "           START=2023-01-01 END=    window, inclusive UTC days (empty END: where the data ends)"
+	@echo "           FORMAT=both              html, pdf or both"
+	@echo "           SLA=0                    availability objective as a fraction (0.999); 0: each vendor's own"
+	@echo "           MIN_INCIDENTS=3          below this count rates are shown as bounds only"
+	@echo "           WEIGHTS=frequency=0.3,restore=0.25,trend=0.15,change=0.1,broad_impact=0.2"
+	@echo "           SKIP_INVALID=1           leave out invalid rows (listed in the report's appendix)"
+	@echo "           VERBOSE=1                list every file written"
+	@echo "  report, validate   DATA=path/to/incidents.csv VENDORS=path/to/vendors.csv"
+	@echo "  import   FEED=statuspage|msgraph|gcloud FILE=feed.json [VENDOR=name] [DRY_RUN=1]"
+	@echo "  lab      LAB_PORT=8888"
 
 ## setup: create .venv, install the pinned requirements, the package and system packages
 .PHONY: setup
 setup: $(SETUP_STAMP) $(SYSTEM_STAMP)
 
 $(SETUP_STAMP): requirements.txt pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
+	  echo "error: $(PYTHON) is missing or older than Python 3.11; install Python 3.11+ or pass PYTHON=python3.12"; exit 1; }
+	@echo "Creating $(VENV) with $$($(PYTHON) --version)..."
+	@$(PYTHON) -m venv $(VENV)
+	@echo "Installing the pinned Python packages into $(VENV) (about 850 MB; 30 s with a warm pip cache, a few minutes without)..."
+	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@echo "Installing the incidents package (editable)..."
+	@$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $@
+	@echo "Python set-up done."
 
 $(SYSTEM_STAMP):
 	@mkdir -p $(BUILD)
 	@missing=""; command -v chromium >/dev/null || missing="$$missing chromium"; \
 	  command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
 	  if [ -z "$$missing" ]; then touch $@; exit 0; fi; \
-	  echo "Installing system packages:$$missing"; \
 	  if [ "$$(id -u)" -eq 0 ]; then sudo=""; \
 	  elif command -v sudo >/dev/null; then sudo="sudo"; \
 	  else echo "warning: not root and no sudo: install$$missing yourself for the PDF (FORMAT=html needs neither)"; exit 0; fi; \
-	  if $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq \
-	       --no-install-recommends $$missing fonts-dejavu-core >/dev/null; then touch $@; \
+	  echo "Installing system packages for the PDF with apt-get:$$missing (a minute or two, depending on the network)..."; \
+	  echo "  apt-get update..."; \
+	  if $$sudo apt-get update -qq && echo "  apt-get install$$missing fonts-dejavu-core..." && \
+	     DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq \
+	       --no-install-recommends $$missing fonts-dejavu-core >/dev/null; then touch $@; echo "System packages installed."; \
 	  else echo "warning: could not install$$missing: the PDF and browser checks will be skipped (FORMAT=html works)"; fi
 
-## report: render the report into report/ (HTML and A4 PDF); see the options above
+## report: render the report into report/ (HTML and A4 PDF); options below
 .PHONY: report
 report: setup $(REPORT_STAMP)
 
 $(REPORT_STAMP): $(PARAMS_FILE) $(DATA_FILES) $(INPUTS_STAMP) $(NOTEBOOKS) $(SOURCES) | $(SETUP_STAMP) $(SYSTEM_STAMP)
-	$(PY) -m incidents report --vendor "$$REPORT_VENDOR" --start "$$REPORT_START" \
+	@$(PY) -m incidents report --vendor "$$REPORT_VENDOR" --start "$$REPORT_START" \
 	  --end "$$REPORT_END" --format "$$REPORT_FORMAT" --data "$$REPORT_DATA" \
 	  --vendors "$$REPORT_VENDORS" --sla-target "$$REPORT_SLA" \
-	  --min-incidents "$$REPORT_MIN" $$REPORT_SKIP
+	  --min-incidents "$$REPORT_MIN" --weights "$$REPORT_WEIGHTS" $$REPORT_SKIP $$REPORT_VERBOSE
 	@touch $@
 
 # DATA and VENDORS may name any file (spaces, colons or '$' included), so they are not make
@@ -119,12 +152,12 @@ lint: $(SETUP_STAMP)
 sync: $(SETUP_STAMP)
 	cd notebooks && ../$(VENV)/bin/jupytext --sync *.py
 
-## validate: check data/incidents.csv (or DATA=...) and print every problem
+## validate: check data/incidents.csv (or DATA=...), print every problem; refresh data/README.md
 .PHONY: validate
 validate: $(SETUP_STAMP)
 	$(PY) -m incidents validate $${REPORT_DATA:+"$$REPORT_DATA"} $${REPORT_VENDORS:+--vendors "$$REPORT_VENDORS"}
 
-## import: merge a status feed into data/incidents.csv (FEED=statuspage|msgraph|gcloud FILE=... [VENDOR=...] [DRY_RUN=1])
+## import: merge a status feed (FEED=... FILE=...) into data/incidents.csv; refresh data/README.md
 .PHONY: import
 import: $(SETUP_STAMP)
 	@test -n "$$IMPORT_FEED" && test -n "$$IMPORT_FILE" || { echo "usage: make import FEED=statuspage|msgraph|gcloud FILE=path [VENDOR=name] [DRY_RUN=1]"; exit 2; }
@@ -135,10 +168,14 @@ import: $(SETUP_STAMP)
 datadoc: $(SETUP_STAMP)
 	$(PY) -m incidents.datadoc
 
-## lab: open JupyterLab on notebooks/ with the project's kernel
+# Jupyter refuses to run as root without --allow-root (containers, CI); a machine with no
+# display has no browser to open, so there the server only prints its address.
+## lab: start JupyterLab on notebooks/ with the project's kernel (LAB_PORT=8888)
 .PHONY: lab
 lab: $(SETUP_STAMP)
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --port="$$LAB_PORT_VALUE" \
+	  $$([ "$$(id -u)" -eq 0 ] && echo --allow-root) \
+	  $$([ -z "$$DISPLAY$$WAYLAND_DISPLAY" ] && echo --no-browser)
 
 ## bench: measure the report against its floor and the metrics at a million incidents
 .PHONY: bench

@@ -261,7 +261,7 @@ def test_validate_exits_non_zero_naming_file_line_column_and_fix(
     path = bad.make(tmp_path)
     status = cli.main(run_validate(path, bad.vendors_file))
     out, err = capsys.readouterr()
-    assert status == 2
+    assert status == 1
     assert err.startswith("error: ")
     assert "Traceback" not in out + err
     for want in bad.expected:
@@ -324,7 +324,7 @@ def test_validate_reports_both_a_broken_vendor_file_and_a_broken_incident_file(
     status = cli.main(["validate", str(FIXTURES / "three_bad_rows.csv"),
                        "--vendors", str(FIXTURES / "vendors_bad_dependence.csv")])
     err = capsys.readouterr().err
-    assert status == 2
+    assert status == 1
     assert "4 problems found" in err
     assert "vendors_bad_dependence.csv, line 2, column 'dependence_weight'" in err
     assert "three_bad_rows.csv, line 7, column 'start_utc'" in err
@@ -336,7 +336,7 @@ def test_validate_in_a_real_process_prints_no_traceback(tmp_path: Path) -> None:
         [sys.executable, "-m", "incidents", "validate", str(FIXTURES / "unclosed_quote.csv"),
          "--vendors", str(VENDORS)], capture_output=True, text=True, env=env, cwd=tmp_path,
         timeout=120, check=False)
-    assert result.returncode == 2
+    assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "unclosed_quote.csv, line 3, column 'title': a quoted field" in result.stderr
 

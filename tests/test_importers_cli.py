@@ -71,11 +71,37 @@ def test_import_defaults_to_the_configured_incident_file_not_data_dir(tmp_path, 
     assert f"{target} updated: added 3" in out
 
 
-def test_import_statuspage_without_vendor_exits_2_and_says_how_to_fix(tmp_path, capsys):
+def test_import_statuspage_without_vendor_takes_the_page_name(tmp_path, vendors, capsys):
     target = tmp_path / "incidents.csv"
-    code, _, err = run(capsys, "import", "statuspage",
-                       str(FEEDS / "statuspage_incidents.json"), "--into", str(target))
+    code, out, err = run(capsys, "import", "statuspage",
+                         str(FEEDS / "statuspage_incidents.json"), "--into", str(target),
+                         "--vendors", str(vendors))
+    assert (code, err) == (0, "")
+    assert "vendor 'GitHub' is the page's name" in out
+    assert ",GitHub," in target.read_text(encoding="utf-8")
+
+
+def test_import_vendor_name_is_matched_ignoring_case(tmp_path, vendors, capsys):
+    target = tmp_path / "incidents.csv"
+    code, _, err = run(capsys, "import", "statuspage", str(FEEDS / "statuspage_incidents.json"),
+                       "--vendor", "github", "--into", str(target), "--vendors", str(vendors))
+    assert (code, err) == (0, "")
+    assert ",GitHub," in target.read_text(encoding="utf-8")
+    assert ",github," not in target.read_text(encoding="utf-8")
+
+
+def test_import_statuspage_feed_without_page_name_exits_2_and_says_how_to_fix(tmp_path,
+                                                                              capsys):
+    import json
+
+    feed = json.loads((FEEDS / "statuspage_incidents.json").read_text(encoding="utf-8"))
+    del feed["page"]
+    nameless = tmp_path / "nameless.json"
+    nameless.write_text(json.dumps(feed), encoding="utf-8")
+    target = tmp_path / "incidents.csv"
+    code, _, err = run(capsys, "import", "statuspage", str(nameless), "--into", str(target))
     assert code == 2
+    assert "does not say which vendor" not in err and "no page.name" in err
     assert "--vendor" in err and "Fix:" in err
     assert "Traceback" not in err
     assert not target.exists()
@@ -107,29 +133,29 @@ def test_import_dry_run_into_a_missing_file_lists_added_ids_and_creates_nothing(
     assert not target.exists()
 
 
-def test_import_of_malformed_json_exits_2_naming_file_and_line_without_traceback(
+def test_import_of_malformed_json_exits_1_naming_file_and_line_without_traceback(
         tmp_path, vendors, capsys):
     feed = tmp_path / "feed.json"
     feed.write_text('[\n  {"id": "x",\n   "begin": }\n]\n', encoding="utf-8")
     code, _, err = run(capsys, "import", "gcloud", str(feed), "--into",
                        str(tmp_path / "incidents.csv"), "--vendors", str(vendors))
-    assert code == 2
+    assert code == 1
     assert f"{feed}, line 3" in err and "Fix:" in err
     assert "Traceback" not in err
 
 
-def test_import_of_a_feed_in_the_wrong_format_exits_2_suggesting_the_format(tmp_path, vendors,
+def test_import_of_a_feed_in_the_wrong_format_exits_1_suggesting_the_format(tmp_path, vendors,
                                                                           capsys):
     code, _, err = run(capsys, "import", "statuspage", str(FEEDS / "msgraph_issues.json"),
                        "--vendor", "GitHub", "--into", str(tmp_path / "incidents.csv"))
-    assert code == 2
+    assert code == 1
     assert "column '$'" in err and "looks like a msgraph feed" in err
 
 
-def test_import_of_a_missing_file_exits_2(tmp_path, capsys):
+def test_import_of_a_missing_file_exits_1(tmp_path, capsys):
     code, _, err = run(capsys, "import", "gcloud", str(tmp_path / "nope.json"), "--into",
                        str(tmp_path / "incidents.csv"))
-    assert code == 2
+    assert code == 1
     assert "does not exist" in err
 
 
@@ -199,14 +225,14 @@ def test_fetch_without_vendor_uses_the_page_name_and_says_so(tmp_path, vendors, 
     assert "+ GitHub / p1fy2ntmjj3j" in out
 
 
-def test_fetch_from_a_closed_port_exits_2_with_a_clear_offline_error(tmp_path, capsys):
+def test_fetch_from_a_closed_port_exits_1_with_a_clear_offline_error(tmp_path, capsys):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     target = tmp_path / "incidents.csv"
     code, out, err = run(capsys, "fetch", "statuspage", f"http://127.0.0.1:{port}",
                          "--vendor", "GitHub", "--into", str(target), "--timeout", "2")
-    assert code == 2
+    assert code == 1
     assert f"could not fetch http://127.0.0.1:{port}{FEED_PATH}" in err
     assert "refused" in err and "Fix:" in err
     assert "Traceback" not in err
@@ -214,31 +240,31 @@ def test_fetch_from_a_closed_port_exits_2_with_a_clear_offline_error(tmp_path, c
     assert not target.exists()
 
 
-def test_fetch_http_error_exits_2_naming_the_url_and_status(tmp_path, capsys, server):
+def test_fetch_http_error_exits_1_naming_the_url_and_status(tmp_path, capsys, server):
     base, _ = server
     code, _, err = run(capsys, "fetch", "statuspage", base, "--vendor", "GitHub", "--into",
                        str(tmp_path / "incidents.csv"))
-    assert code == 2
+    assert code == 1
     assert f"could not fetch {base}{FEED_PATH}: the server answered HTTP 404" in err
 
 
-def test_fetch_of_a_non_json_answer_exits_2_naming_the_url(tmp_path, capsys, server):
+def test_fetch_of_a_non_json_answer_exits_1_naming_the_url(tmp_path, capsys, server):
     base, routes = server
     routes[FEED_PATH] = (200, "text/html", b"<html><body>Maintenance</body></html>", 0)
     code, _, err = run(capsys, "fetch", "statuspage", base, "--vendor", "GitHub", "--into",
                        str(tmp_path / "incidents.csv"))
-    assert code == 2
+    assert code == 1
     assert f"{base}{FEED_PATH}, line 1" in err and "not a JSON feed" in err
 
 
-def test_fetch_that_gets_no_answer_in_time_exits_2_naming_the_timeout(tmp_path, capsys,
+def test_fetch_that_gets_no_answer_in_time_exits_1_naming_the_timeout(tmp_path, capsys,
                                                                       server):
     base, routes = server
     routes[FEED_PATH] = (200, "application/json", b"{}", 3)
     started = time.monotonic()
     code, _, err = run(capsys, "fetch", "statuspage", base, "--vendor", "GitHub", "--into",
                        str(tmp_path / "incidents.csv"), "--timeout", "0.5")
-    assert code == 2
+    assert code == 1
     assert "no answer within 0.5 s" in err
     assert time.monotonic() - started < 2.5
 

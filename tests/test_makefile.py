@@ -1,45 +1,130 @@
-"""The Makefile: self-documenting, and make variables reach commands as data, never as code."""
+"""The Makefile: self-documenting, make variables reach commands as data, never as code, and
+one target's options never make another target's work look out of date.
+
+Every make run here happens in a throw-away copy of the project (see ``project_copy``), so the
+tests leave the working tree's ``.build/`` and ``report/`` as they found them.
+"""
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
+import signal
+import socket
 import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
 
 import pytest
 
-from incidents import config
+from tests.project_copy import KEEP_SETUP, environment, make_copy, run_make
 
 pytestmark = pytest.mark.skipif(not shutil.which("make"), reason="make not installed")
 
 
-def run_make(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["make", "-s", *args], cwd=config.PROJECT_ROOT, capture_output=True,
-                          text=True, timeout=120, check=False)
+@pytest.fixture(scope="module")
+def copy(tmp_path_factory) -> Path:
+    return make_copy(tmp_path_factory.mktemp("project"))
 
 
-def test_help_is_the_default_goal_and_lists_the_two_commands():
-    result = run_make()
+def test_help_is_the_default_goal_and_lists_the_two_commands(copy):
+    result = run_make(copy)
     assert result.returncode == 0
     assert "report" in result.stdout and "test" in result.stdout and "setup" in result.stdout
 
 
-def test_hostile_make_variable_runs_nothing(tmp_path):
+def test_help_lists_every_option_the_makefile_takes(copy):
+    makefile = (copy / "Makefile").read_text(encoding="utf-8")
+    options = re.findall(r"^([A-Z_]+) \?=", makefile, flags=re.M)
+    shown = run_make(copy, "help").stdout
+    assert "MIN_INCIDENTS" in options and "WEIGHTS" in options
+    assert [name for name in options if name != "PYTHON" and f"{name}=" not in shown] == []
+    assert "above" not in shown
+
+
+def test_hostile_make_variable_runs_nothing(copy, tmp_path):
     marker = tmp_path / "ran"
     hostile = (f'x$(shell touch {marker}1)"; touch {marker}2; "`touch {marker}3`'
                f"$(touch {marker}4)")
-    result = run_make("validate", f"DATA={hostile}", f"VENDORS={hostile}")
+    result = run_make(copy, "validate", f"DATA={hostile}", f"VENDORS={hostile}")
     assert result.returncode != 0
     assert "does not exist" in result.stderr
     assert list(tmp_path.iterdir()) == []
 
 
-def test_report_takes_data_and_vendor_paths_with_spaces(tmp_path):
+def test_report_takes_data_and_vendor_paths_with_spaces(copy, tmp_path):
     folder = tmp_path / "my data"
     folder.mkdir()
     data, vendors = folder / "incidents 2025.csv", folder / "vendors.csv"
     data.write_text("x", encoding="utf-8")
     vendors.write_text("x", encoding="utf-8")
-    result = run_make("-n", "report", "FORMAT=html", f"DATA={data}", f"VENDORS={vendors}")
+    result = run_make(copy, "-n", "report", "FORMAT=html", f"DATA={data}", f"VENDORS={vendors}")
     assert result.returncode == 0, result.stderr
     assert "No rule to make target" not in result.stderr
     assert '--data "$REPORT_DATA"' in result.stdout
+
+
+def test_only_a_report_run_writes_the_report_options_file(copy):
+    params = copy / ".build" / "report.params"
+    params.unlink(missing_ok=True)
+    assert run_make(copy, "help", "VENDOR=GitHub").returncode == 0
+    assert run_make(copy, "validate", "DATA=data/incidents.csv", "START=2024-01-01"
+                    ).returncode == 0
+    assert not params.exists()
+
+
+@pytest.mark.report
+def test_nothing_changed_renders_nothing_even_after_other_targets(copy):
+    report = ["report", "FORMAT=html", "VENDOR=GitHub", "START=2025-01-01"]
+    first = run_make(copy, *report)
+    assert first.returncode == 0, first.stderr
+    published = next((copy / "report").rglob("vendor-github.html"))
+    stamp = copy / ".build" / "report.stamp"
+    before = (published.stat().st_mtime_ns, stamp.stat().st_mtime_ns)
+    assert run_make(copy, "help").returncode == 0
+    assert run_make(copy, "validate", "DATA=data/incidents.csv").returncode == 0
+    second = run_make(copy, *report)
+    assert second.returncode == 0, second.stderr
+    assert second.stdout == ""
+    assert (published.stat().st_mtime_ns, stamp.stat().st_mtime_ns) == before
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _answers(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api", timeout=2) as answer:
+            return answer.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def test_lab_starts_a_server_that_answers_on_its_port(copy, tmp_path):
+    # As root (containers, CI) Jupyter exits at once unless it is given --allow-root.
+    port = _free_port()
+    env = {**environment(copy), "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
+    env.pop("DISPLAY", None)
+    env.pop("WAYLAND_DISPLAY", None)
+    lab = subprocess.Popen(["make", "-s", *KEEP_SETUP, "lab", f"LAB_PORT={port}"], cwd=copy,
+                           env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and lab.poll() is None and not _answers(port):
+            time.sleep(0.5)
+        assert lab.poll() is None, lab.stdout.read() if lab.stdout else ""
+        assert _answers(port)
+    finally:
+        os.killpg(lab.pid, signal.SIGTERM)
+        try:
+            lab.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(lab.pid, signal.SIGKILL)
+            lab.communicate()

@@ -174,7 +174,8 @@ def test_browser_shows_report_without_console_errors_or_requests(rendered, tmp_p
 
 
 def test_attached_csv_neutralises_formula_cells(rendered):
-    attached = (rendered["out"] / "vendor-acme-mail-incidents.csv").read_text(encoding="utf-8")
+    attached = (rendered["out"] / "vendor-acme-mail-incidents-2025-01-01-to-2025-03-14.csv"
+                ).read_text(encoding="utf-8")
     assert "incident_id" in attached.splitlines()[0]
     assert "AM0" in attached
     assert ",=" not in attached and ',"=' not in attached
@@ -205,7 +206,7 @@ def test_same_inputs_give_the_same_report_apart_from_the_time(rendered, tmp_path
         return re.sub(r"Generated \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", "", text)
 
     first = stable(html_of(rendered, "vendor-acme-mail"))
-    second = stable((again / "vendor-acme-mail.html").read_text(encoding="utf-8"))
+    second = stable((again / "acme-mail" / "vendor-acme-mail.html").read_text(encoding="utf-8"))
     assert first == second
 
 
@@ -256,16 +257,23 @@ def test_window_without_incidents_renders_the_portfolio_alone(rendered, tmp_path
     assert "Warning" not in page and str(config.PROJECT_ROOT) not in page
 
 
-def test_skip_invalid_lists_every_skipped_row_in_the_appendix(rendered, tmp_path):
-    rows = [*fixture_rows(), incident_row(incident_id="BAD1", impact="sort-of")]
+def test_skip_invalid_lists_every_skipped_row_in_the_appendix(rendered, tmp_path, capsys):
+    rows = [*fixture_rows(), incident_row(incident_id="BAD1", impact="sort-of"),
+            incident_row(incident_id="BAD2", vendor="Nobody's Mail")]
     data = write_csv(tmp_path / "incidents.csv", rows, schema.INCIDENT_COLUMN_NAMES)
     out = tmp_path / "skipped"
     render.build(render.Options(start="2025-01-01", end="2025-03-31", data=str(data),
                                 vendors=str(rendered["vendors"]), fmt="html", out=out,
                                 skip_invalid=True))
     page = (out / "portfolio.html").read_text(encoding="utf-8")
-    assert "Rows skipped as invalid" in page
-    assert "line 8" in page and "sort-of" in page
+    appendix = page.split("Rows skipped as invalid", 1)[1].split("Provenance", 1)[0]
+    assert "<li>Line 8 of incidents.csv, column impact: 'sort-of' is not a known term.</li>" in (
+        appendix)
+    assert "<li>Line 9 of incidents.csv, column vendor: 'Nobody's Mail' is not in vendors.csv" in (
+        appendix)
+    assert "&amp;#x27;" not in page and "&amp;" not in appendix
+    assert str(tmp_path) not in page and "Fix:" not in appendix
+    assert "skipped 2 invalid rows (listed in the report's appendix)" in capsys.readouterr().out
 
 
 def test_timing_and_kept_notebooks_describe_the_run(rendered, tmp_path):
@@ -374,7 +382,7 @@ def test_a_data_file_changed_during_the_run_changes_nothing_in_the_report(render
     data = tmp_path / "incidents.csv"
     shutil.copy(rendered["data"], data)
     original = data.read_bytes()
-    plan = render.plan_jobs
+    plan = render._plan
 
     def plan_then_edit(options):  # another process edits the file once the run has begun
         jobs = plan(options)
@@ -385,7 +393,7 @@ def test_a_data_file_changed_during_the_run_changes_nothing_in_the_report(render
                 added)
         return jobs
 
-    monkeypatch.setattr(render, "plan_jobs", plan_then_edit)
+    monkeypatch.setattr(render, "_plan", plan_then_edit)
     out = tmp_path / "out"
     render.build(render.Options(start="2025-01-01", end="2025-03-31", data=str(data),
                                 vendors=str(rendered["vendors"]), fmt="html", out=out))
@@ -438,3 +446,46 @@ def test_names_that_are_markup_render_as_text_with_no_live_link(tmp_path):
     shown = re.sub(r"<[^>]+>", "", re.sub(r"<style.*?</style>", "", portfolio, flags=re.S))
     for markup in ("**", "\\'", '\\"', "\\-", "\\("):  # no Markdown or escape shown as text
         assert markup not in shown, markup
+
+
+def test_one_vendor_run_publishes_into_its_own_folder_with_its_own_index(rendered, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(rendered["out"], out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    render.build(render.Options(vendor="acme mail", start="2025-02-01", end="2025-03-31",
+                                data=str(rendered["data"]), vendors=str(rendered["vendors"]),
+                                fmt="html", out=out))
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+    folder = out / "acme-mail"
+    shown = "2025-02-01 to 2025-03-14"  # cut at the data's cut-off, as above
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "index.html", "vendor-acme-mail-incidents-2025-02-01-to-2025-03-14.csv",
+        "vendor-acme-mail.html"]
+    index = (folder / "index.html").read_text(encoding="utf-8")
+    assert f"One run covering Acme Mail only: incidents from <strong>{shown}</strong>" in index
+    assert re.search(r"rendered \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", index)
+    assert "No deep dive for vendors" not in index
+    page = (folder / "vendor-acme-mail.html").read_text(encoding="utf-8")
+    assert f"<title>Acme Mail: reliability, {shown}</title>" in page
+
+
+def test_full_report_index_says_its_window_and_run_time(rendered):
+    index = (rendered["out"] / "index.html").read_text(encoding="utf-8")
+    assert f"One run covering every vendor: incidents from <strong>{WINDOW_SHOWN}</strong>" in (
+        index)
+    assert re.search(r"rendered \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", index)
+    assert 'href="vendor-acme-mail-incidents-2025-01-01-to-2025-03-14.csv"' in index
+
+
+def test_risk_weights_reach_the_notebooks(rendered, tmp_path):
+    kept = tmp_path / "notebooks"
+    render.build(render.Options(vendor="Acme Mail", start="2025-01-01", end="2025-03-31",
+                                data=str(rendered["data"]), vendors=str(rendered["vendors"]),
+                                fmt="html", out=tmp_path / "out", keep_notebooks=kept,
+                                weights={"frequency": 1.0, "restore": 0.0}))
+    notebook = nbformat.read(kept / "vendor-acme-mail.ipynb", as_version=4)
+    injected = next(c for c in notebook.cells if "injected-parameters" in c.metadata.get(
+        "tags", []))
+    assert "weight_frequency = 1.0" in injected.source
+    assert "weight_restore = 0.0" in injected.source
+    assert "weight_trend = 0.15" in injected.source

@@ -1,21 +1,70 @@
-"""Command line: ``python -m incidents COMMAND``.
+"""Command line: ``incidents COMMAND`` (or ``python -m incidents COMMAND``).
 
-Every command exits non-zero with a plain message on bad input; ``--debug`` shows the traceback.
+Every command exits non-zero with a plain message on bad input; ``--debug`` (before or after
+the command) shows the traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 
+from incidents import __version__
 from incidents.errors import IncidentsError, InputError, terminal_text
 
 Handler = Callable[[argparse.Namespace], int]
 
+#: Exit codes, as the ``--help`` epilog and the README list them.
+EXIT_OK = 0
+EXIT_INPUT = 1  # the data, a feed or a file is unusable, or a notebook or the PDF failed
+EXIT_USAGE = 2  # unknown command or option, or an option value that cannot work (argparse's)
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it)
+
+EPILOG = """exit status:
+  0    success
+  1    the input is unusable (invalid data, an unreadable file or feed) or a step failed
+       (a notebook, the PDF engine, the download); the message says which and how to fix it
+  2    usage: an unknown command or option, or an option value that cannot work
+       (e.g. --sla-target 99.9, an unknown --vendor)
+  130  interrupted (Ctrl-C); nothing was published"""
+
+
+DESCRIPTION = ("The cloud-vendor reliability report: check the incident data, import vendor "
+               "feeds, render the report. 'COMMAND --help' describes each command.")
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """Each option's default shown unless its help already says it (``None``, empty and
+    ``False`` defaults are worded in the help); text with line breaks (the exit codes) kept
+    as written, other text wrapped."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if "\n" in text:
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        help_text = action.help or ""
+        if "default" in help_text or "%(default)" in help_text:
+            return help_text
+        unstated = action.default is None or action.default is False or action.default in (
+            "", argparse.SUPPRESS)
+        if unstated or not action.option_strings:
+            return help_text
+        return help_text + " (default: %(default)s)"
+
+
+def program_name(argv0: str | None = None) -> str:
+    """The name the user typed: ``incidents`` for the installed script, ``python -m
+    incidents`` when run as a module."""
+    name = os.path.basename(argv0 if argv0 is not None else (sys.argv[0] if sys.argv else ""))
+    return "python -m incidents" if name in ("", "__main__.py", "-m", "-c") else name
+
 
 def _validate(args: argparse.Namespace) -> int:
-    from incidents import config, load
+    from incidents import config, datadoc, load
 
     # Both files are checked and every problem of both is reported in one run; with a broken
     # vendor file the incident file is still checked, without the vendor-name check.
@@ -39,9 +88,15 @@ def _validate(args: argparse.Namespace) -> int:
     links = evidence.link_problems(base)
     if links:
         raise InputError(links)
-    print(terminal_text(f"{config.incidents_path(args.file)}: no problems found "
+    incident_file = config.incidents_path(args.file)
+    print(terminal_text(f"{datadoc.shown(incident_file)}: no problems found "
                         f"({len(base.incidents)} rows in {len(base.files)} files, "
                         f"{len(base.records)} records, {len(base.links)} links)"))
+    # data/README.md counts the rows of data/incidents.csv; a change to the file is checked
+    # here first, so this is where the counts follow it (the data test compares them).
+    own_vendors = config.vendors_path(args.vendors).resolve() == config.VENDORS_CSV.resolve()
+    if datadoc.documents(incident_file) and own_vendors and datadoc.refresh():
+        print(f"{datadoc.shown(config.DATA_README)}: generated sections brought up to date")
     return 0
 
 
@@ -61,24 +116,44 @@ def _report(args: argparse.Namespace) -> int:
     return render.main(args)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     """The argument parser of every command (validate, datadict, report, import, fetch)."""
-    parser = argparse.ArgumentParser(prog="python -m incidents", description=__doc__)
-    parser.add_argument("--debug", action="store_true", help="show tracebacks")
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(prog=prog or program_name(), description=DESCRIPTION,
+                                     epilog=EPILOG, formatter_class=HelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    debug = argparse.ArgumentParser(add_help=False)
+    debug.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                       help="show tracebacks instead of one-line messages (default: off)")
+    parser.add_argument("--debug", action="store_true",
+                        help="show tracebacks instead of one-line messages (default: off)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    validate = commands.add_parser("validate", help="check an incident file, print every problem")
-    validate.add_argument("file", nargs="?", default=None, help="incident CSV (default: data/)")
-    validate.add_argument("--vendors", default=None, help="vendor CSV (default: data/)")
+    def command(name: str, **kwargs) -> argparse.ArgumentParser:
+        return commands.add_parser(name, parents=[debug], formatter_class=HelpFormatter,
+                                   epilog=EPILOG, **kwargs)
+
+    validate = command("validate", help="check an incident file, print every problem",
+                       description="Check an incident file and its vendor file and print every "
+                       "problem with its line, column and fix. When the project's own "
+                       "data/incidents.csv is valid, the generated sections of "
+                       "data/README.md are brought up to date.")
+    validate.add_argument("file", nargs="?", default=None,
+                          help="incident CSV (default: data/incidents.csv, or $INCIDENTS_DATA)")
+    validate.add_argument("--vendors", default=None, metavar="PATH",
+                          help="vendor CSV (default: data/vendors.csv, or $INCIDENTS_VENDORS)")
     validate.set_defaults(handler=_validate)
 
-    datadict = commands.add_parser("datadict", help="print the generated data dictionary")
+    datadict = command("datadict", help="print the generated data dictionary")
     datadict.add_argument("--coverage", action="store_true",
-                          help="print what the incident file covers instead")
-    datadict.add_argument("file", nargs="?", default=None, help="incident CSV (default: data/)")
+                          help="print what the incident file covers instead (default: the "
+                          "dictionary)")
+    datadict.add_argument("file", nargs="?", default=None,
+                          help="incident CSV (default: data/incidents.csv, or $INCIDENTS_DATA)")
     datadict.set_defaults(handler=_datadict)
 
-    report = commands.add_parser("report", help="render the report into report/")
+    report = command("report", help="render the report into report/",
+                     description="Render the report: the portfolio and a deep dive per "
+                     "vendor into report/, or one vendor's deep dive into report/<vendor>/.")
     from incidents import render
 
     render.add_arguments(report)
@@ -90,29 +165,40 @@ def build_parser() -> argparse.ArgumentParser:
         import_command = None
     if import_command is not None:
         import_command.register(commands)
+        for name in ("import", "fetch"):
+            sub = commands.choices[name]
+            sub.formatter_class, sub.epilog = HelpFormatter, EPILOG
+            sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                             help="show tracebacks instead of one-line messages (default: off)")
     return parser
 
 
+def exit_code(exc: IncidentsError) -> int:
+    """:data:`EXIT_USAGE` for an option value that cannot work, else :data:`EXIT_INPUT`."""
+    return EXIT_USAGE if getattr(exc, "usage", False) else EXIT_INPUT
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; exit code 0 on success, 2 with a plain message on bad input."""
+    """Run one command; the exit code as :data:`EPILOG` lists them."""
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Handler = args.handler
+    debug = getattr(args, "debug", False)
     try:
         return handler(args)
     except IncidentsError as exc:
-        if args.debug:
+        if debug:
             raise
         print(f"error: {terminal_text(exc)}", file=sys.stderr)
-        return 2
+        return exit_code(exc)
     except KeyboardInterrupt:
-        if args.debug:
+        if debug:
             raise
         print("interrupted: nothing was published", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except OSError as exc:
-        if args.debug:
+        if debug:
             raise
         print(terminal_text(f"error: {exc.strerror or exc} ({exc.filename or 'no file'})"),
               file=sys.stderr)
-        return 2
+        return EXIT_INPUT

@@ -1,7 +1,13 @@
-"""Rewrite the generated sections of ``data/README.md`` (coverage and data dictionary)."""
+"""Rewrite the generated sections of ``data/README.md`` (coverage, records, dictionary).
+
+``make datadoc`` runs this module; ``make validate`` (when ``data/incidents.csv`` is valid) and
+``import``/``fetch`` (after they write into it) call :func:`refresh` too, so that adding an
+incident the way the README describes keeps the README's counts current.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from incidents import catalogue, config, load, schema
@@ -33,21 +39,49 @@ def render_records(text: str, records_block: str) -> str:
 
 
 def records_block() -> str:
-    """The records table of the whole evidence base as it is now."""
+    """The records table of the project's whole evidence base as it is now."""
     from incidents import evidence
 
-    base = evidence.load_evidence()
+    base = evidence.load_evidence(config.INCIDENTS_CSV, config.VENDORS_CSV)
     return catalogue.records_markdown(base.incidents, base.records)
 
 
-def refresh(readme: Path = config.DATA_README) -> Path:
-    """Regenerate the sections from the schema, the incident file and the records."""
-    coverage = catalogue.coverage_markdown(load.load_incidents())
-    text = render(readme.read_text(encoding="utf-8"), coverage,
-                  schema.data_dictionary_markdown())
-    readme.write_text(render_records(text, records_block()), encoding="utf-8")
-    return readme
+def documents(incident_file: str | os.PathLike[str]) -> bool:
+    """Whether ``data/README.md`` describes ``incident_file``: the project's own incident file
+    or a record file in ``data/`` (an incident file elsewhere has no README of ours to keep
+    current)."""
+    path = Path(incident_file).resolve()
+    return path == config.INCIDENTS_CSV.resolve() or config.DATA_DIR.resolve() in path.parents
+
+
+def refresh(readme: Path | None = None) -> bool:
+    """Regenerate the sections from the schema, the project's incident file and its records;
+    write the README only when a section changed. True when it was rewritten.
+
+    Raises :class:`~incidents.errors.InputError` when the data is invalid (the README is then
+    left as it is).
+    """
+    readme = readme or config.DATA_README
+    incidents = load.load_incidents(config.INCIDENTS_CSV,
+                                    vendors=load.load_vendors(config.VENDORS_CSV))
+    text = readme.read_text(encoding="utf-8")
+    updated = render(text, catalogue.coverage_markdown(incidents),
+                     schema.data_dictionary_markdown())
+    updated = render_records(updated, records_block())
+    if updated == text:
+        return False
+    readme.write_text(updated, encoding="utf-8")
+    return True
+
+
+def shown(path: Path) -> str:
+    """``path`` relative to the project (as the README and messages name files)."""
+    try:
+        return path.resolve().relative_to(config.PROJECT_ROOT.resolve()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 if __name__ == "__main__":  # pragma: no cover
-    print(f"rewrote {refresh()}")
+    changed = refresh()
+    print(f"{shown(config.DATA_README)} {'rewritten' if changed else 'already up to date'}")

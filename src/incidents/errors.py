@@ -30,7 +30,13 @@ class Problem:
 
 
 class IncidentsError(Exception):
-    """Base class of every error the project reports to a user (never shown as a traceback)."""
+    """Base class of every error the project reports to a user (never shown as a traceback).
+
+    ``usage`` is true for errors in how a command was called (the command line exits 2 for
+    them, 1 for every other error).
+    """
+
+    usage = False
 
 
 class InputError(IncidentsError):
@@ -45,6 +51,8 @@ class InputError(IncidentsError):
 
 class ParameterError(IncidentsError):
     """A report parameter has a value the report cannot use."""
+
+    usage = True
 
 
 _TERMINAL_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e"

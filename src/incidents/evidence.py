@@ -46,6 +46,7 @@ class Evidence:
     links: pd.DataFrame
     files: tuple[Path, ...] = ()
     skipped: list[str] = field(default_factory=list)
+    skipped_problems: list[Problem] = field(default_factory=list)  # the same, as objects
 
     @property
     def cutoff(self) -> pd.Timestamp:
@@ -124,7 +125,7 @@ def load_evidence(data_file: str | os.PathLike[str] | None = None,
     uptime = _collect(problems, _optional, vendor_folder / config.PUBLISHED_UPTIME_NAME,
                       load.load_published_uptime)
     files = incident_files(data_file, records)
-    tables, skipped = [], []
+    tables, skipped, skipped_problems = [], [], []
     for path in files:
         try:
             table = load.load_incidents(path, vendors=vendors, records=records,
@@ -134,6 +135,7 @@ def load_evidence(data_file: str | os.PathLike[str] | None = None,
             continue
         tables.append(table)
         skipped += table.attrs.get("skipped", [])
+        skipped_problems += table.attrs.get("skipped_problems", [])
     if problems:
         raise InputError(problems)
     incidents = pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
@@ -148,7 +150,7 @@ def load_evidence(data_file: str | os.PathLike[str] | None = None,
     return Evidence(incidents, records, vendors,
                     slas if slas is not None else _no_slas(),
                     uptime if uptime is not None else _no_uptime(), links, tuple(files),
-                    skipped)
+                    skipped, skipped_problems)
 
 
 def _collect(problems: list[Problem], function, *args):

@@ -750,6 +750,7 @@ def load_incidents(path: str | os.PathLike[str] | None = None, *,
     With ``skip_invalid`` rows with problems are left out and listed, with their problems, in
     ``table.attrs["skipped"]`` (the report prints them); otherwise any problem raises
     :class:`InputError`. ``now`` (default: the current time) is the limit for start times.
+    The skipped :class:`Problem` objects are in ``attrs["skipped_problems"]``.
     """
     frame, problems = validate_incidents(path, vendors=vendors, records=records, now=now)
     whole_file = [p for p in problems if p.line is None or p.line == 1]
@@ -764,6 +765,7 @@ def load_incidents(path: str | os.PathLike[str] | None = None, *,
                           *problems])
     typed = _typed_incidents(frame.loc[keep])
     typed.attrs["skipped"] = [str(p) for p in problems]
+    typed.attrs["skipped_problems"] = list(problems)
     typed.attrs["source_file"] = str(config.incidents_path(path))
     return typed
 

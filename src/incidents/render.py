@@ -2,6 +2,10 @@
 
 Everything is built in a private staging folder and moved into ``report/`` only when every
 notebook has succeeded, so a failed or interrupted run leaves the last good report untouched.
+A run publishes into one folder with its own ``index.html``, which says the window and when
+the run was made: the full report into ``report/``, a one-vendor run into
+``report/<vendor>/``, so files of different runs are never listed as one report. Every option
+is checked before a kernel starts.
 Notebooks run in parallel in one Python process (each in its own kernel); HTML export and the
 PDF printing happen in the same process, which saves an interpreter start per step.
 """
@@ -22,12 +26,12 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from incidents import config, kernels, locking
-from incidents.errors import IncidentsError, terminal_text
+from incidents.errors import IncidentsError, ParameterError, terminal_text
 
 FORMATS = ("html", "pdf", "both")
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "chrome")
@@ -82,9 +86,44 @@ class Options:
     skip_invalid: bool = False
     jobs: int = 0  # notebooks at once; 0 = one per core
     keep_notebooks: Path | None = None
+    weights: Mapping[str, float] = field(default_factory=dict)  # risk weights; others default
+    verbose: bool = False  # list every notebook, page and file as it is done
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """What one run covers, stated on its index page and in every file's title."""
+
+    title: str  # "All vendors" or the vendor's name
+    window: str  # "2025-01-01 to 2026-11-30", both days included
+    window_slug: str  # "2025-01-01-to-2026-11-30", part of the attachment file names
+    generated: str  # "2026-12-01 10:27 UTC"
 
 
 # ---------------------------------------------------------------- planning
+
+
+def check_options(options: Options) -> Options:
+    """Check every option before anything starts; raise ParameterError with the fix.
+
+    Returns the options with the vendor spelled as ``vendors.csv`` spells it (``"microsoft
+    365"`` finds ``"Microsoft 365"``) and the full set of risk weights.
+    """
+    from incidents import load, report
+
+    if options.fmt not in FORMATS:
+        raise ParameterError(f"format {options.fmt!r} is not one of {', '.join(FORMATS)}: "
+                             "write e.g. --format html (FORMAT=html)")
+    if options.jobs < 0:
+        raise ParameterError(f"jobs={options.jobs} must be 0 (one per core) or more (notebooks "
+                             "run at once)")
+    weights = report.check_parameters(options.sla_target, options.min_incidents,
+                                      options.weights)
+    report.resolve_window(options.start or DEFAULT_START, options.end)
+    vendor = options.vendor
+    if vendor:
+        vendor = report.check_vendor(vendor, load.load_vendors(options.vendors or None)["vendor"])
+    return replace(options, vendor=vendor, weights=weights)
 
 
 def plan_jobs(options: Options) -> list[Job]:
@@ -93,6 +132,10 @@ def plan_jobs(options: Options) -> list[Job]:
 
     With ``options.vendor`` set only that vendor's deep dive runs.
     """
+    return _plan(options)[0]
+
+
+def _plan(options: Options):  # -> tuple[list[Job], report.ReportData]
     from incidents import load, metrics, report
 
     common: dict[str, object] = {
@@ -102,20 +145,20 @@ def plan_jobs(options: Options) -> list[Job]:
         "min_incidents": int(options.min_incidents),
         "skip_invalid": bool(options.skip_invalid),
     }
+    common.update({f"weight_{name}": float(value) for name, value in options.weights.items()})
     if options.start:
         common["start"] = options.start
     if options.end:
         common["end"] = options.end
-    span = window_span(options)
+    # The data is loaded and checked here for one vendor too, so that an invalid file is
+    # refused before any notebook runs.
+    data = report.prepare(options.data, options.vendors, options.start or DEFAULT_START,
+                          options.end, options.skip_invalid)
+    span = _span(data.window)
     if options.vendor:
-        from incidents.report import check_vendor
-
-        check_vendor(options.vendor, load.load_vendors(options.vendors or None)["vendor"])
-        vendors = [options.vendor]
+        vendors = [report.check_vendor(options.vendor, data.vendors["vendor"])]
         jobs: list[Job] = []
     else:
-        data = report.prepare(options.data, options.vendors, options.start or DEFAULT_START,
-                              options.end, options.skip_invalid)
         vendors = metrics.vendors_with_enough_incidents(data.window_incidents,
                                                         options.min_incidents)
         jobs = [Job("portfolio", "portfolio", "All vendors", dict(common),
@@ -124,21 +167,30 @@ def plan_jobs(options: Options) -> list[Job]:
         params = dict(common, vendor=vendor)
         jobs.append(Job("vendor", load.page_name(vendor), vendor, params,
                         f"{vendor}: reliability, {span}"))
-    return jobs
+    return jobs, data
 
 
-def window_span(options: Options) -> str:
-    """The window in force as ``"2023-01-01 to 2026-06-30"`` (both days inclusive)."""
+def describe_run(options: Options, window) -> Run:  # window: metrics.Window
+    """The run's title, window and time, as its index page states them."""
+    span = _span(window)
+    return Run(options.vendor or "All vendors", span, span.replace(" ", "-"),
+               time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
+
+
+def _span(window) -> str:  # window: metrics.Window
     import pandas as pd
 
-    from incidents import report
-
-    # The window the notebooks will use (an empty end is the data's cut-off): the prepared
-    # data is remembered, so the notebooks do not load it again.
-    window = report.prepare(options.data, options.vendors, options.start or DEFAULT_START,
-                            options.end, options.skip_invalid).window
     last = window.end - pd.Timedelta(days=1)
     return f"{window.start:%Y-%m-%d} to {last:%Y-%m-%d}"
+
+
+def run_folder(options: Options) -> Path:
+    """Where a run publishes: ``out`` for the full report, ``out/<vendor>`` for one vendor."""
+    if not options.vendor:
+        return options.out
+    from incidents import load
+
+    return options.out / load.page_name(options.vendor).removeprefix("vendor-")
 
 
 def left_out_vendors(options: Options) -> dict[str, int]:
@@ -186,7 +238,7 @@ class LocalNotebookFiles:
         return None
 
 
-def execute(job: Job, workdir: Path, kernel=None) -> Path:
+def execute(job: Job, workdir: Path, kernel=None, verbose: bool = True) -> Path:
     """Run one notebook with papermill into ``workdir``; raise :class:`RenderError` on failure.
 
     ``kernel`` is a started :class:`jupyter_client.KernelManager` to reuse (its namespace is
@@ -200,7 +252,8 @@ def execute(job: Job, workdir: Path, kernel=None) -> Path:
         papermill_io.register("local", LocalNotebookFiles())
     source = (config.NOTEBOOKS_DIR / f"{job.notebook}.ipynb").resolve()
     executed = (workdir / f"{job.stem}.ipynb").resolve()
-    print(terminal_text(f"  running {job.notebook}.ipynb for {job.title} ..."), flush=True)
+    if verbose:
+        print(terminal_text(f"  running {job.notebook}.ipynb for {job.title} ..."), flush=True)
     started = time.perf_counter()
     extra: dict[str, object] = {}
     if kernel is not None:
@@ -345,7 +398,8 @@ def print_pdf(html_file: Path, pdf_file: Path, timeout: float = 120) -> Path:
     return pdf_file
 
 
-def print_pdfs(html_files: Iterable[Path], timeout: float = 120) -> list[Path]:
+def print_pdfs(html_files: Iterable[Path], timeout: float = 120,
+               verbose: bool = True) -> list[Path]:
     """Print each HTML file to an A4 PDF beside it, in one headless Chromium session.
 
     Playwright drives the system Chromium (it downloads no browser); without Playwright each
@@ -362,7 +416,8 @@ def print_pdfs(html_files: Iterable[Path], timeout: float = 120) -> list[Path]:
     if first is None:
         return []
     try:
-        return _print_with_playwright(sync_playwright, chromium, first, files, timeout)
+        return _print_with_playwright(sync_playwright, chromium, first, files, timeout,
+                                      verbose)
     except RenderError:
         raise
     except Exception as exc:  # Playwright's own errors: say what failed, not a traceback
@@ -376,7 +431,8 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _print_with_playwright(sync_playwright, chromium: str, first: Path,
-                           files: Iterator[Path], timeout: float) -> list[Path]:
+                           files: Iterator[Path], timeout: float,
+                           verbose: bool = True) -> list[Path]:
     printed = []
     with sync_playwright() as play:
         browser = play.chromium.launch(executable_path=chromium, args=[
@@ -387,7 +443,8 @@ def _print_with_playwright(sync_playwright, chromium: str, first: Path,
             page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
                 ("file:", "data:")) else route.abort())
             for path in itertools.chain([first], files):
-                print(f"  printing {path.with_suffix('.pdf').name}", flush=True)
+                if verbose:
+                    print(f"  printing {path.with_suffix('.pdf').name}", flush=True)
                 try:
                     page.goto(path.resolve().as_uri(), wait_until="load",
                               timeout=timeout * 1000)
@@ -409,7 +466,8 @@ class PdfPrinter:
     first printing error. Playwright's API stays in the one thread that made the browser.
     """
 
-    def __init__(self, timeout: float = 120) -> None:
+    def __init__(self, timeout: float = 120, verbose: bool = False) -> None:
+        self.verbose = verbose
         self.queue: queue.SimpleQueue[Path | None] = queue.SimpleQueue()
         self.error: BaseException | None = None
         self.printed: list[Path] = []
@@ -435,7 +493,7 @@ class PdfPrinter:
 
     def _print_all(self, timeout: float) -> None:
         try:
-            self.printed = print_pdfs(iter(self.queue.get, None), timeout)
+            self.printed = print_pdfs(iter(self.queue.get, None), timeout, self.verbose)
         except BaseException as exc:  # handed to the thread that calls finish()
             self.error = exc
 
@@ -446,37 +504,47 @@ ATTACHMENT_COLUMNS = ["vendor", "incident_id", "product", "service", "title", "i
                       "change_induced", "source_urls"]
 
 
-def write_attachments(jobs: list[Job], options: Options, folder: Path) -> list[Path]:
+def attachment_name(job: Job, run: Run) -> str:
+    """The file name of a report's incident table; it names the window, since a spreadsheet
+    travels without the report."""
+    return f"{job.stem}-incidents-{run.window_slug}.csv"
+
+
+def write_attachments(jobs: list[Job], options: Options, folder: Path,
+                      run: Run | None = None) -> list[Path]:
     """Each report's incidents as a CSV for spreadsheets (formula-like cells neutralised)."""
     from incidents import report, safe
 
     data = report.prepare(options.data, options.vendors, options.start or DEFAULT_START,
                           options.end, options.skip_invalid)
+    run = run or describe_run(options, data.window)
     table = data.window_incidents[ATTACHMENT_COLUMNS].sort_values(["start_utc", "vendor"])
     table = table.assign(duration_hours=table["duration_hours"].round(2))
     written = []
     for job in jobs:
         vendor = job.parameters.get("vendor")
         rows = table if vendor is None else table.loc[table["vendor"] == vendor]
-        written.append(safe.write_spreadsheet_csv(rows, folder / f"{job.stem}-incidents.csv"))
+        written.append(safe.write_spreadsheet_csv(rows, folder / attachment_name(job, run)))
     return written
 
 
-def write_index(jobs: list[Job], folder: Path, formats: tuple[str, ...], span: str = "",
+def write_index(jobs: list[Job], folder: Path, formats: tuple[str, ...], run: Run,
                 left_out: dict[str, int] | None = None, min_incidents: int = 3) -> Path:
-    """A short page linking every rendered report (no script, no external URL).
+    """The run's own page: what it covers, its window, when it was made, a link to each of
+    its files (no script, no external URL).
 
-    ``span`` is the window (``"2023-01-01 to 2026-06-30"``); ``left_out`` maps each vendor
-    with no deep dive to its incident count in the window, which is below ``min_incidents``.
+    ``left_out`` maps each vendor with no deep dive to its incident count in the window,
+    which is below ``min_incidents``.
     """
     items = []
     for job in jobs:
         links = " · ".join(f'<a href="{html.escape(job.stem)}.{ext}">{ext.upper()}</a>'
                            for ext in formats)
-        links += f' · <a href="{html.escape(job.stem)}-incidents.csv">incidents (CSV)</a>'
+        links += (f' · <a href="{html.escape(attachment_name(job, run))}">incidents '
+                  "(CSV)</a>")
         items.append(f"<li><strong>{html.escape(job.title)}</strong>: {links}</li>")
-    window = (f"<p>Incidents from <strong>{html.escape(span)}</strong> (UTC, both days "
-              "included).</p>") if span else ""
+    scope = ("every vendor" if run.title == "All vendors"
+             else f"{html.escape(run.title)} only")
     quiet = ""
     if left_out:
         names = ", ".join(f"{html.escape(name)} ({count} incident{'' if count == 1 else 's'})"
@@ -489,11 +557,14 @@ def write_index(jobs: list[Job], folder: Path, formats: tuple[str, ...], span: s
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
         "style-src 'unsafe-inline'; img-src data:\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-        "<title>Cloud vendor reliability report</title>"
+        f"<title>Cloud vendor reliability report: {html.escape(run.title)}</title>"
         "<style>body{font-family:system-ui,sans-serif;max-width:40em;margin:2em auto;"
         "padding:0 1em;line-height:1.5}</style></head><body>"
-        "<h1>Cloud vendor reliability report</h1>" + window + "<ul>" + "".join(items) + "</ul>"
-        + quiet + "</body></html>\n")
+        "<h1>Cloud vendor reliability report</h1>"
+        f"<p>One run covering {scope}: incidents from <strong>{html.escape(run.window)}"
+        f"</strong> (UTC, both days included), rendered {html.escape(run.generated)}. Every "
+        "file below comes from this run.</p><ul>" + "".join(items) + "</ul>" + quiet
+        + "</body></html>\n")
     target = folder / "index.html"
     target.write_text(page, encoding="utf-8")
     return target
@@ -571,10 +642,11 @@ def publish(staging: Path, out: Path, prune: bool = True) -> list[Path]:
     Each file is replaced atomically (``os.replace`` on one file system), so a reader never
     sees a half-written file. ``out/.report-manifest.json`` lists what the report wrote there:
     with ``prune`` (a full report) files an earlier run wrote that this run no longer makes,
-    such as the deep dive of a vendor that fell below the minimum, are removed; a file the
-    report did not write is never removed, nor replaced (the run stops with a message). A
-    single-vendor run leaves the rest of the report alone. One run publishes into a folder at
-    a time (a lock beside the manifest; a second run waits, at most a minute).
+    such as the deep dive of a vendor that fell below the minimum or an attachment of another
+    window, are removed; a file the report did not write is never removed, nor replaced (the
+    run stops with a message); folders (the one-vendor runs inside ``report/``) are left
+    alone. One run publishes into a folder at a time (a lock beside the manifest; a second
+    run waits, at most a minute).
     """
     out.mkdir(parents=True, exist_ok=True)
     with locking.exclusive(out / PUBLISH_LOCK, f"the report folder {out}"):
@@ -622,9 +694,11 @@ class Timing:
 def build(options: Options, timing: Timing | None = None) -> list[Path]:
     """Execute, export and publish the whole report; return the published files.
 
-    ``timing``, when given, is filled in with where the time went.
+    ``timing``, when given, is filled in with where the time went. Options are checked
+    first (:func:`check_options`): a refused run starts nothing and leaves nothing behind.
     """
     timing = timing if timing is not None else Timing()
+    options = check_options(options)  # before any kernel starts or any folder is made
     check_output_folder(options.out, options.data, options.vendors)
     config.BUILD_DIR.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="run-", dir=config.BUILD_DIR))
@@ -645,16 +719,21 @@ def _build_in(workdir: Path, options: Options, timing: Timing) -> list[Path]:
     staging.mkdir()
     # Kernels start (about 2 s each) while this process loads the data and plans the jobs;
     # each exported page is printed to PDF while the next notebooks run.
-    printer = PdfPrinter() if "pdf" in formats else None
+    printer = PdfPrinter(verbose=options.verbose) if "pdf" in formats else None
     workers = worker_count(options.jobs, 1 if options.vendor else None)
     pool = Workers(workers, workdir, staging, timing,
-                   on_exported=printer.submit if printer else None)
+                   on_exported=printer.submit if printer else None, verbose=options.verbose)
     try:
         options, originals = snapshot_inputs(options, workdir / "snapshot")
         with _named_as_given(originals):
-            jobs = plan_jobs(options)
-        print(terminal_text(f"Rendering {len(jobs)} notebook(s) into {options.out} ..."),
-              flush=True)
+            jobs, data = _plan(options)
+        run = describe_run(options, data.window)
+        if data.skipped_rows:
+            rows = "row" if data.skipped_rows == 1 else "rows"
+            print(f"skipped {data.skipped_rows} invalid {rows} (listed in the report's "
+                  "appendix)", flush=True)
+        print(terminal_text(f"Rendering {len(jobs)} notebook(s) into "
+                            f"{shown(run_folder(options))}/ ..."), flush=True)
         note = jobs_note(options.jobs, min(workers, len(jobs)), len(jobs))
         if note:
             print(note, flush=True)
@@ -676,11 +755,18 @@ def _build_in(workdir: Path, options: Options, timing: Timing) -> list[Path]:
     if "html" not in formats:
         for path in html_files:
             path.unlink()
-    write_attachments(jobs, options, staging)
-    if not options.vendor:
-        write_index(jobs, staging, formats, window_span(options), left_out_vendors(options),
-                    options.min_incidents)
-    return publish(staging, options.out, prune=not options.vendor)
+    write_attachments(jobs, options, staging, run)
+    write_index(jobs, staging, formats, run,
+                None if options.vendor else left_out_vendors(options), options.min_incidents)
+    return publish(staging, run_folder(options))
+
+
+def shown(path: Path) -> str:
+    """``path`` as a person types it: relative to the current folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve())) or "."
+    except ValueError:
+        return str(path)
 
 
 def snapshot_inputs(options: Options, folder: Path) -> tuple[Options, dict[str, str]]:
@@ -805,8 +891,10 @@ class Workers:
 
     def __init__(self, count: int, workdir: Path, staging: Path,
                  timing: Timing | None = None,
-                 on_exported: Callable[[Path], None] | None = None) -> None:
+                 on_exported: Callable[[Path], None] | None = None,
+                 verbose: bool = False) -> None:
         self.workdir = workdir
+        self.verbose = verbose
         self.staging = staging
         self.on_exported = on_exported
         self.timing = timing if timing is not None else Timing()
@@ -861,7 +949,7 @@ class Workers:
                 with self.lock:
                     if self.failures or self.stopping:
                         return
-                executed = execute(job, self.workdir, kernel)
+                executed = execute(job, self.workdir, kernel, self.verbose)
                 self.done[job.stem] = export_html(executed, self.staging / f"{job.stem}.html",
                                                   job.page_title or job.title, self.timing)
                 if self.on_exported is not None:
@@ -882,37 +970,81 @@ class Workers:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The ``report`` command's options (the Makefile passes its variables through these)."""
-    parser.add_argument("--vendor", default="", help="render only this vendor's deep dive")
-    parser.add_argument("--start", default="", help="first day of the window (YYYY-MM-DD)")
-    parser.add_argument("--end", default="", help="last day of the window (YYYY-MM-DD)")
-    parser.add_argument("--sla-target", type=float, default=0.0,
-                        help="availability objective; 0 uses each vendor's own SLA")
-    parser.add_argument("--min-incidents", type=int, default=3,
+    parser.add_argument("--vendor", default="", metavar="NAME",
+                        help="render only this vendor's deep dive, into OUT/<vendor>/ with its "
+                        "own index (matched ignoring case; default: the full report, every "
+                        "vendor with at least --min-incidents incidents)")
+    parser.add_argument("--start", default=DEFAULT_START, metavar="YYYY-MM-DD",
+                        help="first day of the window, UTC, inclusive")
+    parser.add_argument("--end", default="", metavar="YYYY-MM-DD",
+                        help="last day of the window, UTC, inclusive (default: the last day the "
+                        "data covers; a later end is cut there)")
+    parser.add_argument("--sla-target", type=float, default=0.0, metavar="FRACTION",
+                        help="availability objective for every vendor as a fraction, e.g. "
+                        "0.999; 0 uses each vendor's own SLA")
+    parser.add_argument("--min-incidents", type=int, default=3, metavar="N",
                         help="below this count rates are shown as bounds only")
-    parser.add_argument("--data", default="", help="incident CSV (default data/incidents.csv)")
-    parser.add_argument("--vendors", default="", help="vendor CSV (default data/vendors.csv)")
-    parser.add_argument("--format", dest="fmt", choices=FORMATS, default="both")
-    parser.add_argument("--out", type=Path, default=config.REPORT_DIR)
+    parser.add_argument("--weights", type=parse_weights, default={}, metavar="NAME=W,...",
+                        help="risk weights, e.g. frequency=0.4,restore=0.2 (components: "
+                        "frequency, restore, trend, change, broad_impact; default: "
+                        "frequency=0.3,restore=0.25,trend=0.15,change=0.1,broad_impact=0.2; "
+                        "a component left out keeps its default)")
+    parser.add_argument("--data", default="", metavar="PATH",
+                        help="incident CSV (default: data/incidents.csv, or $INCIDENTS_DATA)")
+    parser.add_argument("--vendors", default="", metavar="PATH",
+                        help="vendor CSV (default: data/vendors.csv, or $INCIDENTS_VENDORS)")
+    parser.add_argument("--format", dest="fmt", choices=FORMATS, default="both",
+                        type=str.lower, help="html, pdf (A4, printed by Chromium) or both")
+    parser.add_argument("--out", type=Path, default=config.REPORT_DIR, metavar="FOLDER",
+                        help="folder the report is published into (default: report/ in the "
+                        "project)")
     parser.add_argument("--skip-invalid", action="store_true",
-                        help="leave out invalid rows and list them in the report")
-    parser.add_argument("--jobs", type=int, default=0,
-                        help="notebooks run at once, one warm kernel each (default and most: "
-                        "one per core)")
+                        help="leave out invalid rows and list them in the report's appendix "
+                        "(default: refuse invalid data)")
+    parser.add_argument("--jobs", type=int, default=0, metavar="N",
+                        help="notebooks run at once, one warm kernel each (default 0: one per "
+                        "core; never more than the cores or the notebooks)")
     parser.add_argument("--keep-notebooks", type=Path, default=None, metavar="FOLDER",
-                        help="also keep the executed notebooks (with outputs) in FOLDER")
+                        help="also keep the executed notebooks (with outputs) in FOLDER "
+                        "(default: not kept)")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="list every notebook, page and file as it is done (default: a "
+                        "line per notebook and a summary)")
+
+
+def parse_weights(text: str) -> dict[str, float]:
+    """``"frequency=0.4, restore=0.2"`` -> ``{"frequency": 0.4, "restore": 0.2}`` (empty: no
+    change); the names and values are checked by :func:`incidents.report.check_weights`."""
+    weights: dict[str, float] = {}
+    for part in filter(None, (piece.strip() for piece in text.split(","))):
+        name, equals, value = (side.strip() for side in part.partition("="))
+        if not equals or not name:
+            raise argparse.ArgumentTypeError(
+                f"{part!r} is not NAME=WEIGHT: write e.g. --weights frequency=0.4,restore=0.2")
+        try:
+            weights[name] = float(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"weight {name}={value!r} is not a number: write e.g. {name}=0.2") from None
+    return weights
 
 
 def main(args: argparse.Namespace) -> int:
-    """The ``report`` command: build the report from the parsed options, print what was written."""
+    """The ``report`` command: build the report from the parsed options, say where it is."""
     options = Options(vendor=args.vendor, start=args.start, end=args.end,
                       sla_target=args.sla_target, min_incidents=args.min_incidents,
                       data=args.data, vendors=args.vendors, fmt=args.fmt, out=args.out,
                       skip_invalid=args.skip_invalid, jobs=args.jobs,
-                      keep_notebooks=args.keep_notebooks)
+                      keep_notebooks=args.keep_notebooks, weights=args.weights,
+                      verbose=args.verbose)
     started = time.perf_counter()
     timing = Timing()
     published = build(options, timing)
-    for path in published:
-        print(terminal_text(f"  wrote {path}"))
+    if options.verbose:
+        for path in published:
+            print(terminal_text(f"  wrote {shown(path)}"))
     print(f"Report ready in {time.perf_counter() - started:.1f} s ({timing.summary()}).")
+    folder = published[0].parent if published else options.out
+    print(f"{len(published)} files written to {shown(folder)}/: open "
+          f"{shown(folder / 'index.html')}")
     return 0

@@ -6,7 +6,10 @@ Notebooks stay thin: one call per cell, the numbers come from :mod:`incidents.me
 
 from __future__ import annotations
 
+import difflib
 import hashlib
+import math
+import numbers
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -16,7 +19,7 @@ import pandas as pd
 
 from incidents import __version__, availability, basis, config, metrics, narrative, risk
 from incidents import evidence as evidence_module
-from incidents.errors import ParameterError
+from incidents.errors import ParameterError, Problem
 
 DATE_FORMAT = "%Y-%m-%d"
 
@@ -34,9 +37,10 @@ class ReportData:
     window: metrics.Window
     window_incidents: pd.DataFrame
     data_file: Path
-    skipped: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # one plain sentence per problem
     evidence: evidence_module.Evidence | None = None
     window_note: str = ""
+    skipped_rows: int = 0  # rows left out as invalid (a row may have several problems)
 
     @property
     def records(self) -> pd.DataFrame:
@@ -87,24 +91,76 @@ def resolve_window(start: str, end: str, today: pd.Timestamp | None = None,
 
 def check_parameters(sla_target: float, min_incidents: int,
                      weights: Mapping[str, float]) -> dict[str, float]:
-    """Check the numeric parameters; return the full weight set or raise ParameterError."""
-    if not 0 <= sla_target < 1:
-        raise ParameterError(f"sla_target={sla_target} must be a fraction below 1 such as "
-                             "0.999, or 0 to use each vendor's own SLA")
-    if min_incidents < 1:
-        raise ParameterError(f"min_incidents={min_incidents} must be at least 1")
+    """Check the numeric parameters; return the full weight set or raise ParameterError.
+
+    ``weights`` may name some components only (the others keep their default weight).
+    """
+    check_sla_target(sla_target)
+    check_min_incidents(min_incidents)
+    return check_weights(weights)
+
+
+def check_sla_target(sla_target: float) -> float:
+    """``sla_target`` if it is 0 or a fraction 0 < x < 1; a percentage is refused with the
+    fraction to write instead."""
+    try:
+        value = float(sla_target)
+    except (TypeError, ValueError):
+        raise ParameterError(f"SLA target {sla_target!r} is not a number: write a fraction "
+                             "such as 0.999, or 0 to use each vendor's own SLA") from None
+    if 1 <= value <= 100:
+        raise ParameterError(f"SLA target {value:g} looks like a percentage: write "
+                             f"{value / 100:g} (a fraction below 1), or 0 to use each vendor's "
+                             "own SLA")
+    if math.isnan(value) or not 0 <= value < 1:
+        raise ParameterError(f"SLA target {value:g} must be a fraction between 0 and 1 such "
+                             "as 0.999, or 0 to use each vendor's own SLA")
+    return value
+
+
+def check_min_incidents(min_incidents: int) -> int:
+    """``min_incidents`` if it is a whole number of at least 1."""
+    whole = isinstance(min_incidents, numbers.Integral) and not isinstance(min_incidents, bool)
+    if not whole or min_incidents < 1:
+        raise ParameterError(f"minimum incident count {min_incidents!r} must be a whole "
+                             "number of at least 1, e.g. 3")
+    return min_incidents
+
+
+def check_weights(weights: Mapping[str, float]) -> dict[str, float]:
+    """Every risk weight: the given ones (checked), the rest at their defaults."""
+    known = list(risk.COMPONENTS)
+    for name, value in weights.items():
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
+            hint = f" Did you mean {close[0]}?" if close else ""
+            raise ParameterError(f"unknown risk weight {name!r}.{hint} The weights are "
+                                 f"{', '.join(known)}")
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or math.isnan(value):
+            raise ParameterError(f"risk weight {name}={value!r} is not a number: write e.g. "
+                                 f"{name}={risk.DEFAULT_WEIGHTS[name]:g}")
     try:
         return risk.check_weights(weights)
-    except ValueError as exc:
-        raise ParameterError(str(exc)) from None
+    except ValueError:
+        full = {name: float(weights.get(name, risk.DEFAULT_WEIGHTS[name])) for name in known}
+        shown = ", ".join(f"{name}={value:g}" for name, value in full.items())
+        raise ParameterError(f"risk weights must be 0 or more and not all 0; got {shown}"
+                             ) from None
 
 
 def check_vendor(vendor: str, known: pd.Series) -> str:
-    """``vendor`` if it is in the data; otherwise a ParameterError listing the known ones."""
+    """The vendor's name as the data spells it (matched ignoring case and surrounding spaces);
+    otherwise a ParameterError suggesting the closest name and listing the known ones."""
     names = sorted(known.astype(str).unique())
-    if vendor not in names:
-        raise ParameterError(f"unknown vendor {vendor!r}. Known vendors: {', '.join(names)}")
-    return vendor
+    if vendor in names:
+        return vendor
+    folded = {name.casefold(): name for name in names}
+    wanted = vendor.strip().casefold()
+    if wanted in folded:
+        return folded[wanted]
+    close = difflib.get_close_matches(wanted, list(folded), n=1, cutoff=0.6)
+    hint = f" Did you mean {folded[close[0]]!r}?" if close else ""
+    raise ParameterError(f"unknown vendor {vendor!r}.{hint} Known vendors: {', '.join(names)}")
 
 
 def prepare(data_file: str, vendors_file: str, start: str, end: str,
@@ -163,17 +219,42 @@ def _prepare(data_file: str, vendors_file: str, start: str, end: str,
                                           skip_invalid=skip_invalid)
     window, note = resolve_window(start, end, cutoff=found.cutoff)
     rows = evidence_module.event_rows(found.incidents)
-    # The report names each file, not where it lay on this machine (a run reads a copy).
-    skipped = list(found.skipped)
-    for path in found.files:
-        skipped = [text.replace(str(path), path.name) for text in skipped]
+    vendors_source = found.vendors.attrs.get("source_file")
+    problems = found.skipped_problems
     return ReportData(found.incidents, found.vendors.reset_index(drop=True), window,
                       metrics.in_window(rows, window),
-                      config.incidents_path(data_file or None), skipped, found, note)
+                      config.incidents_path(data_file or None),
+                      [skipped_row(p, vendors_source) for p in problems], found, note,
+                      skipped_rows=len({(p.file, p.line) for p in problems}))
+
+
+def skipped_row(problem: Problem, vendors_file: str | None = None) -> str:
+    """A problem as the report's reader sees it: the file as the project names it (no
+    machine path), the line and column, what is wrong, and no repair instructions (those are
+    for whoever keeps the data: ``make validate`` prints them)."""
+    message = problem.message
+    for path in (problem.file, vendors_file):
+        if path:
+            message = message.replace(str(path), display_path(path))
+    where = f"Line {problem.line} of {display_path(problem.file)}" if problem.line else (
+        display_path(problem.file))
+    column = f", column {problem.column}" if problem.column else ""
+    return f"{where}{column}: {message}."
+
+
+def display_path(path: str | Path) -> str:
+    """``path`` relative to the project when it is inside it, else its file name."""
+    resolved = Path(path).resolve()
+    if resolved.is_relative_to(Path(config.BUILD_DIR).resolve()):
+        return resolved.name  # the run's snapshot of a file: the reader knows it by its name
+    try:
+        return resolved.relative_to(config.PROJECT_ROOT.resolve()).as_posix()
+    except ValueError:
+        return resolved.name
 
 
 def _one_vendor(data: ReportData, vendor: str) -> ReportData:
-    check_vendor(vendor, data.vendors["vendor"])
+    vendor = check_vendor(vendor, data.vendors["vendor"])
     found = data.evidence
     if found is not None:
         found = replace(found, records=found.records.loc[found.records["vendor"] == vendor],

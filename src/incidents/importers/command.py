@@ -10,7 +10,10 @@ through the same idempotent merge. ``msgraph --record ID`` creates a tenant reco
 period on later exports; ``python -m incidents fetch statuspage URL [--vendor NAME]
 [--timeout 10] [--into PATH] [--vendors PATH] [--dry-run]`` downloads a status page's
 ``/api/v2/incidents.json`` first. Both print a summary: rows added, updated, unchanged and
-dropped, the diff, warnings and the mappings used.
+dropped, the diff, warnings and the mappings used. A Statuspage feed names its vendor in
+``page.name``, used when ``--vendor`` is not given; a vendor name is matched against the vendor
+file ignoring case. After a write into the project's own ``data/incidents.csv`` the generated
+sections of ``data/README.md`` are brought up to date.
 """
 
 from __future__ import annotations
@@ -45,6 +48,8 @@ EXAMPLES_SHOWN = 5
 class ImportUsageError(IncidentsError):
     """The command was called in a way that cannot work (e.g. no vendor for a Statuspage)."""
 
+    usage = True
+
 
 def register(subparsers: Any) -> None:
     """Add the ``import`` and ``fetch`` sub-commands to the CLI's sub-parsers."""
@@ -57,9 +62,11 @@ def register(subparsers: Any) -> None:
     importer.add_argument("file", metavar="FILE", help="the saved JSON feed")
     importer.add_argument("--record", default=None, metavar="RECORD_ID",
                           help="merge into this record's file (listed in data/records.csv; "
-                          "msgraph creates a tenant record when it is not listed)")
-    _options(importer, vendor_help="vendor name as in data/vendors.csv (required for "
-             "statuspage; msgraph writes 'Microsoft 365', gcloud 'Google Cloud')")
+                          "msgraph creates a tenant record when it is not listed; default: "
+                          "the incident file)")
+    _options(importer, vendor_help="vendor name as in data/vendors.csv, matched ignoring "
+             "case (default: statuspage takes the feed's page.name, msgraph writes 'Microsoft "
+             "365', gcloud 'Google Cloud')")
     importer.set_defaults(handler=_import_command)
 
     fetch = subparsers.add_parser(
@@ -70,21 +77,23 @@ def register(subparsers: Any) -> None:
     fetch.add_argument("url", metavar="URL", help="the status page, e.g. "
                        "https://www.githubstatus.com")
     fetch.add_argument("--timeout", type=float, default=10.0,
-                       help="seconds to wait for the server (default 10)")
-    _options(fetch, vendor_help="vendor name as in data/vendors.csv (default: the page's name)")
+                       help="seconds to wait for the server (default: 10)")
+    _options(fetch, vendor_help="vendor name as in data/vendors.csv, matched ignoring case "
+             "(default: the page's name)")
     fetch.set_defaults(handler=_fetch_command)
 
 
 def _options(parser: argparse.ArgumentParser, vendor_help: str) -> None:
     parser.add_argument("--vendor", default=None, metavar="NAME", help=vendor_help)
     parser.add_argument("--into", default=None, metavar="PATH",
-                        help="incident CSV to merge into (default data/incidents.csv or "
+                        help="incident CSV to merge into (default: data/incidents.csv, or "
                         "$INCIDENTS_DATA)")
     parser.add_argument("--vendors", default=None, metavar="PATH",
-                        help="vendor CSV the vendor names are checked against (default "
-                        "data/vendors.csv or $INCIDENTS_VENDORS; skipped when absent)")
+                        help="vendor CSV the vendor names are checked against (default: "
+                        "data/vendors.csv, or $INCIDENTS_VENDORS; skipped when absent)")
     parser.add_argument("--dry-run", action="store_true",
-                        help="print what would change and leave the file untouched")
+                        help="print what would change and leave the file untouched (default: "
+                        "write the merged file)")
 
 
 # ---------------------------------------------------------------- running an import
@@ -115,9 +124,9 @@ def parse_feed(fmt: str, data: Any, source: Any, vendor: str | None) -> tuple[li
     if fmt == "statuspage":
         if not vendor:
             raise ImportUsageError(
-                f"{source.name}: a Statuspage feed does not say which vendor it is. Fix: pass "
-                "--vendor NAME with the vendor's name as in data/vendors.csv (e.g. --vendor "
-                "GitHub)")
+                f"{source.name}: this Statuspage feed has no page.name saying which vendor it "
+                "is. Fix: pass --vendor NAME with the vendor's name as in data/vendors.csv "
+                "(e.g. --vendor GitHub)")
         return statuspage.parse(data, vendor=vendor, source=source)
     parsers: dict[str, Callable[..., Any]] = {
         "msgraph": msgraph.parse, "gcloud": gcloud.parse, "github-history": github_history.parse,
@@ -245,22 +254,77 @@ def _grouped_mappings(findings: list[Any]) -> list[str]:
 # ---------------------------------------------------------------- handlers
 
 
+def page_vendor(data: Any) -> str | None:
+    """The vendor a Statuspage feed names in ``page.name``, or ``None``."""
+    page = data.get("page") if isinstance(data, dict) else None
+    name = page.get("name") if isinstance(page, dict) else None
+    return name.strip() if isinstance(name, str) and name.strip() else None
+
+
+def known_vendor(vendor: str | None, vendors: str | Path | None) -> str | None:
+    """``vendor`` spelled as the vendor file spells it when it matches one ignoring case;
+    otherwise unchanged (the merge's validation then names the problem)."""
+    from incidents import config
+
+    vendors_file = config.vendors_path(vendors)
+    if not vendor or not vendors_file.exists():
+        return vendor
+    import csv
+
+    with vendors_file.open(encoding="utf-8-sig", newline="") as handle:
+        names = [row.get("vendor", "") for row in csv.DictReader(handle)]
+    folded = {name.strip().casefold(): name for name in names if name}
+    return folded.get(vendor.strip().casefold(), vendor)
+
+
+def _choose_vendor(args: argparse.Namespace, data: Any) -> tuple[str | None, list[str]]:
+    """The vendor to import under, and a note when it came from the feed itself."""
+    if args.vendor:
+        return known_vendor(args.vendor, args.vendors), []
+    if args.format != "statuspage":
+        return None, []
+    name = page_vendor(data)
+    if name is None:
+        return None, []
+    vendor = known_vendor(name, args.vendors)
+    return vendor, [f"vendor '{vendor}' is the page's name (pass --vendor to change it)"]
+
+
+def refresh_data_readme(report: ImportReport) -> str | None:
+    """After a write into the project's own incident file, bring the generated sections of
+    ``data/README.md`` up to date (the data test compares them with the file); the note to
+    print, or ``None``."""
+    from incidents import config, datadoc
+
+    result = report.merge
+    if not result.written or not datadoc.documents(result.path):
+        return None
+    if datadoc.refresh():
+        return f"{datadoc.shown(config.DATA_README)}: generated sections brought up to date"
+    return None
+
+
+def _run_and_print(args: argparse.Namespace, data: Any, source: Any) -> int:
+    vendor, notes = _choose_vendor(args, data)
+    report = run_import(args.format, data, source, vendor=vendor, into=args.into,
+                        vendors=args.vendors, dry_run=args.dry_run,
+                        record=getattr(args, "record", None))
+    report.notes += notes
+    readme = refresh_data_readme(report)
+    if readme:
+        report.notes.append(readme)
+    print(terminal_text(summary(report)))
+    return 0
+
+
 def _import_command(args: argparse.Namespace) -> int:
     from incidents.importers import feedjson
 
-    if args.format == "statuspage" and not args.vendor:
-        raise ImportUsageError(
-            "import statuspage needs --vendor NAME: a Statuspage feed does not say which "
-            "vendor it is. Fix: pass the vendor's name as in data/vendors.csv, e.g. --vendor "
-            "GitHub")
     if args.format in JSONL_FORMATS:
         data, source = feedjson.read_jsonl(args.file)
     else:
         data, source = feedjson.read_file(args.file)
-    report = run_import(args.format, data, source, vendor=args.vendor, into=args.into,
-                        vendors=args.vendors, dry_run=args.dry_run, record=args.record)
-    print(terminal_text(summary(report)))
-    return 0
+    return _run_and_print(args, data, source)
 
 
 def _fetch_command(args: argparse.Namespace) -> int:
@@ -271,16 +335,4 @@ def _fetch_command(args: argparse.Namespace) -> int:
                                "seconds. Fix: pass e.g. --timeout 10")
     url = fetch.statuspage_feed_url(args.url)
     data, source = feedjson.parse_bytes(fetch.get(url, args.timeout), url)
-    vendor = args.vendor
-    notes = []
-    if not vendor:
-        page = data.get("page") if isinstance(data, dict) else None
-        name = page.get("name") if isinstance(page, dict) else None
-        if isinstance(name, str) and name.strip():
-            vendor = name.strip()
-            notes.append(f"vendor '{vendor}' is the page's name (pass --vendor to change it)")
-    report = run_import(args.format, data, source, vendor=vendor, into=args.into,
-                        vendors=args.vendors, dry_run=args.dry_run)
-    report.notes += notes
-    print(terminal_text(summary(report)))
-    return 0
+    return _run_and_print(args, data, source)

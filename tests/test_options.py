@@ -1,0 +1,157 @@
+"""Report options are checked before any kernel starts, with a message that says the fix."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from incidents import cli, config, render, report, risk
+from incidents.errors import ParameterError
+from tests.conftest import VENDOR_ROWS, incident_row, write_csv
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+
+
+@pytest.fixture
+def files(tmp_path) -> dict[str, str]:
+    from incidents import schema
+
+    data = write_csv(tmp_path / "incidents.csv", [incident_row()], schema.INCIDENT_COLUMN_NAMES)
+    vendors = write_csv(tmp_path / "vendors.csv", VENDOR_ROWS, schema.VENDOR_COLUMN_NAMES)
+    return {"data": str(data), "vendors": str(vendors)}
+
+
+@pytest.fixture
+def no_kernels(monkeypatch):
+    """Any kernel start fails the test: a refused run must start none."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("a kernel was started")
+
+    monkeypatch.setattr(render.kernels, "start_kernel", refuse)
+
+
+def test_percentage_sla_is_refused_with_the_fraction_to_write():
+    with pytest.raises(ParameterError, match=r"99\.9 looks like a percentage: write 0\.999"):
+        report.check_sla_target(99.9)
+
+
+@pytest.mark.parametrize("value", [0, 0.0, 0.95, 0.999, 0.99999])
+def test_fraction_or_zero_sla_is_accepted(value):
+    assert report.check_sla_target(value) == value
+
+
+@pytest.mark.parametrize("value", [-0.1, 1000.0, float("nan")])
+def test_sla_outside_zero_to_one_is_refused(value):
+    with pytest.raises(ParameterError, match=r"fraction between 0 and 1 such as 0\.999"):
+        report.check_sla_target(value)
+
+
+@pytest.mark.parametrize("value", [0, -2, 2.5, True])
+def test_minimum_incident_count_must_be_a_positive_whole_number(value):
+    with pytest.raises(ParameterError, match="whole number of at least 1"):
+        report.check_min_incidents(value)
+
+
+def test_unknown_weight_suggests_the_closest_name():
+    with pytest.raises(ParameterError, match=r"unknown risk weight 'frequncy'\. Did you mean "
+                       r"frequency\? The weights are frequency, restore"):
+        report.check_weights({"frequncy": 0.3})
+
+
+def test_negative_or_all_zero_weights_are_refused_naming_every_weight():
+    with pytest.raises(ParameterError, match=r"must be 0 or more.*frequency=-1"):
+        report.check_weights({"frequency": -1})
+    with pytest.raises(ParameterError, match="not all 0"):
+        report.check_weights(dict.fromkeys(risk.COMPONENTS, 0.0))
+
+
+def test_weights_left_out_keep_their_defaults():
+    full = report.check_weights({"frequency": 1.0})
+    assert full == {**risk.DEFAULT_WEIGHTS, "frequency": 1.0}
+
+
+def test_vendor_is_matched_ignoring_case_and_spaces():
+    known = pd.Series(["Microsoft 365", "GitHub"])
+    assert report.check_vendor(" microsoft 365", known) == "Microsoft 365"
+
+
+def test_misspelt_vendor_gets_a_suggestion_and_the_known_list():
+    known = pd.Series(["Microsoft 365", "GitHub"])
+    with pytest.raises(ParameterError, match=r"unknown vendor 'Microsoft 356'\. Did you mean "
+                       r"'Microsoft 365'\? Known vendors: GitHub, Microsoft 365"):
+        report.check_vendor("Microsoft 356", known)
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ({"sla_target": 99.9}, "looks like a percentage: write 0.999"),
+    ({"min_incidents": 0}, "whole number of at least 1"),
+    ({"fmt": "docx"}, "format 'docx' is not one of html, pdf, both"),
+    ({"start": "2025-13-01"}, "is not a date: write it as YYYY-MM-DD"),
+    ({"start": "2025-06-01", "end": "2025-01-01"}, "ends .* before it starts"),
+    ({"vendor": "Acme Male"}, "Did you mean 'Acme Mail'"),
+    ({"weights": {"trend": -1.0}}, "risk weights must be 0 or more"),
+])
+def test_bad_option_is_refused_before_any_kernel_starts_and_leaves_no_folder(
+        files, no_kernels, tmp_path, options, message):
+    before = set(config.BUILD_DIR.glob("run-*"))
+    with pytest.raises(ParameterError, match=message):
+        render.build(render.Options(data=files["data"], vendors=files["vendors"],
+                                    out=tmp_path / "out", **options))
+    assert set(config.BUILD_DIR.glob("run-*")) == before
+    assert not (tmp_path / "out").exists()
+
+
+def test_checked_options_spell_the_vendor_as_the_data_does(files):
+    checked = render.check_options(render.Options(vendor="ACME MAIL", vendors=files["vendors"]))
+    assert checked.vendor == "Acme Mail"
+    assert checked.weights == risk.DEFAULT_WEIGHTS
+
+
+def test_command_line_percentage_sla_exits_2_with_the_message(files, no_kernels, tmp_path,
+                                                               capsys):
+    code = cli.main(["report", "--sla-target", "99.9", "--data", files["data"], "--vendors",
+                     files["vendors"], "--out", str(tmp_path / "out")])
+    assert code == 2
+    assert "SLA target 99.9 looks like a percentage: write 0.999" in capsys.readouterr().err
+
+
+def test_weights_option_is_parsed_into_names_and_numbers():
+    assert render.parse_weights("frequency=0.4, restore=0.2") == {"frequency": 0.4,
+                                                                  "restore": 0.2}
+    assert render.parse_weights("") == {}
+
+
+@pytest.mark.parametrize("text", ["frequency", "frequency=high", "=0.2"])
+def test_malformed_weights_option_is_a_usage_error(text, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["report", "--weights", text])
+    assert stopped.value.code == 2
+    assert "--weights" in capsys.readouterr().err
+
+
+def test_every_risk_weight_is_a_notebook_parameter_and_planned(files):
+    for notebook in ("portfolio.py", "vendor.py"):
+        text = (NOTEBOOKS / notebook).read_text(encoding="utf-8")
+        cell = text.split('tags=["parameters"]', 1)[1].split("# %%", 1)[0]
+        declared = set(re.findall(r"^(weight_\w+):", cell, flags=re.M))
+        assert declared == {f"weight_{name}" for name in risk.COMPONENTS}, notebook
+    options = render.check_options(render.Options(data=files["data"], vendors=files["vendors"],
+                                                  start="2025-01-01", min_incidents=1,
+                                                  weights={"trend": 0.5}))
+    for job in render.plan_jobs(options):
+        assert job.parameters["weight_trend"] == 0.5
+        assert job.parameters["weight_frequency"] == risk.DEFAULT_WEIGHTS["frequency"]
+
+
+def test_help_states_the_default_weights_the_risk_model_uses():
+    parser = cli.build_parser()
+    text = parser._subparsers._group_actions[0].choices["report"].format_help()
+    text = re.sub(r"\s+", "", text)
+    for name, value in risk.DEFAULT_WEIGHTS.items():
+        assert f"{name}={value:g}" in text
+    makefile = (NOTEBOOKS.parent / "Makefile").read_text(encoding="utf-8")
+    defaults = ",".join(f"{name}={value:g}" for name, value in risk.DEFAULT_WEIGHTS.items())
+    assert f"WEIGHTS={defaults}" in makefile
