@@ -131,7 +131,9 @@ def test_every_vendor_gets_its_own_page_and_index_link(tmp_path):
                                            vendors=str(vendors)))
     pages = {job.title: job.stem for job in jobs if job.notebook == "vendor"}
     assert sorted(pages) == sorted(names) and len(set(pages.values())) == 3
-    index = render.write_index(jobs, tmp_path, ("html",)).read_text(encoding="utf-8")
+    run = render.Run("All vendors", "2025-01-01 to 2025-03-31", "2025-01-01-to-2025-03-31",
+                     "2026-12-01 10:00 UTC")
+    index = render.write_index(jobs, tmp_path, ("html",), run).read_text(encoding="utf-8")
     for name, stem in pages.items():
         assert f'<strong>{name}</strong>: <a href="{stem}.html">' in index
 

@@ -458,7 +458,7 @@ def test_one_vendor_run_publishes_into_its_own_folder_with_its_own_index(rendere
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
     folder = out / "acme-mail"
     shown = "2025-02-01 to 2025-03-14"  # cut at the data's cut-off, as above
-    assert sorted(p.name for p in folder.iterdir()) == [
+    assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == [
         "index.html", "vendor-acme-mail-incidents-2025-02-01-to-2025-03-14.csv",
         "vendor-acme-mail.html"]
     index = (folder / "index.html").read_text(encoding="utf-8")

@@ -53,6 +53,8 @@ class RenderError(IncidentsError):
 class OutputFolderError(RenderError):
     """The output folder is one the report must not write into, or holds files of others."""
 
+    usage = True  # the --out option names a folder the report must not use
+
 
 class NotebookError(RenderError):
     """A notebook failed; the executed notebook is kept in the run's folder to look at."""
