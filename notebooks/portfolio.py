@@ -58,6 +58,7 @@ exposure = report.exposure_table(data, min_events)
 # ## Executive summary
 
 # %%
+display(Markdown(report.prepared_line(data)))
 display(Markdown(
     f"**Window:** {data.window.label()} ({data.window.months:.0f} months); **data cut-off** "
     f"{data.cutoff:%d %b %Y}. {data.window_note} "

@@ -128,6 +128,10 @@ display(Markdown(
 access = metrics.access_vector_matrix(report.enriched(incidents), "Q", data.window)
 plots.show(plots.access_vector_heatmap(access),
            f"Heatmap of {vendor} client surfaces and protocols by quarter.")
+display(HTML(narrative.table(report.client_groups(incidents), {
+    "group": ("Way in", narrative.plain), "events": ("Curated events", narrative.plain),
+    "clients": ("Clients and protocols named", narrative.plain),
+}, caption="Which clients and protocols broke, grouped (curated events, where they are read)")))
 plots.show(plots.cause_breakdown(
     metrics.breakdown(report.enriched(incidents), "root_cause_category"),
     metrics.breakdown(report.enriched(incidents), "mitigation", multi=True)),

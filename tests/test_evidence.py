@@ -450,3 +450,13 @@ def test_a_poll_gap_widens_the_bound_not_the_estimate(make_table) -> None:
     rows = metrics.in_window(table, JANUARY)
     assert rows.iloc[0]["duration_hours"] == pytest.approx(1.0, abs=0.02)
     assert rows.iloc[0]["duration_max_hours"] == pytest.approx(97.0, abs=0.02)
+
+
+def test_clients_are_grouped_as_a_cio_names_them() -> None:
+    rows = pd.DataFrame({"record_kind": ["curated"] * 3, "rows_in_event": [1, 1, 1],
+                         "affected_clients": ["outlook-mobile;imap4", "teams-mobile",
+                                              "unknown"]})
+    table = report.client_groups(rows).set_index("group")
+    assert table.loc["mobile apps", "events"] == 2
+    assert table.loc["mobile apps", "clients"] == "outlook-mobile, teams-mobile"
+    assert table.loc["sync and mail protocols", "events"] == 1

@@ -576,3 +576,29 @@ def slas_without_target(data: ReportData) -> pd.Series:
     if slas.empty:
         return pd.Series(dtype=int)
     return slas.loc[slas["target"].isna()].groupby("vendor").size()
+
+
+def prepared_line(data: ReportData) -> str:
+    """Whose portfolio this is and when the page was made (page one states both)."""
+    made = pd.Timestamp.now(tz="UTC").strftime("%d %b %Y")
+    source = Path(data.vendors.attrs.get("source_file", config.VENDORS_CSV)).name
+    return (f"**Portfolio:** the organisation's dependences as set in `{narrative.text(source)}` "
+            f"(the shipped file is an example: edit it to describe your organisation). "
+            f"**Prepared** {made}.")
+
+
+def client_groups(rows: pd.DataFrame) -> pd.DataFrame:
+    """Curated events per group of clients and protocols a CIO recognises (mobile apps,
+    desktop clients, web, sync and mail protocols, sign-in, ...), with the terms seen."""
+    from incidents import actions, load
+
+    chosen = enriched(rows)
+    terms = load.multi_values(chosen["affected_clients"].astype("object"))
+    terms = terms[terms.ne("unknown")]
+    if terms.empty:
+        return pd.DataFrame(columns=["group", "events", "clients"])
+    frame = pd.DataFrame({"group": [actions.client_group(t) for t in terms], "term": terms,
+                          "row": terms.index})
+    table = frame.groupby("group").agg(events=("row", "nunique"), clients=(
+        "term", lambda t: ", ".join(sorted(set(t))))).reset_index()
+    return table.sort_values("events", ascending=False).reset_index(drop=True)
