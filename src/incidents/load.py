@@ -587,6 +587,15 @@ def load_vendors(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     return typed
 
 
+def _known_vendor_problems(frame: pd.DataFrame, name: str, vendors: pd.DataFrame | None
+                           ) -> list[Problem]:
+    """Every row names a vendor of ``vendors`` (no check without a vendor table)."""
+    if vendors is None:
+        return []
+    return _vendor_problems(frame, name, list(vendors["vendor"]),
+                            vendors.attrs.get("source_file", "data/vendors.csv"))
+
+
 def load_slas(path: str | os.PathLike[str], vendors: pd.DataFrame | None = None
               ) -> pd.DataFrame:
     """Read and validate ``slas.csv`` (one row per SLA); raises :class:`InputError`."""
@@ -594,9 +603,7 @@ def load_slas(path: str | os.PathLike[str], vendors: pd.DataFrame | None = None
     frame, problems = read_table(file, schema.SLA_COLUMNS)
     problems += _unique(frame, str(file), ["sla_id"], "SLA")
     problems += credit_tier_problems(frame, str(file), "credit_tiers")
-    if vendors is not None:
-        problems += _vendor_problems(frame, str(file), list(vendors["vendor"]),
-                                     vendors.attrs.get("source_file", "data/vendors.csv"))
+    problems += _known_vendor_problems(frame, str(file), vendors)
     if problems:
         raise InputError(problems)
     typed = frame.rename(columns={"_line": "source_line"})
@@ -639,9 +646,7 @@ def load_records(path: str | os.PathLike[str], vendors: pd.DataFrame | None = No
     frame, problems = read_table(file, schema.RECORD_COLUMNS)
     problems += _unique(frame, str(file), ["record_id"], "record")
     problems += _checked_days(frame, str(file), ("complete_from", "complete_to"))
-    if vendors is not None:
-        problems += _vendor_problems(frame, str(file), list(vendors["vendor"]),
-                                     vendors.attrs.get("source_file", "data/vendors.csv"))
+    problems += _known_vendor_problems(frame, str(file), vendors)
     if problems:
         raise InputError(problems)
     typed = frame.rename(columns={"_line": "source_line"})
