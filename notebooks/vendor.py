@@ -85,9 +85,9 @@ display(Markdown("\n".join(f"- {line}" for line in [
 
 # %%
 services = availability.service_availability(incidents, data.window, report.services_shown(data))
-table = services[["product", "availability", "availability_major_only",
-                  "availability_every_incident"]].merge(by_product, on="product", how="left")
-display(HTML(narrative.table(table.sort_values("incidents", ascending=False), {
+table = report.service_table(by_product, services[[
+    "product", "availability", "availability_major_only", "availability_every_incident"]])
+display(HTML(narrative.table(table, {
     "product": ("Service", narrative.plain),
     "incidents": ("Events", narrative.plain),
     "median": ("Median restore", narrative.hours),

@@ -50,9 +50,9 @@ class Evidence:
 
     @property
     def cutoff(self) -> pd.Timestamp:
-        """The last day the evidence covers: the latest end of the period of a record that is
-        not curated, or the last incident start where only curated rows exist (UTC midnight of
-        that day)."""
+        """The last day the evidence covers: the later of the latest end of a non-curated
+        record's period and the last curated incident's start (UTC midnight of that day).
+        Rates never run past a record's own end: they use each record's covered span."""
         return data_cutoff(self.records, self.incidents)
 
 
@@ -86,11 +86,13 @@ def data_cutoff(records: pd.DataFrame, incidents: pd.DataFrame) -> pd.Timestamp:
     """Last day covered by the records in use (see :attr:`Evidence.cutoff`)."""
     used = records.loc[records["record_id"].isin(incidents["record_id"])
                        & records["kind"].ne("curated")]
-    if len(used):
-        return pd.Timestamp(used["complete_to"].max()).normalize()
-    if len(incidents):
-        return pd.Timestamp(incidents["start_utc"].max()).normalize()
-    return pd.Timestamp.now(tz="UTC").normalize()
+    ends = [pd.Timestamp(used["complete_to"].max()).normalize()] if len(used) else []
+    curated = incidents.loc[incidents["record_kind"].eq("curated")] if (
+        "record_kind" in incidents) else incidents.loc[
+        ~incidents["record_id"].isin(used["record_id"])]
+    if len(curated):
+        ends.append(pd.Timestamp(curated["start_utc"].max()).normalize())
+    return max(ends) if ends else pd.Timestamp.now(tz="UTC").normalize()
 
 
 def incident_files(data_file: str | os.PathLike[str] | None,

@@ -416,8 +416,9 @@ def findings(table: pd.DataFrame, risk_table: pd.DataFrame | None, data: ReportD
     if "ratio" in rows:
         yoy = rows.dropna(subset=["ratio"]).sort_values("count_b", ascending=False)
         for _, r in yoy.head(2).iterrows():
-            out.append(f"{narrative.text(r['vendor'])}: {int(r['count_b'])} major or "
-                       f"critical incidents in {int(r['year_b'])} against {int(r['count_a'])} "
+            out.append(f"{narrative.text(r['vendor'])}: {int(r['count_b'])} major events "
+                       f"(major or critical, or an hour or more) in {int(r['year_b'])} against "
+                       f"{int(r['count_a'])} "
                        f"in {int(r['year_a'])} (rate ratio {r['ratio']:.1f}, exact 95% CI "
                        f"{r['ratio_low']:.1f}-{r['ratio_high']:.1f}); {r['basis']}.")
     if "verdict" in rows:
@@ -582,7 +583,7 @@ def prepared_line(data: ReportData) -> str:
     """Whose portfolio this is and when the page was made (page one states both)."""
     made = pd.Timestamp.now(tz="UTC").strftime("%d %b %Y")
     source = Path(data.vendors.attrs.get("source_file", config.VENDORS_CSV)).name
-    return (f"**Portfolio:** the organisation's dependences as set in `{narrative.text(source)}` "
+    return (f"**Portfolio:** the organisation's dependences as set in {narrative.text(source)} "
             f"(the shipped file is an example: edit it to describe your organisation). "
             f"**Prepared** {made}.")
 
@@ -602,3 +603,13 @@ def client_groups(rows: pd.DataFrame) -> pd.DataFrame:
     table = frame.groupby("group").agg(events=("row", "nunique"), clients=(
         "term", lambda t: ", ".join(sorted(set(t))))).reset_index()
     return table.sort_values("events", ascending=False).reset_index(drop=True)
+
+
+def service_table(by_product: pd.DataFrame, services: pd.DataFrame) -> pd.DataFrame:
+    """The services the organisation uses with their availability and, where they had
+    incidents, events, restore times and own-change counts (quiet services show 0 events)."""
+    table = services.merge(by_product, on="product", how="left", suffixes=("", "_events"))
+    for column in ("incidents", "yes"):
+        if column in table:
+            table[column] = table[column].fillna(0).astype(int)
+    return table.sort_values("incidents", ascending=False).reset_index(drop=True)
