@@ -31,7 +31,7 @@ end: str = ""  # last day of the window (UTC, inclusive); empty means the data c
 sla_target: float = 0.0  # replaces the target of every SLA that has one; 0 keeps the SLAs'
 min_incidents: int = 3  # below this count a rate or MTBF is shown as a bound only
 min_events: int = 10  # fewest like-for-like events for a trend verdict or an exposure rank
-weight_frequency: float = 0.30  # composite score (appendix): weight of incidents per year
+weight_frequency: float = 0.30  # composite score (exposure section): weight of events a year
 weight_restore: float = 0.25  # composite score: weight of the median time to restore
 weight_trend: float = 0.15  # composite score: weight of a rising incident rate
 weight_change: float = 0.10  # composite score: weight of the share from the vendor's changes
@@ -121,10 +121,6 @@ display(HTML(narrative.table(headline.sort_values(["ranked", "basis_per_year"],
 plots.show(plots.incident_timeline(incidents, data.window.start, data.window.end, "vendor"),
            "Timeline of the events in the window, one row per vendor, coloured by impact.")
 
-# %%
-monthly = metrics.monthly_counts(incidents, data.window, "vendor")
-plots.show(plots.monthly_frequency(monthly), "Stacked bars of events per month by vendor "
-           "(every record, not like for like) with a three-month rolling mean line.")
 
 # %% [markdown]
 # ## How long until service returns
@@ -266,6 +262,31 @@ columns["vendor"] = ("Vendor", narrative.plain)
 columns["base"] = ("Rank", narrative.plain)
 display(HTML(narrative.table(sensitivity.loc[sensitivity["base"].notna()], columns,
                              caption="Rank under other impact rules and dependences")))
+
+# %% [markdown]
+# ### Composite score (the organisation's weights)
+#
+# A second view, with the weights the organisation sets (`--weights`): frequency, restore
+# time, trend, own-change share and broad impact, each scaled 0-1 across the vendors shown,
+# times the dependence. Only vendors ranked on exposure are scored, on their like-for-like
+# events, so no component rests on a curated sample; a component with no data for a vendor
+# takes the others' middle value, as `incidents.risk` documents.
+
+# %%
+composite = report.composite_risk(data, weights, min_events)
+display(HTML(narrative.table(composite, {
+    "rank": ("Rank", narrative.plain),
+    "rank_low": ("Rank 5%", narrative.plain),
+    "rank_high": ("Rank 95%", narrative.plain),
+    "vendor": ("Vendor", narrative.plain),
+    "frequency": ("Frequency", lambda v: narrative.number(v, 2)),
+    "restore": ("Restore", lambda v: narrative.number(v, 2)),
+    "trend": ("Trend", lambda v: narrative.number(v, 2)),
+    "change": ("Own change", lambda v: narrative.number(v, 2)),
+    "broad_impact": ("Broad impact", lambda v: narrative.number(v, 2)),
+    "score": ("Score", lambda v: narrative.number(v, 3)),
+}, caption="Composite score with the organisation's weights (" + ", ".join(
+    f"{name} {value:g}" for name, value in weights.items()) + ")")))
 
 # %% [markdown]
 # ## Shared dependencies: events that touched several vendors

@@ -613,3 +613,17 @@ def service_table(by_product: pd.DataFrame, services: pd.DataFrame) -> pd.DataFr
         if column in table:
             table[column] = table[column].fillna(0).astype(int)
     return table.sort_values("incidents", ascending=False).reset_index(drop=True)
+
+
+def composite_risk(data: ReportData, weights: Mapping[str, float],
+                   min_events: int = basis.MIN_EVENTS) -> pd.DataFrame:
+    """The weighted composite score of :mod:`incidents.risk`, computed only where it can be
+    defended: on the like-for-like basis events of the vendors that get an exposure rank
+    (complete records, enough events), so no component stands on a curated sample."""
+    rows, _ = exposure_inputs(data)
+    ranked = exposure_table(data, min_events).dropna(subset=["rank"])["vendor"]
+    vendors = data.vendors.loc[data.vendors["vendor"].isin(ranked)].reset_index(drop=True)
+    if vendors.empty:
+        return pd.DataFrame(columns=["vendor", "score", "rank", "rank_low", "rank_high"])
+    return risk.vendor_risk(rows.loc[rows["vendor"].isin(ranked)], data.window, vendors,
+                            weights)
