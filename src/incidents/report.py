@@ -310,11 +310,10 @@ def headline(data: ReportData, by: str | list[str], sla_target: float, min_incid
     table = table.merge(metrics.restore_times(inc, keys), on=keys, how="left")
     table = table.merge(metrics.change_induced_share(inc, keys), on=keys, how="left")
     if keys == ["vendor"]:
-        table = table.merge(comparable(data).drop(columns=["events"]).rename(columns={
-            "per_year": "basis_per_year", "per_year_lower": "basis_per_year_lower",
+        table = table.merge(comparable(data).rename(columns={
+            "events": "basis_events", "per_year": "basis_per_year",
+            "per_year_lower": "basis_per_year_lower",
             "per_year_upper": "basis_per_year_upper"}), on="vendor", how="left")
-        table = table.merge(comparable(data)[["vendor", "events"]].rename(
-            columns={"events": "basis_events"}), on="vendor", how="left")
     return table
 
 
@@ -369,9 +368,22 @@ def exposure_inputs(data: ReportData) -> tuple[pd.DataFrame, pd.Series]:
     return used_rows(data, rows), spans.groupby("vendor")["years"].sum()
 
 
+_EXPOSURE: dict[tuple, tuple[ReportData, pd.DataFrame]] = {}
+
+
 def exposure_table(data: ReportData, min_events: int = basis.MIN_EVENTS) -> pd.DataFrame:
+    """:func:`incidents.risk.exposure` of every vendor in ``data``, remembered per data set
+    (each deep dive shows its vendor's rank among all; the tables are read-only)."""
+    key = (id(data), min_events)
+    hit = _EXPOSURE.get(key)
+    if hit is not None and hit[0] is data:
+        return hit[1]
     rows, years = exposure_inputs(data)
-    return risk.exposure(rows, years, data.vendors, min_events)
+    table = risk.exposure(rows, years, data.vendors, min_events)
+    if len(_EXPOSURE) >= _REMEMBERED:
+        _EXPOSURE.pop(next(iter(_EXPOSURE)))
+    _EXPOSURE[key] = (data, table)
+    return table
 
 
 def evidence_lines(data: ReportData) -> list[str]:
