@@ -59,12 +59,7 @@ exposure = report.exposure_table(data, min_events)
 
 # %%
 display(Markdown(report.prepared_line(data)))
-display(Markdown(
-    f"**Window:** {data.window.label()} ({data.window.months:.0f} months); **data cut-off** "
-    f"{data.cutoff:%d %b %Y}. {data.window_note} "
-    f"**{narrative.count(len(incidents), 'event')}** across "
-    f"{narrative.count(incidents['vendor'].nunique(), 'vendor')} (rows that describe one "
-    "event count once)."))
+display(Markdown(report.window_line(data)))
 display(Markdown("**What the evidence is, per vendor:**\n\n" + "\n".join(
     f"- {line}" for line in report.evidence_lines(data))))
 display(Markdown("**Findings:**\n\n" + "\n".join(f"- {line}" for line in report.findings(

@@ -112,6 +112,8 @@ def comparable_rates(rows: pd.DataFrame, records: pd.DataFrame, window: metrics.
     public = rows.loc[is_major(rows)].groupby("vendor").size()
     table["at_least"] = np.where(has_rate, np.nan, table["vendor"].map(public).fillna(0))
     table["ranked"] = has_rate.to_numpy()
+    complete = spans.assign(full=spans["capture"].eq("complete")).groupby("vendor")["full"].all()
+    table["complete_basis"] = table["vendor"].map(complete).fillna(False).astype(bool)
     table["enough_events"] = table["events"] >= min_events
     return table
 

@@ -392,18 +392,20 @@ def evidence_lines(data: ReportData) -> list[str]:
     good = rows.groupby("vendor")["source_quality"].agg(
         lambda q: q.isin(["vendor", "press"]).mean())
     records = data.records
+    counts = rows["record_id"].value_counts()
+    for_rates = set(basis.covered_spans(records, data.window)["record_id"])
     out = []
     for vendor in sorted(set(rows["vendor"])):
         mine = records.loc[(records["vendor"] == vendor) & records["record_id"].isin(
             rows["record_id"])]
         parts = []
         for _, record in mine.sort_values(["kind", "complete_from"]).iterrows():
-            count = int((rows["record_id"] == record["record_id"]).sum())
-            parts.append(f"{_short_record(record)} ({count:,})")
-        history = mine["kind"].isin(["status-history", "tenant"]).any()
-        note = "" if history else "; publicly reported incidents only"
+            used = " (basis of rates)" if record["record_id"] in for_rates else ""
+            parts.append(f"{_short_record(record)}: {counts[record['record_id']]:,} rows{used}")
+        note = "" if mine["record_id"].isin(for_rates).any() else (
+            "; no complete record in the window: public reports only")
         out.append(f"**{narrative.text(vendor)}**: " + "; ".join(parts) + note
-                   + f"; {good.get(vendor, 0):.0%} of rows sourced to the vendor or the press.")
+                   + f"; sources {good.get(vendor, 0):.0%} vendor or press.")
     return out
 
 
@@ -426,13 +428,18 @@ def findings(table: pd.DataFrame, risk_table: pd.DataFrame | None, data: ReportD
         return [f"No incident in the window ({data.window.label()})."]
     out = []
     if "ratio" in rows:
-        yoy = rows.dropna(subset=["ratio"]).sort_values("count_b", ascending=False)
+        # A year-on-year change is read from complete records first: a polled record's
+        # capture moves with the polling, and counts there are lower bounds.
+        yoy = rows.dropna(subset=["ratio"]).sort_values(["complete_basis", "count_b"],
+                                                        ascending=[False, False])
         for _, r in yoy.head(2).iterrows():
             out.append(f"{narrative.text(r['vendor'])}: {int(r['count_b'])} major events "
                        f"(major or critical, or an hour or more) in {int(r['year_b'])} against "
                        f"{int(r['count_a'])} "
                        f"in {int(r['year_a'])} (rate ratio {r['ratio']:.1f}, exact 95% CI "
-                       f"{r['ratio_low']:.1f}-{r['ratio_high']:.1f}); {r['basis']}.")
+                       f"{r['ratio_low']:.1f}-{r['ratio_high']:.1f}); {r['basis']}"
+                       + ("." if r["complete_basis"] else
+                          "; counts are lower bounds and follow what the vendor posts."))
     if "verdict" in rows:
         moving = rows.loc[rows["verdict"].isin(["rising", "falling"])]
         tested = int(rows["tested"].fillna(False).sum())
@@ -639,3 +646,14 @@ def composite_risk(data: ReportData, weights: Mapping[str, float],
         return pd.DataFrame(columns=["vendor", "score", "rank", "rank_low", "rank_high"])
     return risk.vendor_risk(rows.loc[rows["vendor"].isin(ranked)], data.window, vendors,
                             weights)
+
+
+def window_line(data: ReportData) -> str:
+    """The window, what sets its end, and how many events it holds, with why they are not
+    comparable across vendors."""
+    rows = data.window_incidents
+    return (f"**Window:** {data.window.label()}. **Data cut-off** {data.cutoff:%d %b %Y} (the "
+            f"latest record or report; each vendor's rates stop where its record ends). "
+            f"{data.window_note} {len(rows):,} events posted or reported across "
+            f"{narrative.count(rows['vendor'].nunique(), 'vendor')}, each event once; vendors "
+            "post at different grain, so compare them only in the like-for-like table.")
