@@ -285,14 +285,16 @@ def test_co_failures_of_an_empty_table_are_an_empty_table(make_table):
 
 def test_month_below_sla_gets_the_credit_tier(make_table):
     # 10 hours out in a 31-day January: 1 - 10/744 = 98.66% < 99% -> 50% credit tier
-    rows = [{"start_utc": "2025-01-10T00:00:00Z", "end_utc": "2025-01-10T10:00:00Z"}]
+    from incidents import availability
+
+    rows = [{"start_utc": "2025-01-10T00:00:00Z", "end_utc": "2025-01-10T10:00:00Z",
+             "product": "Mail"}]
     window = metrics.Window.from_dates("2025-01-01", "2025-01-31")
-    from incidents import load
-    vendors = pd.DataFrame({"vendor": ["Acme Mail"], "sla_target": [0.999],
-                            "sla_credit_tiers": ["0.999:25;0.99:50;0.95:100"]})
-    month = metrics.monthly_availability(metrics.in_window(make_table(*rows), window), window,
-                                         "vendor", vendors).iloc[0]
-    assert load is not None
+    slas = pd.DataFrame({"sla_id": ["acme"], "vendor": ["Acme Mail"], "name": ["Acme SLA"],
+                         "services": ["Mail"], "target": [0.999], "period": ["month"],
+                         "credit_tiers": ["0.999:25;0.99:50;0.95:100"]})
+    month = availability.sla_periods(metrics.in_window(make_table(*rows), window), window,
+                                     slas).iloc[0]
     assert month["availability"] == pytest.approx(1 - 10 / 744, abs=1e-4)
     assert month["below_target"]
     assert month["credit_percent"] == 50

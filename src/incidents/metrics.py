@@ -629,62 +629,6 @@ def calendar_months(window: Window) -> pd.DataFrame:
     return months
 
 
-def monthly_availability(incidents: pd.DataFrame, window: Window,
-                         by: str | list[str] = "vendor", sla: pd.DataFrame | None = None,
-                         sla_override: float = 0.0,
-                         degradation_weight: float = DEGRADATION_WEIGHT) -> pd.DataFrame:
-    """Availability per group and calendar month against the SLA target and credit tiers.
-
-    ``sla`` is the vendor table (``vendor``, ``sla_target``, ``sla_credit_tiers``);
-    ``sla_override`` > 0 replaces every vendor's target. Each row gives the month's
-    availability, whether it is below target, the error budget used (share of the month's
-    allowed downtime) and the service credit the SLA's tiers would give. Public incidents are
-    not a tenant's measured downtime: this is an estimate of exposure, not a credit claim.
-    """
-    keys = _as_list(by)
-    spans = _clipped_intervals(incidents, window)
-    months = calendar_months(window)
-    grid = incidents[keys].drop_duplicates().merge(months, how="cross")
-    pieces = spans[[*keys, "impact", "s", "e"]].merge(
-        months.rename(columns={"s": "ms", "e": "me"}), how="cross")
-    pieces = pieces.loc[(pieces["s"] < pieces["me"]) & (pieces["e"] > pieces["ms"])]
-    pieces = pieces.assign(s=pieces[["s", "ms"]].max(axis=1), e=pieces[["e", "me"]].min(axis=1))
-    cell = [*keys, "month"]
-    outage = pieces.loc[pieces["impact"] == "outage"]
-    out_hours = union_hours(outage[cell], outage["s"], outage["e"]).rename("outage_hours")
-    any_hours = union_hours(pieces[cell], pieces["s"], pieces["e"]).rename("any_hours")
-    measured = pd.concat([out_hours, any_hours], axis=1).reset_index() if len(any_hours) else (
-        pd.DataFrame(columns=[*cell, "outage_hours", "any_hours"]))
-    grid = grid.merge(measured, on=cell, how="left")
-    grid[["outage_hours", "any_hours"]] = grid[["outage_hours", "any_hours"]].astype(
-        float).fillna(0.0)
-    grid["weighted_hours"] = grid["outage_hours"] + degradation_weight * (
-        grid["any_hours"] - grid["outage_hours"]).clip(lower=0)
-    grid = grid.drop(columns="any_hours")
-    month_hours = (grid["e"] - grid["s"]) / pd.Timedelta(hours=1)
-    grid["availability"] = 1 - grid["weighted_hours"] / month_hours
-    grid = _attach_sla(grid, sla, sla_override)
-    allowed = (1 - grid["sla_target"]) * month_hours
-    grid["budget_used"] = grid["weighted_hours"] / allowed.where(allowed > 0)
-    grid["below_target"] = grid["availability"] < grid["sla_target"]
-    grid["credit_percent"] = [
-        credit_for(avail, tiers) for avail, tiers in zip(grid["availability"],
-                                                         grid["sla_credit_tiers"], strict=True)]
-    return grid.drop(columns=["s", "e"])
-
-
-def _attach_sla(grid: pd.DataFrame, sla: pd.DataFrame | None, override: float) -> pd.DataFrame:
-    if sla is not None and "vendor" in grid:
-        grid = grid.merge(sla[["vendor", "sla_target", "sla_credit_tiers"]], on="vendor",
-                          how="left")
-    else:
-        grid = grid.assign(sla_target=np.nan, sla_credit_tiers="")
-    if override > 0:
-        grid["sla_target"] = override
-    grid["sla_credit_tiers"] = grid["sla_credit_tiers"].fillna("")
-    return grid
-
-
 def parse_credit_tiers(tiers: str) -> list[tuple[float, float]]:
     """``"0.999:25;0.99:50"`` -> ``[(0.99, 50.0), (0.999, 25.0)]``, strictest threshold first."""
     pairs = []

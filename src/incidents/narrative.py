@@ -273,10 +273,3 @@ def sample_sizes(headline: pd.DataFrame, total: int, min_incidents: int) -> str:
     names = ", ".join(text(name) for name in few) or "none"
     return (f"**Sample sizes.** {total} incidents in the window; vendors with fewer than "
             f"{min_incidents} (rates and MTBF shown as bounds only): {names}.")
-
-
-def rank_sentence(row: Mapping[str, object], vendors: int) -> str:
-    """"risk rank 2 of 13 (90% interval 1-4)"."""
-    return (f"risk rank **{int(row['rank'])}** of {vendors} (90% interval "  # type: ignore[call-overload]
-            f"{int(row['rank_low'])}-{int(row['rank_high'])} when the incidents are "  # type: ignore[call-overload]
-            "resampled).")

@@ -187,24 +187,6 @@ def prepare(data_file: str, vendors_file: str, start: str, end: str,
 
 _REMEMBERED = 8
 _PREPARED: dict[tuple, ReportData] = {}
-_RISK: dict[tuple, tuple[ReportData, pd.DataFrame]] = {}
-
-
-def portfolio_risk(data: ReportData, weights: Mapping[str, float]) -> pd.DataFrame:
-    """:func:`incidents.risk.vendor_risk` of every vendor in ``data``, remembered per data set
-    and weights (the resampling is the slowest step of a notebook; the tables are
-    read-only)."""
-    key = (id(data), tuple(sorted(weights.items())))
-    hit = _RISK.get(key)
-    if hit is not None and hit[0] is data:
-        return hit[1]
-    table = risk.vendor_risk(data.window_incidents, data.window, data.vendors, weights)
-    if len(_RISK) >= _REMEMBERED:
-        _RISK.pop(next(iter(_RISK)))
-    _RISK[key] = (data, table)
-    return table
-
-
 def _file_key(path: Path) -> tuple[str, int, int]:
     try:
         stat = path.stat()
