@@ -39,10 +39,7 @@ def test_end_never_before_start(incidents):
     # An end known to the day may be written as that day's midnight, before an hour-precise
     # start on the same day: the end's whole precision interval must not precede the start.
     ended = incidents.dropna(subset=["end_utc"])
-    span = ended["end_precision"].astype(str).map({"minute": pd.Timedelta(minutes=1),
-                                       "hour": pd.Timedelta(hours=1),
-                                       "day": pd.Timedelta(days=1),
-                                       "month": pd.Timedelta(days=31)}).astype("timedelta64[ns]")
+    span = pd.to_timedelta(ended["end_precision"].astype(str).map(schema.PRECISION_SPANS))
     assert (ended["end_utc"] + span > ended["start_utc"]).all()
 
 

@@ -42,7 +42,7 @@ def weights(rows: pd.DataFrame, rule: str = "status-page") -> np.ndarray:
     table = RULES[rule]
     weight = rows["impact"].astype("object").map(table).fillna(0.0).to_numpy(dtype=float)
     if rule != "every-incident":
-        users = ~rows["scope"].astype("object").isin(["one-customer", "administrators"])
+        users = rows["scope"].astype("object").fillna("unknown").isin(schema.USER_SCOPES)
         weight = np.where(users.to_numpy(), weight, 0.0)
     return weight
 

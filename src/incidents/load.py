@@ -38,8 +38,7 @@ MAX_PROBLEMS_PER_CHECK = 10_000
 #: Largest input file read (bytes): a CSV of a million incidents is about 600 MB.
 MAX_FILE_BYTES = 1024 * 2**20
 FUTURE_TOLERANCE = pd.Timedelta(hours=1)
-_PRECISION_SPAN = {"minute": pd.Timedelta(minutes=1), "hour": pd.Timedelta(hours=1),
-                   "day": pd.Timedelta(days=1), "month": pd.Timedelta(days=31)}
+
 
 
 # ---------------------------------------------------------------- reading the raw file
@@ -409,7 +408,8 @@ def _check_rows(frame: pd.DataFrame, name: str, now: pd.Timestamp,
         "a precision is given for an empty end_utc", "empty this cell, or fill in end_utc")
     # An end known to the day (or hour, month) may lie anywhere in it: only an end whose
     # whole precision interval precedes the start is wrong.
-    end_width = frame["end_precision"].map(_PRECISION_SPAN).fillna(pd.Timedelta(0))
+    end_width = pd.to_timedelta(frame["end_precision"].map(schema.PRECISION_SPANS)).fillna(
+        pd.Timedelta(0))
     problems += _problems_where(frame, end + end_width <= start, name, "end_utc",
                                 "'{value}' is before start_utc",
                                 "check both times and their time zones; end must follow start")

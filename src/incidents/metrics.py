@@ -33,11 +33,6 @@ HOURS_PER_YEAR = 365.25 * 24.0
 ONGOING_HORIZON = pd.Timedelta(days=14)
 #: Weight of a degradation against a full outage in downtime (documented default).
 DEGRADATION_WEIGHT = 0.5
-PRECISION_WIDTH = {
-    "minute": pd.Timedelta(minutes=1),
-    "hour": pd.Timedelta(hours=1),
-    "day": pd.Timedelta(days=1),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +108,10 @@ def grouping(incidents: pd.DataFrame, by: str | list[str] | Groups) -> Groups:
 # ---------------------------------------------------------------- time handling
 
 
-_WIDTH_NS = np.array([60, 3_600, 86_400, 0], dtype=np.int64) * 1_000_000_000
+#: Nanoseconds each precision stands for, in schema order; a month's own length is computed
+#: per stamp (0 here).
+_WIDTH_NS = np.array([0 if level == "month" else pd.Timedelta(span).value
+                      for level, span in schema.PRECISION_SPANS.items()], dtype=np.int64)
 _NAT = np.iinfo(np.int64).min  # NaT as int64 nanoseconds
 _NS_PER_HOUR = 3_600_000_000_000
 

@@ -8,6 +8,7 @@ from it (a test fails if the two drift apart).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Literal
 
 Kind = Literal["text", "category", "multi", "timestamp", "precision", "severity", "fraction"]
@@ -19,6 +20,12 @@ PRECISIONS: dict[str, str] = {
     "day": "only the date is known; the time is written as 00:00:00",
     "month": "only the month is known; the date is written as the 1st at 00:00:00",
 }
+
+#: How long a stamp of each precision stands for: it may lie anywhere in that span after
+#: the written time (a month is at most 31 days; the metrics use each month's own length).
+PRECISION_SPANS: dict[str, timedelta] = {
+    "minute": timedelta(minutes=1), "hour": timedelta(hours=1), "day": timedelta(days=1),
+    "month": timedelta(days=31)}
 
 VENDORS_EXAMPLE_NOTE = (
     "The dependence columns are an example portfolio: edit them to describe your organisation."
