@@ -119,7 +119,7 @@ def test_a_curated_row_and_its_status_twin_are_one_event_with_the_curated_cause(
     assert row["start_utc"] == pd.Timestamp("2025-01-10T10:05:00Z")
     assert row["root_cause_category"] == "configuration"  # enrichment from the curated row
     assert row["change_induced"] == "yes"
-    assert row["rows_in_event"] == 2
+    assert row["rows_in_event"] == 2 and row["curated_in_event"]
 
 
 def test_a_proposed_link_does_not_merge_rows(tmp_path: Path) -> None:
@@ -453,10 +453,23 @@ def test_a_poll_gap_widens_the_bound_not_the_estimate(make_table) -> None:
 
 
 def test_clients_are_grouped_as_a_cio_names_them() -> None:
-    rows = pd.DataFrame({"record_kind": ["curated"] * 3, "rows_in_event": [1, 1, 1],
+    rows = pd.DataFrame({"record_kind": ["curated"] * 3, "curated_in_event": [True] * 3,
                          "affected_clients": ["outlook-mobile;imap4", "teams-mobile",
                                               "unknown"]})
     table = report.client_groups(rows).set_index("group")
     assert table.loc["mobile apps", "events"] == 2
     assert table.loc["mobile apps", "clients"] == "outlook-mobile, teams-mobile"
     assert table.loc["sync and mail protocols", "events"] == 1
+
+
+def test_a_cross_posted_status_incident_is_not_read_as_curated() -> None:
+    incidents = pd.DataFrame({
+        "record_id": ["polls", "polls"], "incident_id": ["a", "b"], "event_id": ["x", "x"],
+        "vendor": ["Acme Mail"] * 2, "record_kind": ["status-history"] * 2,
+        "basis": [True, True], "start_utc": pd.to_datetime(["2025-01-01", "2025-01-01"]),
+        "affected_clients": ["web", "web"], "root_cause_category": ["unknown"] * 2,
+        "root_cause": ["", ""], "mitigation": ["unknown"] * 2, "change_induced": ["unknown"] * 2,
+        "scope": ["unknown"] * 2, "event": ["x", "x"]})
+    rows = evidence.event_rows(incidents)
+    assert rows["rows_in_event"].tolist() == [2]
+    assert report.enriched(rows).empty

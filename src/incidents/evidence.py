@@ -293,11 +293,14 @@ def event_rows(incidents: pd.DataFrame) -> pd.DataFrame:
     there is one, else the first row; what only a curated row knows (cause, clients,
     mitigation, whether a change caused it, scope) filled in from the event's other rows.
 
-    ``rows_in_event`` counts the rows merged; an event felt through several vendors keeps one
-    row per vendor (each vendor's view of it), and ``vendors_in_event`` says how many.
+    ``rows_in_event`` counts the rows merged and ``curated_in_event`` says whether a person
+    read one of them (causes and clients come from there); an event felt through several
+    vendors keeps one row per vendor (each vendor's view of it), and ``vendors_in_event``
+    says how many.
     """
     if incidents.empty:
         return incidents.assign(rows_in_event=pd.Series(dtype=int),
+                                curated_in_event=pd.Series(dtype=bool),
                                 vendors_in_event=pd.Series(dtype=int))
     priority = np.where(incidents["basis"], 0, np.where(incidents["record_kind"].eq("curated"),
                                                          2, 1))
@@ -323,8 +326,12 @@ def event_rows(incidents: pd.DataFrame) -> pd.DataFrame:
                 chosen[col] = (pd.Categorical(merged, categories=chosen[col].cat.categories)
                                if isinstance(chosen[col].dtype, pd.CategoricalDtype) else merged)
     sizes = ordered.groupby(keys, sort=False).size()
+    read = ordered["record_kind"].eq("curated").groupby(
+        [ordered["event"], ordered["vendor"]], sort=False).any()
     vendors = ordered.groupby("event", sort=False)["vendor"].nunique()
-    chosen["rows_in_event"] = sizes.reindex(pd.MultiIndex.from_frame(chosen[keys])).to_numpy()
+    at = pd.MultiIndex.from_frame(chosen[keys])
+    chosen["rows_in_event"] = sizes.reindex(at).to_numpy()
+    chosen["curated_in_event"] = read.reindex(at).to_numpy(dtype=bool)
     chosen["vendors_in_event"] = chosen["event"].map(vendors).to_numpy()
     return chosen.drop(columns="_priority").sort_values(
         ["start_utc", "vendor", "incident_id"], kind="stable").reset_index(drop=True)

@@ -327,9 +327,10 @@ SERVICES_PER_VENDOR = 5
 
 
 def enriched(rows: pd.DataFrame) -> pd.DataFrame:
-    """Events whose cause, clients and mitigation a person read: curated rows and the events
-    they enrich (status histories rarely say why an incident happened)."""
-    return rows.loc[rows["record_kind"].eq("curated") | rows["rows_in_event"].gt(1)]
+    """Events whose cause, clients and mitigation a person read: those with a curated row
+    (status histories rarely say why an incident happened, and a cross-posted status
+    incident is not a curated one)."""
+    return rows.loc[rows["curated_in_event"]]
 
 
 def used_rows(data: ReportData, rows: pd.DataFrame) -> pd.DataFrame:
