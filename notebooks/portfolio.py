@@ -193,19 +193,11 @@ display(HTML(narrative.table(services.sort_values(["vendor", "availability"]), {
 
 # %%
 verdicts, other_slas = report.sla_verdicts_used(data, sla_target)
-display(HTML(narrative.table(verdicts, {
-    "vendor": ("Vendor", narrative.plain),
-    "name": ("SLA", narrative.plain),
-    "services": ("Covers", narrative.plain),
-    "measured_per": ("Per", narrative.plain),
-    "target": ("Target", narrative.availability),
-    "periods": ("Periods judged", narrative.plain),
-    "below": ("Below target", narrative.plain),
-    "lowest": ("Lowest", narrative.availability),
-    "lowest_period": ("In", narrative.plain),
-}, caption="Each SLA that covers a service the organisation uses, judged in its own period "
-           f"on the services it covers (whole periods only; {other_slas} other SLAs not shown)"
-)))
+display(HTML(narrative.table(
+    verdicts, {"vendor": ("Vendor", narrative.plain), **report.SLA_VERDICT_COLUMNS},
+    caption="Each SLA that covers a service the organisation uses, judged in its own period "
+            f"on the services it covers (whole periods only; {other_slas} other SLAs not "
+            "shown)")))
 missing = report.slas_without_target(data)
 if len(missing):
     display(Markdown("**No verdict** (the vendor's SLA document was not found or commits to "
@@ -219,7 +211,7 @@ if len(latest):
         "period_start": ("From", lambda v: f"{v:%Y-%m-%d}"),
         "period_end": ("To", lambda v: f"{v:%Y-%m-%d}"),
         "uptime": ("Published uptime", narrative.availability),
-    }, caption="Uptime the vendors published themselves (latest four periods read)")))
+    }, caption="Uptime the vendors published themselves (the latest two periods read)")))
 
 # %% [markdown]
 # ## Exposure

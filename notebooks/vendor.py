@@ -159,12 +159,9 @@ if len(pairs):
 
 # %%
 verdicts, other_slas = report.sla_verdicts_used(data, sla_target)
-display(HTML(narrative.table(verdicts, {
-    "name": ("SLA", narrative.plain), "services": ("Covers", narrative.plain),
-    "measured_per": ("Per", narrative.plain), "target": ("Target", narrative.availability),
-    "periods": ("Periods", narrative.plain), "below": ("Below", narrative.plain),
-    "lowest": ("Lowest", narrative.availability), "lowest_period": ("In", narrative.plain),
-}, caption=f"SLA verdicts per period ({other_slas} SLAs of services not used not shown)")))
+display(HTML(narrative.table(
+    verdicts, report.SLA_VERDICT_COLUMNS,
+    caption=f"SLA verdicts per period ({other_slas} SLAs of services not used not shown)")))
 uncovered = availability.uncovered_services(incidents, data.slas)
 if len(uncovered):
     display(Markdown("**No SLA with a target covers:** " + ", ".join(

@@ -189,16 +189,20 @@ def sla_periods(rows: pd.DataFrame, window: metrics.Window, slas: pd.DataFrame,
 
 
 def sla_verdicts(periods_table: pd.DataFrame) -> pd.DataFrame:
-    """One line per SLA: complete periods judged, periods below target, the lowest period."""
+    """One line per SLA: complete periods judged, periods below target, the lowest period and
+    the covered service that set it."""
     done = periods_table.loc[periods_table["complete"]]
     if done.empty:
         return pd.DataFrame(columns=["sla_id", "vendor", "name", "services", "measured_per",
-                                     "target", "periods", "below", "lowest", "lowest_period"])
+                                     "target", "periods", "below", "lowest", "lowest_period",
+                                     "lowest_service"])
     grouped = done.groupby(["sla_id", "vendor", "name", "services", "measured_per", "target"])
     table = grouped.agg(periods=("period", "size"), below=("below_target", "sum"),
                         lowest=("availability", "min")).reset_index()
-    lowest = done.loc[done.groupby("sla_id")["availability"].idxmin(), ["sla_id", "period"]]
-    return table.merge(lowest.rename(columns={"period": "lowest_period"}), on="sla_id")
+    lowest = done.loc[done.groupby("sla_id")["availability"].idxmin(),
+                      ["sla_id", "period", "worst_service"]]
+    return table.merge(lowest.rename(columns={"period": "lowest_period",
+                                              "worst_service": "lowest_service"}), on="sla_id")
 
 
 def uncovered_services(rows: pd.DataFrame, slas: pd.DataFrame) -> pd.DataFrame:

@@ -640,3 +640,17 @@ def window_line(data: ReportData) -> str:
             f"{data.window_note} {len(rows):,} events posted or reported across "
             f"{narrative.count(rows['vendor'].nunique(), 'vendor')}, each event once; vendors "
             "post at different grain, so compare them only in the like-for-like table.")
+
+
+#: How both notebooks show an SLA verdict (``narrative.table`` columns).
+SLA_VERDICT_COLUMNS: dict[str, tuple[str, narrative.Formatter]] = {
+    "name": ("SLA", narrative.plain),
+    "services": ("Covers", narrative.plain),
+    "measured_per": ("Per", narrative.plain),
+    "target": ("Target", narrative.availability),
+    "periods": ("Periods judged", narrative.plain),
+    "below": ("Below target", narrative.plain),
+    "lowest": ("Lowest", narrative.availability),
+    "lowest_period": ("In", narrative.plain),
+    "lowest_service": ("On", narrative.plain),
+}
