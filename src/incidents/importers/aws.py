@@ -230,9 +230,8 @@ def parse_health(feed: Any, *, vendor: str = VENDOR,
     """Rows and findings for the archive's list of AWS Health Dashboard events."""
     source = source or Source()
     problems = Problems(source)
-    if not isinstance(feed, list):
-        problems.add(feed, "$", "the top level is not an array of events", HEALTH_FIX)
-        problems.raise_if_any()
+    check_top_level(feed, problems, "aws-health", "AWS Health Dashboard events", list,
+                    HEALTH_FIX)
     return rows_from_entries(feed, feed, "$", problems, HEALTH_FIX, "event",
                              lambda event, path, found: _health_row(event, path, vendor,
                                                                     problems, found))

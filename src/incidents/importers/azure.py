@@ -36,6 +36,7 @@ from incidents.importers.common import (
     Finding,
     Row,
     RowBuilder,
+    check_top_level,
     join_names,
     read_time,
     rows_from_entries,
@@ -99,9 +100,8 @@ def parse(feed: Any, *, vendor: str = VENDOR,
     """Rows and findings for the archive's list of Azure post-incident reviews."""
     source = source or Source()
     problems = Problems(source)
-    if not isinstance(feed, list):
-        problems.add(feed, "$", "the top level is not an array of reviews", REVIEW_FIX)
-        problems.raise_if_any()
+    check_top_level(feed, problems, "azure-pir", "Azure post-incident review", list,
+                    REVIEW_FIX)
     return rows_from_entries(feed, feed, "$", problems, REVIEW_FIX, "review",
                              lambda review, path, found: _row(review, path, vendor,
                                                               problems, found))

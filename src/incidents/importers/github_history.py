@@ -31,6 +31,7 @@ from incidents.importers.common import (
     Finding,
     Row,
     RowBuilder,
+    check_top_level,
     join_names,
     read_time,
     rows_from_entries,
@@ -49,9 +50,8 @@ def parse(lines: Any, *, vendor: str = VENDOR,
     """Rows and findings for the parsed lines of a GitHub status history file."""
     source = source or Source()
     problems = Problems(source)
-    if not isinstance(lines, list):
-        problems.add(lines, "$", "the feed is not a list of lines", INCIDENT_FIX)
-        problems.raise_if_any()
+    check_top_level(lines, problems, "github-history", "GitHub status history", list,
+                    INCIDENT_FIX)
     return rows_from_entries(
         lines, lines, "$", problems, INCIDENT_FIX, "line",
         lambda item, path, findings: _row(item, path, vendor, problems, findings))

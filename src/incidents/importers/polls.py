@@ -38,6 +38,7 @@ from incidents.importers.common import (
     Finding,
     Row,
     RowBuilder,
+    check_top_level,
     join_names,
     parse_time,
     read_time,
@@ -98,9 +99,8 @@ def parse_statuspage(lines: Any, *, vendor: str | None = None,
     """Rows and findings for the lines of a poll-derived Statuspage file."""
     source = source or Source()
     problems = Problems(source)
-    if not isinstance(lines, list):
-        problems.add(lines, "$", f"the feed is {describe(lines)}, not lines", LINE_FIX)
-        problems.raise_if_any()
+    check_top_level(lines, problems, "statuspage-polls", "poll-derived Statuspage", list,
+                    LINE_FIX)
     by_page: dict[str, list[dict[str, Any]]] = {}
     times: dict[str, tuple[datetime, datetime | None]] = {}
     for index, line in enumerate(lines):
@@ -151,9 +151,7 @@ def parse_slack(lines: Any, *, vendor: str = SLACK_VENDOR,
     """Rows and findings for the lines of a poll-derived Slack status file."""
     source = source or Source()
     problems = Problems(source)
-    if not isinstance(lines, list):
-        problems.add(lines, "$", f"the feed is {describe(lines)}, not lines", LINE_FIX)
-        problems.raise_if_any()
+    check_top_level(lines, problems, "slack-polls", "poll-derived Slack", list, LINE_FIX)
     return rows_from_entries(lines, lines, "$", problems, LINE_FIX, "line",
                              lambda line, path, found: _slack_row(line, path, vendor,
                                                                   problems, found))
