@@ -253,7 +253,10 @@ def read_records(path: Path, columns: tuple[str, ...],
 
 def _problems_where(frame: pd.DataFrame, bad: pd.Series, name: str, column: str,
                     message: str, fix: str) -> list[Problem]:
-    rows = frame.loc[bad.to_numpy(), ["_line", column]].head(MAX_PROBLEMS_PER_CHECK)
+    flags = bad.to_numpy(dtype=bool)
+    if not flags.any():  # the usual case: skip building an empty selection
+        return []
+    rows = frame.loc[flags, ["_line", column]].head(MAX_PROBLEMS_PER_CHECK)
     return [Problem(name, int(line), column, message.format(value=_shorten(value)), fix)
             for line, value in rows.itertuples(index=False)]
 
@@ -275,8 +278,10 @@ _CONTROL_NAMES = {"\x00": "NUL", "\x1b": "ESC", "\x7f": "DEL"}
 
 
 def _hidden_problems(frame: pd.DataFrame, col: str, name: str) -> list[Problem]:
-    found = frame[col].str.contains(_HIDDEN, regex=True)
-    rows = frame.loc[found.to_numpy(dtype=bool), ["_line", col]].head(MAX_PROBLEMS_PER_CHECK)
+    found = frame[col].str.contains(_HIDDEN, regex=True).to_numpy(dtype=bool)
+    if not found.any():
+        return []
+    rows = frame.loc[found, ["_line", col]].head(MAX_PROBLEMS_PER_CHECK)
     problems = []
     for line, value in rows.itertuples(index=False):
         char = _HIDDEN.search(value).group()
