@@ -99,11 +99,15 @@ display(HTML(narrative.table(table, {
 
 # %% [markdown]
 # ## When incidents happened
+#
+# The charts draw the products with most incidents one by one; past a dozen, the rest share
+# one row ("N other products"). The service table above lists every product.
 
 # %%
-plots.show(plots.incident_timeline(incidents, data.window.start, data.window.end, "product"),
+charted = plots.fold_rare_groups(incidents, "product")
+plots.show(plots.incident_timeline(charted, data.window.start, data.window.end, "product"),
            f"Timeline of {vendor} incidents by product, coloured by impact.")
-plots.show(plots.monthly_frequency(metrics.monthly_counts(incidents, data.window, "product"),
+plots.show(plots.monthly_frequency(metrics.monthly_counts(charted, data.window, "product"),
                                    "product"),
            f"Stacked bars of {vendor} incidents per month by product with a rolling mean.")
 
@@ -111,7 +115,7 @@ plots.show(plots.monthly_frequency(metrics.monthly_counts(incidents, data.window
 # ## How long until service returns
 
 # %%
-plots.show(plots.restore_time_distribution(incidents, "product"), f"Hours to restore for "
+plots.show(plots.restore_time_distribution(charted, "product"), f"Hours to restore for "
            f"each {vendor} incident by product on a log scale.")
 display(Markdown(
     f"If every imprecise time were at its earliest or latest, the plain median restore time "

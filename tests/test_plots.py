@@ -216,3 +216,18 @@ def test_restore_chart_draws_a_sample_of_points_and_says_so(incidents, monkeypat
     assert drawn == 2
     assert "2 of 4 incidents drawn as points" in ax.get_title()
     plt.close(figure)
+
+
+def test_fold_rare_groups_keeps_the_largest_and_pools_the_rest():
+    frame = pd.DataFrame({"product": ["a"] * 5 + ["b"] * 4 + ["c"] * 3 + ["d", "e", "f"]})
+    folded = plots.fold_rare_groups(frame, "product", most=4)
+    assert folded["product"].value_counts().to_dict() == {"a": 5, "b": 4, "c": 3,
+                                                          "3 other products": 3}
+    assert len(folded) == len(frame)
+    assert plots.fold_rare_groups(frame, "product", most=6) is frame  # few enough: unchanged
+
+
+def test_fold_rare_groups_breaks_ties_by_name():
+    frame = pd.DataFrame({"service": ["z", "y", "x", "w"]})
+    folded = plots.fold_rare_groups(frame, "service", most=3)
+    assert set(folded["service"]) == {"w", "x", "2 other services"}

@@ -10,9 +10,11 @@ import subprocess
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 
 from incidents import config, load, metrics, narrative, render, report, schema
+from incidents.errors import InputError
 from tests.conftest import VENDOR_ROWS, incident_row, write_csv
 
 HOSTILE = "<img src=x onerror=alert(1)></script><script>alert(2)</script>"
@@ -489,3 +491,53 @@ def test_risk_weights_reach_the_notebooks(rendered, tmp_path):
     assert "weight_frequency = 1.0" in injected.source
     assert "weight_restore = 0.0" in injected.source
     assert "weight_trend = 0.15" in injected.source
+
+
+def _prepared_copy(tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    data = write_csv(folder / "incidents.csv", fixture_rows(), schema.INCIDENT_COLUMN_NAMES)
+    vendors = write_csv(folder / "vendors.csv", VENDOR_ROWS, schema.VENDOR_COLUMN_NAMES)
+    return str(data), str(vendors)
+
+
+def test_kernels_adopt_what_the_run_prepared_instead_of_loading_again(tmp_path, monkeypatch):
+    data, vendors = _prepared_copy(tmp_path)
+    monkeypatch.setattr(report, "_PREPARED", {})
+    prepared = report.prepare(data, vendors, "2025-01-01", "2025-03-31")
+    shared = tmp_path / "prepared.pickle"
+    report.save_prepared(shared)
+    monkeypatch.setattr(report, "_PREPARED", {})  # as a freshly started kernel
+
+    def no_loading(*_args, **_kwargs):
+        raise AssertionError("the files were loaded again")
+
+    monkeypatch.setattr(report, "_prepare", no_loading)
+    report.adopt_prepared(str(shared))
+    adopted = report.prepare(data, vendors, "2025-01-01", "2025-03-31")
+    pd.testing.assert_frame_equal(adopted.window_incidents, prepared.window_incidents)
+    one = report.prepare(data, vendors, "2025-01-01", "2025-03-31", vendor="Acme Mail")
+    assert set(one.window_incidents["vendor"]) == {"Acme Mail"}
+
+
+def test_an_adopted_data_set_is_not_used_once_a_file_beside_it_changed(tmp_path, monkeypatch):
+    data, vendors = _prepared_copy(tmp_path)
+    monkeypatch.setattr(report, "_PREPARED", {})
+    report.prepare(data, vendors, "2025-01-01", "2025-03-31")
+    shared = tmp_path / "prepared.pickle"
+    report.save_prepared(shared)
+    monkeypatch.setattr(report, "_PREPARED", {})
+    report.adopt_prepared(str(shared))
+    events = Path(data).parent / "events.csv"  # a link file appears beside the incidents
+    events.write_text(",".join(schema.EVENT_LINK_COLUMN_NAMES) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"events\.csv: the file has a header but no rows"):
+        report.prepare(data, vendors, "2025-01-01", "2025-03-31")  # read again, and refused
+
+
+def test_a_missing_or_damaged_shared_file_is_ignored(tmp_path, monkeypatch):
+    monkeypatch.setattr(report, "_PREPARED", {})
+    report.adopt_prepared(str(tmp_path / "absent.pickle"))
+    damaged = tmp_path / "damaged.pickle"
+    damaged.write_bytes(b"not a pickle")
+    report.adopt_prepared(str(damaged))
+    assert report._PREPARED == {}

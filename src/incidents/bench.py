@@ -33,6 +33,7 @@ import json
 import math
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -343,9 +344,72 @@ def report_rows(runs: int) -> tuple[list[Row], dict[str, Any]]:
         _fmt_s(statistics.median(noop_times)), "< 0.3 s",
         "yes" if statistics.median(noop_times) < 0.3 else "no",
         "make finds the stamp newer than data, notebooks, sources and parameters" + contended))
+    rows.insert(1, growth_row(runs, floor))
     info = {"notebooks": notebooks, "per_notebook": per_notebook, "papermill": pm,
             "nbconvert": nb, "report": full}
     return rows, info
+
+
+# ---------------------------------------------------------------- row 1c: evidence growth
+
+
+def curated_only_copy(folder: Path) -> tuple[Path, Path]:
+    """A copy of the evidence base in ``folder`` with only the curated rows: the incident
+    file, the vendor, SLA and published-uptime files as they are, the curated records and
+    the event links among curated rows. Returns the incident and vendor files.
+
+    It is the small dataset the report ran on before the vendors' records were imported, so
+    that the cost of the larger base is measured against the same code on the same machine.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in (config.INCIDENTS_CSV, config.VENDORS_CSV, config.SLAS_CSV,
+                 config.PUBLISHED_UPTIME_CSV):
+        shutil.copy2(path, folder / path.name)
+    records = pd.read_csv(config.RECORDS_CSV, dtype=str, keep_default_na=False)
+    curated = records.loc[records["kind"] == "curated"]
+    curated.to_csv(folder / config.RECORDS_NAME, index=False)
+    links = pd.read_csv(config.EVENTS_CSV, dtype=str, keep_default_na=False)
+    kept = links.loc[links["record_id"].isin(curated["record_id"])]
+    shared = kept.groupby("event_id")["incident_id"].transform("size") > 1
+    kept.loc[shared].to_csv(folder / config.EVENTS_NAME, index=False)
+    return folder / config.INCIDENTS_CSV.name, folder / config.VENDORS_CSV.name
+
+
+def _report_cli(data: Path, vendors: Path, out: Path) -> float:
+    """Seconds for ``python -m incidents report --format html`` on ``data`` into ``out``."""
+    command = [sys.executable, "-m", "incidents", "report", "--format", "html",
+               "--data", str(data), "--vendors", str(vendors), "--out", str(out)]
+    elapsed, done = _run(command, config.PROJECT_ROOT)
+    if done.returncode != 0:
+        raise RuntimeError(f"exit {done.returncode}: {(done.stderr or done.stdout)[-300:]}")
+    return elapsed
+
+
+def growth_row(runs: int, floor: float) -> Row:
+    """The report on the whole evidence base against the report on the curated rows alone,
+    both forced runs of the command line into temporary folders, alternated."""
+    measure = "Evidence growth (whole evidence base vs the curated rows alone)"
+    target = "<= 1.3x"
+    with tempfile.TemporaryDirectory(prefix="bench-growth-") as tmp:
+        small_data, small_vendors = curated_only_copy(Path(tmp) / "curated" / "data")
+        whole, small = [], []
+        try:
+            for number in range(runs):
+                whole.append(_report_cli(config.INCIDENTS_CSV, config.VENDORS_CSV,
+                                         Path(tmp) / f"whole-{number}"))
+                small.append(_report_cli(small_data, small_vendors,
+                                         Path(tmp) / f"small-{number}"))
+        except (RuntimeError, OSError) as exc:
+            return Row(measure, "failed", target, "no", str(exc)[:400])
+        curated_rows = len(pd.read_csv(small_data, dtype=str))
+    whole_s, small_s = statistics.median(whole), statistics.median(small)
+    growth = whole_s / small_s
+    return Row(measure, f"{growth:.2f}x", target, "yes" if growth <= 1.3 else "no",
+               f"`python -m incidents report --format html`: whole base "
+               f"{_fmt_s(whole_s)} ({whole_s / floor:.1f}x the floor) / curated rows only "
+               f"({curated_rows} rows, no imported record) {_fmt_s(small_s)} "
+               f"({small_s / floor:.1f}x the floor); the ratio of the two report-to-floor "
+               "ratios, so the floor cancels")
 
 
 # ---------------------------------------------------------------- row 2b: a large report

@@ -93,6 +93,30 @@ def label(value: object) -> str:
     return str(value).replace("$", r"\$")
 
 
+#: Groups (e.g. products) a deep-dive chart draws one by one at most; the rest share one row.
+MOST_GROUPS = 12
+
+
+def fold_rare_groups(incidents: pd.DataFrame, column: str, most: int = MOST_GROUPS
+                     ) -> pd.DataFrame:
+    """``incidents`` with ``column`` kept for its ``most - 1`` groups with most incidents
+    and the rest relabelled as one group, "N other <column>s", when there are more than
+    ``most`` groups (ties in count go by name).
+
+    A chart with a row or a legend entry per group stays readable: Google Cloud's status
+    history alone names about a hundred products in three years, and 96 rows in a chart
+    four inches tall are neither legible nor cheap to draw. Tables keep every group.
+    """
+    values = incidents[column].astype(str)
+    counts = values.value_counts()
+    if len(counts) <= most:
+        return incidents
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    kept = {name for name, _ in ranked[: most - 1]}
+    other = f"{len(counts) - len(kept)} other {column.replace('_', ' ')}s"
+    return incidents.assign(**{column: values.where(values.isin(kept), other)})
+
+
 def _labels(values: pd.Series) -> pd.Series:
     return values.astype(str).map(label)
 

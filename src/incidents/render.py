@@ -172,6 +172,16 @@ def _plan(options: Options):  # -> tuple[list[Job], report.ReportData]
     return jobs, data
 
 
+def _share_prepared(workdir: Path) -> Path:
+    """Write what :func:`_plan` prepared for the kernels to adopt (see
+    :func:`incidents.report.save_prepared`); return the file."""
+    from incidents import report
+
+    shared = workdir / "prepared.pickle"
+    report.save_prepared(shared)
+    return shared
+
+
 def describe_run(options: Options, window) -> Run:  # window: metrics.Window
     """The run's title, window and time, as its index page states them."""
     span = _span(window)
@@ -729,6 +739,7 @@ def _build_in(workdir: Path, options: Options, timing: Timing) -> list[Path]:
         options, originals = snapshot_inputs(options, workdir / "snapshot")
         with _named_as_given(originals):
             jobs, data = _plan(options)
+        pool.adopt(_share_prepared(workdir))
         run = describe_run(options, data.window)
         if data.skipped_rows:
             rows = "row" if data.skipped_rows == 1 else "rows"
@@ -907,9 +918,15 @@ class Workers:
         self.stopping = False  # set by close(): take no further job
         self.done: dict[str, Path] = {}
         self.kernels: list = []
+        self.prepared: Path | None = None
         self.threads = [threading.Thread(target=self._work, daemon=True) for _ in range(count)]
         for thread in self.threads:
             thread.start()
+
+    def adopt(self, prepared: Path) -> None:
+        """Have each kernel adopt the data sets in ``prepared`` before its first notebook
+        (call before :meth:`submit`)."""
+        self.prepared = prepared
 
     def submit(self, jobs: list[Job]) -> None:
         """Queue every job (the workers take them as soon as their kernels are ready)."""
@@ -947,10 +964,15 @@ class Workers:
             with self.lock:
                 self.kernels.append(kernel)
                 self.timing.kernels_ready.append(time.perf_counter() - self.started)
+            adopted = False
             while (job := self.queue.get()) is not None:
                 with self.lock:
                     if self.failures or self.stopping:
                         return
+                if self.prepared is not None and not adopted:
+                    kernels.run_code(kernel, "import incidents.report; incidents.report."
+                                     f"adopt_prepared({str(self.prepared)!r})")
+                    adopted = True
                 executed = execute(job, self.workdir, kernel, self.verbose)
                 self.done[job.stem] = export_html(executed, self.staging / f"{job.stem}.html",
                                                   job.page_title or job.title, self.timing)

@@ -10,6 +10,7 @@ import difflib
 import hashlib
 import math
 import numbers
+import pickle
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -167,13 +168,14 @@ def prepare(data_file: str, vendors_file: str, start: str, end: str,
             skip_invalid: bool = False, vendor: str = "") -> ReportData:
     """Load and validate the data, resolve the window, keep one vendor if asked.
 
-    Results are remembered for the life of the process, keyed on the parameters and on each
-    file's size and modification time, so the notebooks of one report run (which share a
-    warm kernel) load and check the files once. Treat the returned tables as read-only.
+    Results are remembered for the life of the process, keyed on the parameters and on the
+    size and modification time of every file of the evidence base, so the notebooks of one
+    report run (which share a warm kernel) load and check the files once; a report run also
+    hands its kernels what it prepared (:func:`save_prepared`, :func:`adopt_prepared`).
+    Treat the returned tables as read-only.
     """
-    key = (_file_key(config.incidents_path(data_file or None)),
-           _file_key(config.vendors_path(vendors_file or None)), start, end, skip_invalid,
-           vendor, pd.Timestamp.now(tz="UTC").normalize())
+    key = (_evidence_key(data_file, vendors_file), start, end, skip_invalid, vendor,
+           pd.Timestamp.now(tz="UTC").normalize())
     if key not in _PREPARED:
         if len(_PREPARED) >= _REMEMBERED:
             _PREPARED.pop(next(iter(_PREPARED)))
@@ -187,6 +189,46 @@ def prepare(data_file: str, vendors_file: str, start: str, end: str,
 
 _REMEMBERED = 8
 _PREPARED: dict[tuple, ReportData] = {}
+
+
+def save_prepared(path: Path) -> None:
+    """Write the data sets this process has prepared to ``path`` (a pickle in the run's
+    private build folder), for the report's kernels to adopt instead of loading and checking
+    the same files again (about a second each on the real evidence base)."""
+    with open(path, "wb") as file:
+        pickle.dump(dict(_PREPARED), file, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def adopt_prepared(path: str) -> None:
+    """Remember the data sets :func:`save_prepared` wrote to ``path``.
+
+    Each is keyed on its files' sizes and modification times, so an entry whose files have
+    changed since is never used. A missing or unreadable file is ignored: :func:`prepare`
+    then loads the files itself.
+    """
+    try:
+        with open(path, "rb") as file:
+            found = pickle.load(file)  # written by this run, in its own private folder
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+        return
+    for key, data in found.items():
+        if key not in _PREPARED and len(_PREPARED) < _REMEMBERED:
+            _PREPARED[key] = data
+
+
+def _evidence_key(data_file: str, vendors_file: str) -> tuple[tuple[str, int, int], ...]:
+    """Size and modification time of the incident and vendor files and of every file beside
+    them that the evidence base reads (records, event links, SLAs, published uptime, and the
+    imported records' incident files)."""
+    main = config.incidents_path(data_file or None)
+    vendors = config.vendors_path(vendors_file or None)
+    beside = [main.parent / name for name in (config.RECORDS_NAME, config.EVENTS_NAME)]
+    beside += [vendors.parent / name for name in (config.SLAS_NAME,
+                                                  config.PUBLISHED_UPTIME_NAME)]
+    imported = sorted((main.parent / config.RECORDS_DIR.name).glob("*.csv"))
+    return tuple(_file_key(path) for path in [main, vendors, *beside, *imported])
+
+
 def _file_key(path: Path) -> tuple[str, int, int]:
     try:
         stat = path.stat()
