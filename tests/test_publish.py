@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -206,3 +208,23 @@ def test_what_a_notebook_writes_to_stderr_is_not_published(tmp_path, capsys):
     assert "Shown to the reader" in page
     assert "note: page wrote to stderr" in capsys.readouterr().out
     assert "UserWarning" in nbformat.read(executed, as_version=4).cells[0].outputs[0]["text"]
+
+
+def test_a_report_process_validates_notebooks_without_compiling_the_iri_grammar():
+    code = (
+        "import sys\n"
+        "from incidents import render\n"
+        "render.skip_unused_iri_grammar()\n"
+        "import nbformat\n"
+        "notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('x = 1')])\n"
+        "nbformat.validate(notebook)\n"
+        "broken = nbformat.v4.new_notebook()\n"
+        "broken.cells = [{'cell_type': 'nonsense'}]\n"
+        "try:\n"
+        "    nbformat.validate(broken)\n"
+        "except nbformat.ValidationError:\n"
+        "    print('refused')\n"
+        "print('lark' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.split() == ["refused", "False"]
