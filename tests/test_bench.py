@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+
 import numpy as np
 
 from incidents import bench, metrics
@@ -68,3 +70,18 @@ def test_measure_command_counts_a_child_processes_memory(tmp_path) -> None:
     assert found["largest_process"] > 300 * 2**20
     assert found["all_processes"] > 300 * 2**20
     assert found["seconds"] >= 1.0
+
+
+def test_curated_only_copy_is_a_valid_base_without_imported_records(tmp_path) -> None:
+    from incidents import evidence
+
+    data, vendors = bench.curated_only_copy(tmp_path / "data")
+    found = evidence.load_evidence(data, vendors)
+    assert set(found.records["kind"]) == {"curated"}
+    with open(data, newline="", encoding="utf-8") as file:
+        assert len(found.incidents) == sum(1 for _ in csv.DictReader(file))
+    whole = evidence.load_evidence()
+    assert len(found.incidents) < len(whole.incidents)
+    assert set(found.incidents["record_id"]) == set(
+        whole.records.loc[whole.records["kind"] == "curated", "record_id"]) & set(
+        found.incidents["record_id"])
