@@ -196,8 +196,8 @@ verdicts, other_slas = report.sla_verdicts_used(data, sla_target)
 display(HTML(narrative.table(
     verdicts, {"vendor": ("Vendor", narrative.plain), **report.SLA_VERDICT_COLUMNS},
     caption="Each SLA that covers a service the organisation uses, judged in its own period "
-            f"on the services it covers (whole periods only; {other_slas} other SLAs not "
-            "shown)")))
+            "on the services it covers, with partial outages at 30% and on full outages "
+            f"alone (whole periods only; {other_slas} other SLAs not shown)")))
 missing = report.slas_without_target(data)
 if len(missing):
     display(Markdown("**No verdict** (the vendor's SLA document was not found or commits to "

@@ -157,9 +157,12 @@ if len(pairs):
 # ## Against the SLAs that cover these services
 #
 # Each SLA is judged on the services it covers, in its own period (month or quarter); a
-# service no SLA covers gets no verdict. Public incidents are not a tenant's measured
-# downtime: credits, where shown, are indicative only, for a tenant that was affected and
-# filed a claim by the SLA's deadline.
+# service no SLA covers gets no verdict. Each SLA defines its own downtime (Atlassian's, for
+# one, is a minute with an error rate above 5%), and a public "partial outage" may or may not
+# reach it, while a full outage does: so the periods below target are counted with partial
+# outages at 30% (the status pages' convention) and on full outages alone. Public incidents
+# are not a tenant's measured downtime: credits, where shown, are indicative only, for a
+# tenant that was affected and filed a claim by the SLA's deadline.
 
 # %%
 verdicts, other_slas = report.sla_verdicts_used(data, sla_target)

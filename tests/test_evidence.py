@@ -473,3 +473,91 @@ def test_a_cross_posted_status_incident_is_not_read_as_curated() -> None:
     rows = evidence.event_rows(incidents)
     assert rows["rows_in_event"].tolist() == [2]
     assert report.enriched(rows).empty
+
+
+def test_sla_periods_below_target_are_counted_with_partial_outages_and_without() -> None:
+    from types import SimpleNamespace
+
+    from incidents import report
+
+    partial = _one("partial-outage")  # 10 h at 30%: 3 h, below 99.9% of January
+    data = SimpleNamespace(window_incidents=partial, window=JANUARY, slas=_slas("month"))
+    row = report.sla_verdicts_both_ways(data).iloc[0]
+    assert (row["below"], row["below_outages_only"], row["periods"]) == (1, 0, 1)
+    assert row["below_both"] == "1 (0)"
+    outage = SimpleNamespace(window_incidents=_one("outage"), window=JANUARY,
+                             slas=_slas("month"))
+    row = report.sla_verdicts_both_ways(outage).iloc[0]
+    assert (row["below"], row["below_outages_only"]) == (1, 1)
+
+
+def test_the_sla_action_says_how_many_periods_full_outages_alone_put_below() -> None:
+    from incidents import actions
+
+    verdicts = pd.DataFrame({"vendor": ["A", "B"], "name": ["A SLA", "B SLA"],
+                             "below": [5, 2], "below_outages_only": [1, 2],
+                             "periods": [12, 12], "measured_per": ["month", "month"]})
+    out = actions._sla(verdicts)
+    assert "5 of 12 months below target on public incidents (1 of them on full outages " \
+           "alone, the others only with partial outages counted at 30%)" in out[0]
+    assert "(full outages alone put them there)" in out[1]
+
+
+# ---------------------------------------------------------------- service map
+
+
+def _map_rows(*entries: tuple[str, str, str, str]) -> list[dict[str, str]]:
+    return [{"vendor": "Acme Mail", "match": match, "component": component, "service": service,
+             "scope": scope, "source_url": "https://status.example.org", "notes": ""}
+            for match, component, service, scope in entries]
+
+
+def _mapped_evidence(tmp_path: Path, history: list[dict[str, str]],
+                     entries: list[dict[str, str]]) -> evidence.Evidence:
+    write_csv(tmp_path / "service_map.csv", entries, schema.SERVICE_MAP_COLUMN_NAMES)
+    return _evidence(tmp_path, history, curated=[{"product": "Mail", "service": "Portal"}])
+
+
+def test_record_rows_count_against_the_service_of_their_components(tmp_path: Path) -> None:
+    entries = _map_rows(("exact", "Mailbox", "Mail", ""),
+                        ("exact", "Admin Portal", "Mail", "administrators"),
+                        ("pattern", r".+ - \([A-Z]{3}\)", "Mail", "region"))
+    history = [{"product": "Acme", "service": "Admin Portal; Mailbox", "scope": "unknown"},
+               {"product": "Acme", "service": "Admin Portal", "scope": "unknown"},
+               {"product": "Acme", "service": "Zagreb, Croatia - (ZAG); +3 more",
+                "scope": "unknown"},
+               {"product": "Acme", "service": "Billing; Analytics", "scope": "unknown"},
+               {"product": "Acme", "service": "Admin Portal", "scope": "subset"}]
+    found = _mapped_evidence(tmp_path, history, entries)
+    rows = found.incidents.set_index("incident_id")
+    # the first entry in the file's order that a component matches decides
+    assert rows.loc["H0", ["product", "scope"]].tolist() == ["Mail", "unknown"]
+    assert rows.loc["H1", ["product", "scope"]].tolist() == ["Mail", "administrators"]
+    assert rows.loc["H2", ["product", "scope"]].tolist() == ["Mail", "region"]
+    # no entry matches: the first component, as the status page writes it
+    assert rows.loc["H3", "product"] == "Billing"
+    # a scope the row states itself is kept
+    assert rows.loc["H4", "scope"] == "subset"
+    assert set(rows.loc[["H0", "H1", "H2", "H3", "H4"], "product_as_written"]) == {"Acme"}
+    curated = found.incidents.loc[found.incidents["record_kind"] == "curated"].iloc[0]
+    assert curated["product"] == "Mail" and curated["service"] == "Portal"  # read by hand
+
+
+def test_a_service_map_with_a_broken_pattern_or_unknown_vendor_is_refused(
+        tmp_path: Path) -> None:
+    entries = _map_rows(("pattern", "(unclosed", "Mail", ""))
+    entries.append({**entries[0], "vendor": "Nobody", "match": "exact", "component": "X"})
+    write_csv(tmp_path / "service_map.csv", entries, schema.SERVICE_MAP_COLUMN_NAMES)
+    write_csv(tmp_path / "vendors.csv", VENDOR_ROWS, schema.VENDOR_COLUMN_NAMES)
+    with pytest.raises(InputError) as caught:
+        load.load_service_map(tmp_path / "service_map.csv",
+                              load.load_vendors(tmp_path / "vendors.csv"))
+    text = str(caught.value)
+    assert "line 2, column 'component': '(unclosed' is not a regular expression" in text
+    assert "'Nobody'" in text
+
+
+def test_without_a_service_map_products_stay_as_written(tmp_path: Path) -> None:
+    found = _evidence(tmp_path, [{"product": "Acme", "service": "Mailbox"}])
+    row = found.incidents.loc[found.incidents["incident_id"] == "H0"].iloc[0]
+    assert row["product"] == row["product_as_written"] == "Acme"

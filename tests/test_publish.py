@@ -146,7 +146,8 @@ def test_the_snapshot_holds_every_file_the_evidence_is_read_from(tmp_path):
     shared.mkdir()
     for path in (data / "incidents.csv", data / config.EVENTS_NAME, data / "records" / "a.csv",
                  shared / "vendors.csv", shared / config.SLAS_NAME,
-                 shared / config.PUBLISHED_UPTIME_NAME, tmp_path / "outside.csv"):
+                 shared / config.PUBLISHED_UPTIME_NAME, shared / config.SERVICE_MAP_NAME,
+                 tmp_path / "outside.csv"):
         path.write_text(path.name, encoding="utf-8")
     (data / config.RECORDS_NAME).write_text("record_id,file\nr1,records/a.csv\n",
                                             encoding="utf-8")
@@ -159,7 +160,8 @@ def test_the_snapshot_holds_every_file_the_evidence_is_read_from(tmp_path):
         "data/incidents.csv": "incidents.csv", "data/records.csv": "records.csv",
         "data/events.csv": "events.csv", "data/records/a.csv": "a.csv",
         "vendors/vendors.csv": "vendors.csv", "vendors/slas.csv": "slas.csv",
-        "vendors/published_uptime.csv": "published_uptime.csv"}
+        "vendors/published_uptime.csv": "published_uptime.csv",
+        "vendors/service_map.csv": "service_map.csv"}
     assert options.data == str(tmp_path / "snapshot" / "data" / "incidents.csv")
     assert options.vendors == str(tmp_path / "snapshot" / "vendors" / "vendors.csv")
 

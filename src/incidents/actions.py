@@ -14,7 +14,8 @@ one action naming the vendor and the evidence. The rules, in the order they are 
    name any: keep an alternative access path for it (the most frequent group per vendor).
 4. **Shared dependency**: an event linked to several vendors the organisation uses: they fail
    together and are not independent fallbacks.
-5. **SLA breached on the estimate**: an SLA period below target: check with the tenant's own
+5. **SLA breached on the estimate**: an SLA period below target (status-page weights; how
+   many of them full outages alone put there is said too): check with the tenant's own
    service health whether a credit claim applies, by the SLA's deadline.
 6. **No SLA figure**: services the organisation uses that no SLA with a target covers: ask
    the vendor for its SLA document.
@@ -111,10 +112,15 @@ def _shared(shared: pd.DataFrame) -> list[str]:
 def _sla(verdicts: pd.DataFrame) -> list[str]:
     out = []
     for _, row in verdicts.loc[verdicts["below"] > 0].iterrows():
+        strict = row.get("below_outages_only")
+        alone = ("" if strict is None or pd.isna(strict) else
+                 f" ({int(strict)} of them on full outages alone, the others only with "
+                 "partial outages counted at 30%)" if int(strict) < int(row["below"]) else
+                 " (full outages alone put them there)")
         out.append(f"{narrative.text(row['vendor'])} {narrative.text(row['name'])}: "
                    f"{int(row['below'])} of {int(row['periods'])} {row['measured_per']}s below "
-                   "target on public incidents: check the tenant's own service health for "
-                   "those periods and file any credit claim within the SLA's deadline.")
+                   f"target on public incidents{alone}: check the tenant's own service health "
+                   "for those periods and file any credit claim within the SLA's deadline.")
     return out
 
 

@@ -355,16 +355,18 @@ def report_rows(runs: int) -> tuple[list[Row], dict[str, Any]]:
 
 def curated_only_copy(folder: Path) -> tuple[Path, Path]:
     """A copy of the evidence base in ``folder`` with only the curated rows: the incident
-    file, the vendor, SLA and published-uptime files as they are, the curated records and
-    the event links among curated rows. Returns the incident and vendor files.
+    file, the vendor file and the files beside it (SLAs, published uptime, service map) as
+    they are, the curated records and the event links among curated rows. Returns the
+    incident and vendor files.
 
     It is the small dataset the report ran on before the vendors' records were imported, so
     that the cost of the larger base is measured against the same code on the same machine.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    for path in (config.INCIDENTS_CSV, config.VENDORS_CSV, config.SLAS_CSV,
-                 config.PUBLISHED_UPTIME_CSV):
-        shutil.copy2(path, folder / path.name)
+    for path in (config.INCIDENTS_CSV, config.VENDORS_CSV,
+                 *(config.DATA_DIR / name for name in config.VENDOR_COMPANIONS)):
+        if path.is_file():
+            shutil.copy2(path, folder / path.name)
     records = pd.read_csv(config.RECORDS_CSV, dtype=str, keep_default_na=False)
     curated = records.loc[records["kind"] == "curated"]
     curated.to_csv(folder / config.RECORDS_NAME, index=False)

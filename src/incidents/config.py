@@ -21,10 +21,15 @@ RECORDS_NAME = "records.csv"
 EVENTS_NAME = "events.csv"
 SLAS_NAME = "slas.csv"
 PUBLISHED_UPTIME_NAME = "published_uptime.csv"
+#: Beside the vendor file: which status-page component counts against which service.
+SERVICE_MAP_NAME = "service_map.csv"
+#: The files read from beside the vendor file.
+VENDOR_COMPANIONS = (SLAS_NAME, PUBLISHED_UPTIME_NAME, SERVICE_MAP_NAME)
 RECORDS_CSV = DATA_DIR / RECORDS_NAME
 EVENTS_CSV = DATA_DIR / EVENTS_NAME
 SLAS_CSV = DATA_DIR / SLAS_NAME
 PUBLISHED_UPTIME_CSV = DATA_DIR / PUBLISHED_UPTIME_NAME
+SERVICE_MAP_CSV = DATA_DIR / SERVICE_MAP_NAME
 #: The imported records' incident files.
 RECORDS_DIR = DATA_DIR / "records"
 

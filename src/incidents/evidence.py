@@ -10,8 +10,10 @@ several vendors). Counts, rates and trends count events; curated enrichment atta
 event.
 
 Files: the incident file (default ``data/incidents.csv``, the curated rows), plus every record
-file that the ``records.csv`` beside it lists; ``events.csv`` beside it; ``slas.csv`` and
-``published_uptime.csv`` beside the vendor file. A companion file that is absent is empty.
+file that the ``records.csv`` beside it lists; ``events.csv`` beside it; ``slas.csv``,
+``published_uptime.csv`` and ``service_map.csv`` (which status-page component counts against
+which service: :func:`map_services`) beside the vendor file. A companion file that is absent
+is empty.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ class Evidence:
     files: tuple[Path, ...] = ()
     skipped: list[str] = field(default_factory=list)
     skipped_problems: list[Problem] = field(default_factory=list)  # the same, as objects
+    service_map: pd.DataFrame | None = None  # ``service_map.csv``, when there is one
 
     @property
     def cutoff(self) -> pd.Timestamp:
@@ -126,6 +129,8 @@ def load_evidence(data_file: str | os.PathLike[str] | None = None,
                     vendors)
     uptime = _collect(problems, _optional, vendor_folder / config.PUBLISHED_UPTIME_NAME,
                       load.load_published_uptime)
+    service_map = _collect(problems, _optional, vendor_folder / config.SERVICE_MAP_NAME,
+                           load.load_service_map, vendors)
     files = incident_files(data_file, records)
     tables, skipped, skipped_problems = [], [], []
     for path in files:
@@ -146,13 +151,13 @@ def load_evidence(data_file: str | os.PathLike[str] | None = None,
     records = records if records is not None else _no_records()
     records = implicit_curated_records(incidents, records)
     links = links if links is not None else empty_table(schema.EVENT_LINK_COLUMNS)
-    incidents = with_evidence_columns(incidents, records, links)
+    incidents = map_services(with_evidence_columns(incidents, records, links), service_map)
     incidents.attrs["skipped"] = skipped
     incidents.attrs["source_file"] = str(main)
     return Evidence(incidents, records, vendors,
                     slas if slas is not None else _no_slas(),
                     uptime if uptime is not None else _no_uptime(), links, tuple(files),
-                    skipped, skipped_problems)
+                    skipped, skipped_problems, service_map)
 
 
 def _collect(problems: list[Problem], function, *args):
@@ -184,6 +189,47 @@ def _no_uptime() -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- per-row evidence columns
+
+
+def map_services(incidents: pd.DataFrame, service_map: pd.DataFrame | None) -> pd.DataFrame:
+    """Each imported row counted against the service its status-page components belong to.
+
+    A vendor's status page often names itself as the product of every incident (Cloudflare,
+    DigitalOcean, Slack) and lists what broke as components (``service``: "Dashboard; API",
+    a data centre, "Workspace/Org Administration"). For a vendor listed in ``service_map``,
+    each row of an imported record (never a curated row, whose product was read by hand)
+    takes as ``product`` the service of the first map entry, in the file's order, that one
+    of its components matches, and that entry's ``scope`` where the row's own is unknown;
+    a row no entry matches takes its first component as written. ``product_as_written``
+    keeps the record's own value for every row.
+    """
+    table = incidents.assign(product_as_written=incidents["product"])
+    if service_map is None or service_map.empty:
+        return table
+    entries = {vendor: list(group[["regex", "service", "scope"]].itertuples(index=False))
+               for vendor, group in service_map.groupby("vendor", sort=False)}
+    chosen = table["vendor"].isin(entries) & table["record_kind"].ne("curated") & table[
+        "service"].ne("")
+    found = {key: _mapped(entries[key[0]], key[1]) for key in
+             table.loc[chosen, ["vendor", "service"]].drop_duplicates().itertuples(index=False)}
+    keys = list(zip(table.loc[chosen, "vendor"], table.loc[chosen, "service"], strict=True))
+    table.loc[chosen, "product"] = [found[key][0] for key in keys]
+    scopes = pd.Series([found[key][1] for key in keys], index=table.index[chosen])
+    unknown = scopes.ne("") & table.loc[chosen, "scope"].astype("object").isin(["unknown"])
+    if unknown.any():
+        table.loc[unknown.index[unknown], "scope"] = scopes[unknown].to_numpy()
+    return table
+
+
+def _mapped(entries: list, written: str) -> tuple[str, str]:
+    """(service, scope) for one ``service`` cell: the first entry a component matches, else
+    the first component itself (and no scope)."""
+    components = [part.strip() for part in written.split(";") if part.strip()]
+    components = [c for c in components if not (c.startswith("+") and c.endswith(" more"))]
+    for regex, service, scope in entries:
+        if any(regex.fullmatch(component) for component in components):
+            return service, scope
+    return (components[0] if components else written), ""
 
 
 def with_evidence_columns(incidents: pd.DataFrame, records: pd.DataFrame,

@@ -509,22 +509,23 @@ def _duplicate_problems(frame: pd.DataFrame, name: str) -> list[Problem]:
             for line, ident, first in rows.itertuples(index=False)]
 
 
-def _url_problems(frame: pd.DataFrame, name: str) -> list[Problem]:
-    urls = frame["source_urls"].str.split(";").explode().str.strip()
+def _url_problems(frame: pd.DataFrame, name: str, column: str = "source_urls"
+                  ) -> list[Problem]:
+    urls = frame[column].str.split(";").explode().str.strip()
     bad_urls = urls[urls.ne("") & ~urls.str.match(r"^https?://[^\s<>\"']+\Z")]
     problems = []
     for index, bad in bad_urls.groupby(level=0, sort=False):
         distinct = list(dict.fromkeys(bad))
         listed = ", ".join(f"'{_shorten(url)}'" for url in distinct)
         verb = "is not a web address" if len(distinct) == 1 else "are not web addresses"
-        problems.append(Problem(name, int(frame.at[index, "_line"]), "source_urls",
+        problems.append(Problem(name, int(frame.at[index, "_line"]), column,
                                 f"{listed} {verb}",
                                 "write full https:// addresses separated by ';'"))
     good = urls[urls.ne("") & urls.str.match(r"^https?://[^\s<>\"']+\Z")]
     for index, url in good.items():
         why = sources.why_not_a_source(url)
         if why:
-            problems.append(Problem(name, int(frame.at[index, "_line"]), "source_urls",
+            problems.append(Problem(name, int(frame.at[index, "_line"]), column,
                                     f"'{_shorten(url)}' {why}: not a source", sources.FIX))
     return problems[:MAX_PROBLEMS_PER_CHECK]
 
@@ -685,6 +686,35 @@ def load_published_uptime(path: str | os.PathLike[str]) -> pd.DataFrame:
     typed["uptime"] = pd.to_numeric(typed["uptime"])
     for col in ("period_start", "period_end"):
         typed[col] = pd.to_datetime(typed[col], format="%Y-%m-%d", utc=True)
+    typed.attrs["source_file"] = str(file)
+    return typed.reset_index(drop=True)
+
+
+def load_service_map(path: str | os.PathLike[str], vendors: pd.DataFrame | None = None
+                     ) -> pd.DataFrame:
+    """Read and validate ``service_map.csv`` (which status-page component counts against
+    which service); raises :class:`InputError`. Adds ``regex``: each row's compiled
+    full-match pattern (an exact name escaped)."""
+    file = Path(path)
+    frame, problems = read_table(file, schema.SERVICE_MAP_COLUMNS)
+    problems += _unique(frame, str(file), ["vendor", "match", "component"], "component")
+    problems += _known_vendor_problems(frame, str(file), vendors)
+    compiled = []
+    for line, match, component in frame[["_line", "match", "component"]].itertuples(
+            index=False):
+        try:
+            compiled.append(re.compile(component if match == "pattern" else re.escape(
+                component)))
+        except re.error as exc:
+            compiled.append(None)
+            problems.append(Problem(str(file), int(line), "component",
+                                    f"'{_shorten(component)}' is not a regular expression "
+                                    f"({exc})", "correct the pattern, or set match to exact"))
+    problems += _url_problems(frame, str(file), "source_url")
+    if problems:
+        raise InputError(problems)
+    typed = frame.rename(columns={"_line": "source_line"})
+    typed["regex"] = compiled
     typed.attrs["source_file"] = str(file)
     return typed.reset_index(drop=True)
 

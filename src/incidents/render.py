@@ -830,7 +830,7 @@ def snapshot_inputs(options: Options, folder: Path) -> tuple[Options, dict[str, 
             _copy_input(data.parent / name, root / name, originals)
     vendors_copy = _copy_input(vendors, folder / "vendors" / vendors.name, originals)
     if vendors_copy != str(vendors):
-        for name in (config.SLAS_NAME, config.PUBLISHED_UPTIME_NAME):
+        for name in config.VENDOR_COMPANIONS:
             _copy_input(vendors.parent / name, folder / "vendors" / name, originals)
     return dataclasses.replace(options, data=data_copy, vendors=vendors_copy), originals
 

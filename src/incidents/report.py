@@ -223,8 +223,7 @@ def _evidence_key(data_file: str, vendors_file: str) -> tuple[tuple[str, int, in
     main = config.incidents_path(data_file or None)
     vendors = config.vendors_path(vendors_file or None)
     beside = [main.parent / name for name in (config.RECORDS_NAME, config.EVENTS_NAME)]
-    beside += [vendors.parent / name for name in (config.SLAS_NAME,
-                                                  config.PUBLISHED_UPTIME_NAME)]
+    beside += [vendors.parent / name for name in config.VENDOR_COMPANIONS]
     imported = sorted((main.parent / config.RECORDS_DIR.name).glob("*.csv"))
     return tuple(_file_key(path) for path in [main, vendors, *beside, *imported])
 
@@ -341,13 +340,35 @@ def headline(data: ReportData, by: str | list[str], sla_target: float, min_incid
     return table
 
 
-def sla_table(data: ReportData, sla_target: float = 0.0) -> pd.DataFrame:
-    """Every SLA period judged (see :func:`incidents.availability.sla_periods`); a positive
-    ``sla_target`` replaces the target of every SLA that has one (never adds one)."""
+def sla_table(data: ReportData, sla_target: float = 0.0,
+              rule: str = "status-page") -> pd.DataFrame:
+    """Every SLA period judged (see :func:`incidents.availability.sla_periods`) under the
+    impact ``rule``; a positive ``sla_target`` replaces the target of every SLA that has one
+    (never adds one)."""
     slas = data.slas.copy()
     if sla_target > 0 and len(slas):
         slas.loc[slas["target"].notna(), "target"] = sla_target
-    return availability.sla_periods(data.window_incidents, data.window, slas)
+    return availability.sla_periods(data.window_incidents, data.window, slas, rule)
+
+
+def sla_verdicts_both_ways(data: ReportData, sla_target: float = 0.0) -> pd.DataFrame:
+    """One line per SLA (:func:`incidents.availability.sla_verdicts`), with the periods
+    below target counted two ways: ``below`` under the status-page weights (a partial outage
+    at 30%), and ``below_outages_only`` on full outages alone.
+
+    An SLA defines its own downtime (Atlassian's: a minute with an error rate above 5%), and
+    a public "partial outage" may or may not reach it; a full outage does. So
+    ``below_outages_only`` is the periods the public record puts below target on its own,
+    and ``below`` the estimate under the status pages' own convention.
+    """
+    verdicts = availability.sla_verdicts(sla_table(data, sla_target))
+    strict = availability.sla_verdicts(sla_table(data, sla_target, "major-only"))
+    below = strict.set_index("sla_id")["below"] if len(strict) else pd.Series(dtype=int)
+    table = verdicts.assign(below_outages_only=verdicts["sla_id"].map(below).fillna(0)
+                            .astype(int))
+    table["below_both"] = [f"{int(a)} ({int(b)})" for a, b in zip(
+        table["below"], table["below_outages_only"], strict=True)]
+    return table
 
 
 def services_shown(data: ReportData) -> pd.DataFrame:
@@ -600,7 +621,7 @@ def recommended_actions(data: ReportData, sla_target: float = 0.0) -> list[str]:
         unrecorded_vendors=unrecorded,
         changes=metrics.change_induced_share(enriched(rows), "vendor"),
         incidents=enriched(rows), shared=shared,
-        verdicts=availability.sla_verdicts(sla_table(data, sla_target)),
+        verdicts=sla_verdicts_both_ways(data, sla_target),
         uncovered=availability.uncovered_services(rows.merge(used, on=["vendor", "product"]),
                                                   data.slas))
 
@@ -608,7 +629,7 @@ def recommended_actions(data: ReportData, sla_target: float = 0.0) -> list[str]:
 def sla_verdicts_used(data: ReportData, sla_target: float = 0.0) -> tuple[pd.DataFrame, int]:
     """SLA verdicts for the SLAs that cover a service the organisation uses, and how many
     other SLAs with a target were left out of the table."""
-    verdicts = availability.sla_verdicts(sla_table(data, sla_target))
+    verdicts = sla_verdicts_both_ways(data, sla_target)
     used = services_shown(data)
     covering = availability.sla_services(data.slas).merge(used, on=["vendor", "product"])
     shown = verdicts.loc[verdicts["sla_id"].isin(covering["sla_id"])]
@@ -691,7 +712,7 @@ SLA_VERDICT_COLUMNS: dict[str, tuple[str, narrative.Formatter]] = {
     "measured_per": ("Per", narrative.plain),
     "target": ("Target", narrative.availability),
     "periods": ("Periods judged", narrative.plain),
-    "below": ("Below target", narrative.plain),
+    "below_both": ("Below target (on full outages alone)", narrative.plain),
     "lowest": ("Lowest", narrative.availability),
     "lowest_period": ("In", narrative.plain),
     "lowest_service": ("On", narrative.plain),

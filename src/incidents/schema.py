@@ -284,6 +284,28 @@ SLA_COLUMNS: tuple[Column, ...] = (
            required=False),
 )
 
+MATCHES: dict[str, str] = {
+    "exact": "the component's name exactly as the status page writes it",
+    "pattern": "a regular expression the whole component name matches (e.g. every data "
+               "centre, written `City, Country - (IATA)`)",
+}
+
+SERVICE_MAP_COLUMNS: tuple[Column, ...] = (
+    Column("vendor", "text", "Vendor, as named in `vendors.csv`.", max_length=80),
+    Column("match", "category", "How `component` is compared with a row's components.",
+           vocabulary=MATCHES),
+    Column("component", "text", "A component of the vendor's status page, as listed in a "
+           "record row's `service` (`;`-separated there).", max_length=300),
+    Column("service", "text", "The service that row counts against (its `product` in the "
+           "analysis), as `vendors.csv` and `slas.csv` name it.", max_length=200),
+    Column("scope", "category", "Who the component's incidents reach, where the component "
+           "itself says so (an admin console: `administrators`; one data centre: `region`); "
+           "empty keeps the row's own.", required=False, vocabulary=SCOPES),
+    Column("source_url", "text", "The status page that lists the component.",
+           max_length=500),
+    Column("notes", "text", "Why the component belongs to that service.", required=False),
+)
+
 RECORD_COLUMNS: tuple[Column, ...] = (
     Column("record_id", "text", "Stable id, e.g. `github-status-history`.", max_length=120),
     Column("vendor", "text", "Vendor, as named in `vendors.csv`.", max_length=80),
@@ -334,6 +356,7 @@ SLA_COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in SLA_COLUMNS)
 RECORD_COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in RECORD_COLUMNS)
 EVENT_LINK_COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in EVENT_LINK_COLUMNS)
 PUBLISHED_UPTIME_COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in PUBLISHED_UPTIME_COLUMNS)
+SERVICE_MAP_COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in SERVICE_MAP_COLUMNS)
 
 #: Availability weight of each impact: the convention status pages publish (Atlassian
 #: Statuspage's uptime: a major outage counts in full, a partial outage at 30%, degraded
@@ -362,6 +385,7 @@ _FILES: tuple[tuple[str, tuple[Column, ...]], ...] = (
     ("vendors.csv", VENDOR_COLUMNS),
     ("slas.csv", SLA_COLUMNS),
     ("published_uptime.csv", PUBLISHED_UPTIME_COLUMNS),
+    ("service_map.csv", SERVICE_MAP_COLUMNS),
 )
 
 
