@@ -224,9 +224,9 @@ if len(latest):
 
 # %%
 display(HTML(narrative.table(exposure.loc[exposure["rank"].notna()], {
-    "rank": ("Rank", narrative.plain),
-    "rank_low": ("Rank 5%", narrative.plain),
-    "rank_high": ("Rank 95%", narrative.plain),
+    "rank": ("Rank", narrative.rank),
+    "rank_low": ("Rank 5%", narrative.rank),
+    "rank_high": ("Rank 95%", narrative.rank),
     "vendor": ("Vendor", narrative.plain),
     "dependence_weight": ("Dependence (set)", lambda v: narrative.number(v, 1)),
     "events": ("Major events", narrative.plain),
@@ -244,9 +244,9 @@ if len(unranked):
 # %%
 rows, years = report.exposure_inputs(data)
 sensitivity = risk.exposure_sensitivity(rows, years, data.vendors, min_events)
-columns = {c: (c, narrative.plain) for c in sensitivity.columns}
+columns = {c: (c, narrative.rank) for c in sensitivity.columns}
 columns["vendor"] = ("Vendor", narrative.plain)
-columns["base"] = ("Rank", narrative.plain)
+columns["base"] = ("Rank", narrative.rank)
 display(HTML(narrative.table(sensitivity.loc[sensitivity["base"].notna()], columns,
                              caption="Rank under other impact rules and dependences")))
 
@@ -262,9 +262,9 @@ display(HTML(narrative.table(sensitivity.loc[sensitivity["base"].notna()], colum
 # %%
 composite = report.composite_risk(data, weights, min_events)
 display(HTML(narrative.table(composite, {
-    "rank": ("Rank", narrative.plain),
-    "rank_low": ("Rank 5%", narrative.plain),
-    "rank_high": ("Rank 95%", narrative.plain),
+    "rank": ("Rank", narrative.rank),
+    "rank_low": ("Rank 5%", narrative.rank),
+    "rank_high": ("Rank 95%", narrative.rank),
     "vendor": ("Vendor", narrative.plain),
     "frequency": ("Frequency", lambda v: narrative.number(v, 2)),
     "restore": ("Restore", lambda v: narrative.number(v, 2)),

@@ -141,3 +141,8 @@ def test_table_shows_at_most_its_limit_and_says_how_many_rows_there_are():
                            caption="Numbers", limit=3)
     assert html.count("<tr>") == 4  # the header and three rows
     assert "<figcaption>Numbers (first 3 of 5 rows)</figcaption>" in html
+
+
+def test_ranks_read_as_whole_numbers_and_shared_ranks_keep_their_half():
+    assert [narrative.rank(v) for v in (1.0, 3, 2.5, float("nan"), None)] == [
+        "1", "3", "2.5", "", ""]

@@ -541,3 +541,19 @@ def test_a_missing_or_damaged_shared_file_is_ignored(tmp_path, monkeypatch):
     damaged.write_bytes(b"not a pickle")
     report.adopt_prepared(str(damaged))
     assert report._PREPARED == {}
+
+
+def test_a_trend_tested_on_one_vendor_does_not_claim_a_multiple_test_correction(tmp_path):
+    data = report.prepare(*_prepared_copy(tmp_path), "2025-01-01", "2025-03-31")
+    table = pd.DataFrame({"vendor": ["Acme Mail", "Beta Chat"], "incidents": [40, 9],
+                          "verdict": ["rising", "record does not cover the window"],
+                          "tested": [True, False], "p_holm": [0.0004, float("nan")]})
+    lines = report.findings(table, None, data, 3)
+    trend = next(line for line in lines if line.startswith("Trend"))
+    assert "correcting" not in trend and "Holm" not in trend
+    assert "only its record covers at least 90% of the window" in trend
+    assert "Acme Mail rising" in trend
+    two = table.assign(tested=[True, True], verdict=["rising", "flat"], p_holm=[0.001, 0.4])
+    trend = next(line for line in report.findings(two, None, data, 3)
+                 if line.startswith("Trend"))
+    assert trend.startswith("Trend after correcting for testing 2 vendors (Holm, 5% level")

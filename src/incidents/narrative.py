@@ -173,6 +173,14 @@ def plain(value: object) -> str:
     return "" if _missing(value) else str(value)
 
 
+def rank(value: object) -> str:
+    """A rank as "3" (often held as a float beside missing ranks); a shared rank as "2.5"."""
+    if _missing(value):
+        return ""
+    number = float(value)  # type: ignore[arg-type]
+    return str(int(number)) if number.is_integer() else f"{number:g}"
+
+
 # ---------------------------------------------------------------- sentences
 
 

@@ -489,9 +489,16 @@ def findings(table: pd.DataFrame, risk_table: pd.DataFrame | None, data: ReportD
     if "verdict" in rows:
         moving = rows.loc[rows["verdict"].isin(["rising", "falling"])]
         tested = int(rows["tested"].fillna(False).sum())
-        if len(moving):
+        untested = ("only its record covers at least 90% of the window, so no other vendor "
+                    "is tested" if tested == 1 else
+                    "vendors whose record covers less than 90% of the window are not tested")
+        if len(moving) and tested == 1:
+            out.append(f"Trend (Laplace test, 5% level; {untested}): " + ", ".join(
+                f"{narrative.text(r['vendor'])} {r['verdict']} "
+                f"({narrative.p_value(r['p_holm'])})" for _, r in moving.iterrows()) + ".")
+        elif len(moving):
             out.append("Trend after correcting for testing " + narrative.count(
-                tested, "vendor") + " (Holm, 5% level): " + ", ".join(
+                tested, "vendor") + f" (Holm, 5% level; {untested}): " + ", ".join(
                 f"{narrative.text(r['vendor'])} {r['verdict']} (adjusted "
                 f"{narrative.p_value(r['p_holm'])})" for _, r in moving.iterrows()) + ".")
         elif tested:
