@@ -506,10 +506,10 @@ def test_the_sla_action_says_how_many_periods_full_outages_alone_put_below() -> 
 # ---------------------------------------------------------------- service map
 
 
-def _map_rows(*entries: tuple[str, str, str, str]) -> list[dict[str, str]]:
-    return [{"vendor": "Acme Mail", "match": match, "component": component, "service": service,
-             "scope": scope, "source_url": "https://status.example.org", "notes": ""}
-            for match, component, service, scope in entries]
+def _map_rows(*entries: tuple[str, ...]) -> list[dict[str, str]]:
+    return [{"vendor": "Acme Mail", "field": "service" if len(entry) == 4 else entry[4],
+             "match": entry[0], "component": entry[1], "service": entry[2], "scope": entry[3],
+             "source_url": "https://status.example.org", "notes": ""} for entry in entries]
 
 
 def _mapped_evidence(tmp_path: Path, history: list[dict[str, str]],
@@ -520,25 +520,34 @@ def _mapped_evidence(tmp_path: Path, history: list[dict[str, str]],
 
 def test_record_rows_count_against_the_service_of_their_components(tmp_path: Path) -> None:
     entries = _map_rows(("exact", "Mailbox", "Mail", ""),
+                        ("exact", "Acme Electronic Mail", "Mail", "", "product"),
                         ("exact", "Admin Portal", "Mail", "administrators"),
-                        ("pattern", r".+ - \([A-Z]{3}\)", "Mail", "region"))
+                        ("pattern", r".+ - \([A-Z]{3}\)", "Mail", "region"),
+                        ("pattern", "Bill.*", "*", ""))
     history = [{"product": "Acme", "service": "Admin Portal; Mailbox", "scope": "unknown"},
                {"product": "Acme", "service": "Admin Portal", "scope": "unknown"},
                {"product": "Acme", "service": "Zagreb, Croatia - (ZAG); +3 more",
                 "scope": "unknown"},
                {"product": "Acme", "service": "Billing; Analytics", "scope": "unknown"},
-               {"product": "Acme", "service": "Admin Portal", "scope": "subset"}]
+               {"product": "Acme", "service": "Admin Portal", "scope": "subset"},
+               {"product": "Acme Electronic Mail", "service": "Calendar (Europe)",
+                "scope": "unknown"},
+               {"product": "Mailbox", "service": "Calendar", "scope": "unknown"}]
     found = _mapped_evidence(tmp_path, history, entries)
     rows = found.incidents.set_index("incident_id")
     # the first entry in the file's order that a component matches decides
     assert rows.loc["H0", ["product", "scope"]].tolist() == ["Mail", "unknown"]
     assert rows.loc["H1", ["product", "scope"]].tolist() == ["Mail", "administrators"]
     assert rows.loc["H2", ["product", "scope"]].tolist() == ["Mail", "region"]
-    # no entry matches: the first component, as the status page writes it
+    # an entry with service "*": the matched component itself
     assert rows.loc["H3", "product"] == "Billing"
+    # a product entry matches the product as written, never a component
+    assert rows.loc["H5", "product"] == "Mail"
+    assert rows.loc["H6", "product"] == "Mailbox"  # no entry matches: kept as written
     # a scope the row states itself is kept
     assert rows.loc["H4", "scope"] == "subset"
     assert set(rows.loc[["H0", "H1", "H2", "H3", "H4"], "product_as_written"]) == {"Acme"}
+    assert rows.loc["H5", "product_as_written"] == "Acme Electronic Mail"
     curated = found.incidents.loc[found.incidents["record_kind"] == "curated"].iloc[0]
     assert curated["product"] == "Mail" and curated["service"] == "Portal"  # read by hand
 
@@ -547,6 +556,7 @@ def test_a_service_map_with_a_broken_pattern_or_unknown_vendor_is_refused(
         tmp_path: Path) -> None:
     entries = _map_rows(("pattern", "(unclosed", "Mail", ""))
     entries.append({**entries[0], "vendor": "Nobody", "match": "exact", "component": "X"})
+    entries.append({**entries[0], "field": "title", "match": "exact", "component": "Y"})
     write_csv(tmp_path / "service_map.csv", entries, schema.SERVICE_MAP_COLUMN_NAMES)
     write_csv(tmp_path / "vendors.csv", VENDOR_ROWS, schema.VENDOR_COLUMN_NAMES)
     with pytest.raises(InputError) as caught:
@@ -555,6 +565,7 @@ def test_a_service_map_with_a_broken_pattern_or_unknown_vendor_is_refused(
     text = str(caught.value)
     assert "line 2, column 'component': '(unclosed' is not a regular expression" in text
     assert "'Nobody'" in text
+    assert "line 4, column 'field': 'title' is not a known term" in text
 
 
 def test_without_a_service_map_products_stay_as_written(tmp_path: Path) -> None:

@@ -191,29 +191,36 @@ def _no_uptime() -> pd.DataFrame:
 # ---------------------------------------------------------------- per-row evidence columns
 
 
+#: A service map entry's service that stands for the matched component itself.
+ANY_COMPONENT = "*"
+
+
 def map_services(incidents: pd.DataFrame, service_map: pd.DataFrame | None) -> pd.DataFrame:
     """Each imported row counted against the service its status-page components belong to.
 
     A vendor's status page often names itself as the product of every incident (Cloudflare,
     DigitalOcean, Slack) and lists what broke as components (``service``: "Dashboard; API",
-    a data centre, "Workspace/Org Administration"). For a vendor listed in ``service_map``,
-    each row of an imported record (never a curated row, whose product was read by hand)
-    takes as ``product`` the service of the first map entry, in the file's order, that one
-    of its components matches, and that entry's ``scope`` where the row's own is unknown;
-    a row no entry matches takes its first component as written. ``product_as_written``
-    keeps the record's own value for every row.
+    a data centre, "Workspace/Org Administration"); an older feed may name a service by a
+    name the vendor no longer uses ("Amazon Elastic Compute Cloud"). For a
+    vendor listed in ``service_map``, each row of an imported record (never a curated row,
+    whose product was read by hand) takes as ``product`` the service of the first map entry,
+    in the file's order, that matches one of its components (``field`` service) or its
+    product as written (``field`` product); an entry whose service is ``*`` gives the matched
+    name itself. It takes that entry's ``scope`` too where the row's own is unknown. A row
+    no entry matches keeps its product. ``product_as_written`` keeps the record's own value
+    for every row.
     """
     table = incidents.assign(product_as_written=incidents["product"])
     if service_map is None or service_map.empty:
         return table
-    entries = {vendor: list(group[["regex", "service", "scope"]].itertuples(index=False))
-               for vendor, group in service_map.groupby("vendor", sort=False)}
-    chosen = table["vendor"].isin(entries) & table["record_kind"].ne("curated") & table[
-        "service"].ne("")
-    found = {key: _mapped(entries[key[0]], key[1]) for key in
-             table.loc[chosen, ["vendor", "service"]].drop_duplicates().itertuples(index=False)}
-    keys = list(zip(table.loc[chosen, "vendor"], table.loc[chosen, "service"], strict=True))
-    table.loc[chosen, "product"] = [found[key][0] for key in keys]
+    entries = {vendor: list(group[["field", "regex", "service", "scope"]].itertuples(
+        index=False)) for vendor, group in service_map.groupby("vendor", sort=False)}
+    chosen = table["vendor"].isin(entries) & table["record_kind"].ne("curated")
+    columns = ["vendor", "product", "service"]
+    found = {key: _mapped(entries[key[0]], key[1], key[2]) for key in
+             table.loc[chosen, columns].drop_duplicates().itertuples(index=False)}
+    keys = list(table.loc[chosen, columns].itertuples(index=False))
+    table.loc[chosen, "product"] = [found[key][0] or key[1] for key in keys]
     scopes = pd.Series([found[key][1] for key in keys], index=table.index[chosen])
     unknown = scopes.ne("") & table.loc[chosen, "scope"].astype("object").isin(["unknown"])
     if unknown.any():
@@ -221,15 +228,18 @@ def map_services(incidents: pd.DataFrame, service_map: pd.DataFrame | None) -> p
     return table
 
 
-def _mapped(entries: list, written: str) -> tuple[str, str]:
-    """(service, scope) for one ``service`` cell: the first entry a component matches, else
-    the first component itself (and no scope)."""
+def _mapped(entries: list, product: str, written: str) -> tuple[str, str]:
+    """(service, scope) of the first entry that matches the row's ``product`` or one of the
+    components listed in ``written``, as the entry's ``field`` says (service ``*``: the
+    matched name itself); ("", "") when none does."""
     components = [part.strip() for part in written.split(";") if part.strip()]
     components = [c for c in components if not (c.startswith("+") and c.endswith(" more"))]
-    for regex, service, scope in entries:
-        if any(regex.fullmatch(component) for component in components):
-            return service, scope
-    return (components[0] if components else written), ""
+    for field_name, regex, service, scope in entries:
+        names = [product] if field_name == "product" else components
+        hit = next((name for name in names if regex.fullmatch(name)), None)
+        if hit is not None:
+            return (hit if service == ANY_COMPONENT else service), scope
+    return "", ""
 
 
 def with_evidence_columns(incidents: pd.DataFrame, records: pd.DataFrame,

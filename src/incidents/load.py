@@ -697,7 +697,8 @@ def load_service_map(path: str | os.PathLike[str], vendors: pd.DataFrame | None 
     full-match pattern (an exact name escaped)."""
     file = Path(path)
     frame, problems = read_table(file, schema.SERVICE_MAP_COLUMNS)
-    problems += _unique(frame, str(file), ["vendor", "match", "component"], "component")
+    problems += _unique(frame, str(file), ["vendor", "field", "match", "component"],
+                        "component")
     problems += _known_vendor_problems(frame, str(file), vendors)
     compiled = []
     for line, match, component in frame[["_line", "match", "component"]].itertuples(

@@ -290,14 +290,24 @@ MATCHES: dict[str, str] = {
                "centre, written `City, Country - (IATA)`)",
 }
 
+MAP_FIELDS: dict[str, str] = {
+    "service": "the components a row lists in `service` (`;`-separated), as a status page "
+               "lists what broke",
+    "product": "the row's `product` as the record writes it (an older name of a service)",
+}
+
 SERVICE_MAP_COLUMNS: tuple[Column, ...] = (
     Column("vendor", "text", "Vendor, as named in `vendors.csv`.", max_length=80),
+    Column("field", "category", "Which of a row's columns `component` is compared with.",
+           vocabulary=MAP_FIELDS),
     Column("match", "category", "How `component` is compared with a row's components.",
            vocabulary=MATCHES),
-    Column("component", "text", "A component of the vendor's status page, as listed in a "
-           "record row's `service` (`;`-separated there).", max_length=300),
+    Column("component", "text", "A component of the vendor's status page as a record row "
+           "lists it in `service`, or a product name as a row writes it in `product`.",
+           max_length=300),
     Column("service", "text", "The service that row counts against (its `product` in the "
-           "analysis), as `vendors.csv` and `slas.csv` name it.", max_length=200),
+           "analysis), as `vendors.csv` and `slas.csv` name it; `*` for the matched component "
+           "itself. A row no entry matches keeps its product.", max_length=200),
     Column("scope", "category", "Who the component's incidents reach, where the component "
            "itself says so (an admin console: `administrators`; one data centre: `region`); "
            "empty keeps the row's own.", required=False, vocabulary=SCOPES),
