@@ -142,12 +142,14 @@ plots.show(plots.cause_breakdown(
            f"Bar charts of {vendor} incidents by root cause and by mitigation.")
 
 # %%
-blast = metrics.blast_radius(incidents)
-pairs = metrics.co_failures(incidents, "service")
+# Services as the report counts them (the product of each row, the service table's rows), not
+# the component lists status pages write.
+blast = metrics.blast_radius(incidents, by="product")
+pairs = metrics.co_failures(incidents, "product")
 display(Markdown(narrative.blast_sentence(blast, pairs)))
 if len(pairs):
     display(HTML(narrative.table(pairs, {
-        "service_a": ("Service", narrative.plain), "service_b": ("and service", narrative.plain),
+        "product_a": ("Service", narrative.plain), "product_b": ("and service", narrative.plain),
         "incidents_a": ("Its incidents that overlapped", narrative.plain),
         "incidents_b": ("The other's", narrative.plain),
         "overlap_hours": ("Hours failing together", narrative.hours),

@@ -504,3 +504,20 @@ def test_credit_is_unknown_when_the_sla_publishes_no_tiers():
     # A month at 50% availability under an SLA without a credit schedule: not "0% credit".
     assert math.isnan(metrics.credit_for(0.5, ""))
     assert narrative.number(metrics.credit_for(0.5, ""), 0) == "n/a"
+
+
+def test_blast_radius_by_product_counts_other_products_not_other_component_lists(make_table):
+    # Two rows of one product with different component lists overlap each other, and a third
+    # row of another product overlaps both: by service all three co-fail, by product only
+    # the pair across products counts.
+    rows = [{**span("Acme Mail", 8, 12, "Mailbox; Sync"), "product": "Mail"},
+            {**span("Acme Mail", 9, 12, "Mailbox"), "product": "Mail"},
+            {**span("Acme Mail", 10, 11, "Calendar"), "product": "Calendar"}]
+    table = prepared(make_table(*rows))
+    assert sorted(metrics.blast_radius(table)["co_failing"]) == [2, 2, 2]
+    by_product = metrics.blast_radius(table, by="product")
+    assert by_product.set_index("service")["co_failing"].to_dict() == {
+        "Mailbox; Sync": 1, "Mailbox": 1, "Calendar": 1}
+    pairs = metrics.co_failures(table, "product")
+    assert pairs[["product_a", "product_b"]].values.tolist() == [["Calendar", "Mail"]]
+    assert "Calendar and Mail" in narrative.blast_sentence(by_product, pairs)

@@ -931,10 +931,11 @@ def co_failures(incidents: pd.DataFrame, by: str = "vendor", limit: int = CO_FAI
     return table
 
 
-def blast_radius(incidents: pd.DataFrame, max_services: int = CO_FAILURE_GROUPS
-                 ) -> pd.DataFrame:
+def blast_radius(incidents: pd.DataFrame, max_services: int = CO_FAILURE_GROUPS,
+                 by: str = "service") -> pd.DataFrame:
     """How far each incident reached: clients and regions it names, and how many other
-    services of the same vendor were failing at the same time (``co_failing``).
+    services (groups of ``by``) of the same vendor were failing at the same time
+    (``co_failing``).
 
     ``co_failing`` counts, per incident, the other services (of the vendor's ``max_services``
     with the most downtime) with a failure overlapping it, by binary search in each service's
@@ -943,7 +944,8 @@ def blast_radius(incidents: pd.DataFrame, max_services: int = CO_FAILURE_GROUPS
     """
     clients = multi_values(incidents["affected_clients"].astype("object"))
     regions = multi_values(incidents["regions"].astype("object"))
-    table = incidents[["vendor", "incident_id", "service", "severity"]].copy()
+    table = incidents[["vendor", "incident_id", *dict.fromkeys(["service", by]),
+                       "severity"]].copy()
     table["clients"] = clients[clients.ne("unknown")].groupby(level=0).size().reindex(
         table.index).fillna(0).astype(int)
     table["regions"] = regions[regions.ne("unknown")].groupby(level=0).size().reindex(
@@ -951,7 +953,7 @@ def blast_radius(incidents: pd.DataFrame, max_services: int = CO_FAILURE_GROUPS
     table["global"] = regions.eq("global").groupby(level=0).any().reindex(table.index).fillna(
         False).astype(bool)
     spans = _spans(incidents)
-    pair_codes, pairs = _group_codes(spans[["vendor", "service"]], ["vendor", "service"])
+    pair_codes, pairs = _group_codes(spans[["vendor", by]], ["vendor", by])
     vendor_codes, _ = _group_codes(spans[["vendor"]], ["vendor"])
     s, e = _hours_since_epoch(spans["start_mid"]), _hours_since_epoch(spans["end_mid"])
     blocks = _blocks_by_code(pair_codes, s, e, len(pairs))

@@ -246,15 +246,17 @@ def change_sentence(row: Mapping[str, object]) -> str:
 
 def blast_sentence(blast: pd.DataFrame, pairs: pd.DataFrame) -> str:
     """How far incidents reached, from :func:`incidents.metrics.blast_radius` and
-    :func:`incidents.metrics.co_failures` by service."""
+    :func:`incidents.metrics.co_failures` by service (or by product: the pair's two group
+    columns come first)."""
     if blast.empty:
         return "**Blast radius.** No incident in the window."
     found = int(pairs.attrs.get("pairs", len(pairs)))
     together = ""
     if len(pairs):
         top = pairs.iloc[0]
-        together = (f" The longest together: {text(top['service_a'])} and "
-                    f"{text(top['service_b'])}, {hours(top['overlap_hours'])} in "
+        first, second = pairs.columns[:2]
+        together = (f" The longest together: {text(top[first])} and "
+                    f"{text(top[second])}, {hours(top['overlap_hours'])} in "
                     f"{count(top['incidents_a'] + top['incidents_b'], 'incident')}.")
     return (f"**Blast radius.** {int(blast['global'].sum())} of {len(blast)} incidents were "
             f"global; an incident named {number(blast['clients'].mean(), 1)} client surfaces on "
