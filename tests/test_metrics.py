@@ -87,16 +87,18 @@ def test_nested_outage_adds_nothing_to_downtime(make_table):
                                                                                     abs=0.02)
 
 
-def test_degradation_counts_at_its_weight_outside_outages(make_table):
+def test_a_partial_outage_counts_at_the_status_page_weight_outside_outages(make_table):
     table = prepared(make_table(
         {"start_utc": "2025-01-10T10:00:00Z", "end_utc": "2025-01-10T12:00:00Z"},
         {"start_utc": "2025-01-10T11:00:00Z", "end_utc": "2025-01-10T15:00:00Z",
+         "impact": "partial-outage"},
+        {"start_utc": "2025-01-11T11:00:00Z", "end_utc": "2025-01-11T15:00:00Z",
          "impact": "degradation"}))
-    row = metrics.downtime(table, WINDOW, degradation_weight=0.5).iloc[0]
+    row = metrics.downtime(table, WINDOW).iloc[0]
     assert row["outage_hours"] == pytest.approx(2.0, abs=0.02)
-    assert row["degraded_hours"] == pytest.approx(3.0, abs=0.02)
-    assert row["weighted_hours"] == pytest.approx(3.5, abs=0.02)
-    assert row["availability"] == pytest.approx(1 - 3.5 / 720, abs=1e-4)
+    assert row["partial_hours"] == pytest.approx(3.0, abs=0.02)  # degraded time: nothing
+    assert row["weighted_hours"] == pytest.approx(2.0 + 0.3 * 3.0, abs=0.02)
+    assert row["availability"] == pytest.approx(1 - 2.9 / 720, abs=1e-4)
 
 
 def test_incident_crossing_window_end_is_clipped_in_downtime(make_table):

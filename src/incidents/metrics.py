@@ -31,8 +31,9 @@ HOURS_PER_YEAR = 365.25 * 24.0
 #: An incident without an end is "ongoing" (censored) when it started this recently before the
 #: window end; older ones have an unpublished end and are left out of restore times.
 ONGOING_HORIZON = pd.Timedelta(days=14)
-#: Weight of a degradation against a full outage in downtime (documented default).
-DEGRADATION_WEIGHT = 0.5
+#: Weight of a partial outage against a full outage in downtime: the status pages'
+#: convention, as the report's availability uses it (degraded performance counts nothing).
+PARTIAL_WEIGHT = schema.IMPACT_WEIGHTS["partial-outage"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -473,7 +474,7 @@ def restore_times(incidents: pd.DataFrame, by: str | list[str] = "vendor",
 
 def summary_table(incidents: pd.DataFrame, window: Window, by: str | list[str] = "vendor",
                   min_incidents: int = 3,
-                  degradation_weight: float = DEGRADATION_WEIGHT) -> pd.DataFrame:
+                  partial_weight: float = PARTIAL_WEIGHT) -> pd.DataFrame:
     """One row per group: frequency, MTBF bounds, restore-time summary, downtime and trend.
 
     The rows are grouped once and every metric reuses that grouping (the columns are those
@@ -487,7 +488,7 @@ def summary_table(incidents: pd.DataFrame, window: Window, by: str | list[str] =
         mtbf(incidents, window, found, min_incidents=min_incidents).drop(
             columns=[*keys, "incidents"]),
         restore_times(incidents, found).drop(columns=keys).add_prefix("restore_"),
-        downtime(incidents, window, found, degradation_weight).drop(
+        downtime(incidents, window, found, partial_weight).drop(
             columns=[*keys, "end_unknown"]),
         trend(incidents, window, found).drop(columns=[*keys, "n"]),
     ]
@@ -582,20 +583,22 @@ def _clipped_intervals(incidents: pd.DataFrame, window: Window) -> pd.DataFrame:
 
 
 def downtime(incidents: pd.DataFrame, window: Window, by: str | list[str] = "vendor",
-             degradation_weight: float = DEGRADATION_WEIGHT) -> pd.DataFrame:
-    """Merged downtime per group in the window, outages and degradations kept apart.
+             partial_weight: float = PARTIAL_WEIGHT) -> pd.DataFrame:
+    """Merged downtime per group in the window, full and partial outages kept apart.
 
-    ``outage_hours`` is the union of outage intervals; ``degraded_hours`` the time degraded
-    but not out; ``weighted_hours = outage + degradation_weight * degraded``;
-    ``availability = 1 - weighted_hours / window hours``. Intervals are clipped to the
-    window. Incidents with no published end are not counted (``end_unknown``), so
-    availability is an upper bound.
+    ``outage_hours`` is the union of outage intervals; ``partial_hours`` the time partly out
+    but not fully; ``weighted_hours = outage + partial_weight * partial`` (the status pages'
+    weights, as :mod:`incidents.availability` uses them; degraded performance and advisories
+    count nothing); ``availability = 1 - weighted_hours / window hours``. Intervals are
+    clipped to the window. Incidents with no published end are not counted
+    (``end_unknown``), so availability is an upper bound. Scope and SLAs are the business of
+    :mod:`incidents.availability`; this is the fast table the benchmark measures.
     """
     found = grouping(incidents, by)
     codes, labels, size = found.codes, found.labels, found.size
     impact = incidents["impact"]
     known = incidents["end_known"].to_numpy(dtype=bool)
-    counted = known & impact.isin(["outage", "degradation"]).to_numpy()
+    counted = known & impact.isin(["outage", "partial-outage"]).to_numpy()
     outage = counted & (impact == "outage").to_numpy()
     low, high = _hours_since_epoch(pd.Series([window.start, window.end]))
     s = np.clip(_hours_since_epoch(incidents["start_mid"]), low, high)
@@ -610,8 +613,8 @@ def downtime(incidents: pd.DataFrame, window: Window, by: str | list[str] = "ven
     out_hours = _union_by_code(codes_in[out], s_in[out], e_in[out], size, presorted=True)
     table = labels.to_frame(index=False)
     table["outage_hours"] = out_hours
-    table["degraded_hours"] = np.clip(any_hours - out_hours, 0, None)
-    table["weighted_hours"] = out_hours + degradation_weight * table["degraded_hours"]
+    table["partial_hours"] = np.clip(any_hours - out_hours, 0, None)
+    table["weighted_hours"] = out_hours + partial_weight * table["partial_hours"]
     table["availability"] = (1 - table["weighted_hours"] / window.hours).clip(0, 1)
     table["end_unknown"] = np.bincount(codes[~known], minlength=size)
     return table
