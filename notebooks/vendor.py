@@ -171,6 +171,11 @@ verdicts, other_slas = report.sla_verdicts_used(data, sla_target)
 display(HTML(narrative.table(
     verdicts, report.SLA_VERDICT_COLUMNS,
     caption=f"SLA verdicts per period ({other_slas} SLAs of services not used not shown)")))
+for measured_per, part in report.sla_periods_used(data, sla_target):
+    plots.show(plots.availability_against_sla(part, by="name", period="period", target="target",
+                                              xlabel=measured_per.capitalize(), legend="SLA"),
+               f"{vendor}'s estimated availability per {measured_per} on the worst covered "
+               "service, against each SLA target.")
 uncovered = availability.uncovered_services(incidents, data.slas)
 if len(uncovered):
     display(Markdown("**No SLA with a target covers:** " + ", ".join(

@@ -572,3 +572,27 @@ def test_without_a_service_map_products_stay_as_written(tmp_path: Path) -> None:
     found = _evidence(tmp_path, [{"product": "Acme", "service": "Mailbox"}])
     row = found.incidents.loc[found.incidents["incident_id"] == "H0"].iloc[0]
     assert row["product"] == row["product_as_written"] == "Acme"
+
+
+def test_sla_periods_without_any_judged_sla_have_the_columns_of_judged_ones() -> None:
+    judged = availability.sla_periods(_one("outage"), JANUARY, _slas("month"))
+    none = availability.sla_periods(_one("outage"), JANUARY, _slas("month", target=None))
+    assert none.empty and set(none.columns) == set(judged.columns)
+
+
+def test_sla_periods_used_gives_one_table_per_measurement_period() -> None:
+    from types import SimpleNamespace
+
+    from incidents import report
+
+    slas = pd.concat([_slas("month"), _slas("quarter").assign(sla_id="acme-q")],
+                     ignore_index=True)
+    year = metrics.Window.from_dates("2025-01-01", "2025-12-31")
+    rows = _one("outage")
+    data = SimpleNamespace(window_incidents=rows, window=year, slas=slas,
+                           vendors=pd.DataFrame({"vendor": ["Acme Mail"],
+                                                 "services_used": ["Mail"]}))
+    tables = dict(report.sla_periods_used(data))
+    assert sorted(tables) == ["month", "quarter"]
+    assert len(tables["month"]) == 12 and len(tables["quarter"]) == 4
+    assert tables["month"]["complete"].all()

@@ -70,7 +70,7 @@ def test_many_vendors_get_a_grid_instead_of_lines(incidents):
                           "month": ["2025-01", "2025-02"] * 6, "availability": 0.9995,
                           "sla_target": 0.999})
     figure = plots.availability_against_sla(frame)
-    assert "error budget" in figure.axes[0].get_title()
+    assert "Error budget" in figure.axes[0].get_title()
     plt.close(figure)
 
 
@@ -231,3 +231,23 @@ def test_fold_rare_groups_breaks_ties_by_name():
     frame = pd.DataFrame({"service": ["z", "y", "x", "w"]})
     folded = plots.fold_rare_groups(frame, "service", most=3)
     assert set(folded["service"]) == {"w", "x", "2 other services"}
+
+
+def test_sla_periods_chart_per_quarter_and_no_target_assumed():
+    periods = pd.DataFrame({"name": ["Legacy SLA"] * 2 + ["No-figure SLA"] * 2,
+                            "period": ["2025-Q1", "2025-Q2"] * 2,
+                            "availability": [0.9985, 1.0, 0.99, 1.0],
+                            "target": [0.999, 0.999, np.nan, np.nan]})
+    figure = plots.availability_against_sla(periods, by="name", period="period",
+                                            target="target", xlabel="Quarter")
+    axis = figure.axes[0]
+    assert axis.get_xlabel() == "Quarter"
+    assert [t.get_text() for t in axis.get_xticklabels()] == ["2025-Q1", "2025-Q2"]
+    assert [t.get_text() for t in axis.texts] == ["SLA 99.9%"]  # one target line only
+    plt.close(figure)
+    many = pd.concat([periods.assign(name=f"SLA {i}") for i in range(5)], ignore_index=True)
+    many.loc[many["name"] == "SLA 0", "target"] = np.nan
+    grid = plots.availability_grid(many, by="name", period="period", target="target")
+    cells = grid.axes[0].collections[0].get_array()
+    assert np.ma.count_masked(cells) >= 2  # the SLA without a target: empty, not 99.9%
+    plt.close(grid)

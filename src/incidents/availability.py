@@ -173,8 +173,9 @@ def sla_periods(rows: pd.DataFrame, window: metrics.Window, slas: pd.DataFrame,
         out.append(frame)
     if not out:
         return pd.DataFrame(columns=["sla_id", "vendor", "name", "services", "period",
-                                     "complete", "availability", "target", "below_target",
-                                     "credit_percent", "incidents"])
+                                     "complete", "downtime_hours", "worst_service",
+                                     "incidents", "target", "measured_per", "availability",
+                                     "below_target", "credit_percent"])
     table = pd.concat(out, ignore_index=True).merge(
         judged[["sla_id", "vendor", "name", "services", "target", "credit_tiers",
                 "period"]].rename(columns={"period": "measured_per"}), on="sla_id")

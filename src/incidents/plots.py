@@ -394,54 +394,61 @@ def cause_breakdown(causes: pd.DataFrame, mitigations: pd.DataFrame) -> plt.Figu
     return fig
 
 
-def availability_against_sla(monthly: pd.DataFrame, by: str = "vendor") -> plt.Figure:
-    """Estimated monthly availability against the SLA: lines for a few groups, else a grid."""
-    if monthly[by].nunique() > 4:
-        return availability_grid(monthly, by)
-    frame = monthly.assign(percent=monthly["availability"] * 100).sort_values("month")
+def availability_against_sla(table: pd.DataFrame, by: str = "vendor", period: str = "month",
+                             target: str = "sla_target", xlabel: str = "Month",
+                             legend: str = "") -> plt.Figure:
+    """Estimated availability per period (``period`` labels, e.g. months or
+    :func:`incidents.availability.sla_periods`' quarters) against each group's SLA target
+    (``target``; a group without one draws no target line): lines for a few groups, else a
+    grid of the error budget used. ``legend`` titles the legend (default: ``by``)."""
+    if table[by].nunique() > 4:
+        return availability_grid(table, by, period, target, xlabel)
+    frame = table.assign(percent=table["availability"] * 100).sort_values(period)
     fig, ax = plt.subplots(figsize=(WIDTH, 3.8), layout="constrained")
-    months = sorted(frame["month"].unique())
-    position = {month: i for i, month in enumerate(months)}
+    periods = sorted(frame[period].unique())
+    position = {label_: i for i, label_ in enumerate(periods)}
     colours = group_colours(frame[by].unique())
     for name, part in frame.groupby(by, observed=True, sort=True):
-        ax.plot(part["month"].map(position), part["percent"], marker="o", markersize=4,
+        ax.plot(part[period].map(position), part["percent"], marker="o", markersize=4,
                 color=colours[str(name)], label=label(name))
-    targets = frame.dropna(subset=["sla_target"]).groupby(by)["sla_target"].first()
-    for target in sorted(set(targets.to_numpy())):
-        ax.axhline(target * 100, linestyle="--", color="grey", linewidth=1)
-        # Beside the frame, where no month's point can cover it.
-        ax.annotate(f"SLA {target * 100:g}%", (1.01, target * 100),
+    targets = frame.dropna(subset=[target]).groupby(by)[target].first()
+    for value in sorted(set(targets.to_numpy())):
+        ax.axhline(value * 100, linestyle="--", color="grey", linewidth=1)
+        # Beside the frame, where no period's point can cover it.
+        ax.annotate(f"SLA {value * 100:g}%", (1.01, value * 100),
                     xycoords=("axes fraction", "data"), fontsize=9, color="grey", va="center",
                     annotation_clip=False)
     low = min(99.0, float(frame["percent"].min())) if len(frame) else 99.0
-    pad = (100 - low) * 0.06  # a month at 100% or at the lowest value is not on the frame
+    pad = (100 - low) * 0.06  # a period at 100% or at the lowest value is not on the frame
     ax.set_ylim(low - pad, 100 + pad)
-    ax.set_xlim(-0.5, len(months) - 0.5)
-    _month_ticks(ax, months)
-    ax.set_xlabel("Month")
+    ax.set_xlim(-0.5, len(periods) - 0.5)
+    _month_ticks(ax, periods)
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("Availability (%)")
     ax.set_title("Estimated availability from public incidents")
     handles, _ = ax.get_legend_handles_labels()
     if handles:  # an empty window draws no line
-        _legend_below(ax, handles, by.replace("_", " ").capitalize())
+        _legend_below(ax, handles, legend or by.replace("_", " ").capitalize())
     return fig
 
 
-def availability_grid(monthly: pd.DataFrame, by: str = "vendor") -> plt.Figure:
-    """Months (columns) by group (rows): share of the month's error budget used, capped at
-    200%; cells over 100% are months below the SLA target."""
-    allowed = 1 - monthly["sla_target"].fillna(0.999)
-    used = ((1 - monthly["availability"]) / allowed.where(allowed > 0)).clip(upper=2.0) * 100
-    grid = monthly.assign(used=used).pivot_table(index=by, columns="month", values="used",
-                                                 aggfunc="max", observed=True)
+def availability_grid(table: pd.DataFrame, by: str = "vendor", period: str = "month",
+                      target: str = "sla_target", xlabel: str = "Month") -> plt.Figure:
+    """Periods (columns) by group (rows): share of the period's error budget used, capped at
+    200%; cells over 100% are periods below the SLA target. A group without a target has no
+    error budget: its cells stay empty (no target is assumed)."""
+    allowed = 1 - table[target]
+    used = ((1 - table["availability"]) / allowed.where(allowed > 0)).clip(upper=2.0) * 100
+    grid = table.assign(used=used).pivot_table(index=by, columns=period, values="used",
+                                               aggfunc="max", observed=True, dropna=False)
     fig, ax = plt.subplots(figsize=(WIDTH, _height(len(grid), 0.32)))
     mesh = _grid(ax, np.ma.masked_invalid(grid.to_numpy(dtype=float)), grid, "RdYlGn_r", 0,
                  200, "white", 0.3)
     fig.colorbar(mesh, ax=ax, label="Error budget used (%), capped at 200")
     _month_ticks(ax, list(grid.columns), offset=0.5)
-    ax.set_xlabel("Month")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("")
-    ax.set_title("Monthly error budget used against each SLA (over 100% = below target)")
+    ax.set_title("Error budget used against each SLA (over 100% = below target)")
     return fig
 
 

@@ -643,6 +643,16 @@ def sla_verdicts_used(data: ReportData, sla_target: float = 0.0) -> tuple[pd.Dat
     return shown.reset_index(drop=True), len(verdicts) - len(shown)
 
 
+def sla_periods_used(data: ReportData, sla_target: float = 0.0
+                     ) -> list[tuple[str, pd.DataFrame]]:
+    """The whole periods of the SLAs :func:`sla_verdicts_used` shows, one table per
+    measurement period (``month``, ``quarter``), for a chart of each against its target."""
+    shown, _ = sla_verdicts_used(data, sla_target)
+    judged = sla_table(data, sla_target)
+    judged = judged.loc[judged["complete"] & judged["sla_id"].isin(shown["sla_id"])]
+    return [(str(per), part) for per, part in judged.groupby("measured_per")]
+
+
 def slas_without_target(data: ReportData) -> pd.Series:
     """How many SLAs per vendor have no target (document not found, or no figure in it)."""
     slas = data.slas
