@@ -344,11 +344,18 @@ def sla_table(data: ReportData, sla_target: float = 0.0,
               rule: str = "status-page") -> pd.DataFrame:
     """Every SLA period judged (see :func:`incidents.availability.sla_periods`) under the
     impact ``rule``; a positive ``sla_target`` replaces the target of every SLA that has one
-    (never adds one)."""
-    slas = data.slas.copy()
-    if sla_target > 0 and len(slas):
-        slas.loc[slas["target"].notna(), "target"] = sla_target
-    return availability.sla_periods(data.window_incidents, data.window, slas, rule)
+    (never adds one). Remembered per data set: treat the table as read-only."""
+
+    def compute() -> pd.DataFrame:
+        slas = data.slas.copy()
+        if sla_target > 0 and len(slas):
+            slas.loc[slas["target"].notna(), "target"] = sla_target
+        return availability.sla_periods(data.window_incidents, data.window, slas, rule)
+
+    return _remembered(_SLA_TABLES, data, (sla_target, rule), compute)
+
+
+_SLA_TABLES: dict[tuple, tuple[ReportData, pd.DataFrame]] = {}
 
 
 def sla_verdicts_both_ways(data: ReportData, sla_target: float = 0.0) -> pd.DataFrame:
@@ -417,19 +424,28 @@ def exposure_inputs(data: ReportData) -> tuple[pd.DataFrame, pd.Series]:
 _EXPOSURE: dict[tuple, tuple[ReportData, pd.DataFrame]] = {}
 
 
+def _remembered(store: dict, data: ReportData, key: tuple, compute) -> pd.DataFrame:
+    """``compute()`` once per data set and ``key`` (the data object is kept beside the result,
+    so a new data set at a reused ``id`` is never served another's table)."""
+    full_key = (id(data), *key)
+    hit = store.get(full_key)
+    if hit is not None and hit[0] is data:
+        return hit[1]
+    table = compute()
+    if len(store) >= _REMEMBERED:
+        store.pop(next(iter(store)))
+    store[full_key] = (data, table)
+    return table
+
+
 def exposure_table(data: ReportData, min_events: int = basis.MIN_EVENTS) -> pd.DataFrame:
     """:func:`incidents.risk.exposure` of every vendor in ``data``, remembered per data set
     (each deep dive shows its vendor's rank among all; the tables are read-only)."""
-    key = (id(data), min_events)
-    hit = _EXPOSURE.get(key)
-    if hit is not None and hit[0] is data:
-        return hit[1]
-    rows, years = exposure_inputs(data)
-    table = risk.exposure(rows, years, data.vendors, min_events)
-    if len(_EXPOSURE) >= _REMEMBERED:
-        _EXPOSURE.pop(next(iter(_EXPOSURE)))
-    _EXPOSURE[key] = (data, table)
-    return table
+    def compute() -> pd.DataFrame:
+        rows, years = exposure_inputs(data)
+        return risk.exposure(rows, years, data.vendors, min_events)
+
+    return _remembered(_EXPOSURE, data, (min_events,), compute)
 
 
 def evidence_lines(data: ReportData) -> list[str]:
