@@ -129,17 +129,24 @@ display(Markdown(
 # ## Which clients and protocols break, and why
 
 # %%
-access = metrics.access_vector_matrix(report.enriched(incidents), "Q", data.window)
-plots.show(plots.access_vector_heatmap(access),
-           f"Heatmap of {vendor} client surfaces and protocols by quarter.")
-display(HTML(narrative.table(report.client_groups(incidents), {
-    "group": ("Way in", narrative.plain), "events": ("Curated events", narrative.plain),
-    "clients": ("Clients and protocols named", narrative.plain),
-}, caption="Which clients and protocols broke, grouped (curated events, where they are read)")))
-plots.show(plots.cause_breakdown(
-    metrics.breakdown(report.enriched(incidents), "root_cause_category"),
-    metrics.breakdown(report.enriched(incidents), "mitigation", multi=True)),
-           f"Bar charts of {vendor} incidents by root cause and by mitigation.")
+curated = report.enriched(incidents)
+if curated.empty:
+    display(Markdown(f"No curated report of {narrative.text(vendor)} in the window: its status "
+                     "history names the services that failed, not the clients, protocols or "
+                     "causes, so this section has nothing to show."))
+else:
+    access = metrics.access_vector_matrix(curated, "Q", data.window)
+    plots.show(plots.access_vector_heatmap(access),
+               f"Heatmap of {vendor} client surfaces and protocols by quarter.")
+    display(HTML(narrative.table(report.client_groups(incidents), {
+        "group": ("Way in", narrative.plain), "events": ("Curated events", narrative.plain),
+        "clients": ("Clients and protocols named", narrative.plain),
+    }, caption="Which clients and protocols broke, grouped (curated events, where they are "
+               "read)")))
+    plots.show(plots.cause_breakdown(
+        metrics.breakdown(curated, "root_cause_category"),
+        metrics.breakdown(curated, "mitigation", multi=True)),
+               f"Bar charts of {vendor} incidents by root cause and by mitigation.")
 
 # %%
 # Services as the report counts them (the product of each row, the service table's rows), not
