@@ -197,7 +197,8 @@ display(HTML(narrative.table(
     verdicts, {"vendor": ("Vendor", narrative.plain), **report.SLA_VERDICT_COLUMNS},
     caption="Each SLA that covers a service the organisation uses, judged in its own period "
             "on the services it covers, with partial outages at 30% and on full outages "
-            f"alone (whole periods only; {other_slas} other SLAs not shown)")))
+            "alone; a period is judged met only where the vendor's status history covers it "
+            f"(whole periods only; {other_slas} other SLAs not shown)")))
 missing = report.slas_without_target(data)
 if len(missing):
     display(Markdown("**No verdict** (the vendor's SLA document was not found or commits to "

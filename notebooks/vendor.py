@@ -169,7 +169,10 @@ if len(pairs):
 # service no SLA covers gets no verdict. Each SLA defines its own downtime (Atlassian's, for
 # one, is a minute with an error rate above 5%), and a public "partial outage" may or may not
 # reach it, while a full outage does: so the periods below target are counted with partial
-# outages at 30% (the status pages' convention) and on full outages alone. Public incidents
+# outages at 30% (the status pages' convention) and on full outages alone. A period can be
+# judged met only where the vendor's own status history covers it: public reports alone can
+# put a period below target, never above it (the table counts those periods apart, and the
+# chart leaves them out). Public incidents
 # are not a tenant's measured downtime: credits, where shown, are indicative only, for a
 # tenant that was affected and filed a claim by the SLA's deadline.
 

@@ -596,3 +596,38 @@ def test_sla_periods_used_gives_one_table_per_measurement_period() -> None:
     assert sorted(tables) == ["month", "quarter"]
     assert len(tables["month"]) == 12 and len(tables["quarter"]) == 4
     assert tables["month"]["complete"].all()
+
+
+def _history_records(*spans: tuple[str, str, str]) -> pd.DataFrame:
+    """Acme Mail status histories, each (capture, first day, last day)."""
+    return pd.DataFrame([{"vendor": "Acme Mail", "kind": "status-history", "capture": capture,
+                          "complete_from": pd.Timestamp(first, tz="UTC"),
+                          "complete_to": pd.Timestamp(last, tz="UTC")}
+                         for capture, first, last in spans])
+
+
+def test_only_periods_a_full_record_covers_can_be_judged_met() -> None:
+    year = metrics.Window.from_dates("2025-01-01", "2025-12-31")
+    records = _history_records(("complete", "2025-01-01", "2025-03-31"),
+                               ("selection", "2025-04-01", "2025-12-31"))  # not a full record
+    table = availability.sla_periods(_one("outage"), year, _slas("month"), records=records)
+    assert table["recorded"].tolist() == [True] * 3 + [False] * 9
+    verdict = availability.sla_verdicts(table).iloc[0]
+    assert (verdict["periods"], verdict["unrecorded"], verdict["below"]) == (3, 9, 1)
+    # a record ending mid-month leaves that month unrecorded
+    partial = _history_records(("lower-bound", "2025-01-01", "2025-02-14"))
+    table = availability.sla_periods(_one("outage"), year, _slas("month"), records=partial)
+    assert table["recorded"].tolist()[:3] == [True, False, False]
+
+
+def test_a_period_below_target_on_public_reports_alone_still_counts_below() -> None:
+    year = metrics.Window.from_dates("2025-01-01", "2025-12-31")
+    no_record = _history_records(("selection", "2025-01-01", "2025-12-31"))
+    verdict = availability.sla_verdicts(availability.sla_periods(
+        _one("outage"), year, _slas("month"), records=no_record)).iloc[0]
+    assert (verdict["periods"], verdict["unrecorded"], verdict["below"]) == (0, 12, 1)
+    from incidents import actions
+
+    line = actions._sla(verdict.to_frame().T.assign(below_outages_only=1))[0]
+    assert "1 of 12 months below target" in line
+    assert "12 of the 12 rest on public reports only" in line

@@ -117,10 +117,15 @@ def _sla(verdicts: pd.DataFrame) -> list[str]:
                  f" ({int(strict)} of them on full outages alone, the others only with "
                  "partial outages counted at 30%)" if int(strict) < int(row["below"]) else
                  " (full outages alone put them there)")
+        unrecorded = int(row.get("unrecorded", 0) or 0)
+        total = int(row["periods"]) + unrecorded
+        reports = (f"; {unrecorded} of the {total} rest on public reports only, which can put "
+                   "a period below target but never show one met" if unrecorded else "")
         out.append(f"{narrative.text(row['vendor'])} {narrative.text(row['name'])}: "
-                   f"{int(row['below'])} of {int(row['periods'])} {row['measured_per']}s below "
-                   f"target on public incidents{alone}: check the tenant's own service health "
-                   "for those periods and file any credit claim within the SLA's deadline.")
+                   f"{int(row['below'])} of {total} {row['measured_per']}s below "
+                   f"target on public incidents{alone}{reports}: check the tenant's own service "
+                   "health for those periods and file any credit claim within the SLA's "
+                   "deadline.")
     return out
 
 

@@ -19,6 +19,9 @@ Rules, stated once (the report's methods appendix repeats them):
   and each covered service is measured on its own (the period shows its worst service);
   the verdict is given per the SLA's own period (month or quarter); a service no SLA covers,
   or an SLA with no target, gets no verdict. Credits are indicative only.
+* **Met needs a record.** A period can be judged met only where a status history or tenant
+  record of the vendor covers it whole; public reports alone can put a period below target
+  (the downtime they show happened) but never above it.
 """
 
 from __future__ import annotations
@@ -135,16 +138,38 @@ def sla_services(slas: pd.DataFrame) -> pd.DataFrame:
     return pairs.loc[pairs["product"].ne("")].drop(columns="services")
 
 
+def recorded_periods(periods_table: pd.DataFrame, records: pd.DataFrame) -> np.ndarray:
+    """For each row (``vendor``, ``s``, ``e``): whether one of the vendor's status histories
+    or tenant records (complete, or a lower bound; not a selection) covers the whole period,
+    from its ``complete_from`` to the end of its ``complete_to`` day. Only then can a period
+    with few public incidents be called met: a curated selection or a review list can show a
+    period below target, never one above."""
+    from incidents import evidence
+
+    if periods_table.empty:
+        return np.zeros(0, dtype=bool)
+    history = records.loc[records["kind"].isin(evidence.HISTORY_KINDS)
+                          & records["capture"].ne("selection"),
+                          ["vendor", "complete_from", "complete_to"]]
+    pairs = periods_table[["vendor", "s", "e"]].reset_index().merge(history, on="vendor")
+    inside = (pairs["complete_from"] <= pairs["s"]) & (
+        pairs["complete_to"] + pd.Timedelta(days=1) >= pairs["e"])
+    covered = pairs.loc[inside, "index"].unique()
+    return periods_table.index.isin(covered)
+
+
 def sla_periods(rows: pd.DataFrame, window: metrics.Window, slas: pd.DataFrame,
-                rule: str = "status-page") -> pd.DataFrame:
+                rule: str = "status-page", records: pd.DataFrame | None = None
+                ) -> pd.DataFrame:
     """Availability per SLA and SLA period, from the incidents on the services it covers.
 
     Only SLAs with a target are judged; each covered service is measured on its own and the
     period's ``availability`` is that of its worst service (``worst_service``). Columns:
     ``sla_id, vendor, name, services, period, complete`` (the whole period lies inside the
-    window), ``availability``, ``target``,
-    ``below_target`` (only for complete periods), ``credit_percent`` (indicative),
-    ``incidents``.
+    window), ``recorded`` (a status history or tenant record of the vendor covers the whole
+    period, :func:`recorded_periods`; every period when ``records`` is not given),
+    ``availability``, ``target``, ``below_target`` (only for complete periods),
+    ``credit_percent`` (indicative), ``incidents``.
     """
     judged = slas.loc[slas["target"].notna() & slas["period"].isin(["month", "quarter"])]
     out = []
@@ -174,12 +199,14 @@ def sla_periods(rows: pd.DataFrame, window: metrics.Window, slas: pd.DataFrame,
     if not out:
         return pd.DataFrame(columns=["sla_id", "vendor", "name", "services", "period",
                                      "complete", "downtime_hours", "worst_service",
-                                     "incidents", "target", "measured_per", "availability",
-                                     "below_target", "credit_percent"])
+                                     "incidents", "target", "measured_per", "recorded",
+                                     "availability", "below_target", "credit_percent"])
     table = pd.concat(out, ignore_index=True).merge(
         judged[["sla_id", "vendor", "name", "services", "target", "credit_tiers",
                 "period"]].rename(columns={"period": "measured_per"}), on="sla_id")
     length = (table["e"] - table["s"]) / pd.Timedelta(hours=1)
+    table["recorded"] = (recorded_periods(table, records) if records is not None
+                         else np.ones(len(table), dtype=bool))
     table["availability"] = 1 - table["downtime_hours"] / length
     table["below_target"] = table["complete"] & (table["availability"] < table["target"])
     table["credit_percent"] = [
@@ -190,15 +217,19 @@ def sla_periods(rows: pd.DataFrame, window: metrics.Window, slas: pd.DataFrame,
 
 
 def sla_verdicts(periods_table: pd.DataFrame) -> pd.DataFrame:
-    """One line per SLA: complete periods judged, periods below target, the lowest period and
-    the covered service that set it."""
+    """One line per SLA: ``periods``, the whole periods a status history or tenant record
+    covers (only those can be judged met); ``unrecorded``, the other whole periods (public
+    reports only); ``below``, whole periods below target, recorded or not (public incidents
+    alone put them there); the lowest period and the covered service that set it."""
     done = periods_table.loc[periods_table["complete"]]
     if done.empty:
         return pd.DataFrame(columns=["sla_id", "vendor", "name", "services", "measured_per",
-                                     "target", "periods", "below", "lowest", "lowest_period",
-                                     "lowest_service"])
+                                     "target", "periods", "unrecorded", "below", "lowest",
+                                     "lowest_period", "lowest_service"])
+    done = done.assign(unrecorded=~done["recorded"].astype(bool))
     grouped = done.groupby(["sla_id", "vendor", "name", "services", "measured_per", "target"])
-    table = grouped.agg(periods=("period", "size"), below=("below_target", "sum"),
+    table = grouped.agg(periods=("recorded", "sum"), unrecorded=("unrecorded", "sum"),
+                        below=("below_target", "sum"),
                         lowest=("availability", "min")).reset_index()
     lowest = done.loc[done.groupby("sla_id")["availability"].idxmin(),
                       ["sla_id", "period", "worst_service"]]

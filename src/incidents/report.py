@@ -350,7 +350,10 @@ def sla_table(data: ReportData, sla_target: float = 0.0,
         slas = data.slas.copy()
         if sla_target > 0 and len(slas):
             slas.loc[slas["target"].notna(), "target"] = sla_target
-        return availability.sla_periods(data.window_incidents, data.window, slas, rule)
+        records = getattr(data, "records", None)
+        return availability.sla_periods(data.window_incidents, data.window, slas, rule,
+                                        records if records is not None and len(
+                                            records.columns) else None)
 
     return _remembered(_SLA_TABLES, data, (sla_target, rule), compute)
 
@@ -375,6 +378,8 @@ def sla_verdicts_both_ways(data: ReportData, sla_target: float = 0.0) -> pd.Data
                             .astype(int))
     table["below_both"] = [f"{int(a)} ({int(b)})" for a, b in zip(
         table["below"], table["below_outages_only"], strict=True)]
+    table["periods_both"] = [f"{int(a)} ({int(b)})" for a, b in zip(
+        table["periods"], table["unrecorded"], strict=True)]
     return table
 
 
@@ -661,11 +666,13 @@ def sla_verdicts_used(data: ReportData, sla_target: float = 0.0) -> tuple[pd.Dat
 
 def sla_periods_used(data: ReportData, sla_target: float = 0.0
                      ) -> list[tuple[str, pd.DataFrame]]:
-    """The whole periods of the SLAs :func:`sla_verdicts_used` shows, one table per
-    measurement period (``month``, ``quarter``), for a chart of each against its target."""
+    """The whole periods a full record covers, of the SLAs :func:`sla_verdicts_used` shows,
+    one table per measurement period (``month``, ``quarter``), for a chart of each against
+    its target (a period on public reports only could show a dip, never a level)."""
     shown, _ = sla_verdicts_used(data, sla_target)
     judged = sla_table(data, sla_target)
-    judged = judged.loc[judged["complete"] & judged["sla_id"].isin(shown["sla_id"])]
+    judged = judged.loc[judged["complete"] & judged["recorded"].astype(bool)
+                        & judged["sla_id"].isin(shown["sla_id"])]
     return [(str(per), part) for per, part in judged.groupby("measured_per")]
 
 
@@ -744,7 +751,7 @@ SLA_VERDICT_COLUMNS: dict[str, tuple[str, narrative.Formatter]] = {
     "services": ("Covers", narrative.plain),
     "measured_per": ("Per", narrative.plain),
     "target": ("Target", narrative.availability),
-    "periods": ("Periods judged", narrative.plain),
+    "periods_both": ("Periods on a record (on reports only)", narrative.plain),
     "below_both": ("Below target (on full outages alone)", narrative.plain),
     "lowest": ("Lowest", narrative.availability),
     "lowest_period": ("In", narrative.plain),
