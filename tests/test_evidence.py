@@ -631,3 +631,12 @@ def test_a_period_below_target_on_public_reports_alone_still_counts_below() -> N
     line = actions._sla(verdict.to_frame().T.assign(below_outages_only=1))[0]
     assert "1 of 12 months below target" in line
     assert "12 of the 12 rest on public reports only" in line
+
+
+def test_an_sla_with_only_quiet_unrecorded_periods_has_no_lowest_period() -> None:
+    year = metrics.Window.from_dates("2025-01-01", "2025-12-31")
+    quiet = _one("outage", product="Calendar")  # not a service the SLA covers
+    verdict = availability.sla_verdicts(availability.sla_periods(
+        quiet, year, _slas("month"), records=_history_records())).iloc[0]
+    assert (verdict["periods"], verdict["unrecorded"], verdict["below"]) == (0, 12, 0)
+    assert pd.isna(verdict["lowest"]) and pd.isna(verdict["lowest_period"])

@@ -146,8 +146,8 @@ def recorded_periods(periods_table: pd.DataFrame, records: pd.DataFrame) -> np.n
     period below target, never one above."""
     from incidents import evidence
 
-    if periods_table.empty:
-        return np.zeros(0, dtype=bool)
+    if periods_table.empty or records.empty:
+        return np.zeros(len(periods_table), dtype=bool)
     history = records.loc[records["kind"].isin(evidence.HISTORY_KINDS)
                           & records["capture"].ne("selection"),
                           ["vendor", "complete_from", "complete_to"]]
@@ -220,7 +220,8 @@ def sla_verdicts(periods_table: pd.DataFrame) -> pd.DataFrame:
     """One line per SLA: ``periods``, the whole periods a status history or tenant record
     covers (only those can be judged met); ``unrecorded``, the other whole periods (public
     reports only); ``below``, whole periods below target, recorded or not (public incidents
-    alone put them there); the lowest period and the covered service that set it."""
+    alone put them there); the lowest of those periods that are recorded or below target, and
+    the covered service that set it (empty when there is none)."""
     done = periods_table.loc[periods_table["complete"]]
     if done.empty:
         return pd.DataFrame(columns=["sla_id", "vendor", "name", "services", "measured_per",
@@ -229,12 +230,15 @@ def sla_verdicts(periods_table: pd.DataFrame) -> pd.DataFrame:
     done = done.assign(unrecorded=~done["recorded"].astype(bool))
     grouped = done.groupby(["sla_id", "vendor", "name", "services", "measured_per", "target"])
     table = grouped.agg(periods=("recorded", "sum"), unrecorded=("unrecorded", "sum"),
-                        below=("below_target", "sum"),
-                        lowest=("availability", "min")).reset_index()
-    lowest = done.loc[done.groupby("sla_id")["availability"].idxmin(),
-                      ["sla_id", "period", "worst_service"]]
-    return table.merge(lowest.rename(columns={"period": "lowest_period",
-                                              "worst_service": "lowest_service"}), on="sla_id")
+                        below=("below_target", "sum")).reset_index()
+    # The lowest period, among those the evidence can speak for: recorded ones, and the
+    # ones public reports alone put below target (a quiet unrecorded period says nothing).
+    telling = done.loc[done["recorded"].astype(bool) | done["below_target"].astype(bool)]
+    lowest = telling.loc[telling.groupby("sla_id")["availability"].idxmin(),
+                         ["sla_id", "availability", "period", "worst_service"]]
+    return table.merge(lowest.rename(columns={
+        "availability": "lowest", "period": "lowest_period",
+        "worst_service": "lowest_service"}), on="sla_id", how="left")
 
 
 def uncovered_services(rows: pd.DataFrame, slas: pd.DataFrame) -> pd.DataFrame:
