@@ -190,6 +190,9 @@ display(HTML(narrative.table(services.sort_values(["vendor", "availability"]), {
     "availability_every_incident": ("Every incident", narrative.availability),
     "no_end": ("No end", narrative.plain),
 }, caption="Estimated availability over the window per service the organisation uses")))
+basis_note = report.availability_basis_line(data)
+if basis_note:
+    display(Markdown(basis_note))
 
 # %%
 verdicts, other_slas = report.sla_verdicts_used(data, sla_target)

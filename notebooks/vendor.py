@@ -96,6 +96,9 @@ display(HTML(narrative.table(table, {
     "yes": ("Own change", narrative.plain),
 }, caption="Per service the organisation uses (availability: status-page impact weights, "
            "users' scopes only)")))
+basis_note = report.availability_basis_line(data)
+if basis_note:
+    display(Markdown(basis_note))
 
 # %% [markdown]
 # ## When incidents happened

@@ -557,3 +557,27 @@ def test_a_trend_tested_on_one_vendor_does_not_claim_a_multiple_test_correction(
     trend = next(line for line in report.findings(two, None, data, 3)
                  if line.startswith("Trend"))
     assert trend.startswith("Trend after correcting for testing 2 vendors (Holm, 5% level")
+
+
+def test_availability_without_a_full_record_is_called_an_upper_bound(tmp_path):
+    data = report.prepare(*_prepared_copy(tmp_path), "2025-01-01", "2025-03-31")
+    line = report.availability_basis_line(data)  # curated rows only: no status history
+    assert line.startswith("**Upper bounds.**")
+    assert "Acme Mail (no status history)" in line
+
+
+def test_recorded_share_counts_overlapping_records_once():
+    from incidents import availability
+
+    window = metrics.Window.from_dates("2025-01-01", "2025-12-31")
+    day = pd.Timestamp
+    records = pd.DataFrame({
+        "vendor": ["A", "A", "A", "B"], "kind": ["status-history"] * 3 + ["tenant"],
+        "capture": ["complete", "lower-bound", "selection", "complete"],
+        "complete_from": [day("2024-06-01", tz="UTC"), day("2025-03-01", tz="UTC"),
+                          day("2025-01-01", tz="UTC"), day("2025-07-02", tz="UTC")],
+        "complete_to": [day("2025-06-30", tz="UTC"), day("2025-06-30", tz="UTC"),
+                        day("2025-12-31", tz="UTC"), day("2025-12-31", tz="UTC")]})
+    share = availability.recorded_share(records, window)
+    assert share["A"] == pytest.approx(181 / 365)  # Jan-Jun once; the selection is no record
+    assert share["B"] == pytest.approx(183 / 365)

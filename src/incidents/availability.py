@@ -138,19 +138,40 @@ def sla_services(slas: pd.DataFrame) -> pd.DataFrame:
     return pairs.loc[pairs["product"].ne("")].drop(columns="services")
 
 
+def full_records(records: pd.DataFrame) -> pd.DataFrame:
+    """The vendors' status histories and tenant records that hold every incident they saw
+    (complete, or a stated lower bound; not a selection): ``vendor, complete_from,
+    complete_to``."""
+    from incidents import evidence
+
+    if records.empty:
+        return pd.DataFrame(columns=["vendor", "complete_from", "complete_to"])
+    chosen = records["kind"].isin(evidence.HISTORY_KINDS) & records["capture"].ne("selection")
+    return records.loc[chosen, ["vendor", "complete_from", "complete_to"]]
+
+
+def recorded_share(records: pd.DataFrame, window: metrics.Window) -> pd.Series:
+    """Per vendor with a full record (:func:`full_records`): the share of the window its
+    records cover (overlapping records count once)."""
+    spans = full_records(records).assign(
+        s=lambda f: f["complete_from"].clip(lower=window.start),
+        e=lambda f: (f["complete_to"] + pd.Timedelta(days=1)).clip(upper=window.end))
+    spans = spans.loc[spans["e"] > spans["s"]]
+    if spans.empty:
+        return pd.Series(dtype=float)
+    hours = metrics.union_hours(spans[["vendor"]], spans["s"], spans["e"])
+    return (hours / window.hours).clip(upper=1.0).rename_axis("vendor")
+
+
 def recorded_periods(periods_table: pd.DataFrame, records: pd.DataFrame) -> np.ndarray:
     """For each row (``vendor``, ``s``, ``e``): whether one of the vendor's status histories
     or tenant records (complete, or a lower bound; not a selection) covers the whole period,
     from its ``complete_from`` to the end of its ``complete_to`` day. Only then can a period
     with few public incidents be called met: a curated selection or a review list can show a
     period below target, never one above."""
-    from incidents import evidence
-
     if periods_table.empty or records.empty:
         return np.zeros(len(periods_table), dtype=bool)
-    history = records.loc[records["kind"].isin(evidence.HISTORY_KINDS)
-                          & records["capture"].ne("selection"),
-                          ["vendor", "complete_from", "complete_to"]]
+    history = full_records(records)
     pairs = periods_table[["vendor", "s", "e"]].reset_index().merge(history, on="vendor")
     inside = (pairs["complete_from"] <= pairs["s"]) & (
         pairs["complete_to"] + pd.Timedelta(days=1) >= pairs["e"])

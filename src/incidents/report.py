@@ -664,6 +664,31 @@ def sla_verdicts_used(data: ReportData, sla_target: float = 0.0) -> tuple[pd.Dat
     return shown.reset_index(drop=True), len(verdicts) - len(shown)
 
 
+#: Below this share of the window covered by a full record, availability is an upper bound.
+RECORDED_ENOUGH = 0.9
+
+
+def availability_basis_line(data: ReportData) -> str:
+    """Which vendors' availability is only an upper bound: those whose status history covers
+    less than :data:`RECORDED_ENOUGH` of the window, or none of it. Public reports miss
+    incidents, so downtime read from them is too low and availability too high. Empty when
+    every vendor shown has a full record."""
+    share = availability.recorded_share(data.records, data.window)
+    shown = sorted(set(data.window_incidents["vendor"]) | set(services_shown(data)["vendor"]))
+    weak = []
+    for vendor in shown:
+        covered = float(share.get(vendor, 0.0))
+        if covered < RECORDED_ENOUGH:
+            weak.append(f"{narrative.text(vendor)} ("
+                        + (f"its status history covers {covered:.0%} of the window"
+                           if covered > 0 else "no status history") + ")")
+    if not weak:
+        return ""
+    return ("**Upper bounds.** For these vendors availability rests, for all or part of the "
+            "window, on public reports, which miss incidents, so it reads too high: "
+            + "; ".join(weak) + ".")
+
+
 def sla_periods_used(data: ReportData, sla_target: float = 0.0
                      ) -> list[tuple[str, pd.DataFrame]]:
     """The whole periods a full record covers, of the SLAs :func:`sla_verdicts_used` shows,
