@@ -76,12 +76,13 @@ display(HTML(narrative.table(by_function.loc[by_function["exposure"].notna()], {
     "exposure": ("Expected disruption h/yr x dependence", lambda v: narrative.number(v, 1)),
     "exposure_low": ("90% low", lambda v: narrative.number(v, 1)),
     "exposure_high": ("90% high", lambda v: narrative.number(v, 1)),
-    "without_figure": ("No figure (no complete record)", narrative.plain),
+    "without_figure": ("No figure (no complete record, or too few events)", narrative.plain),
 }, caption="Exposure by business function, from the dependence the organisation set in "
            "data/vendors.csv")))
 no_figure = by_function.loc[by_function["exposure"].isna(), "function"]
 if len(no_figure):
-    display(Markdown("**No figure** (every vendor behind it lacks a complete record): "
+    display(Markdown("**No figure** (every vendor behind it lacks a complete record or enough "
+                     "events for a rank): "
                      + ", ".join(narrative.text(f) for f in no_figure) + "."))
 
 # %% [markdown]

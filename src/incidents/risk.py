@@ -343,13 +343,17 @@ def function_exposure(exposure_table: pd.DataFrame, vendors: pd.DataFrame) -> pd
     """Exposure by business function: for each function the organisation listed in
     ``vendors.csv``, the ranked vendors it depends on and the sum of their dependence-weighted
     disruption hours per year (the interval adds the vendors' 90% bounds, so it is wider than
-    a joint interval); vendors with no figure are named, not counted."""
+    a joint interval); vendors with no figure (no complete record, or too few events for a
+    rank: ``why_no_rank``) are named, not counted."""
     functions = vendors[["vendor", "business_functions"]].assign(
         function=vendors["business_functions"].fillna("").str.split(";")).explode("function")
     functions["function"] = functions["function"].str.strip()
     functions = functions.loc[functions["function"].ne("")]
-    table = functions.merge(exposure_table[["vendor", "exposure", "exposure_low",
-                                            "exposure_high"]], on="vendor", how="left")
+    figures = exposure_table[["vendor", "exposure", "exposure_low", "exposure_high"]].copy()
+    if "why_no_rank" in exposure_table:  # too few events or no complete record: no figure
+        unranked = exposure_table["why_no_rank"].fillna("").ne("").to_numpy()
+        figures.loc[unranked, ["exposure", "exposure_low", "exposure_high"]] = np.nan
+    table = functions.merge(figures, on="vendor", how="left")
     rows = []
     for name, group in table.groupby("function", sort=True):
         known = group.dropna(subset=["exposure"])
