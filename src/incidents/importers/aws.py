@@ -45,6 +45,7 @@ from incidents.importers.common import (
     RowBuilder,
     check_top_level,
     join_names,
+    parse_entry_list,
     read_time,
     rows_from_entries,
     text_value,
@@ -228,13 +229,8 @@ def group_events(rows: list[Row]) -> None:
 def parse_health(feed: Any, *, vendor: str = VENDOR,
                  source: Source | None = None) -> tuple[list[Row], list[Finding]]:
     """Rows and findings for the archive's list of AWS Health Dashboard events."""
-    source = source or Source()
-    problems = Problems(source)
-    check_top_level(feed, problems, "aws-health", "AWS Health Dashboard events", list,
-                    HEALTH_FIX)
-    return rows_from_entries(feed, feed, "$", problems, HEALTH_FIX, "event",
-                             lambda event, path, found: _health_row(event, path, vendor,
-                                                                    problems, found))
+    return parse_entry_list(feed, vendor, source, "aws-health", "AWS Health Dashboard events",
+                            HEALTH_FIX, HEALTH_FIX, "event", _health_row)
 
 
 def _health_row(event: dict[str, Any], path: str, vendor: str, problems: Problems,

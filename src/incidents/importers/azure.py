@@ -36,10 +36,9 @@ from incidents.importers.common import (
     Finding,
     Row,
     RowBuilder,
-    check_top_level,
     join_names,
+    parse_entry_list,
     read_time,
-    rows_from_entries,
     text_value,
 )
 from incidents.importers.feedjson import Problems, Source
@@ -98,13 +97,8 @@ def stated_window(text: str) -> tuple[datetime, datetime] | None:
 def parse(feed: Any, *, vendor: str = VENDOR,
           source: Source | None = None) -> tuple[list[Row], list[Finding]]:
     """Rows and findings for the archive's list of Azure post-incident reviews."""
-    source = source or Source()
-    problems = Problems(source)
-    check_top_level(feed, problems, "azure-pir", "Azure post-incident review", list,
-                    REVIEW_FIX)
-    return rows_from_entries(feed, feed, "$", problems, REVIEW_FIX, "review",
-                             lambda review, path, found: _row(review, path, vendor,
-                                                              problems, found))
+    return parse_entry_list(feed, vendor, source, "azure-pir", "Azure post-incident review",
+                            REVIEW_FIX, REVIEW_FIX, "review", _row)
 
 
 def _row(review: dict[str, Any], path: str, vendor: str, problems: Problems,

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, Literal
 
 from incidents import schema
-from incidents.importers.feedjson import Problems, describe, guess_format
+from incidents.importers.feedjson import Problems, Source, describe, guess_format
 
 Level = Literal["mapping", "warning", "dropped"]
 Row = dict[str, str]
@@ -244,6 +244,23 @@ def rows_from_entries(entries: list[Any], container: Any, base: str, problems: P
         rows[row["incident_id"]] = row
     problems.raise_if_any()
     return list(rows.values()), findings
+
+
+#: Builds one row from a feed entry: (entry, its JSON path, vendor, problems, findings).
+RowFunction = Callable[[dict[str, Any], str, str, Problems, list[Finding]], Row | None]
+
+
+def parse_entry_list(feed: Any, vendor: str, source: Source | None, fmt: str, label: str,
+                     shape_fix: str, entry_fix: str, noun: str, build: RowFunction
+                     ) -> tuple[list[Row], list[Finding]]:
+    """Rows and findings for a feed that is a JSON array of entries, one row each: the feed
+    is checked for its format and shape (:func:`check_top_level`), then every entry goes
+    through ``build`` (:func:`rows_from_entries`); every problem is raised together."""
+    problems = Problems(source or Source())
+    check_top_level(feed, problems, fmt, label, list, shape_fix)
+    return rows_from_entries(feed, feed, "$", problems, entry_fix, noun,
+                             lambda entry, path, found: build(entry, path, vendor, problems,
+                                                              found))
 
 
 def check_top_level(feed: Any, problems: Problems, fmt: str, label: str,

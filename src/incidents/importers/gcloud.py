@@ -33,10 +33,9 @@ from incidents.importers.common import (
     Finding,
     Row,
     RowBuilder,
-    check_top_level,
     join_names,
+    parse_entry_list,
     read_time,
-    rows_from_entries,
     text_value,
 )
 from incidents.importers.feedjson import Problems, Source, describe
@@ -52,12 +51,8 @@ def parse(feed: Any, *, vendor: str = mapping.GCLOUD_VENDOR,
 
     Raises :class:`~incidents.errors.InputError` listing every shape problem of the feed.
     """
-    source = source or Source()
-    problems = Problems(source)
-    check_top_level(feed, problems, "gcloud", "Google Cloud", list, SHAPE_FIX)
-    return rows_from_entries(
-        feed, feed, "$", problems, INCIDENT_FIX, "entry",
-        lambda incident, path, findings: _row(incident, path, vendor, problems, findings))
+    return parse_entry_list(feed, vendor, source, "gcloud", "Google Cloud", SHAPE_FIX,
+                            INCIDENT_FIX, "entry", _row)
 
 
 def _row(incident: dict[str, Any], path: str, vendor: str, problems: Problems,

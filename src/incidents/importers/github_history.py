@@ -31,10 +31,9 @@ from incidents.importers.common import (
     Finding,
     Row,
     RowBuilder,
-    check_top_level,
     join_names,
+    parse_entry_list,
     read_time,
-    rows_from_entries,
     text_value,
     utc_minute,
 )
@@ -48,13 +47,8 @@ INCIDENT_FIX = ("each line needs id, title, url, started_at and impact as the Gi
 def parse(lines: Any, *, vendor: str = VENDOR,
           source: Source | None = None) -> tuple[list[Row], list[Finding]]:
     """Rows and findings for the parsed lines of a GitHub status history file."""
-    source = source or Source()
-    problems = Problems(source)
-    check_top_level(lines, problems, "github-history", "GitHub status history", list,
-                    INCIDENT_FIX)
-    return rows_from_entries(
-        lines, lines, "$", problems, INCIDENT_FIX, "line",
-        lambda item, path, findings: _row(item, path, vendor, problems, findings))
+    return parse_entry_list(lines, vendor, source, "github-history", "GitHub status history",
+                            INCIDENT_FIX, INCIDENT_FIX, "line", _row)
 
 
 def _row(item: dict[str, Any], path: str, vendor: str, problems: Problems,
