@@ -60,10 +60,10 @@ exposure = report.exposure_table(data, min_events)
 # %%
 display(Markdown(report.prepared_line(data)))
 display(Markdown(report.window_line(data)))
-display(Markdown("**What the evidence is, per vendor:**\n\n" + "\n".join(
-    f"- {line}" for line in report.evidence_lines(data))))
 display(Markdown("**Findings:**\n\n" + "\n".join(f"- {line}" for line in report.findings(
     headline, exposure, data, min_incidents))))
+display(Markdown("**What the evidence is, per vendor:**\n\n" + "\n".join(
+    f"- {line}" for line in report.evidence_lines(data))))
 display(Markdown("**Recommended actions** (generated from the findings by the rules in the "
                  "methods appendix):\n\n" + "\n".join(
                      f"- {line}" for line in report.recommended_actions(data, sla_target))))
@@ -229,9 +229,7 @@ if len(latest):
 
 # %%
 display(HTML(narrative.table(exposure.loc[exposure["rank"].notna()], {
-    "rank": ("Rank", narrative.rank),
-    "rank_low": ("Rank 5%", narrative.rank),
-    "rank_high": ("Rank 95%", narrative.rank),
+    **report.RANK_COLUMNS,
     "vendor": ("Vendor", narrative.plain),
     "dependence_weight": ("Dependence (set)", lambda v: narrative.number(v, 1)),
     "events": ("Major events", narrative.plain),
@@ -267,9 +265,7 @@ display(HTML(narrative.table(sensitivity.loc[sensitivity["base"].notna()], colum
 # %%
 composite = report.composite_risk(data, weights, min_events)
 display(HTML(narrative.table(composite, {
-    "rank": ("Rank", narrative.rank),
-    "rank_low": ("Rank 5%", narrative.rank),
-    "rank_high": ("Rank 95%", narrative.rank),
+    **report.RANK_COLUMNS,
     "vendor": ("Vendor", narrative.plain),
     "frequency": ("Frequency", lambda v: narrative.number(v, 2)),
     "restore": ("Restore", lambda v: narrative.number(v, 2)),

@@ -77,9 +77,10 @@ def number(value: object, digits: int = 1) -> str:
 
 
 def count(value: object, noun: str) -> str:
-    """``count(1, "incident")`` -> ``"1 incident"``; ``count(3, ...)`` -> ``"3 incidents"``."""
+    """``count(1, "incident")`` -> ``"1 incident"``; ``count(2072, ...)`` ->
+    ``"2,072 incidents"``."""
     whole = _whole(value)
-    return f"{whole} {noun}{'' if whole == 1 else 's'}"
+    return f"{whole:,} {noun}{'' if whole == 1 else 's'}"
 
 
 def interval(low: object, high: object, formatter: Formatter = hours) -> str:

@@ -460,15 +460,23 @@ def evidence_lines(data: ReportData) -> list[str]:
         lambda q: q.isin(["vendor", "press"]).mean())
     records = data.records
     counts = rows["record_id"].value_counts()
-    for_rates = set(basis.covered_spans(records, data.window)["record_id"])
+    spans = basis.covered_spans(records, data.window)
+    share = (spans.set_index("record_id")["years"]
+             / (data.window.hours / metrics.HOURS_PER_YEAR)).to_dict()
+    for_rates = set(spans["record_id"])
     out = []
     for vendor in sorted(set(rows["vendor"])):
         mine = records.loc[(records["vendor"] == vendor) & records["record_id"].isin(
             rows["record_id"])]
         parts = []
         for _, record in mine.sort_values(["kind", "complete_from"]).iterrows():
-            used = " (basis of rates)" if record["record_id"] in for_rates else ""
-            parts.append(f"{_short_record(record)}: {counts[record['record_id']]:,} rows{used}")
+            used = ""
+            if record["record_id"] in for_rates:
+                covered = share[record["record_id"]]
+                used = " (basis of rates" + (
+                    f", for {covered:.0%} of the window)" if covered < 0.9 else ")")
+            parts.append(f"{_short_record(record)}: "
+                         f"{narrative.count(counts[record['record_id']], 'row')}{used}")
         note = "" if mine["record_id"].isin(for_rates).any() else (
             "; no complete record in the window: public reports only")
         out.append(f"**{narrative.text(vendor)}**: " + "; ".join(parts) + note
@@ -771,6 +779,13 @@ def window_line(data: ReportData) -> str:
 
 
 #: How both notebooks show an SLA verdict (``narrative.table`` columns).
+#: The rank columns of the exposure and composite tables: the rank and its 90% interval.
+RANK_COLUMNS: dict[str, tuple[str, narrative.Formatter]] = {
+    "rank": ("Rank", narrative.rank),
+    "rank_low": ("Rank 5%", narrative.rank),
+    "rank_high": ("Rank 95%", narrative.rank),
+}
+
 SLA_VERDICT_COLUMNS: dict[str, tuple[str, narrative.Formatter]] = {
     "name": ("SLA", narrative.plain),
     "services": ("Covers", narrative.plain),
