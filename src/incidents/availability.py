@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from incidents import metrics, schema
+from incidents import evidence, metrics, schema
 
 RULES: dict[str, dict[str, float]] = {
     "status-page": dict(schema.IMPACT_WEIGHTS),
@@ -142,8 +142,6 @@ def full_records(records: pd.DataFrame) -> pd.DataFrame:
     """The vendors' status histories and tenant records that hold every incident they saw
     (complete, or a stated lower bound; not a selection): ``vendor, complete_from,
     complete_to``."""
-    from incidents import evidence
-
     if records.empty:
         return pd.DataFrame(columns=["vendor", "complete_from", "complete_to"])
     chosen = records["kind"].isin(evidence.HISTORY_KINDS) & records["capture"].ne("selection")
