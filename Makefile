@@ -63,7 +63,7 @@ $(file > $(PARAMS_FILE),$(PARAMS_TEXT))
 endif
 endif
 
-SOURCES := $(wildcard src/incidents/*.py src/incidents/*/*.py src/incidents/templates/*/*)
+SOURCES := $(shell find src/incidents -name "*.py" -o -path "*/templates/*" -type f)
 NOTEBOOKS := $(wildcard notebooks/*.ipynb)
 DATA_FILES := data/incidents.csv data/vendors.csv
 INPUTS_STAMP := $(BUILD)/inputs.stamp
@@ -145,7 +145,7 @@ test: setup lint
 ## lint: ruff on the package, tests and notebooks; notebooks in sync with their .py
 .PHONY: lint
 lint: $(SETUP_STAMP)
-	$(PY) -m ruff check src tests notebooks/*.py
+	$(PY) -m ruff check src tests benchmarks notebooks/*.py
 
 ## sync: regenerate notebooks/*.ipynb from their paired .py scripts (outputs stripped)
 .PHONY: sync
@@ -166,7 +166,7 @@ import: $(SETUP_STAMP)
 ## datadoc: regenerate the coverage and dictionary sections of data/README.md
 .PHONY: datadoc
 datadoc: $(SETUP_STAMP)
-	$(PY) -m incidents.datadoc
+	$(PY) -m incidents.evidence.datadoc
 
 # Jupyter refuses to run as root without --allow-root (containers, CI); a machine with no
 # display has no browser to open, so there the server only prints its address.
@@ -181,7 +181,7 @@ lab: $(SETUP_STAMP)
 .PHONY: bench
 bench: setup
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
-	$(PY) -m incidents.bench --out report/bench.md
+	$(PY) -m benchmarks.bench --out report/bench.md
 
 ## clean: remove the virtualenv, build files and rendered report
 .PHONY: clean

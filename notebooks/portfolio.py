@@ -43,7 +43,9 @@ skip_invalid: bool = False  # leave out invalid rows (listed in the appendix) in
 # %% tags=["remove-cell"]
 from IPython.display import HTML, Markdown, display
 
-from incidents import availability, evidence, metrics, narrative, plots, report, risk
+from incidents.analysis import availability, metrics, risk
+from incidents.evidence import records as evidence
+from incidents.present import narrative, plots, report
 
 weights = report.check_parameters(sla_target, min_incidents, {
     "frequency": weight_frequency, "restore": weight_restore, "trend": weight_trend,
@@ -330,7 +332,7 @@ display(HTML(narrative.table(together, {
 #   no SLA figure -> ask for the document.
 
 # %%
-from incidents import glossary
+from incidents.present import glossary
 
 display(Markdown(glossary.markdown()))
 

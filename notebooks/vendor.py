@@ -42,7 +42,8 @@ skip_invalid: bool = False  # leave out invalid rows (listed in the appendix) in
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
-from incidents import availability, metrics, narrative, plots, report
+from incidents.analysis import availability, metrics
+from incidents.present import narrative, plots, report
 
 weights = report.check_parameters(sla_target, min_incidents, {
     "frequency": weight_frequency, "restore": weight_restore, "trend": weight_trend,
@@ -228,7 +229,7 @@ display(HTML(narrative.table(listed, {
 # - Exposure: the portfolio report explains it; the dependence is the organisation's input.
 
 # %%
-from incidents import glossary
+from incidents.present import glossary
 
 display(Markdown(glossary.markdown()))
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from incidents import config, load, schema
+from incidents import config
+from incidents.data import load, schema
 
 NOW = pd.Timestamp("2026-11-01T00:00:00Z")
 

@@ -25,7 +25,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from incidents import cli, load, schema
+from incidents import cli
+from incidents.data import load, schema
 from incidents.errors import InputError, Problem
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bad"

@@ -6,7 +6,8 @@ import csv
 
 import numpy as np
 
-from incidents import bench, metrics
+from benchmarks import bench
+from incidents.analysis import metrics
 
 
 def test_metric_table_has_one_finite_row_per_vendor_service() -> None:
@@ -50,7 +51,8 @@ def test_scale_row_names_every_step_and_its_targets() -> None:
 def test_synthetic_csv_is_valid_with_new_ids_from_the_real_rows(tmp_path) -> None:
     import csv
 
-    from incidents import config, load
+    from incidents import config
+    from incidents.data import load
 
     path = bench.synthetic_csv(tmp_path / "incidents.csv", n=400, seed=3)
     frame, problems = load.validate_incidents(path, vendors=load.load_vendors())
@@ -73,7 +75,7 @@ def test_measure_command_counts_a_child_processes_memory(tmp_path) -> None:
 
 
 def test_curated_only_copy_is_a_valid_base_without_imported_records(tmp_path) -> None:
-    from incidents import evidence
+    from incidents.evidence import records as evidence
 
     data, vendors = bench.curated_only_copy(tmp_path / "data")
     found = evidence.load_evidence(data, vendors)

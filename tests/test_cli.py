@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 
 import incidents
-from incidents import catalogue, cli, config, datadoc, load, schema
+from incidents import cli, config
+from incidents.data import catalogue, load, schema
 from incidents.errors import InputError
+from incidents.evidence import datadoc
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"

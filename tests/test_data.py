@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from incidents import config, load, schema
+from incidents import config
+from incidents.data import load, schema
 
 MISSION_IDS = ["EX1256020", "EX1268771", "EX1253275", "MO1253428", "EX1215307", "EX1189820"]
 
@@ -80,7 +81,8 @@ def test_every_vendor_in_incidents_has_a_dependence_weight(incidents, vendors):
 
 
 def test_data_readme_generated_sections_are_current(incidents):
-    from incidents import catalogue, datadoc
+    from incidents.data import catalogue
+    from incidents.evidence import datadoc
 
     text = config.DATA_README.read_text(encoding="utf-8")
     expected = datadoc.render(text, catalogue.coverage_markdown(incidents),

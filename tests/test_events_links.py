@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from incidents import evidence
+from incidents.evidence import records as evidence
 
 UTC = "UTC"
 

@@ -9,8 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from incidents import availability, basis, evidence, load, metrics, report, risk, schema, sources
+from incidents.analysis import availability, basis, metrics, risk
+from incidents.data import load, schema, sources
 from incidents.errors import InputError, ParameterError
+from incidents.evidence import records as evidence
+from incidents.present import report
 from tests.conftest import NOW, VENDOR_ROWS, incident_row, write_csv
 
 WINDOW = metrics.Window.from_dates("2024-01-01", "2025-12-31")
@@ -411,7 +414,7 @@ def test_credit_tiers_are_validated(tmp_path: Path) -> None:
 
 
 def test_actions_follow_their_rules() -> None:
-    from incidents import actions
+    from incidents.present import actions
 
     changes = pd.DataFrame({"vendor": ["A", "B"], "yes": [4, 1], "no": [1, 4],
                             "unknown": [0, 0], "share": [0.8, 0.2]})
@@ -478,7 +481,7 @@ def test_a_cross_posted_status_incident_is_not_read_as_curated() -> None:
 def test_sla_periods_below_target_are_counted_with_partial_outages_and_without() -> None:
     from types import SimpleNamespace
 
-    from incidents import report
+    from incidents.present import report
 
     partial = _one("partial-outage")  # 10 h at 30%: 3 h, below 99.9% of January
     data = SimpleNamespace(window_incidents=partial, window=JANUARY, slas=_slas("month"))
@@ -492,7 +495,7 @@ def test_sla_periods_below_target_are_counted_with_partial_outages_and_without()
 
 
 def test_the_sla_action_says_how_many_periods_full_outages_alone_put_below() -> None:
-    from incidents import actions
+    from incidents.present import actions
 
     verdicts = pd.DataFrame({"vendor": ["A", "B"], "name": ["A SLA", "B SLA"],
                              "below": [5, 2], "below_outages_only": [1, 2],
@@ -583,7 +586,7 @@ def test_sla_periods_without_any_judged_sla_have_the_columns_of_judged_ones() ->
 def test_sla_periods_used_gives_one_table_per_measurement_period() -> None:
     from types import SimpleNamespace
 
-    from incidents import report
+    from incidents.present import report
 
     slas = pd.concat([_slas("month"), _slas("quarter").assign(sla_id="acme-q")],
                      ignore_index=True)
@@ -626,7 +629,7 @@ def test_a_period_below_target_on_public_reports_alone_still_counts_below() -> N
     verdict = availability.sla_verdicts(availability.sla_periods(
         _one("outage"), year, _slas("month"), records=no_record)).iloc[0]
     assert (verdict["periods"], verdict["unrecorded"], verdict["below"]) == (0, 12, 1)
-    from incidents import actions
+    from incidents.present import actions
 
     line = actions._sla(verdict.to_frame().T.assign(below_outages_only=1))[0]
     assert "1 of 12 months below target" in line

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from incidents import glossary
+from incidents.present import glossary
 
 NAMED_IN_THE_REPORT = ["Laplace", "Kaplan-Meier", "Crow-AMSAA", "Rank interval", "Error budget",
                        "MTBF", "Exact Poisson interval", "Holm", "Like-for-like",

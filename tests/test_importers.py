@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from incidents import schema
+from incidents.data import schema
+from incidents.data.importers import feedjson, gcloud, mapping, msgraph, statuspage
 from incidents.errors import InputError
-from incidents.importers import feedjson, gcloud, mapping, msgraph, statuspage
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
 

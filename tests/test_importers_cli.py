@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from incidents import cli, config, schema
-from incidents.importers import fetch
+from incidents import cli, config
+from incidents.data import schema
+from incidents.data.importers import fetch
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
 

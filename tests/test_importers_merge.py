@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from incidents import load, schema
+from incidents import import_command as command
+from incidents.data import load, schema
+from incidents.data.importers import feedjson, mapping, merge
 from incidents.errors import InputError
-from incidents.importers import command, feedjson, mapping, merge
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
 VENDORS = ("GitHub", "Acme", "Microsoft 365", "Google Cloud")
@@ -429,7 +430,7 @@ def test_two_imports_at_once_keep_both_feeds_rows(tmp_path, vendors, monkeypatch
 
 def test_an_import_waits_for_the_lock_and_gives_up_with_a_message(tmp_path, vendors,
                                                                   monkeypatch):
-    from incidents import locking
+    from incidents.data import locking
 
     target = tmp_path / "incidents.csv"
     monkeypatch.setattr(locking, "DEFAULT_TIMEOUT", 0.3)

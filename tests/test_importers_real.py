@@ -13,8 +13,10 @@ from datetime import datetime
 
 import pytest
 
-from incidents import config, load, schema
-from incidents.importers import command, feedjson
+from incidents import config
+from incidents import import_command as command
+from incidents.data import load, schema
+from incidents.data.importers import feedjson
 
 REAL = config.PROJECT_ROOT.parent / "shared/data/real/google_cloud_incidents_2022-07-03.json"
 

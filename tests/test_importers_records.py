@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from incidents import load, schema
+from incidents import import_command as command
+from incidents.data import load, schema
+from incidents.data.importers import feedjson, records
 from incidents.errors import InputError
-from incidents.importers import command, feedjson, records
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
 VENDORS = ("GitHub", "Atlassian", "Slack", "AWS", "Microsoft Azure", "Microsoft 365")
@@ -161,7 +162,7 @@ def test_aws_dashboard_status_3_is_an_outage_and_a_global_key_has_no_region():
 
 def test_aws_entries_with_one_summary_within_hours_are_one_event():
     rows, _ = parse("aws-shd", "aws_shd.json")
-    from incidents.importers import aws
+    from incidents.data.importers import aws
 
     aws.group_events(list(rows.values()))
     assert rows["ec2-us-east-1-1650382800"]["event_id"] == rows[

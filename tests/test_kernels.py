@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from incidents import kernels
+from incidents.render import kernels
 
 
 @pytest.fixture(scope="module")
@@ -17,7 +17,7 @@ def kernel(tmp_path_factory):
 
 
 def test_warm_kernel_has_the_report_modules_imported(kernel):
-    kernels.run_code(kernel, "import sys; assert 'incidents.plots' in sys.modules")
+    kernels.run_code(kernel, "import sys; assert 'incidents.present.plots' in sys.modules")
 
 
 def test_reset_forgets_the_previous_notebook_variables(kernel):

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from incidents import render
+from incidents.render import run as render
 
 pytestmark = [pytest.mark.report,
               pytest.mark.skipif(not (shutil.which("chromium") and shutil.which("pdftotext")

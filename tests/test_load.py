@@ -10,7 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from incidents import config, load, schema
+from incidents import config
+from incidents.data import load, schema
 from incidents.errors import InputError
 
 NOW = pd.Timestamp("2026-01-01T00:00:00Z")

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from incidents import metrics, narrative
+from incidents.analysis import metrics
+from incidents.present import narrative
 
 WINDOW = metrics.Window.from_dates("2025-01-01", "2025-01-30")  # 30 days = 720 h
 
@@ -155,7 +156,7 @@ def test_advisories_are_not_in_restore_time(make_table):
 
 @pytest.mark.parametrize("seed", range(12))
 def test_grouped_kaplan_meier_matches_single_group_restore_time(seed):
-    from incidents import stats
+    from incidents.analysis import stats
 
     rng = np.random.default_rng(seed)
     durations = rng.exponential(5, size=40).round(1)
@@ -287,7 +288,7 @@ def test_co_failures_of_an_empty_table_are_an_empty_table(make_table):
 
 def test_month_below_sla_gets_the_credit_tier(make_table):
     # 10 hours out in a 31-day January: 1 - 10/744 = 98.66% < 99% -> 50% credit tier
-    from incidents import availability
+    from incidents.analysis import availability
 
     rows = [{"start_utc": "2025-01-10T00:00:00Z", "end_utc": "2025-01-10T10:00:00Z",
              "product": "Mail"}]
@@ -414,7 +415,7 @@ def test_grouped_kaplan_meier_keeps_groups_apart_when_one_reaches_zero():
                 max_size=60))
 @settings(max_examples=80, deadline=None)
 def test_grouped_kaplan_meier_equals_per_group_restore_time(rows):
-    from incidents import stats
+    from incidents.analysis import stats
 
     codes, times, done = (np.array(col) for col in zip(*rows, strict=True))
     table = metrics.grouped_kaplan_meier_summary(codes, times.astype(float), done)

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from incidents import narrative
+from incidents.present import narrative
 
 
 @pytest.mark.parametrize(("value", "expected"), [

@@ -8,8 +8,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from incidents import cli, config, render, report, risk
+from incidents import cli, config
+from incidents.analysis import risk
 from incidents.errors import ParameterError
+from incidents.present import report
+from incidents.render import run as render
 from tests.conftest import VENDOR_ROWS, incident_row, write_csv
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
@@ -17,7 +20,7 @@ NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
 @pytest.fixture
 def files(tmp_path) -> dict[str, str]:
-    from incidents import schema
+    from incidents.data import schema
 
     data = write_csv(tmp_path / "incidents.csv", [incident_row()], schema.INCIDENT_COLUMN_NAMES)
     vendors = write_csv(tmp_path / "vendors.csv", VENDOR_ROWS, schema.VENDOR_COLUMN_NAMES)

@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from incidents import metrics, plots, risk
+from incidents.analysis import metrics, risk
+from incidents.present import plots
 
 WINDOW = metrics.Window.from_dates("2025-01-01", "2025-03-31")
 

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from incidents import cli, config, locking, render, schema
+from incidents import cli, config
+from incidents.data import locking, schema
+from incidents.render import run as render
 from tests.conftest import VENDOR_ROWS, incident_row, write_csv
 
 
@@ -215,7 +217,7 @@ def test_what_a_notebook_writes_to_stderr_is_not_published(tmp_path, capsys):
 def test_a_report_process_validates_notebooks_without_compiling_the_iri_grammar():
     code = (
         "import sys\n"
-        "from incidents import render\n"
+        "from incidents.render import run as render\n"
         "render.skip_unused_iri_grammar()\n"
         "import nbformat\n"
         "notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('x = 1')])\n"

@@ -23,7 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from incidents import cli, render
+from incidents import cli
+from incidents.render import run as render
 from tests.project_copy import KEEP_SETUP, environment, make_copy
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from incidents import catalogue, config, datadoc
+from incidents import config
+from incidents.data import catalogue
+from incidents.evidence import datadoc
 
 
 def test_data_readme_records_table_is_current():

@@ -13,8 +13,12 @@ import nbformat
 import pandas as pd
 import pytest
 
-from incidents import config, load, metrics, narrative, render, report, schema
+from incidents import config
+from incidents.analysis import metrics
+from incidents.data import load, schema
 from incidents.errors import InputError
+from incidents.present import narrative, report
+from incidents.render import run as render
 from tests.conftest import VENDOR_ROWS, incident_row, write_csv
 
 HOSTILE = "<img src=x onerror=alert(1)></script><script>alert(2)</script>"
@@ -304,7 +308,7 @@ def test_refused_run_leaves_no_work_folder_and_no_kernel(rendered, tmp_path):
 
 
 def test_bench_profile_sums_cells_over_notebooks_and_flags_charts(rendered):
-    from incidents import bench
+    from benchmarks import bench
 
     options = render.Options(vendor="Acme Mail", start="2025-01-01", end="2025-03-31",
                              data=str(rendered["data"]), vendors=str(rendered["vendors"]))
@@ -567,7 +571,7 @@ def test_availability_without_a_full_record_is_called_an_upper_bound(tmp_path):
 
 
 def test_recorded_share_counts_overlapping_records_once():
-    from incidents import availability
+    from incidents.analysis import availability
 
     window = metrics.Window.from_dates("2025-01-01", "2025-12-31")
     day = pd.Timestamp

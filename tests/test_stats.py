@@ -1,4 +1,4 @@
-"""Tests for incidents.stats.
+"""Tests for incidents.analysis.stats.
 
 Published worked examples are compared at the precision the source printed
 (absolute tolerance = half a unit in the last printed digit).  Expected values
@@ -15,7 +15,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from incidents import stats
+from incidents.analysis import stats
 
 
 def printed(value: float, decimals: int) -> object:

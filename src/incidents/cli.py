@@ -64,7 +64,9 @@ def program_name(argv0: str | None = None) -> str:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from incidents import config, datadoc, load
+    from incidents import config
+    from incidents.data import load
+    from incidents.evidence import datadoc
 
     # Both files are checked and every problem of both is reported in one run; with a broken
     # vendor file the incident file is still checked, without the vendor-name check.
@@ -82,7 +84,7 @@ def _validate(args: argparse.Namespace) -> int:
     if problems:
         raise InputError(problems)
     # The whole evidence base: records.csv, every record file it lists, events.csv.
-    from incidents import evidence
+    from incidents.evidence import records as evidence
 
     base = evidence.load_evidence(args.file, args.vendors)
     links = evidence.link_problems(base)
@@ -101,7 +103,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _datadict(args: argparse.Namespace) -> int:
-    from incidents import catalogue, load, schema
+    from incidents.data import catalogue, load, schema
 
     if args.coverage:
         sys.stdout.write(catalogue.coverage_markdown(load.load_incidents(args.file)))
@@ -111,7 +113,7 @@ def _datadict(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from incidents import render
+    from incidents.render import run as render
 
     return render.main(args)
 
@@ -154,13 +156,13 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     report = command("report", help="render the report into report/",
                      description="Render the report: the portfolio and a deep dive per "
                      "vendor into report/, or one vendor's deep dive into report/<vendor>/.")
-    from incidents import render
+    from incidents.render import run as render
 
     render.add_arguments(report)
     report.set_defaults(handler=_report)
 
     try:
-        from incidents.importers import command as import_command
+        from incidents import import_command
     except ImportError:  # importers are optional while being built
         import_command = None
     if import_command is not None:

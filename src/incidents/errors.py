@@ -59,6 +59,12 @@ _TERMINAL_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\
                               r"\u2066-\u2069]")
 
 
+class ImportUsageError(IncidentsError):
+    """The command was called in a way that cannot work (e.g. no vendor for a Statuspage)."""
+
+    usage = True
+
+
 def terminal_text(value: object) -> str:
     """``value`` safe to print on a terminal: control characters (ESC would start a terminal
     command, NUL or a carriage return hide what follows) and bidirectional controls (they

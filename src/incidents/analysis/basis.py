@@ -1,0 +1,222 @@
+"""Like-for-like figures: rates, trends and comparisons on a stated common basis.
+
+A vendor that posts every blip looks worse than one that posts only disasters, and a
+hand-picked sample measures attention, not failure. So frequency, MTBF and trend are compared
+across vendors only on one basis, stated beside every figure:
+
+* **events** (rows of one real-world event count once, see :mod:`incidents.evidence`),
+* of **major or critical impact** (severity 4 or 5 on the project's scale: Statuspage's
+  ``major``/``critical``, Google's ``high``) **or lasting 60 minutes or more**,
+* in a **rate record**: a status history or tenant export that is complete, or a lower bound
+  with a stated capture of at least 95%,
+* **per year of the record's covered time inside the window** (never past the data cut-off).
+
+A vendor with only curated or review-list rows gets "at least N publicly reported major
+incidents" and no rate: it is not ranked against complete records.
+
+Trend verdicts need a rate record covering the whole window and at least ``min_events``
+events; p-values of the vendors tested are corrected together (Holm), and the year-by-year
+counts stand beside the verdict.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from incidents.analysis import metrics, stats
+from incidents.evidence import records as evidence
+
+MAJOR_SEVERITY = 4
+MAJOR_HOURS = 1.0
+#: Fewest events on the basis for a trend verdict (and a rate point estimate).
+MIN_EVENTS = 10
+
+BASIS_TEXT = ("events of major or critical impact or lasting 60 minutes or more, in the "
+              "vendor's complete status history (or one captured at 95% or more), per year of "
+              "covered time")
+
+
+def is_major(rows: pd.DataFrame) -> pd.Series:
+    """Severity 4-5, or a duration (best estimate, or time so far) of 60 minutes or more."""
+    long = rows["duration_hours"].fillna(0) >= MAJOR_HOURS
+    return (rows["severity"].astype(int) >= MAJOR_SEVERITY) | long
+
+
+def covered_spans(records: pd.DataFrame, window: metrics.Window) -> pd.DataFrame:
+    """Each rate record's period clipped to the window: ``record_id, vendor, s, e, years``."""
+    rate = evidence.rate_records(records)
+    usable = records.loc[records["record_id"].map(rate).fillna(False).astype(bool)].copy()
+    usable["s"] = usable["complete_from"].clip(lower=window.start)
+    usable["e"] = (usable["complete_to"] + pd.Timedelta(days=1)).clip(upper=window.end)
+    usable = usable.loc[usable["e"] > usable["s"]]
+    usable["years"] = (usable["e"] - usable["s"]) / pd.Timedelta(hours=metrics.HOURS_PER_YEAR)
+    return usable[["record_id", "vendor", "kind", "capture", "capture_rate", "s", "e", "years",
+                   "complete_from", "complete_to"]].reset_index(drop=True)
+
+
+def describe_record(row: pd.Series) -> str:
+    """'complete status history 24 Mar 2022 to 20 Aug 2026' and the like."""
+    if row["kind"] == "curated":
+        return "curated public reports (a selection, never complete)"
+    period = f"{row['complete_from']:%d %b %Y} to {row['complete_to']:%d %b %Y}"
+    kind = {"status-history": "status history", "tenant": "tenant service-health export",
+            "review-list": "list of post-incident reviews", "curated": "curated public reports"
+            }.get(row["kind"], row["kind"])
+    if row["capture"] == "complete":
+        return f"complete {kind} {period}"
+    if row["capture"] == "lower-bound":
+        rate = row.get("capture_rate")
+        captured = f", about {rate:.0%} of incidents of an hour or more captured" if not pd.isna(
+            rate) else ""
+        return f"{kind} rebuilt from polling {period} (a lower bound{captured})"
+    return f"{kind} {period} (a selection)"
+
+
+def on_basis(rows: pd.DataFrame, spans: pd.DataFrame) -> pd.DataFrame:
+    """Event rows (one per event and vendor) that count on the basis: in a rate record, inside
+    its covered span, major or long."""
+    inside = rows.merge(spans[["record_id", "s", "e"]], on="record_id", how="inner")
+    inside = inside.loc[(inside["start_utc"] >= inside["s"]) & (inside["start_utc"] < inside["e"])]
+    return inside.loc[is_major(inside)].drop(columns=["s", "e"])
+
+
+def comparable_rates(rows: pd.DataFrame, records: pd.DataFrame, window: metrics.Window,
+                     vendors: pd.Series | None = None, confidence: float = 0.95,
+                     min_events: int = MIN_EVENTS) -> pd.DataFrame:
+    """Per vendor: the basis, covered years, major events and the yearly rate with its exact
+    (Garwood) interval; vendors without a rate record get ``at_least`` (the publicly reported
+    major events) and ``ranked`` False.
+
+    ``rows`` are event rows in the window (:func:`incidents.evidence.event_rows` after
+    :func:`incidents.metrics.in_window`).
+    """
+    spans = covered_spans(records, window)
+    names = sorted(set(rows["vendor"]) | set(spans["vendor"]) | set(
+        vendors if vendors is not None else []))
+    basis_rows = on_basis(rows, spans)
+    table = pd.DataFrame({"vendor": pd.Series(names, dtype=object)})
+    years = spans.groupby("vendor")["years"].sum()
+    counts = basis_rows.groupby("vendor").size()
+    table["years"] = table["vendor"].map(years).fillna(0.0)
+    table["events"] = table["vendor"].map(counts).fillna(0).astype(int)
+    describe = spans.assign(text=[describe_record(row) for _, row in spans.iterrows()])
+    described = describe.groupby("vendor")["text"].agg("; ".join) if len(describe) else {}
+    has_rate = table["years"] > 0
+    table["basis"] = np.where(has_rate, table["vendor"].map(described).astype(object),
+                              "publicly reported incidents only (curated or review list)")
+    rate, lower, upper = stats.poisson_rate_bounds_array(
+        table["events"].to_numpy(), np.where(has_rate, table["years"], 1.0), confidence)
+    table["per_year"] = np.where(has_rate & (table["events"] >= 3), rate, np.nan)
+    table["per_year_lower"] = np.where(has_rate, lower, np.nan)
+    table["per_year_upper"] = np.where(has_rate, upper, np.nan)
+    public = rows.loc[is_major(rows)].groupby("vendor").size()
+    table["at_least"] = np.where(has_rate, np.nan, table["vendor"].map(public).fillna(0))
+    table["ranked"] = has_rate.to_numpy()
+    complete = spans.assign(full=spans["capture"].eq("complete")).groupby("vendor")["full"].all()
+    table["complete_basis"] = table["vendor"].map(complete).fillna(False).astype(bool)
+    table["enough_events"] = table["events"] >= min_events
+    return table
+
+
+def yearly_counts(rows: pd.DataFrame, records: pd.DataFrame, window: metrics.Window
+                  ) -> pd.DataFrame:
+    """Major events per vendor and calendar year that its rate records cover completely
+    (whole years inside the window only): ``vendor, year, events``."""
+    spans = covered_spans(records, window)
+    basis_rows = on_basis(rows, spans)
+    out = []
+    for vendor, group in spans.groupby("vendor"):
+        years = [y for y in range(group["s"].min().year, group["e"].max().year + 1)
+                 if any((s <= pd.Timestamp(f"{y}-01-01", tz="UTC")) and
+                        (e >= pd.Timestamp(f"{y + 1}-01-01", tz="UTC"))
+                        for s, e in zip(group["s"], group["e"], strict=True))]
+        mine = basis_rows.loc[basis_rows["vendor"] == vendor, "start_utc"].dt.year
+        counts = mine.value_counts()
+        out += [{"vendor": vendor, "year": y, "events": int(counts.get(y, 0))} for y in years]
+    return pd.DataFrame(out, columns=["vendor", "year", "events"])
+
+
+def rate_ratio(later: int, earlier: int, confidence: float = 0.95
+               ) -> tuple[float, float, float]:
+    """Ratio of two yearly counts (equal exposure) with the exact conditional interval.
+
+    Given the total ``n = later + earlier``, ``later`` is binomial(n, p) with p = r / (1 + r);
+    the Clopper-Pearson interval for p maps to one for r (Ulm 1990).
+    """
+    from scipy.stats import beta
+
+    n = later + earlier
+    if n == 0 or earlier == 0:
+        return (float("nan"), float("nan"), float("nan"))
+    tail = (1 - confidence) / 2
+    low = beta.ppf(tail, later, earlier + 1) if later > 0 else 0.0
+    high = beta.ppf(1 - tail, later + 1, earlier)
+    return (later / earlier, low / (1 - low), high / (1 - high) if high < 1 else float("inf"))
+
+
+def holm(p_values: pd.Series) -> pd.Series:
+    """Holm's step-down adjusted p-values (family-wise error over the tests given)."""
+    p = p_values.dropna()
+    if p.empty:
+        return p_values.astype(float)
+    order = np.argsort(p.to_numpy(), kind="stable")
+    m = len(p)
+    adjusted = np.empty(m)
+    running = 0.0
+    for rank, index in enumerate(order):
+        running = max(running, (m - rank) * p.iloc[index])
+        adjusted[index] = min(1.0, running)
+    return pd.Series(adjusted, index=p.index).reindex(p_values.index)
+
+
+#: Share of the window a vendor's rate records must cover (from the window start) for a
+#: trend verdict: the test then runs over the covered span, ending at the vendor's cut-off.
+MIN_TREND_COVER = 0.9
+
+
+def trend_verdicts(rows: pd.DataFrame, records: pd.DataFrame, window: metrics.Window,
+                   min_events: int = MIN_EVENTS, alpha: float = 0.05) -> pd.DataFrame:
+    """Laplace trend test per vendor on the basis, only where rate records cover the window
+    from its start (to at least 90% of its length, the test then ending at the records' end)
+    and there are at least ``min_events`` events; Holm-corrected across the vendors tested.
+    ``verdict`` says why no verdict is given otherwise."""
+    spans = covered_spans(records, window)
+    basis_rows = on_basis(rows, spans)
+    names = sorted(set(rows["vendor"]) | set(spans["vendor"]))
+    out = []
+    for vendor in names:
+        mine = spans.loc[spans["vendor"] == vendor]
+        entry = {"vendor": vendor, "n": 0, "distinct_times": 0, "laplace_u": np.nan,
+                 "p_value": np.nan,
+                 "beta": np.nan, "covers_window": False, "tested_to": pd.NaT}
+        if len(mine):
+            start, end = mine["s"].min(), mine["e"].max()
+            entry["covers_window"] = bool(start <= window.start and (end - window.start)
+                                          >= MIN_TREND_COVER * (window.end - window.start))
+            span = metrics.Window(window.start, end)
+            events = basis_rows.loc[(basis_rows["vendor"] == vendor)
+                                    & (basis_rows["start_utc"] < end)]
+            entry["n"] = len(events)
+            if entry["covers_window"] and len(events):
+                tested = metrics.trend(events, span, "vendor").iloc[0]
+                entry.update(distinct_times=tested.get("distinct_times", len(events)),
+                             laplace_u=tested["laplace_u"], p_value=tested["p_value"],
+                             beta=tested["beta"], tested_to=end - pd.Timedelta(days=1))
+        out.append(entry)
+    table = pd.DataFrame(out, columns=["vendor", "n", "distinct_times", "laplace_u", "p_value",
+                                       "beta", "covers_window", "tested_to"]).astype(
+        {"vendor": object, "covers_window": bool, "n": int, "distinct_times": int})
+    testable = table["covers_window"] & (table["n"] >= min_events) & table["p_value"].notna()
+    table["p_holm"] = holm(table["p_value"].where(testable))
+    table["verdict"] = np.select(
+        [~table["vendor"].isin(spans["vendor"]), ~table["covers_window"],
+         table["n"] < min_events,
+         table["distinct_times"] < 3,  # events at one instant: no test of their spacing
+         testable & (table["p_holm"] < alpha) & (table["laplace_u"] > 0),
+         testable & (table["p_holm"] < alpha) & (table["laplace_u"] < 0)],
+        ["no complete record", "record does not cover the window",
+         f"fewer than {min_events} events", "not testable: fewer than 3 distinct start times",
+         "rising", "falling"], default="no significant trend")
+    table["tested"] = testable
+    return table

@@ -1,0 +1,863 @@
+"""Load and validate the incident and vendor files.
+
+Every problem is collected (not only the first) and reported with its file, line, column, what
+is wrong and how to fix it, as an :class:`~incidents.errors.InputError`. A successful load
+returns a typed table: UTC-aware timestamps, categoricals for the vocabularies, an integer
+severity.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import hashlib
+import io
+import os
+import re
+import unicodedata
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from incidents import config
+from incidents.data import schema, sources
+from incidents.errors import InputError, Problem
+
+UTC_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+# ``[0-9]``, not ``\d`` (which also matches other scripts' digits, e.g. fullwidth ``２``), and
+# ``\Z``, not ``$`` (which also matches before a final newline).
+_UTC_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z\Z"
+_OFFSET_PATTERN = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?(\.[0-9]+)?"
+                   r"[+-][0-9]{2}:?[0-9]{2}\Z")
+_NAIVE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?(\.[0-9]+)?)?\Z"
+_ZEROED_BELOW = {"minute": r":00Z\Z", "hour": r":00:00Z\Z", "day": r"T00:00:00Z\Z",
+                 "month": r"-01T00:00:00Z\Z"}
+_DELIMITERS = {";": "';'", "\t": "a tab", "|": "'|'"}
+MAX_PROBLEMS_PER_CHECK = 10_000
+#: Largest input file read (bytes): a CSV of a million incidents is about 600 MB.
+MAX_FILE_BYTES = 1024 * 2**20
+FUTURE_TOLERANCE = pd.Timedelta(hours=1)
+
+
+
+# ---------------------------------------------------------------- reading the raw file
+
+
+def _read_text(path: Path, option: str = "DATA") -> str:
+    """The file's text; a BOM is accepted (spreadsheets write one), other encodings are not.
+
+    Only a regular file is read (a FIFO, a device such as /dev/zero or a socket would never
+    end), and at most :data:`MAX_FILE_BYTES`. ``option`` is the make variable that names the
+    file, for the fix of a missing one.
+    """
+    name = str(path)
+    if not path.exists():
+        raise InputError([Problem(name, None, None, "the file does not exist",
+                                  f"check the path, or pass another file with {option}=...")])
+    if path.is_dir():
+        raise InputError([Problem(name, None, None, "this is a folder, not a CSV file",
+                                  "give the path of the CSV file itself")])
+    if not path.is_file():
+        raise InputError([Problem(name, None, None, "this is not a regular file (a pipe, a "
+                                  "device or a socket)", "give the path of the CSV file itself; "
+                                  "save a stream to a file first")])
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise InputError([Problem(name, None, None, f"the file is larger than "
+                                      f"{MAX_FILE_BYTES // 2**20} MB",
+                                      "check that this is the incident or vendor CSV")])
+    except OSError as exc:
+        raise InputError([Problem(name, None, None,
+                                  f"the file cannot be read ({exc.strerror or exc})",
+                                  "check that the file is readable by you")]) from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError([Problem(name, None, None, "the file is saved as UTF-16 "
+                                  "('Unicode Text'), not UTF-8",
+                                  "save the file as UTF-8 (in Excel: 'CSV UTF-8 (Comma "
+                                  "delimited)')")])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError([_encoding_problem(name, data, exc.start)]) from None
+    if not text.strip():
+        raise InputError([Problem(name, None, None, "the file is empty",
+                                  "restore the file from git, or write at least the header row")])
+    return text
+
+
+def _encoding_problem(name: str, data: bytes, offset: int) -> Problem:
+    """The first byte that is not UTF-8: its line, its column and what it probably is."""
+    line = data[:offset].count(b"\n") + 1
+    column = None
+    if line > 1:  # the column is a best guess: the line may continue a quoted field
+        first = data.split(b"\n", 1)[0].decode("utf-8-sig", "replace")
+        before = data[data.rfind(b"\n", 0, offset) + 1:offset].decode("utf-8", "replace")
+        try:
+            header = next(csv.reader(io.StringIO(first, newline="")), [])
+            index = len(next(csv.reader(io.StringIO(before + "x", newline="")), [])) - 1
+        except csv.Error:
+            header, index = [], -1
+        column = header[index].strip() if 0 <= index < len(header) else None
+    guess = data[offset:offset + 1].decode("cp1252", "replace")
+    return Problem(name, line, column,
+                   f"byte 0x{data[offset]:02x} at offset {offset} is not UTF-8 (in Windows-1252 "
+                   f"it is '{guess}'; the file seems to be saved in another encoding)",
+                   "save the file as UTF-8 (in Excel: 'CSV UTF-8 (Comma delimited)')")
+
+
+def _open_quote_column(text: str, line: int, header: list[str]) -> str | None:
+    """The column whose quoted field, in the record starting on ``line``, is never closed."""
+    rest = "".join(io.StringIO(text, newline="").readlines()[line - 1:])  # lines as csv counts
+    field, opened, quoted, at_start, i = 0, None, False, True, 0
+    while i < len(rest):
+        char = rest[i]
+        if quoted:
+            if char == '"' and rest[i + 1:i + 2] == '"':
+                i += 1
+            elif char == '"':
+                quoted = False
+        elif char == '"' and at_start:
+            quoted, opened = True, field
+        elif char == ",":
+            field += 1
+        elif char in "\r\n":
+            field = 0
+        at_start = not quoted and char in ",\r\n"
+        i += 1
+    if opened is None or not quoted or opened >= len(header):
+        return None
+    return header[opened].strip()
+
+
+def _split_records(text: str, name: str, expected: tuple[str, ...],
+                   optional: frozenset[str] = frozenset()) -> tuple[
+        list[str], list[list[str]], list[int], list[Problem]]:
+    """Parse CSV text into header, records and the line each record starts on."""
+    # A field can be as long as the file: the length checks, not the csv module's default
+    # limit (128 KiB), report an over-long value, with its line and column.
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records: list[list[str]] = []
+    lines: list[int] = []
+    problems: list[Problem] = []
+    header: list[str] = []
+    start = 1
+    try:
+        header = next(reader)
+        if not header:
+            raise InputError([Problem(name, 1, None, "the first line is blank; it must be the "
+                                      "header", "delete the blank lines above the header")])
+        start = reader.line_num + 1
+        for record in reader:
+            if record:
+                records.append(record)
+                lines.append(start)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise InputError([_csv_problem(name, text, exc, start, reader.line_num,
+                                       header)]) from None
+    header = [h.strip() for h in header]
+    problems += _header_problems(header, name, expected, optional)
+    width = len(header)
+    for record, line in zip(records, lines, strict=True):
+        if len(record) != width:
+            problems.append(Problem(
+                name, line, None, f"the row has {len(record)} fields where the header has {width}",
+                "quote any field that contains a comma, and check for a missing or extra comma"))
+    return header, records, lines, problems
+
+
+def _csv_problem(name: str, text: str, exc: csv.Error, start: int, line: int,
+                 header: list[str]) -> Problem:
+    if "unexpected end of data" in str(exc):
+        column = _open_quote_column(text, start, header)
+        return Problem(name, start, column, "a quoted field opened on this line is never closed "
+                       "(the rest of the file was read into it)",
+                       'add the closing " at the end of the field, or remove the opening "')
+    if "expected after" in str(exc):
+        return Problem(name, line, None, f"a quoted field has text after its closing quote ({exc})",
+                       'put the whole field in quotes and write each " inside it twice ("")')
+    return Problem(name, line, None, f"the CSV is malformed ({exc})",
+                   "check the quotes on this line: a quoted field must be closed, and a quote "
+                   'inside it written twice ("")')
+
+
+def _header_problems(header: list[str], name: str, expected: tuple[str, ...],
+                     optional: frozenset[str] = frozenset()) -> list[Problem]:
+    if len(header) == 1:
+        for delimiter, label in _DELIMITERS.items():
+            if delimiter in header[0]:
+                raise InputError([Problem(
+                    name, 1, None, f"the file uses {label} as its delimiter, not ','",
+                    "save it as comma-separated CSV (CSV UTF-8, comma delimited)")])
+    problems = []
+    missing = [c for c in expected if c not in header and c not in optional]
+    extra = [c for c in header if c not in expected]
+    for col in missing:
+        guess = difflib.get_close_matches(col, extra, n=1)
+        hint = f"the header '{guess[0]}' looks like it; rename it to '{col}'" if guess else (
+            f"add the column '{col}' to the header (see data/README.md)")
+        problems.append(Problem(name, 1, col, "a required column is missing", hint))
+    for col in extra:
+        if not col:
+            problems.append(Problem(name, 1, None, "the header has a column with no name "
+                                    "(an extra comma?)", "remove the extra comma from the header "
+                                    "and from the rows, or name the column"))
+        elif not difflib.get_close_matches(col, missing, n=1):
+            problems.append(Problem(name, 1, col, "this column is not part of the schema",
+                                    "remove it, or rename it to one of: " + ", ".join(expected)))
+    seen: set[str] = set()
+    for col in header:
+        if col and col in seen:
+            problems.append(Problem(name, 1, col, "the column appears twice",
+                                    "keep one of the two columns"))
+        seen.add(col)
+    return problems
+
+
+def read_records(path: Path, columns: tuple[str, ...],
+                 defaults: dict[str, str] | None = None) -> tuple[pd.DataFrame, list[Problem]]:
+    """Read a CSV into a frame of stripped strings with a ``_line`` column.
+
+    ``defaults`` names the columns the header may leave out, with the value their cells then
+    take. Raises :class:`InputError` when the file cannot be read as a table at all (missing,
+    empty, not UTF-8, wrong delimiter, missing columns); other problems are returned.
+    """
+    name = str(path)
+    defaults = defaults or {}
+    text = _read_text(path, "VENDORS" if columns == schema.VENDOR_COLUMN_NAMES else "DATA")
+    header, records, lines, problems = _split_records(text, name, columns,
+                                                      frozenset(defaults))
+    if any(p.line == 1 for p in problems):
+        raise InputError(problems)
+    if not records:
+        raise InputError([Problem(name, None, None, "the file has a header but no rows",
+                                  "add at least one data row below the header")])
+    good = [r for r in records if len(r) == len(header)]
+    good_lines = [line for r, line in zip(records, lines, strict=True) if len(r) == len(header)]
+    frame = pd.DataFrame(good, columns=header, dtype=object)
+    frame = frame.apply(lambda s: s.str.strip())
+    for col, value in defaults.items():
+        if col not in frame.columns:
+            frame[col] = value
+    frame = frame[list(columns)]
+    frame["_line"] = np.asarray(good_lines, dtype=np.int64)
+    return frame, problems
+
+
+# ---------------------------------------------------------------- per-column checks
+
+
+def _problems_where(frame: pd.DataFrame, bad: pd.Series, name: str, column: str,
+                    message: str, fix: str) -> list[Problem]:
+    flags = bad.to_numpy(dtype=bool)
+    if not flags.any():  # the usual case: skip building an empty selection
+        return []
+    rows = frame.loc[flags, ["_line", column]].head(MAX_PROBLEMS_PER_CHECK)
+    return [Problem(name, int(line), column, message.format(value=_shorten(value)), fix)
+            for line, value in rows.itertuples(index=False)]
+
+
+def _shorten(value: object, limit: int = 60) -> str:
+    """``value`` cut to ``limit`` characters, with control characters shown escaped."""
+    text = str(value)
+    text = text if len(text) <= limit else text[:limit] + "..."
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+#: Characters no cell may hold: C0 and C1 controls other than tab and line breaks, DEL,
+#: and the bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069),
+#: which make text display in another order than it is stored (CVE-2021-42574).
+_HIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROL_NAMES = {"\x00": "NUL", "\x1b": "ESC", "\x7f": "DEL"}
+
+
+def _hidden_problems(frame: pd.DataFrame, col: str, name: str) -> list[Problem]:
+    found = frame[col].str.contains(_HIDDEN, regex=True).to_numpy(dtype=bool)
+    if not found.any():
+        return []
+    rows = frame.loc[found, ["_line", col]].head(MAX_PROBLEMS_PER_CHECK)
+    problems = []
+    for line, value in rows.itertuples(index=False):
+        char = _HIDDEN.search(value).group()
+        label = _CONTROL_NAMES.get(char) or unicodedata.name(char, "control character")
+        what = ("a bidirectional control character" if char >= "\u2000" else
+                "a control character")
+        problems.append(Problem(name, int(line), col, f"'{_shorten(value)}' contains {what}, "
+                                f"U+{ord(char):04X} ({label}), which would be hidden or reorder "
+                                "the text around it on screen",
+                                "delete it (retype the text around it in a plain editor)"))
+    return problems
+
+
+def _check_column(frame: pd.DataFrame, col: schema.Column, name: str) -> list[Problem]:
+    values = frame[col.name]
+    empty = values.eq("")
+    problems: list[Problem] = _hidden_problems(frame, col.name, name)
+    if col.required:
+        problems += _problems_where(frame, empty, name, col.name, "the value is empty",
+                                    _fix_for_empty(col))
+    too_long = values.str.len().gt(col.max_length)
+    fix = f"shorten it to at most {col.max_length} characters" + (
+        "; put long explanations in the notes" if col.name != "notes" else "")
+    problems += _problems_where(frame, too_long, name, col.name,
+                                f"the value is longer than {col.max_length} characters", fix)
+    present = ~empty & ~too_long
+    checker = _KIND_CHECKS.get(col.kind)
+    if checker is not None:
+        problems += checker(frame, present, col, name)
+    return problems
+
+
+def _fix_for_empty(col: schema.Column) -> str:
+    if col.vocabulary:
+        return "write one of: " + ", ".join(col.vocabulary)
+    return f"fill in {col.name} (see data/README.md)"
+
+
+def _check_category(frame: pd.DataFrame, present: pd.Series, col: schema.Column,
+                    name: str) -> list[Problem]:
+    bad = present & ~frame[col.name].isin(col.terms)
+    return _problems_where(frame, bad, name, col.name, "'{value}' is not a known term",
+                           "write one of: " + ", ".join(col.vocabulary))
+
+
+def _check_multi(frame: pd.DataFrame, present: pd.Series, col: schema.Column,
+                 name: str) -> list[Problem]:
+    terms = frame.loc[present, col.name].str.split(";").explode().str.strip()
+    unknown = terms[~terms.isin(col.terms)]
+    fix = "use ';'-separated terms from: " + ", ".join(col.vocabulary)
+    problems = []
+    for index, bad_terms in unknown.groupby(level=0, sort=False):
+        distinct = list(dict.fromkeys(bad_terms))
+        listed = ", ".join(f"'{_shorten(term, 40)}'" for term in distinct)
+        verb = "is not a known term" if len(distinct) == 1 else "are not known terms"
+        problems.append(Problem(name, int(frame.at[index, "_line"]), col.name,
+                                f"{listed} {verb} (in '{_shorten(frame.at[index, col.name])}')",
+                                fix))
+    return problems[:MAX_PROBLEMS_PER_CHECK]
+
+
+def _check_timestamp(frame: pd.DataFrame, present: pd.Series, col: schema.Column,
+                     name: str) -> list[Problem]:
+    values = frame[col.name]
+    wrong = present & ~values.str.match(_UTC_PATTERN)
+    offset = wrong & values.str.match(_OFFSET_PATTERN)
+    naive = wrong & values.str.match(_NAIVE_PATTERN)
+    other = wrong & ~offset & ~naive
+    fmt = "write it as YYYY-MM-DDTHH:MM:SSZ in UTC, e.g. 2026-03-19T14:30:00Z"
+    problems = _problems_where(frame, offset, name, col.name, "'{value}' carries a UTC offset",
+                               "convert it to UTC and " + fmt)
+    problems += _problems_where(frame, naive, name, col.name, "'{value}' has no time zone",
+                                "convert it to UTC and " + fmt)
+    problems += _problems_where(frame, other, name, col.name, "'{value}' is not a date", fmt)
+    good = present & ~wrong
+    parsed = pd.to_datetime(values.where(good), format=UTC_FORMAT, utc=True, errors="coerce")
+    impossible = good & parsed.isna()
+    problems += _problems_where(frame, impossible, name, col.name,
+                                "'{value}' is not a real date or time", fmt)
+    return problems
+
+
+def _check_severity(frame: pd.DataFrame, present: pd.Series, col: schema.Column,
+                    name: str) -> list[Problem]:
+    bad = present & ~frame[col.name].isin(col.terms)
+    fix = "write a whole number from 1 to 5 (see the scale in data/README.md)"
+    problems = []
+    for line, value in frame.loc[bad.to_numpy(), ["_line", col.name]].itertuples(index=False):
+        hint = [f"{source} '{term}' is {level}"
+                for source, mapping in schema.SEVERITY_FROM_VENDOR_TERMS.items()
+                for term, level in mapping.items() if term == value.lower()]
+        problems.append(Problem(name, int(line), col.name, f"'{_shorten(value)}' is not a "
+                                "severity", fix + ("; " + ", ".join(hint) if hint else "")))
+    return problems[:MAX_PROBLEMS_PER_CHECK]
+
+
+def _check_fraction(frame: pd.DataFrame, present: pd.Series, col: schema.Column,
+                    name: str) -> list[Problem]:
+    numbers = pd.to_numeric(frame[col.name].where(present), errors="coerce")
+    bad = present & ~numbers.between(0, 1)
+    return _problems_where(frame, bad, name, col.name, "'{value}' is not a fraction between 0 "
+                           "and 1", "write it as a decimal, e.g. 0.999 for 99.9%")
+
+
+_KIND_CHECKS = {
+    "category": _check_category,
+    "precision": _check_category,
+    "multi": _check_multi,
+    "timestamp": _check_timestamp,
+    "severity": _check_severity,
+    "fraction": _check_fraction,
+}
+
+
+# ---------------------------------------------------------------- checks across columns
+
+
+def _check_rows(frame: pd.DataFrame, name: str, now: pd.Timestamp,
+                known_vendors: Iterable[str] | None,
+                vendors_file: str = "data/vendors.csv") -> list[Problem]:
+    start = _parse(frame["start_utc"])
+    end = _parse(frame["end_utc"])
+    has_end = frame["end_utc"].ne("")
+    problems = _problems_where(
+        frame, has_end & frame["end_precision"].eq(""), name, "end_precision",
+        "end_utc is given but its precision is not", "write minute, hour, day or month")
+    problems += _problems_where(
+        frame, ~has_end & frame["end_precision"].ne(""), name, "end_precision",
+        "a precision is given for an empty end_utc", "empty this cell, or fill in end_utc")
+    # An end known to the day (or hour, month) may lie anywhere in it: only an end whose
+    # whole precision interval precedes the start is wrong.
+    end_width = pd.to_timedelta(frame["end_precision"].map(schema.PRECISION_SPANS)).fillna(
+        pd.Timedelta(0))
+    problems += _problems_where(frame, end + end_width <= start, name, "end_utc",
+                                "'{value}' is before start_utc",
+                                "check both times and their time zones; end must follow start")
+    too_long = (end - start) > pd.Timedelta(days=schema.MAX_DURATION_DAYS)
+    problems += _problems_where(frame, too_long, name, "end_utc",
+                                f"'{{value}}' is over {schema.MAX_DURATION_DAYS} days after the "
+                                "start", "check the year and month of both times")
+    problems += _problems_where(frame, start > now + FUTURE_TOLERANCE, name, "start_utc",
+                                "'{value}' is in the future",
+                                "check the year; times are UTC")
+    for stamp, precision in (("start_utc", "start_precision"), ("end_utc", "end_precision")):
+        problems += _precision_problems(frame, stamp, precision, name)
+    problems += _end_bound_problems(frame, name, start, end)
+    problems += _duplicate_problems(frame, name)
+    problems += _url_problems(frame, name)
+    if known_vendors is not None:
+        problems += _vendor_problems(frame, name, list(known_vendors), vendors_file)
+    return problems
+
+
+def _end_bound_problems(frame: pd.DataFrame, name: str, start: pd.Series,
+                        end: pd.Series) -> list[Problem]:
+    latest = _parse(frame["end_latest_utc"])
+    has_latest = frame["end_latest_utc"].ne("")
+    problems = _problems_where(frame, has_latest & frame["end_utc"].eq(""), name,
+                               "end_latest_utc", "a latest end is given without end_utc",
+                               "write the earliest possible end in end_utc too")
+    problems += _problems_where(frame, latest < end, name, "end_latest_utc",
+                                "'{value}' is before end_utc",
+                                "end_utc is the earliest end, end_latest_utc the latest")
+    last = _parse(frame["last_impact_utc"])
+    problems += _problems_where(frame, frame["last_impact_utc"].ne("") & frame["end_utc"].ne(""),
+                                name, "last_impact_utc", "a last update with impact is given "
+                                "for an incident that has an end",
+                                "empty last_impact_utc: end_utc already says when it ended")
+    problems += _problems_where(frame, last < start, name, "last_impact_utc",
+                                "'{value}' is before start_utc", "check both times")
+    contradiction = frame["root_cause_category"].eq("software-defect") & frame[
+        "change_induced"].eq("yes")
+    problems += _problems_where(frame, contradiction, name, "change_induced",
+                                "'{value}' contradicts root_cause_category software-defect "
+                                "(a latent defect, not tied to a recent change)",
+                                "use change-deployment or configuration as the cause, or set "
+                                "change_induced to no or unknown")
+    return problems
+
+
+def _vendor_problems(frame: pd.DataFrame, name: str, known: list[str],
+                     vendors_file: str) -> list[Problem]:
+    unknown = ~frame["vendor"].isin(set(known)) & frame["vendor"].ne("")
+    by_lower = {vendor.lower(): vendor for vendor in known}
+    problems = []
+    rows = frame.loc[unknown.to_numpy(), ["_line", "vendor"]].head(MAX_PROBLEMS_PER_CHECK)
+    for line, value in rows.itertuples(index=False):
+        guess = by_lower.get(value.lower()) or next(
+            iter(difflib.get_close_matches(value, known, n=1)), None)
+        fix = f"add a row for this vendor to {vendors_file}, or correct the spelling"
+        if guess:
+            fix += f" (did you mean '{guess}'?)"
+        problems.append(Problem(name, int(line), "vendor",
+                                f"'{_shorten(value)}' is not in {vendors_file}", fix))
+    return problems
+
+
+def _parse(values: pd.Series) -> pd.Series:
+    return pd.to_datetime(values.where(values.str.match(_UTC_PATTERN)), format=UTC_FORMAT,
+                          utc=True, errors="coerce")
+
+
+def _precision_problems(frame: pd.DataFrame, stamp: str, precision: str,
+                        name: str) -> list[Problem]:
+    problems = []
+    for level, pattern in _ZEROED_BELOW.items():
+        well_formed = frame[stamp].str.match(_UTC_PATTERN)
+        bad = frame[precision].eq(level) & well_formed & ~frame[stamp].str.contains(
+            pattern, regex=True)
+        problems += _problems_where(frame, bad, name, stamp,
+                                    f"'{{value}}' has parts finer than its precision ({level})",
+                                    "zero the parts below the precision, or choose a finer one")
+    return problems
+
+
+def _duplicate_problems(frame: pd.DataFrame, name: str) -> list[Problem]:
+    keys = frame[["vendor", "incident_id"]]
+    dup = keys.duplicated(keep=False) & frame["incident_id"].ne("")
+    first_line = frame.loc[dup].groupby(["vendor", "incident_id"])["_line"].transform("min")
+    rows = frame.loc[dup, ["_line", "incident_id"]].assign(first=first_line)
+    return [Problem(name, int(line), "incident_id",
+                    f"'{ident}' is used again (first on line {first})" if line != first else
+                    f"'{ident}' is used more than once for this vendor",
+                    "merge the rows into one, or give each incident its own id")
+            for line, ident, first in rows.itertuples(index=False)]
+
+
+def _url_problems(frame: pd.DataFrame, name: str, column: str = "source_urls"
+                  ) -> list[Problem]:
+    urls = frame[column].str.split(";").explode().str.strip()
+    bad_urls = urls[urls.ne("") & ~urls.str.match(r"^https?://[^\s<>\"']+\Z")]
+    problems = []
+    for index, bad in bad_urls.groupby(level=0, sort=False):
+        distinct = list(dict.fromkeys(bad))
+        listed = ", ".join(f"'{_shorten(url)}'" for url in distinct)
+        verb = "is not a web address" if len(distinct) == 1 else "are not web addresses"
+        problems.append(Problem(name, int(frame.at[index, "_line"]), column,
+                                f"{listed} {verb}",
+                                "write full https:// addresses separated by ';'"))
+    good = urls[urls.ne("") & urls.str.match(r"^https?://[^\s<>\"']+\Z")]
+    for index, url in good.items():
+        why = sources.why_not_a_source(url)
+        if why:
+            problems.append(Problem(name, int(frame.at[index, "_line"]), column,
+                                    f"'{_shorten(url)}' {why}: not a source", sources.FIX))
+    return problems[:MAX_PROBLEMS_PER_CHECK]
+
+
+# ---------------------------------------------------------------- typed tables
+
+
+def _typed_incidents(frame: pd.DataFrame) -> pd.DataFrame:
+    typed = frame.copy()
+    for col in schema.INCIDENT_COLUMNS:
+        if col.kind == "timestamp":
+            typed[col.name] = _parse(typed[col.name])
+        elif col.kind in ("category", "precision"):
+            typed[col.name] = pd.Categorical(typed[col.name].replace("", pd.NA),
+                                             categories=list(col.vocabulary))
+        elif col.kind == "severity":
+            typed[col.name] = typed[col.name].astype("int8")
+    typed = typed.rename(columns={"_line": "source_line"})
+    return typed.sort_values(["start_utc", "vendor", "incident_id"], kind="stable").reset_index(
+        drop=True)
+
+
+def _defaults(columns: tuple[schema.Column, ...]) -> dict[str, str]:
+    return {c.name: c.default for c in columns if c.header_optional}
+
+
+def read_table(path: str | os.PathLike[str], columns: tuple[schema.Column, ...]
+               ) -> tuple[pd.DataFrame, list[Problem]]:
+    """Read any of the project's CSV files and check every cell against ``columns``."""
+    file = Path(path)
+    frame, problems = read_records(file, tuple(c.name for c in columns), _defaults(columns))
+    for col in columns:
+        problems += _check_column(frame, col, str(file))
+    return frame, problems
+
+
+def _checked_days(frame: pd.DataFrame, name: str, columns: tuple[str, ...]) -> list[Problem]:
+    problems = []
+    for col in columns:
+        days = pd.to_datetime(frame[col], format="%Y-%m-%d", errors="coerce")
+        bad = frame[col].ne("") & days.isna()
+        problems += _problems_where(frame, bad, name, col, "'{value}' is not a day",
+                                    "write it as YYYY-MM-DD, e.g. 2025-01-31")
+    return problems
+
+
+def _unique(frame: pd.DataFrame, name: str, keys: list[str], what: str) -> list[Problem]:
+    dup = frame.duplicated(keys, keep="first")
+    return _problems_where(frame, dup, name, keys[-1], "'{value}' is listed twice",
+                           f"keep one row per {what}")
+
+
+def load_vendors(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    """Read and validate ``vendors.csv``; raises :class:`InputError` listing every problem."""
+    file = config.vendors_path(path)
+    frame, problems = read_table(file, schema.VENDOR_COLUMNS)
+    problems += _unique(frame, str(file), ["vendor"], "vendor")
+    problems += page_name_problems(frame, str(file))
+    if problems:
+        raise InputError(problems)
+    typed = frame.rename(columns={"_line": "source_line"})
+    typed["dependence_weight"] = pd.to_numeric(typed["dependence_weight"].replace("", np.nan))
+    typed = typed.reset_index(drop=True)
+    typed.attrs["source_file"] = str(file)
+    return typed
+
+
+def _known_vendor_problems(frame: pd.DataFrame, name: str, vendors: pd.DataFrame | None
+                           ) -> list[Problem]:
+    """Every row names a vendor of ``vendors`` (no check without a vendor table)."""
+    if vendors is None:
+        return []
+    return _vendor_problems(frame, name, list(vendors["vendor"]),
+                            vendors.attrs.get("source_file", "data/vendors.csv"))
+
+
+def load_slas(path: str | os.PathLike[str], vendors: pd.DataFrame | None = None
+              ) -> pd.DataFrame:
+    """Read and validate ``slas.csv`` (one row per SLA); raises :class:`InputError`."""
+    file = Path(path)
+    frame, problems = read_table(file, schema.SLA_COLUMNS)
+    problems += _unique(frame, str(file), ["sla_id"], "SLA")
+    problems += credit_tier_problems(frame, str(file), "credit_tiers")
+    problems += _known_vendor_problems(frame, str(file), vendors)
+    if problems:
+        raise InputError(problems)
+    typed = frame.rename(columns={"_line": "source_line"})
+    typed["target"] = pd.to_numeric(typed["target"].replace("", np.nan))
+    typed.attrs["source_file"] = str(file)
+    return typed.reset_index(drop=True)
+
+
+_TIER = re.compile(r"^(0(\.[0-9]+)?|1(\.0+)?):([0-9]+(\.[0-9]+)?)\Z")
+
+
+def credit_tier_problems(frame: pd.DataFrame, name: str, column: str) -> list[Problem]:
+    """Every credit-tier cell must be ``threshold:credit`` pairs: a fraction and a percent
+    from 0 to 100, thresholds falling as credits rise."""
+    problems = []
+    fix = ("write ';'-separated threshold:credit pairs, the threshold a fraction and the credit "
+           "a percent of the fee, e.g. 0.999:10;0.99:25")
+    for line, value in frame.loc[frame[column].ne(""), ["_line", column]].itertuples(
+            index=False):
+        pairs = [part.strip() for part in value.split(";") if part.strip()]
+        matches = [_TIER.match(pair) for pair in pairs]
+        if not pairs or not all(matches):
+            problems.append(Problem(name, int(line), column,
+                                    f"'{_shorten(value)}' is not a list of credit tiers", fix))
+            continue
+        tiers = [(float(m.group(1)), float(m.group(4))) for m in matches if m]
+        if any(credit > 100 for _, credit in tiers):
+            problems.append(Problem(name, int(line), column, f"'{_shorten(value)}' has a credit "
+                                    "above 100%", fix))
+        elif [t for t, _ in tiers] != sorted((t for t, _ in tiers), reverse=True):
+            problems.append(Problem(name, int(line), column, f"'{_shorten(value)}': thresholds "
+                                    "must fall from one tier to the next", fix))
+    return problems
+
+
+def load_records(path: str | os.PathLike[str], vendors: pd.DataFrame | None = None
+                 ) -> pd.DataFrame:
+    """Read and validate ``records.csv`` (one row per record); raises :class:`InputError`."""
+    file = Path(path)
+    frame, problems = read_table(file, schema.RECORD_COLUMNS)
+    problems += _unique(frame, str(file), ["record_id"], "record")
+    problems += _checked_days(frame, str(file), ("complete_from", "complete_to"))
+    problems += _known_vendor_problems(frame, str(file), vendors)
+    if problems:
+        raise InputError(problems)
+    typed = frame.rename(columns={"_line": "source_line"})
+    for col in ("complete_from", "complete_to"):
+        typed[col] = pd.to_datetime(typed[col], format="%Y-%m-%d", utc=True)
+    typed["capture_rate"] = pd.to_numeric(typed["capture_rate"].replace("", np.nan))
+    typed.attrs["source_file"] = str(file)
+    return typed.reset_index(drop=True)
+
+
+def load_event_links(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read and validate ``events.csv`` (one row per linked incident row)."""
+    file = Path(path)
+    frame, problems = read_table(file, schema.EVENT_LINK_COLUMNS)
+    problems += _unique(frame, str(file), ["event_id", "record_id", "incident_id"], "link")
+    if problems:
+        raise InputError(problems)
+    typed = frame.rename(columns={"_line": "source_line"}).reset_index(drop=True)
+    typed.attrs["source_file"] = str(file)
+    return typed
+
+
+def load_published_uptime(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read and validate ``published_uptime.csv`` (figures a vendor published itself)."""
+    file = Path(path)
+    frame, problems = read_table(file, schema.PUBLISHED_UPTIME_COLUMNS)
+    problems += _checked_days(frame, str(file), ("period_start", "period_end"))
+    if problems:
+        raise InputError(problems)
+    typed = frame.rename(columns={"_line": "source_line"})
+    typed["uptime"] = pd.to_numeric(typed["uptime"])
+    for col in ("period_start", "period_end"):
+        typed[col] = pd.to_datetime(typed[col], format="%Y-%m-%d", utc=True)
+    typed.attrs["source_file"] = str(file)
+    return typed.reset_index(drop=True)
+
+
+def load_service_map(path: str | os.PathLike[str], vendors: pd.DataFrame | None = None
+                     ) -> pd.DataFrame:
+    """Read and validate ``service_map.csv`` (which status-page component counts against
+    which service); raises :class:`InputError`. Adds ``regex``: each row's compiled
+    full-match pattern (an exact name escaped)."""
+    file = Path(path)
+    frame, problems = read_table(file, schema.SERVICE_MAP_COLUMNS)
+    problems += _unique(frame, str(file), ["vendor", "field", "match", "component"],
+                        "component")
+    problems += _known_vendor_problems(frame, str(file), vendors)
+    compiled = []
+    for line, match, component in frame[["_line", "match", "component"]].itertuples(
+            index=False):
+        try:
+            compiled.append(re.compile(component if match == "pattern" else re.escape(
+                component)))
+        except re.error as exc:
+            compiled.append(None)
+            problems.append(Problem(str(file), int(line), "component",
+                                    f"'{_shorten(component)}' is not a regular expression "
+                                    f"({exc})", "correct the pattern, or set match to exact"))
+    problems += _url_problems(frame, str(file), "source_url")
+    if problems:
+        raise InputError(problems)
+    typed = frame.rename(columns={"_line": "source_line"})
+    typed["regex"] = compiled
+    typed.attrs["source_file"] = str(file)
+    return typed.reset_index(drop=True)
+
+
+def curated_record_id(vendor: str) -> str:
+    """The record of a curated row that names none: ``<vendor slug>-curated``, the slug of
+    the vendor's :func:`page_name` (so vendors without an ASCII name, such as two named only
+    in emoji, get records of their own)."""
+    return f"{page_name(vendor).removeprefix('vendor-')}-curated"
+
+
+def _fill_records(frame: pd.DataFrame) -> None:
+    """Rows of a file without ``record_id`` belong to their vendor's curated record."""
+    empty = frame["record_id"].eq("")
+    if empty.any():
+        frame.loc[empty, "record_id"] = frame.loc[empty, "vendor"].map(curated_record_id)
+
+
+def _record_problems(frame: pd.DataFrame, name: str, records: pd.DataFrame,
+                     records_file: str) -> list[Problem]:
+    """Every row names a known record of its vendor and starts inside the record's period."""
+    known = records.set_index("record_id")
+    curated = frame["record_id"].str.endswith("-curated") & ~frame["record_id"].isin(known.index)
+    unknown = ~frame["record_id"].isin(known.index) & ~curated & frame["record_id"].ne("")
+    problems = _problems_where(frame, unknown, name, "record_id",
+                               f"'{{value}}' is not a record in {records_file}",
+                               f"add the record to {records_file}, or correct the id")
+    listed = frame["record_id"].isin(known.index)
+    vendor_of = frame["record_id"].map(known["vendor"])
+    problems += _problems_where(frame, listed & vendor_of.ne(frame["vendor"]), name, "vendor",
+                                "'{value}' is not the vendor of the row's record",
+                                f"correct the vendor, or the record_id ({records_file})")
+    start = _parse(frame["start_utc"])
+    first = frame["record_id"].map(known["complete_from"])
+    last = frame["record_id"].map(known["complete_to"]) + pd.Timedelta(days=1)
+    outside = listed & start.notna() & ((start < first) | (start >= last))
+    problems += _problems_where(frame, outside, name, "start_utc",
+                                "'{value}' is outside the period of the row's record",
+                                f"check the time, or widen complete_from/complete_to of the "
+                                f"record in {records_file}")
+    return problems
+
+
+def validate_incidents(path: str | os.PathLike[str] | None = None, *,
+                       vendors: pd.DataFrame | None = None,
+                       records: pd.DataFrame | None = None,
+                       now: pd.Timestamp | None = None) -> tuple[pd.DataFrame, list[Problem]]:
+    """Read the incident file and return its raw rows with every problem found in them.
+
+    With ``records`` (``records.csv``), every row must name one of them (or its vendor's
+    curated record) and start inside that record's period.
+    """
+    file = config.incidents_path(path)
+    frame, problems = read_table(file, schema.INCIDENT_COLUMNS)
+    _fill_records(frame)
+    name = str(file)
+    known = None if vendors is None else vendors["vendor"]
+    vendors_file = "data/vendors.csv" if vendors is None else vendors.attrs.get(
+        "source_file", "data/vendors.csv")
+    problems += _check_rows(frame, name, now or pd.Timestamp.now(tz="UTC"), known, vendors_file)
+    if records is not None:
+        problems += _record_problems(frame, name, records,
+                                     records.attrs.get("source_file", "data/records.csv"))
+    problems.sort(key=lambda p: (p.line or 0, p.column or ""))
+    return frame, problems
+
+
+def load_incidents(path: str | os.PathLike[str] | None = None, *,
+                   vendors: pd.DataFrame | None = None, records: pd.DataFrame | None = None,
+                   skip_invalid: bool = False, now: pd.Timestamp | None = None) -> pd.DataFrame:
+    """Load the incident file as a typed, validated table sorted by start time.
+
+    With ``skip_invalid`` rows with problems are left out and listed, with their problems, in
+    ``table.attrs["skipped"]`` (the report prints them); otherwise any problem raises
+    :class:`InputError`. ``now`` (default: the current time) is the limit for start times.
+    The skipped :class:`Problem` objects are in ``attrs["skipped_problems"]``.
+    """
+    frame, problems = validate_incidents(path, vendors=vendors, records=records, now=now)
+    whole_file = [p for p in problems if p.line is None or p.line == 1]
+    if problems and (not skip_invalid or whole_file):
+        raise InputError(problems)
+    keep = ~frame["_line"].isin({p.line for p in problems})
+    if problems and not keep.any():  # skipping would leave an empty, silent report
+        raise InputError([Problem(str(config.incidents_path(path)), None, None,
+                                  f"every row is invalid ({len(frame)} of {len(frame)}), so "
+                                  "skipping invalid rows would leave none",
+                                  "fix the problems listed here; run 'make validate'"),
+                          *problems])
+    typed = _typed_incidents(frame.loc[keep])
+    typed.attrs["skipped"] = [str(p) for p in problems]
+    typed.attrs["skipped_problems"] = list(problems)
+    typed.attrs["source_file"] = str(config.incidents_path(path))
+    return typed
+
+
+def multi_values(values: pd.Series) -> pd.Series:
+    """Explode a ``;``-separated column into one stripped term per row (index repeated)."""
+    exploded = values.fillna("").str.split(";").explode().str.strip()
+    return exploded[exploded.ne("")]
+
+
+SLUG_PATTERN = re.compile(r"[^a-z0-9]+")
+
+
+def slug(text: str) -> str:
+    """Lower-case ``text`` with runs of other characters turned into single hyphens."""
+    return SLUG_PATTERN.sub("-", text.lower()).strip("-")
+
+
+def page_name(vendor: str) -> str:
+    """The file name stem of a vendor's deep dive: ``vendor-`` and the vendor's :func:`slug`,
+    accents dropped (``Zürich`` -> ``zurich``).
+
+    A name with letters or digits no ASCII spelling keeps (``阿里云``, or only emoji) gets the
+    first 10 hex digits of the SHA-1 of its UTF-8 text instead, stable and distinct per name.
+    Names with the same page name are refused by :func:`load_vendors`.
+    """
+    ascii_text = unicodedata.normalize("NFKD", vendor).encode("ascii", "ignore").decode()
+    plain = slug(ascii_text)
+    if plain and len(re.findall(r"[^\W_]", vendor)) == len(re.findall(r"[A-Za-z0-9]",
+                                                                        ascii_text)):
+        return "vendor-" + plain
+    return "vendor-" + hashlib.sha1(vendor.encode("utf-8")).hexdigest()[:10]
+
+
+def page_name_problems(frame: pd.DataFrame, name: str) -> list[Problem]:
+    """Vendors whose deep dives would share a file (names that differ only in case, accents
+    or punctuation, such as 'Acme Cloud' and 'ACME_CLOUD'): each later one, naming the first."""
+    first: dict[str, tuple[int, str]] = {}
+    problems = []
+    for line, vendor in frame[["_line", "vendor"]].itertuples(index=False):
+        if not vendor:
+            continue
+        page = page_name(vendor)
+        if page in first and first[page][1] != vendor:
+            line_1, vendor_1 = first[page]
+            problems.append(Problem(
+                name, int(line), "vendor", f"'{_shorten(vendor)}' and '{_shorten(vendor_1)}' "
+                f"(line {line_1}) differ only in case, accents or punctuation: their reports "
+                f"would both be {page}.html",
+                "merge the two rows if they are one vendor, or name them apart by a letter or "
+                "digit"))
+        first.setdefault(page, (int(line), vendor))
+    return problems[:MAX_PROBLEMS_PER_CHECK]

@@ -1,0 +1,149 @@
+"""Recommended actions, generated from the findings by documented rules (none typed by hand).
+
+Each rule reads the numbers the report already shows and, when its condition holds, writes
+one action naming the vendor and the evidence. The rules, in the order they are listed:
+
+1. **No complete record** (the vendor publishes no status history and no tenant export is
+   loaded): import the organisation's own record; for Microsoft 365 the tenant's service
+   health, with the command.
+2. **Own changes dominate**: of the incidents with a disclosed cause, more than half (and at
+   least :data:`MIN_KNOWN` known) came from the vendor's own changes: ask for change
+   notification and staged-rollout terms.
+3. **One way in keeps breaking**: one group of clients or protocols named in at least
+   :data:`MIN_CLIENT_EVENTS` of the vendor's curated events and at least a third of those that
+   name any: keep an alternative access path for it (the most frequent group per vendor).
+4. **Shared dependency**: an event linked to several vendors the organisation uses: they fail
+   together and are not independent fallbacks.
+5. **SLA breached on the estimate**: an SLA period below target (status-page weights; how
+   many of them full outages alone put there is said too): check with the tenant's own
+   service health whether a credit claim applies, by the SLA's deadline.
+6. **No SLA figure**: services the organisation uses that no SLA with a target covers: ask
+   the vendor for its SLA document.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from incidents.data import load
+from incidents.present import narrative
+
+MIN_KNOWN = 3
+MIN_CLIENT_EVENTS = 3
+MAX_ACTIONS = 8
+
+#: Client terms grouped into what a CIO recognises.
+CLIENT_GROUPS: dict[str, tuple[str, ...]] = {
+    "mobile apps": ("outlook-mobile", "teams-mobile", "mobile-app"),
+    "desktop clients": ("outlook-mac-new", "outlook-mac-classic", "outlook-desktop-classic",
+                        "outlook-desktop-new", "teams-desktop", "desktop-app"),
+    "web": ("outlook-web", "teams-web", "web"),
+    "sync and mail protocols": ("exchange-activesync", "imap4", "pop3", "smtp", "ews", "mapi",
+                                "email-delivery"),
+    "sign-in": ("sign-in",),
+    "APIs and integrations": ("graph-api", "api"),
+    "admin console": ("admin-portal",),
+}
+
+
+def client_group(term: str) -> str:
+    """The group a client term belongs to (``other`` for infrastructure terms)."""
+    return next((group for group, terms in CLIENT_GROUPS.items() if term in terms), "other")
+
+
+def _no_record(vendors: list[str]) -> list[str]:
+    out = []
+    if "Microsoft 365" in vendors:
+        out.append("Microsoft 365 has no public status history: export the tenant's own "
+                   "service health (Microsoft Graph `GET /admin/serviceAnnouncement/issues`, "
+                   "permission `ServiceHealth.Read.All`) and import it with `python -m "
+                   "incidents import msgraph issues.json --record microsoft-365-tenant`, so "
+                   "its rates rest on a complete record.")
+    others = [v for v in vendors if v != "Microsoft 365"]
+    if others:
+        out.append(", ".join(narrative.text(v) for v in others) + ": no complete incident "
+                   "record was found: ask each for its incident history, or import its "
+                   "status feed on a schedule (`python -m incidents fetch`), before comparing "
+                   "them with the vendors that publish one.")
+    return out
+
+
+def _own_changes(changes: pd.DataFrame) -> list[str]:
+    named = []
+    for _, row in changes.sort_values("share", ascending=False).iterrows():
+        known = int(row["yes"] + row["no"])
+        if known >= MIN_KNOWN and row["yes"] * 2 > known:
+            named.append(f"{narrative.text(row['vendor'])} ({int(row['yes'])} of {known})")
+    if not named:
+        return []
+    return [", ".join(named) + ": most incidents with a disclosed cause came from the "
+            "vendor's own changes: ask for advance change notification, staged-rollout (ring "
+            "deployment) and rollback terms in the contract."]
+
+
+def _one_way_in(incidents: pd.DataFrame) -> list[str]:
+    clients = load.multi_values(incidents["affected_clients"].astype("object"))
+    clients = clients[clients.ne("unknown")]
+    if clients.empty:
+        return []
+    frame = pd.DataFrame({"vendor": incidents.loc[clients.index, "vendor"].to_numpy(),
+                          "group": [client_group(t) for t in clients],
+                          "row": clients.index})
+    frame = frame.loc[frame["group"].ne("other")].drop_duplicates(["vendor", "group", "row"])
+    naming = frame.groupby("vendor")["row"].nunique()
+    counts = frame.groupby(["vendor", "group"]).size().reset_index(name="events")
+    out = []
+    counts = counts.sort_values("events", ascending=False).drop_duplicates("vendor")
+    for _, row in counts.iterrows():
+        total = naming[row["vendor"]]
+        if row["events"] >= MIN_CLIENT_EVENTS and row["events"] * 3 >= total:
+            out.append(f"{narrative.text(row['vendor'])}: {row['group']} broke in "
+                       f"{int(row['events'])} of the {int(total)} incidents that name a client: "
+                       f"keep an alternative access path (another client or protocol) and "
+                       "tell users which one to use.")
+    return out
+
+
+def _shared(shared: pd.DataFrame) -> list[str]:
+    return [f"{narrative.text(row['vendors'])} failed together on "
+            f"{row['start_utc']:%d %b %Y} ({narrative.text(row['title'])}): treat them as one "
+            "dependency, not as fallbacks for each other." for _, row in shared.iterrows()]
+
+
+def _sla(verdicts: pd.DataFrame) -> list[str]:
+    out = []
+    for _, row in verdicts.loc[verdicts["below"] > 0].iterrows():
+        strict = row.get("below_outages_only")
+        alone = ("" if strict is None or pd.isna(strict) else
+                 f" ({int(strict)} of them on full outages alone, the others only with "
+                 "partial outages counted at 30%)" if int(strict) < int(row["below"]) else
+                 " (full outages alone put them there)")
+        unrecorded = int(row.get("unrecorded", 0) or 0)
+        total = int(row["periods"]) + unrecorded
+        reports = (f"; {unrecorded} of the {total} rest on public reports only, which can put "
+                   "a period below target but never show one met" if unrecorded else "")
+        out.append(f"{narrative.text(row['vendor'])} {narrative.text(row['name'])}: "
+                   f"{int(row['below'])} of {total} {row['measured_per']}s below "
+                   f"target on public incidents{alone}{reports}: check the tenant's own service "
+                   "health for those periods and file any credit claim within the SLA's "
+                   "deadline.")
+    return out
+
+
+def _no_sla(uncovered: pd.DataFrame) -> list[str]:
+    out = []
+    for vendor, group in uncovered.groupby("vendor"):
+        names = ", ".join(narrative.text(p) for p in group["product"].head(4))
+        out.append(f"{narrative.text(vendor)}: no SLA figure was found for {names}: ask the "
+                   "vendor for the SLA document that covers them.")
+    return out
+
+
+def recommended(*, unrecorded_vendors: list[str], changes: pd.DataFrame,
+                incidents: pd.DataFrame, shared: pd.DataFrame, verdicts: pd.DataFrame,
+                uncovered: pd.DataFrame, limit: int = MAX_ACTIONS) -> list[str]:
+    """The actions of the rules above, in rule order, at most ``limit``."""
+    actions = (_no_record(unrecorded_vendors) + _own_changes(changes)
+               + _one_way_in(incidents) + _shared(shared) + _sla(verdicts)
+               + _no_sla(uncovered))
+    return actions[:limit]
