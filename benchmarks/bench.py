@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 
 from incidents import config
-from incidents.analysis import metrics
+from incidents.analysis import growth, metrics, overview, time_to_restore, trend_tests
 from incidents.data import schema
 
 KEYS = ["vendor", "service"]
@@ -189,9 +189,9 @@ def synthetic_csv(path: Path, n: int = 50_000, seed: int = 0,
 
 def metric_table(incidents: pd.DataFrame, window: metrics.Window,
                  by: list[str] | None = None) -> pd.DataFrame:
-    """The per-group metric table: the window, then :func:`metrics.summary_table`
+    """The per-group metric table: the window, then :func:`overview.summary_table`
     (frequency, MTBF bounds, restore-time summary, merged downtime, trend test)."""
-    return metrics.summary_table(metrics.in_window(incidents, window), window,
+    return overview.summary_table(metrics.in_window(incidents, window), window,
                                  list(by or KEYS))
 
 
@@ -542,9 +542,9 @@ def metric_steps(table: pd.DataFrame, window: metrics.Window, runs: int) -> dict
         "grouping": lambda: metrics.grouping(timed, KEYS),
         "frequency + MTBF": lambda: (metrics.frequency(timed, window, found),
                                      metrics.mtbf(timed, window, found)),
-        "restore times": lambda: metrics.restore_times(timed, found),
+        "restore times": lambda: time_to_restore.restore_times(timed, found),
         "downtime": lambda: metrics.downtime(timed, window, found),
-        "trend": lambda: metrics.trend(timed, window, found),
+        "trend": lambda: trend_tests.trend(timed, window, found),
         "(of which one argsort of every duration, as Kaplan-Meier needs)":
             lambda: np.argsort(durations),
     }
@@ -559,7 +559,7 @@ def _peer_inputs(table: pd.DataFrame, window: metrics.Window) -> dict[str, Any]:
     timed = metrics.in_window(table, window)
     known = timed.loc[(timed["impact"].astype("object") != "advisory") & timed["end_known"]]
     grouped = known.groupby("vendor", observed=True)
-    events = timed.assign(t=metrics.event_hours(timed, window).clip(lower=1e-9))
+    events = timed.assign(t=trend_tests.event_hours(timed, window).clip(lower=1e-9))
     return {"timed": timed, "known": known, "codes": grouped.ngroup().to_numpy(),
             "vendors": list(grouped.groups), "events": events}
 
@@ -568,9 +568,9 @@ def ours_per_vendor(inputs: dict[str, Any], window: metrics.Window) -> tuple[pd.
                                                                                pd.DataFrame]:
     """Per-vendor Kaplan-Meier summaries and power-law shapes, vectorised."""
     known = inputs["known"]
-    summary = metrics.grouped_kaplan_meier_summary(
+    summary = time_to_restore.grouped_kaplan_meier_summary(
         inputs["codes"], known["duration_hours"].to_numpy(), known["resolved"].to_numpy())
-    trend = metrics.trend(inputs["timed"], window, "vendor")
+    trend = trend_tests.trend(inputs["timed"], window, "vendor")
     return summary, trend
 
 
@@ -592,7 +592,6 @@ def peers_row(sizes: Sizes, runs: int, table: pd.DataFrame, window: metrics.Wind
         reliability_note = f"reliability not available: {type(exc).__name__}: {exc}"
     else:
         reliability_note = f"reliability {getattr(reliability, '__version__', '?')}"
-    from incidents.analysis import stats
 
     inputs = _peer_inputs(table, window)
     ours_s, (summary, trend) = _timed(lambda: ours_per_vendor(inputs, window), runs)
@@ -645,15 +644,15 @@ def peers_row(sizes: Sizes, runs: int, table: pd.DataFrame, window: metrics.Wind
             other += 1
     compared = equal + midpoint + other
     # Agreement: beta. reliability's Crow-AMSAA is failure-terminated (T = last event) with
-    # the plain MLE n / sum(ln(t_n / t_i)); the same estimator here is stats.power_law(
+    # the plain MLE n / sum(ln(t_n / t_i)); the same estimator here is growth.power_law(
     # end=None, unbiased=False). The report's trend() uses the time-terminated, unbiased
-    # (n - 1) / S at the window end; check that vectorised column against stats.power_law too.
+    # (n - 1) / S at the window end; check that vectorised column against growth.power_law too.
     worst_beta = 0.0
     for vendor, theirs in betas.items():
-        mine = stats.power_law(times_in[vendor], end=None, unbiased=False).beta
+        mine = growth.power_law(times_in[vendor], end=None, unbiased=False).beta
         worst_beta = max(worst_beta, abs(mine - theirs))
     trend_by = trend.set_index("vendor")["beta"]
-    worst_trend = max(abs(trend_by[v] - stats.power_law(times_in[v], end=window.hours).beta)
+    worst_trend = max(abs(trend_by[v] - growth.power_law(times_in[v], end=window.hours).beta)
                       for v in sample)
     agree = other == 0 and (not betas or worst_beta <= 1e-6) and worst_trend <= 1e-6
     beta_note = (f"beta vs reliability Crow-AMSAA (failure-terminated, plain MLE - not the "
@@ -673,7 +672,7 @@ def peers_row(sizes: Sizes, runs: int, table: pd.DataFrame, window: metrics.Wind
                f"over a flat stretch (we follow R survival's midpoint rule, lifelines takes "
                f"an end of the stretch); {beta_note}; trend() beta (time-terminated, "
                f"unbiased) vs "
-               f"stats.power_law max |diff| {worst_trend:.1e}")
+               f"growth.power_law max |diff| {worst_trend:.1e}")
 
 
 # ---------------------------------------------------------------- row 5: real data

@@ -43,7 +43,7 @@ skip_invalid: bool = False  # leave out invalid rows (listed in the appendix) in
 # %% tags=["remove-cell"]
 from IPython.display import HTML, Markdown, display
 
-from incidents.analysis import availability, metrics, risk
+from incidents.analysis import availability, cofailure, metrics, risk
 from incidents.evidence import records as evidence
 from incidents.present import narrative, plots, report
 
@@ -296,7 +296,7 @@ display(Markdown("No event in the window is linked to more than one vendor." if 
 # overlapped a failure of the other, and the hours both were failing.
 
 # %%
-together = metrics.co_failures(incidents, "vendor")
+together = cofailure.co_failures(incidents, "vendor")
 display(HTML(narrative.table(together, {
     "vendor_a": ("Vendor", narrative.plain), "vendor_b": ("and vendor", narrative.plain),
     "incidents_a": ("Its incidents that overlapped", narrative.plain),

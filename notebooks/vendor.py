@@ -42,7 +42,7 @@ skip_invalid: bool = False  # leave out invalid rows (listed in the appendix) in
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
-from incidents.analysis import availability, metrics
+from incidents.analysis import availability, cofailure, metrics, trend_tests
 from incidents.present import narrative, plots, report
 
 weights = report.check_parameters(sla_target, min_incidents, {
@@ -111,7 +111,7 @@ if basis_note:
 charted = plots.fold_rare_groups(incidents, "product")
 plots.show(plots.incident_timeline(charted, data.window.start, data.window.end, "product"),
            f"Timeline of {vendor} incidents by product, coloured by impact.")
-plots.show(plots.monthly_frequency(metrics.monthly_counts(charted, data.window, "product"),
+plots.show(plots.monthly_frequency(trend_tests.monthly_counts(charted, data.window, "product"),
                                    "product"),
            f"Stacked bars of {vendor} incidents per month by product with a rolling mean.")
 
@@ -155,8 +155,8 @@ else:
 # %%
 # Services as the report counts them (the product of each row, the service table's rows), not
 # the component lists status pages write.
-blast = metrics.blast_radius(incidents, by="product")
-pairs = metrics.co_failures(incidents, "product")
+blast = cofailure.blast_radius(incidents, by="product")
+pairs = cofailure.co_failures(incidents, "product")
 display(Markdown(narrative.blast_sentence(blast, pairs)))
 if len(pairs):
     display(HTML(narrative.table(pairs, {

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from incidents.analysis import availability, basis, metrics, risk
+from incidents.analysis import availability, basis, metrics, risk, time_to_restore
 from incidents.data import load, schema, sources
 from incidents.errors import InputError, ParameterError
 from incidents.evidence import records as evidence
@@ -349,7 +349,7 @@ def test_two_day_precision_stamps_are_left_out_of_the_hour_level_median(
         {"start_utc": "2025-01-11T10:00:00Z", "end_utc": "2025-01-11T11:00:00Z"},
         {"start_utc": "2025-01-12T10:00:00Z", "end_utc": "2025-01-12T13:00:00Z"})
     rows = metrics.in_window(table, JANUARY)
-    restore = metrics.restore_times(rows, "vendor").iloc[0]
+    restore = time_to_restore.restore_times(rows, "vendor").iloc[0]
     assert restore["n"] == 2 and restore["imprecise"] == 1
     assert restore["median"] != pytest.approx(12.0)
 

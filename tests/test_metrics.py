@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from incidents.analysis import metrics
+from incidents.analysis import cofailure, metrics, overview, survival, time_to_restore, trend_tests
 from incidents.present import narrative
 
 WINDOW = metrics.Window.from_dates("2025-01-01", "2025-01-30")  # 30 days = 720 h
@@ -121,7 +121,7 @@ def test_day_precision_start_is_placed_at_midday_not_midnight(make_table):
 def test_restore_time_median_of_three_resolved(make_table):
     rows = [{"start_utc": "2025-01-05T00:00:00Z", "end_utc": end} for end in (
         "2025-01-05T01:00:00Z", "2025-01-05T03:00:00Z", "2025-01-05T10:00:00Z")]
-    row = metrics.restore_times(prepared(make_table(*rows))).iloc[0]
+    row = time_to_restore.restore_times(prepared(make_table(*rows))).iloc[0]
     assert row["n"] == 3 and row["events"] == 3
     assert row["median"] == pytest.approx(3.0, abs=0.02)
 
@@ -130,14 +130,14 @@ def test_restore_time_censors_recent_open_incident(make_table):
     window = metrics.Window.from_dates("2025-01-01", "2025-01-10")
     rows = [{"start_utc": "2025-01-05T00:00:00Z", "end_utc": "2025-01-05T02:00:00Z"},
             {"start_utc": "2025-01-09T00:00:00Z", "end_utc": "", "end_precision": ""}]
-    row = metrics.restore_times(metrics.in_window(make_table(*rows), window)).iloc[0]
+    row = time_to_restore.restore_times(metrics.in_window(make_table(*rows), window)).iloc[0]
     assert row["n"] == 2 and row["events"] == 1 and row["ongoing"] == 1
 
 
 def test_all_ongoing_gives_no_median(make_table):
     window = metrics.Window.from_dates("2025-01-01", "2025-01-10")
     rows = [{"start_utc": "2025-01-09T00:00:00Z", "end_utc": "", "end_precision": ""}]
-    row = metrics.restore_times(metrics.in_window(make_table(*rows), window)).iloc[0]
+    row = time_to_restore.restore_times(metrics.in_window(make_table(*rows), window)).iloc[0]
     assert row["events"] == 0
     assert math.isnan(row["median"])
 
@@ -145,24 +145,24 @@ def test_all_ongoing_gives_no_median(make_table):
 def test_old_incident_without_end_is_left_out_of_restore_time(make_table):
     rows = [{"start_utc": "2025-01-02T00:00:00Z", "end_utc": "", "end_precision": ""},
             {"start_utc": "2025-01-05T00:00:00Z", "end_utc": "2025-01-05T02:00:00Z"}]
-    row = metrics.restore_times(prepared(make_table(*rows))).iloc[0]
+    row = time_to_restore.restore_times(prepared(make_table(*rows))).iloc[0]
     assert row["n"] == 1 and row["end_unknown"] == 1
 
 
 def test_advisories_are_not_in_restore_time(make_table):
     rows = [{"impact": "advisory", "end_utc": "2025-01-15T00:00:00Z"}, {}]
-    assert metrics.restore_times(prepared(make_table(*rows))).iloc[0]["n"] == 1
+    assert time_to_restore.restore_times(prepared(make_table(*rows))).iloc[0]["n"] == 1
 
 
 @pytest.mark.parametrize("seed", range(12))
 def test_grouped_kaplan_meier_matches_single_group_restore_time(seed):
-    from incidents.analysis import stats
 
     rng = np.random.default_rng(seed)
     durations = rng.exponential(5, size=40).round(1)
     resolved = rng.random(40) > 0.3
-    single = stats.restore_time(durations, resolved)
-    grouped = metrics.grouped_kaplan_meier_summary(np.zeros(40, dtype=int), durations, resolved)
+    single = survival.restore_time(durations, resolved)
+    grouped = time_to_restore.grouped_kaplan_meier_summary(np.zeros(40, dtype=int), durations,
+                                                           resolved)
     row = grouped.iloc[0]
     for name in ("median", "median_lower", "median_upper", "p90"):
         expected = getattr(single, name)
@@ -175,24 +175,24 @@ def test_grouped_kaplan_meier_matches_single_group_restore_time(seed):
 def test_laplace_verdict_worsening_when_incidents_bunch_at_the_end(make_table):
     rows = [{"start_utc": f"2025-01-{d:02d}T00:00:00Z", "end_utc": f"2025-01-{d:02d}T01:00:00Z"}
             for d in (26, 27, 28, 29, 29, 30)]
-    row = metrics.trend(prepared(make_table(*rows)), WINDOW).iloc[0]
+    row = trend_tests.trend(prepared(make_table(*rows)), WINDOW).iloc[0]
     assert row["laplace_u"] > 0
     assert row["verdict"] == "worsening"
 
 
 def test_many_incidents_at_one_instant_are_not_a_trend(make_table):
     rows = [{"start_utc": "2025-01-29T00:00:00Z", "end_utc": "2025-01-29T01:00:00Z"}] * 200
-    row = metrics.trend(prepared(make_table(*rows)), WINDOW).iloc[0]
+    row = trend_tests.trend(prepared(make_table(*rows)), WINDOW).iloc[0]
     assert (row["n"], row["distinct_times"], row["verdict"]) == (200, 1, "not testable")
     assert math.isnan(row["laplace_u"]) and math.isnan(row["beta"])
 
 
 def test_incidents_sharing_an_instant_count_once_in_the_trend_test(make_table):
     days = [3, 10, 20]
-    once = metrics.trend(prepared(make_table(*[
+    once = trend_tests.trend(prepared(make_table(*[
         {"start_utc": f"2025-01-{d:02d}T00:00:00Z", "end_utc": f"2025-01-{d:02d}T01:00:00Z"}
         for d in days])), WINDOW).iloc[0]
-    repeated = metrics.trend(prepared(make_table(*[
+    repeated = trend_tests.trend(prepared(make_table(*[
         {"start_utc": f"2025-01-{d:02d}T00:00:00Z", "end_utc": f"2025-01-{d:02d}T01:00:00Z"}
         for d in [*days, 20, 20, 20]])), WINDOW).iloc[0]
     # Laplace U of events at 2.5, 9.5 and 19.5 days in 30 (start_mid is the minute's middle):
@@ -204,7 +204,7 @@ def test_incidents_sharing_an_instant_count_once_in_the_trend_test(make_table):
 
 
 def test_trend_needs_three_incidents(make_table):
-    row = metrics.trend(prepared(make_table({})), WINDOW).iloc[0]
+    row = trend_tests.trend(prepared(make_table({})), WINDOW).iloc[0]
     assert row["verdict"] == "insufficient data"
 
 
@@ -230,11 +230,11 @@ def test_co_failures_pair_overlapping_incidents_on_different_services(make_table
     rows = [{"service": "Mailbox"}, {"service": "Calendar", "start_utc": "2025-01-10T11:00:00Z",
                                      "end_utc": "2025-01-10T13:00:00Z"}]
     table = prepared(make_table(*rows))
-    pairs = metrics.co_failures(table, "service")
+    pairs = cofailure.co_failures(table, "service")
     assert pairs[["service_a", "service_b", "incidents_a", "incidents_b"]].values.tolist() == [
         ["Calendar", "Mailbox", 1, 1]]
     assert pairs["overlap_hours"].iloc[0] == pytest.approx(1.0)  # 11:00-12:00
-    assert set(metrics.blast_radius(table)["co_failing"]) == {1}
+    assert set(cofailure.blast_radius(table)["co_failing"]) == {1}
 
 
 def span(vendor: str, start: int, end: int, service: str = "Mailbox") -> dict[str, str]:
@@ -248,7 +248,7 @@ def test_co_failures_count_vendor_pairs_with_hours_together(make_table):
     # Acme incident ending at 12 only touches Beta's start, which is not an overlap.
     table = prepared(make_table(span("Acme Mail", 10, 12), span("Acme Mail", 11, 13),
                                 span("Beta Chat", 12, 14), span("Beta Chat", 20, 21)))
-    pairs = metrics.co_failures(table)
+    pairs = cofailure.co_failures(table)
     assert pairs[["vendor_a", "vendor_b", "incidents_a", "incidents_b"]].values.tolist() == [
         ["Acme Mail", "Beta Chat", 1, 1]]
     assert pairs["overlap_hours"].iloc[0] == pytest.approx(1.0)
@@ -261,20 +261,20 @@ def test_co_failures_are_one_row_per_group_pair_however_many_incidents(make_tabl
     rows = [span("Acme Mail", 8, 20, service) for service in ("Mailbox", "Calendar")
             for _ in range(400)]
     table = prepared(make_table(*rows))
-    pairs = metrics.co_failures(table, "service")
+    pairs = cofailure.co_failures(table, "service")
     assert len(pairs) == 1
     assert pairs[["incidents_a", "incidents_b", "overlap_hours"]].values.tolist() == [
         [400, 400, 12.0]]
-    assert set(metrics.blast_radius(table)["co_failing"]) == {1}
+    assert set(cofailure.blast_radius(table)["co_failing"]) == {1}
 
 
 def test_co_failures_compare_only_the_groups_with_most_downtime(make_table):
     rows = [span("Acme Mail", 8, 8 + hours, f"S{hours}") for hours in (1, 2, 3, 4)]
     table = prepared(make_table(*rows))
-    pairs = metrics.co_failures(table, "service", max_groups=2, limit=10)
+    pairs = cofailure.co_failures(table, "service", max_groups=2, limit=10)
     assert pairs[["service_a", "service_b"]].values.tolist() == [["S3", "S4"]]
     assert pairs.attrs == {"pairs": 1, "groups": 4, "groups_compared": 2}
-    blast = metrics.blast_radius(table, max_services=2)
+    blast = cofailure.blast_radius(table, max_services=2)
     assert blast.set_index("service")["co_failing"].to_dict() == {"S1": 2, "S2": 2, "S3": 1,
                                                                   "S4": 1}
     assert blast.attrs["services_left_out"] == 2
@@ -282,8 +282,8 @@ def test_co_failures_compare_only_the_groups_with_most_downtime(make_table):
 
 def test_co_failures_of_an_empty_table_are_an_empty_table(make_table):
     table = prepared(make_table(span("Acme Mail", 8, 9)))
-    assert metrics.co_failures(table.iloc[0:0]).empty
-    assert metrics.co_failures(table).empty
+    assert cofailure.co_failures(table.iloc[0:0]).empty
+    assert cofailure.co_failures(table).empty
 
 
 def test_month_below_sla_gets_the_credit_tier(make_table):
@@ -310,7 +310,7 @@ def test_credit_for_availability_above_every_threshold_is_zero():
 def test_outlook_interval_brackets_expectation(make_table):
     rows = [{"start_utc": f"2025-01-{d:02d}T00:00:00Z", "end_utc": f"2025-01-{d:02d}T01:00:00Z"}
             for d in (3, 12, 21)]
-    row = metrics.outlook(prepared(make_table(*rows)), WINDOW, horizon_days=30).iloc[0]
+    row = trend_tests.outlook(prepared(make_table(*rows)), WINDOW, horizon_days=30).iloc[0]
     assert row["lower"] <= row["expected"] <= row["upper"]
     assert row["expected"] == pytest.approx(3.5, abs=0.01)  # (n + 1/2) * 30/30
 
@@ -368,7 +368,8 @@ def test_grouped_kaplan_meier_reproduces_r_survfit_on_aml():
                      (30, 1), (33, 1), (43, 1), (45, 1)]
     rows = [(0, t, e) for t, e in maintained] + [(1, t, e) for t, e in nonmaintained]
     codes, times, events = (np.array(col) for col in zip(*rows, strict=True))
-    table = metrics.grouped_kaplan_meier_summary(codes, times.astype(float), events.astype(bool))
+    table = time_to_restore.grouped_kaplan_meier_summary(codes, times.astype(float),
+                                                         events.astype(bool))
     assert (table.loc[0, "median"], table.loc[0, "median_lower"]) == (31, 18)
     assert math.isnan(table.loc[0, "median_upper"])
     assert (table.loc[1, "median"], table.loc[1, "median_lower"]) == (23, 8)
@@ -382,14 +383,14 @@ def test_metrics_on_an_empty_window_give_zero_rows_not_errors(make_table):
     groups = pd.DataFrame({"vendor": ["Acme Mail"]})
     assert metrics.frequency(empty, WINDOW, groups=groups).iloc[0]["incidents"] == 0
     assert metrics.mtbf(empty, WINDOW, groups=groups).iloc[0]["mtbf_upper_hours"] == math.inf
-    assert metrics.restore_times(empty).empty
-    assert metrics.trend(empty, WINDOW).empty
+    assert time_to_restore.restore_times(empty).empty
+    assert trend_tests.trend(empty, WINDOW).empty
     assert metrics.downtime(empty, WINDOW).empty
 
 
 def test_one_incident_gives_bounds_but_no_trend(make_table):
     table = prepared(make_table({}))
-    assert metrics.trend(table, WINDOW).iloc[0]["verdict"] == "insufficient data"
+    assert trend_tests.trend(table, WINDOW).iloc[0]["verdict"] == "insufficient data"
     row = metrics.mtbf(table, WINDOW, min_incidents=3).iloc[0]
     assert math.isnan(row["mtbf_hours"]) and row["mtbf_lower_hours"] > 0
 
@@ -406,7 +407,7 @@ def test_two_stamps_on_the_same_day_give_half_a_day_not_zero(make_table):
 def test_grouped_kaplan_meier_keeps_groups_apart_when_one_reaches_zero():
     codes = np.array([0, 0, 0, 1, 1, 1])
     times = np.array([1.0, 2.0, 3.0, 1.0, 2.0, 3.0])
-    table = metrics.grouped_kaplan_meier_summary(codes, times, np.ones(6, dtype=bool))
+    table = time_to_restore.grouped_kaplan_meier_summary(codes, times, np.ones(6, dtype=bool))
     assert list(table["median"]) == [2.0, 2.0]
     assert list(table["p90"]) == [3.0, 3.0]
 
@@ -415,13 +416,12 @@ def test_grouped_kaplan_meier_keeps_groups_apart_when_one_reaches_zero():
                 max_size=60))
 @settings(max_examples=80, deadline=None)
 def test_grouped_kaplan_meier_equals_per_group_restore_time(rows):
-    from incidents.analysis import stats
 
     codes, times, done = (np.array(col) for col in zip(*rows, strict=True))
-    table = metrics.grouped_kaplan_meier_summary(codes, times.astype(float), done)
+    table = time_to_restore.grouped_kaplan_meier_summary(codes, times.astype(float), done)
     for code in np.unique(codes):
         mask = codes == code
-        single = stats.restore_time(times[mask].astype(float), done[mask])
+        single = survival.restore_time(times[mask].astype(float), done[mask])
         for name in ("median", "median_lower", "median_upper", "p90"):
             expected = getattr(single, name)
             got = table.loc[code, name]
@@ -437,10 +437,10 @@ def test_summary_table_agrees_with_each_metric(make_table):
                                           (20, 3, "Mailbox", "advisory"))]
     table = prepared(make_table(*rows))
     keys = ["vendor", "service"]
-    summary = metrics.summary_table(table, WINDOW, keys)
+    summary = overview.summary_table(table, WINDOW, keys)
     alone = metrics.frequency(table, WINDOW, keys).merge(
         metrics.downtime(table, WINDOW, keys), on=keys).merge(
-        metrics.restore_times(table, keys).add_prefix("restore_").rename(
+        time_to_restore.restore_times(table, keys).add_prefix("restore_").rename(
             columns={f"restore_{k}": k for k in keys}), on=keys)
     for column in ("incidents", "per_month_upper", "outage_hours", "availability",
                    "restore_median", "restore_n"):
@@ -451,7 +451,7 @@ def test_summary_table_agrees_with_each_metric(make_table):
 def test_outlook_uses_the_power_law_when_the_rate_is_rising(make_table):
     rows = [{"start_utc": f"2025-01-{d:02d}T00:00:00Z", "end_utc": f"2025-01-{d:02d}T01:00:00Z"}
             for d in (26, 27, 28, 29, 29, 30)]
-    row = metrics.outlook(prepared(make_table(*rows)), WINDOW, horizon_days=30).iloc[0]
+    row = trend_tests.outlook(prepared(make_table(*rows)), WINDOW, horizon_days=30).iloc[0]
     assert row["verdict"] == "worsening"
     assert row["model"].startswith("power law")
     assert row["expected"] > 6.5  # more than the constant-rate forecast, (6 + 1/2) * 30/30
@@ -500,7 +500,7 @@ def test_within_group_cumsum_matches_a_grouped_running_sum(rows):
         running = v if g != previous else running + v
         expected.append(running)
         previous = g
-    np.testing.assert_allclose(metrics._within_group_cumsum(values, group), expected)
+    np.testing.assert_allclose(time_to_restore.within_group_cumsum(values, group), expected)
 
 
 def test_credit_is_unknown_when_the_sla_publishes_no_tiers():
@@ -517,10 +517,10 @@ def test_blast_radius_by_product_counts_other_products_not_other_component_lists
             {**span("Acme Mail", 9, 12, "Mailbox"), "product": "Mail"},
             {**span("Acme Mail", 10, 11, "Calendar"), "product": "Calendar"}]
     table = prepared(make_table(*rows))
-    assert sorted(metrics.blast_radius(table)["co_failing"]) == [2, 2, 2]
-    by_product = metrics.blast_radius(table, by="product")
+    assert sorted(cofailure.blast_radius(table)["co_failing"]) == [2, 2, 2]
+    by_product = cofailure.blast_radius(table, by="product")
     assert by_product.set_index("service")["co_failing"].to_dict() == {
         "Mailbox; Sync": 1, "Mailbox": 1, "Calendar": 1}
-    pairs = metrics.co_failures(table, "product")
+    pairs = cofailure.co_failures(table, "product")
     assert pairs[["product_a", "product_b"]].values.tolist() == [["Calendar", "Mail"]]
     assert "Calendar and Mail" in narrative.blast_sentence(by_product, pairs)

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from incidents.analysis import metrics, risk
+from incidents.analysis import metrics, risk, trend_tests
 from incidents.present import plots
 
 WINDOW = metrics.Window.from_dates("2025-01-01", "2025-03-31")
@@ -36,7 +36,7 @@ def figures(incidents, names=("Acme Mail", "Beta Chat")):
     monthly = monthly_availability(names)
     return {
         "timeline": plots.incident_timeline(incidents, WINDOW.start, WINDOW.end, "vendor"),
-        "frequency": plots.monthly_frequency(metrics.monthly_counts(incidents, WINDOW)),
+        "frequency": plots.monthly_frequency(trend_tests.monthly_counts(incidents, WINDOW)),
         "restore": plots.restore_time_distribution(incidents),
         "heatmap": plots.access_vector_heatmap(metrics.access_vector_matrix(incidents)),
         "causes": plots.cause_breakdown(metrics.breakdown(incidents, "root_cause_category"),
@@ -60,7 +60,7 @@ def test_show_embeds_a_png_with_its_alt_text(incidents, monkeypatch):
     shown = []
     monkeypatch.setattr("IPython.display.display",
                         lambda obj, metadata=None: shown.append((obj, metadata)))
-    plots.show(plots.monthly_frequency(metrics.monthly_counts(incidents, WINDOW)), "Bars.")
+    plots.show(plots.monthly_frequency(trend_tests.monthly_counts(incidents, WINDOW)), "Bars.")
     image, metadata = shown[0]
     assert image.data[:8] == b"\x89PNG\r\n\x1a\n"
     assert metadata == {"image/png": {"alt": "Bars."}}

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from incidents import config
-from incidents.analysis import metrics
+from incidents.analysis import metrics, time_to_restore
 from incidents.data import load, schema
 from incidents.errors import InputError
 from incidents.present import narrative, report
@@ -86,7 +86,7 @@ def test_index_links_every_report(rendered):
 def test_key_figures_in_html_equal_the_package_results(rendered):
     data = report.prepare(str(rendered["data"]), str(rendered["vendors"]), "2025-01-01",
                           "2025-03-31", vendor="Acme Mail")
-    row = metrics.restore_times(data.window_incidents, "vendor").iloc[0]
+    row = time_to_restore.restore_times(data.window_incidents, "vendor").iloc[0]
     page = html_of(rendered, "vendor-acme-mail")
     assert f"Median time to restore {narrative.hours(row['median'])}" in page
     assert "5 events" in page

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from incidents.analysis import stats
+from incidents.analysis import growth, stats, survival
 
 
 def printed(value: float, decimals: int) -> object:
@@ -302,7 +302,7 @@ def test_power_law_matches_nist_duane_example_time_terminated() -> None:
     0.2913003``, ``bHat 0.483506`` (our beta), ``MTBF 310.234``; 80%
     interval ``ML 157.7138``, ``MU 548.5566``.
     """
-    result = stats.power_law(NIST_TIMES, end=NIST_END, confidence=0.80, unbiased=True)
+    result = growth.power_law(NIST_TIMES, end=NIST_END, confidence=0.80, unbiased=True)
     assert result.beta == printed(0.483506, 6)
     assert 1.0 - result.beta == printed(0.516494, 6)
     assert result.lam == printed(0.2913003, 7)
@@ -323,7 +323,7 @@ def test_power_law_failure_terminated_mle_matches_reliability_rocof_example() ->
     https://reliability.readthedocs.io/en/latest/ROCOF.html -- the plain MLE
     beta = n / sum_{i<n} ln(t_n / t_i), lam = n / t_n**beta (failure-terminated).
     """
-    result = stats.power_law(np.cumsum(ROCOF_INTERARRIVALS), end=None, unbiased=False)
+    result = growth.power_law(np.cumsum(ROCOF_INTERARRIVALS), end=None, unbiased=False)
     assert result.beta == printed(1.588, 3)
     assert result.lam == pytest.approx(3.703e-05, abs=0.0005e-05)
     assert result.time_terminated is False
@@ -337,7 +337,7 @@ def test_power_law_failure_terminated_matches_reliability_crow_amsaa_example() -
     (instantaneous): 45.883``, ``Demonstrated MTBF (cumulative): 28.18182``;
     plain MLE, window ending at the last of the 22 failures (620 h).
     """
-    result = stats.power_law(CROW_TIMES, end=None, unbiased=False)
+    result = growth.power_law(CROW_TIMES, end=None, unbiased=False)
     assert result.beta == printed(0.61421, 5)
     assert result.lam == printed(0.42394, 5)
     assert result.mtbf_now == printed(45.883, 3)
@@ -347,18 +347,18 @@ def test_power_law_failure_terminated_matches_reliability_crow_amsaa_example() -
 def test_power_law_unbiased_flag_rescales_beta_by_named_factor() -> None:
     """Time-terminated: (n-1)/n * MLE; failure-terminated: (n-2)/n * MLE."""
     n = len(NIST_TIMES)
-    mle = stats.power_law(NIST_TIMES, end=NIST_END, unbiased=False)
-    unb = stats.power_law(NIST_TIMES, end=NIST_END, unbiased=True)
+    mle = growth.power_law(NIST_TIMES, end=NIST_END, unbiased=False)
+    unb = growth.power_law(NIST_TIMES, end=NIST_END, unbiased=True)
     assert unb.beta == pytest.approx(mle.beta * (n - 1) / n)
-    mle_f = stats.power_law(NIST_TIMES, unbiased=False)
-    unb_f = stats.power_law(NIST_TIMES, unbiased=True)
+    mle_f = growth.power_law(NIST_TIMES, unbiased=False)
+    unb_f = growth.power_law(NIST_TIMES, unbiased=True)
     assert unb_f.beta == pytest.approx(mle_f.beta * (n - 2) / n)
     # bounds come from the same sufficient statistic, whichever beta is reported
     assert (unb.mtbf_lower, unb.mtbf_upper) == pytest.approx((mle.mtbf_lower, mle.mtbf_upper))
 
 
 def test_power_law_mtbf_now_equals_inverse_intensity_at_end() -> None:
-    result = stats.power_law(CROW_TIMES, end=700.0, unbiased=True)
+    result = growth.power_law(CROW_TIMES, end=700.0, unbiased=True)
     intensity = result.lam * result.beta * result.end ** (result.beta - 1)
     assert result.mtbf_now == pytest.approx(1.0 / intensity)
     assert result.mtbf_now == pytest.approx(result.end / (result.n * result.beta))
@@ -377,14 +377,14 @@ def test_power_law_failure_terminated_bounds_have_nominal_coverage() -> None:
     for _ in range(runs):
         unit_times = np.cumsum(rng.exponential(size=n))
         times = (unit_times / lam) ** (1.0 / beta)
-        result = stats.power_law(times, end=None, confidence=0.80)
+        result = growth.power_law(times, end=None, confidence=0.80)
         true_mtbf = 1.0 / (lam * beta * times[-1] ** (beta - 1.0))
         covered += result.mtbf_lower <= true_mtbf <= result.mtbf_upper
     assert covered / runs == pytest.approx(0.80, abs=0.05)
 
 
 def test_power_law_with_fewer_than_three_events_returns_nan_with_n() -> None:
-    result = stats.power_law([3.0, 7.0], end=10.0)
+    result = growth.power_law([3.0, 7.0], end=10.0)
     assert result.n == 2
     assert all(
         math.isnan(v)
@@ -395,11 +395,11 @@ def test_power_law_with_fewer_than_three_events_returns_nan_with_n() -> None:
 
 def test_power_law_rejects_event_at_time_zero_and_bad_confidence() -> None:
     with pytest.raises(ValueError, match="> 0"):
-        stats.power_law([0.0, 1.0, 2.0, 3.0], end=5.0)
+        growth.power_law([0.0, 1.0, 2.0, 3.0], end=5.0)
     with pytest.raises(ValueError, match="confidence"):
-        stats.power_law(NIST_TIMES, end=NIST_END, confidence=1.0)
+        growth.power_law(NIST_TIMES, end=NIST_END, confidence=1.0)
     with pytest.raises(ValueError, match="earlier"):
-        stats.power_law(NIST_TIMES, end=1000.0)
+        growth.power_law(NIST_TIMES, end=1000.0)
 
 
 # --------------------------------------------------------------------------
@@ -428,7 +428,7 @@ def test_restore_time_matches_r_survfit_on_aml(
 
     Rules: https://rdrr.io/pkg/survival/man/quantile.survfit.html
     """
-    result = stats.restore_time(time, status, confidence=0.95)
+    result = survival.restore_time(time, status, confidence=0.95)
     assert (result.n, result.events) == (n, events)
     assert result.median == printed(median, 0)
     assert result.median_lower == printed(lcl, 0)
@@ -452,7 +452,7 @@ def test_restore_time_uses_r_midpoint_rule_on_flat_half_survival(
     quantile.survfit rule ("the midpoint of the horizontal segment is
     returned"), https://rdrr.io/pkg/survival/man/quantile.survfit.html.
     """
-    result = stats.restore_time(time, [True] * len(time))
+    result = survival.restore_time(time, [True] * len(time))
     assert result.median == printed(median, 1)
     assert result.median_lower == printed(lcl, 0)
     assert result.median_upper is None
@@ -470,7 +470,7 @@ def test_restore_time_matches_r_survfit_on_pooled_aml() -> None:
     """
     time = AML_MAINTAINED_TIME + AML_NONMAINTAINED_TIME
     status = AML_MAINTAINED_STATUS + AML_NONMAINTAINED_STATUS
-    result = stats.restore_time(time, status)
+    result = survival.restore_time(time, status)
     assert (result.n, result.events) == (23, 18)
     assert result.median == printed(27, 0)
     assert result.median_lower == printed(18, 0)
@@ -482,7 +482,7 @@ def test_kaplan_meier_hand_worked_table_with_censoring() -> None:
 
     Greenwood at t = 9: S^2 * 1/(11*10) = (10/11)^2 / 110.
     """
-    km = stats.kaplan_meier(AML_MAINTAINED_TIME, AML_MAINTAINED_STATUS)
+    km = survival.kaplan_meier(AML_MAINTAINED_TIME, AML_MAINTAINED_STATUS)
     assert km.times.tolist() == [9, 13, 18, 23, 28, 31, 34, 45, 48, 161]
     assert km.at_risk.tolist() == [11, 10, 8, 7, 6, 5, 4, 3, 2, 1]
     assert km.events.tolist() == [1, 1, 1, 1, 0, 1, 1, 0, 1, 0]
@@ -494,7 +494,7 @@ def test_kaplan_meier_hand_worked_table_with_censoring() -> None:
 
 def test_kaplan_meier_without_censoring_is_empirical_survival() -> None:
     durations = [4.0, 1.0, 3.0, 2.0, 2.0]
-    km = stats.kaplan_meier(durations, [True] * 5)
+    km = survival.kaplan_meier(durations, [True] * 5)
     assert km.times.tolist() == [1.0, 2.0, 3.0, 4.0]
     assert km.survival == pytest.approx([4 / 5, 2 / 5, 1 / 5, 0.0])
     assert math.isnan(km.greenwood_var[-1])  # S = 0: Greenwood term undefined
@@ -503,12 +503,12 @@ def test_kaplan_meier_without_censoring_is_empirical_survival() -> None:
 def test_restore_time_without_censoring_equals_sample_median() -> None:
     odd = [5.0, 1.0, 9.0, 3.0, 7.0]
     even = [5.0, 1.0, 9.0, 3.0]
-    assert stats.restore_time(odd, [True] * 5).median == pytest.approx(5.0)
-    assert stats.restore_time(even, [True] * 4).median == pytest.approx(4.0)
+    assert survival.restore_time(odd, [True] * 5).median == pytest.approx(5.0)
+    assert survival.restore_time(even, [True] * 4).median == pytest.approx(4.0)
 
 
 def test_restore_time_all_censored_gives_no_median() -> None:
-    result = stats.restore_time([2.0, 5.0, 8.0], [False, False, False])
+    result = survival.restore_time([2.0, 5.0, 8.0], [False, False, False])
     assert (result.n, result.events) == (3, 0)
     assert result.median is None and result.p90 is None
     assert result.median_lower is None and result.median_upper is None
@@ -516,30 +516,30 @@ def test_restore_time_all_censored_gives_no_median() -> None:
 
 def test_restore_time_curve_ending_flat_at_half_takes_midpoint_to_last_time() -> None:
     """S = 0.5 from t = 10 to the last (censored) time 20: R gives (10 + 20) / 2."""
-    result = stats.restore_time([10.0, 20.0], [True, False])
+    result = survival.restore_time([10.0, 20.0], [True, False])
     assert result.median == pytest.approx(15.0)
 
 
 def test_restore_time_p90_is_first_time_survival_at_or_below_tenth() -> None:
     durations = np.arange(1.0, 21.0)  # 20 resolved incidents, 1..20 h
-    result = stats.restore_time(durations, np.ones(20, dtype=bool))
+    result = survival.restore_time(durations, np.ones(20, dtype=bool))
     # S(18) = 2/20 = 0.10 exactly, flat until 19 -> R midpoint rule: 18.5
     assert result.p90 == pytest.approx(18.5)
 
 
 def test_restore_time_empty_input_gives_zero_counts() -> None:
-    assert stats.restore_time([], []) == stats.RestoreTime(0, 0, None, None, None, None)
+    assert survival.restore_time([], []) == survival.RestoreTime(0, 0, None, None, None, None)
 
 
 def test_restore_time_rejects_invalid_input() -> None:
     with pytest.raises(ValueError, match="entries"):
-        stats.restore_time([1.0, 2.0], [True])
+        survival.restore_time([1.0, 2.0], [True])
     with pytest.raises(ValueError, match="resolved"):
-        stats.restore_time([1.0, 2.0], [1, 2])
+        survival.restore_time([1.0, 2.0], [1, 2])
     with pytest.raises(ValueError, match="durations"):
-        stats.restore_time([-1.0, 2.0], [True, True])
+        survival.restore_time([-1.0, 2.0], [True, True])
     with pytest.raises(ValueError, match="confidence"):
-        stats.restore_time([1.0, 2.0], [True, True], confidence=0.0)
+        survival.restore_time([1.0, 2.0], [True, True], confidence=0.0)
 
 
 # --------------------------------------------------------------------------
@@ -637,9 +637,9 @@ def test_power_law_beta_scale_invariant_and_mtbf_scales(
     times: list[float], extra: float, scale: float
 ) -> None:
     end = max(times) + extra
-    base = stats.power_law(times, end=end)
+    base = growth.power_law(times, end=end)
     assume(math.isfinite(base.beta))
-    scaled = stats.power_law(np.array(times) * scale, end=end * scale)
+    scaled = growth.power_law(np.array(times) * scale, end=end * scale)
     assert scaled.beta == pytest.approx(base.beta, rel=1e-6)
     assert scaled.mtbf_now == pytest.approx(base.mtbf_now * scale, rel=1e-6)
     assert scaled.mtbf_upper == pytest.approx(base.mtbf_upper * scale, rel=1e-6)
@@ -655,7 +655,7 @@ def test_power_law_bounds_bracket_mle_mtbf(
     times: list[float], time_terminated: bool, confidence: float
 ) -> None:
     end = max(times) * 1.1 if time_terminated else None
-    result = stats.power_law(times, end=end, confidence=confidence, unbiased=False)
+    result = growth.power_law(times, end=end, confidence=confidence, unbiased=False)
     assume(math.isfinite(result.beta))
     assert 0 < result.mtbf_lower <= result.mtbf_now <= result.mtbf_upper
 
@@ -668,7 +668,7 @@ def test_kaplan_meier_survival_is_monotone_within_unit_interval(
     data: st.DataObject, durations: list[float]
 ) -> None:
     resolved = data.draw(st.lists(st.booleans(), min_size=len(durations), max_size=len(durations)))
-    km = stats.kaplan_meier(durations, resolved)
+    km = survival.kaplan_meier(durations, resolved)
     assert np.all((km.survival >= 0.0) & (km.survival <= 1.0))
     assert np.all(np.diff(km.survival) <= 0.0)
     assert km.events.sum() == sum(resolved)
@@ -679,7 +679,7 @@ def test_kaplan_meier_survival_is_monotone_within_unit_interval(
 def test_restore_time_median_equals_numpy_median_when_nothing_is_open(
     durations: list[float],
 ) -> None:
-    result = stats.restore_time(durations, [True] * len(durations))
+    result = survival.restore_time(durations, [True] * len(durations))
     assert result.median == pytest.approx(float(np.median(durations)), rel=1e-9, abs=1e-9)
 
 
@@ -688,8 +688,8 @@ def test_restore_time_quantiles_shift_with_durations(
     data: st.DataObject, durations: list[int]
 ) -> None:
     resolved = data.draw(st.lists(st.booleans(), min_size=len(durations), max_size=len(durations)))
-    base = stats.restore_time(durations, resolved)
-    shifted = stats.restore_time(np.array(durations) + 100, resolved)
+    base = survival.restore_time(durations, resolved)
+    shifted = survival.restore_time(np.array(durations) + 100, resolved)
     for field in ("median", "median_lower", "median_upper", "p90"):
         before, after = getattr(base, field), getattr(shifted, field)
         assert (before is None) == (after is None)
@@ -702,7 +702,7 @@ def test_restore_time_median_interval_contains_median(
     data: st.DataObject, durations: list[int]
 ) -> None:
     resolved = data.draw(st.lists(st.booleans(), min_size=len(durations), max_size=len(durations)))
-    result = stats.restore_time(durations, resolved)
+    result = survival.restore_time(durations, resolved)
     if result.median is not None and result.median_lower is not None:
         assert result.median_lower <= result.median
     if result.median is not None and result.median_upper is not None:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from incidents.analysis import metrics, stats
+from incidents.analysis import metrics, stats, trend_tests
 from incidents.evidence import records as evidence
 
 MAJOR_SEVERITY = 4
@@ -199,7 +199,7 @@ def trend_verdicts(rows: pd.DataFrame, records: pd.DataFrame, window: metrics.Wi
                                     & (basis_rows["start_utc"] < end)]
             entry["n"] = len(events)
             if entry["covers_window"] and len(events):
-                tested = metrics.trend(events, span, "vendor").iloc[0]
+                tested = trend_tests.trend(events, span, "vendor").iloc[0]
                 entry.update(distinct_times=tested.get("distinct_times", len(events)),
                              laplace_u=tested["laplace_u"], p_value=tested["p_value"],
                              beta=tested["beta"], tested_to=end - pd.Timedelta(days=1))

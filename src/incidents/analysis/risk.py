@@ -23,7 +23,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from incidents.analysis import metrics
+from incidents.analysis import metrics, time_to_restore, trend_tests
 
 COMPONENTS = ("frequency", "restore", "trend", "change", "broad_impact")
 DEFAULT_WEIGHTS: dict[str, float] = {
@@ -49,10 +49,10 @@ def raw_components(incidents: pd.DataFrame, window: metrics.Window,
     names = vendors[["vendor", "dependence_weight"]]
     table = names.merge(metrics.frequency(incidents, window, "vendor", groups=names)[
         ["vendor", "incidents", "per_year"]], on="vendor", how="left")
-    restore = metrics.restore_times(incidents, "vendor")[["vendor", "median"]]
+    restore = time_to_restore.restore_times(incidents, "vendor")[["vendor", "median"]]
     table = table.merge(restore.rename(columns={"median": "restore_hours"}), on="vendor",
                         how="left")
-    trends = metrics.trend(incidents, window, "vendor")[["vendor", "laplace_u"]]
+    trends = trend_tests.trend(incidents, window, "vendor")[["vendor", "laplace_u"]]
     table = table.merge(trends, on="vendor", how="left")
     change = metrics.change_induced_share(incidents, "vendor")[["vendor", "share"]]
     table = table.merge(change.rename(columns={"share": "change_share"}), on="vendor",
@@ -159,7 +159,7 @@ def _per_incident_components(incidents: pd.DataFrame, window: metrics.Window) ->
     change = incidents["change_induced"].astype("object")
     regions = incidents["regions"].astype("object").fillna("")
     return {
-        "t": metrics.event_hours(incidents, window).to_numpy(dtype=float),
+        "t": trend_tests.event_hours(incidents, window).to_numpy(dtype=float),
         "restore": incidents["duration_hours"].where(restorable).to_numpy(dtype=float),
         "change": np.where(change.eq("yes"), 1.0, np.where(change.eq("no"), 0.0, np.nan)),
         "broad": ((incidents["severity"] >= 4) | regions.str.contains(

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from incidents import __version__, config
-from incidents.analysis import availability, basis, metrics, risk
+from incidents.analysis import availability, basis, metrics, risk, time_to_restore
 from incidents.errors import ParameterError, Problem
 from incidents.evidence import records as evidence_module
 from incidents.present import narrative
@@ -332,7 +332,7 @@ def headline(data: ReportData, by: str | list[str], sla_target: float, min_incid
                                      groups=groups)[[*keys, "mtbf_hours", "mtbf_lower_hours",
                                                      "mtbf_upper_hours", "enough_data"]],
                         on=keys, how="left")
-    table = table.merge(metrics.restore_times(inc, keys), on=keys, how="left")
+    table = table.merge(time_to_restore.restore_times(inc, keys), on=keys, how="left")
     table = table.merge(metrics.change_induced_share(inc, keys), on=keys, how="left")
     if keys == ["vendor"]:
         table = table.merge(comparable(data).rename(columns={
