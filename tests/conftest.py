@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from incidents import config
-from incidents.data import load, schema
+from incidents.data import companions, load, schema
 
 NOW = pd.Timestamp("2026-11-01T00:00:00Z")
 
@@ -70,6 +70,6 @@ def make_table(tmp_path: Path, vendors_file: Path):
         path = tmp_path / f"incidents-{counter['n']}.csv"
         full = [incident_row(**{"incident_id": f"AM{i}", **row}) for i, row in enumerate(rows)]
         write_csv(path, full, schema.INCIDENT_COLUMN_NAMES)
-        return load.load_incidents(path, vendors=load.load_vendors(vendors_file), now=NOW)
+        return load.load_incidents(path, vendors=companions.load_vendors(vendors_file), now=NOW)
 
     return build

@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 
 from incidents import cli
 from incidents.data import load, schema
+from incidents.data.companions import load_vendors
 from incidents.errors import InputError, Problem
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bad"
@@ -213,8 +214,8 @@ IDS = [c.name for c in CASES]
 
 def load_case(path: Path, vendors_file: bool) -> pd.DataFrame:
     if vendors_file:
-        return load.load_vendors(path)
-    return load.load_incidents(path, vendors=load.load_vendors(VENDORS), now=NOW)
+        return load_vendors(path)
+    return load.load_incidents(path, vendors=load_vendors(VENDORS), now=NOW)
 
 
 def where(path: Path, expected: Expected) -> str:
@@ -274,7 +275,7 @@ def test_validate_exits_non_zero_naming_file_line_column_and_fix(
 
 @pytest.mark.parametrize("name", ACCEPTED)
 def test_accepted_variants_load_all_rows(name: str) -> None:
-    table = load.load_incidents(FIXTURES / name, vendors=load.load_vendors(VENDORS), now=NOW)
+    table = load.load_incidents(FIXTURES / name, vendors=load_vendors(VENDORS), now=NOW)
     assert list(table["incident_id"]) == ["EX1001", "CF-2025-06-12", "GH-2025-09-01"]
 
 
@@ -290,7 +291,7 @@ def test_validate_exits_zero_and_says_no_problems(
 
 def test_names_that_are_markup_are_valid(capsys: pytest.CaptureFixture[str]) -> None:
     names, vendors = (FIXTURES / name for name in MARKUP)
-    table = load.load_incidents(names, vendors=load.load_vendors(vendors), now=NOW)
+    table = load.load_incidents(names, vendors=load_vendors(vendors), now=NOW)
     assert sorted(table["vendor"]) == ["$x^2$ Cloud", "O'Neil's \"Cloud\"", "https://x.example"]
     assert cli.main(["validate", str(names), "--vendors", str(vendors)]) == 0
     assert "no problems" in capsys.readouterr().out
@@ -314,7 +315,7 @@ def test_every_fixture_is_tested_and_listed_in_the_readme() -> None:
 
 def test_three_bad_rows_are_all_reported_in_one_run() -> None:
     with pytest.raises(InputError) as raised:
-        load.load_incidents(FIXTURES / "three_bad_rows.csv", vendors=load.load_vendors(VENDORS),
+        load.load_incidents(FIXTURES / "three_bad_rows.csv", vendors=load_vendors(VENDORS),
                             now=NOW)
     assert [p.line for p in raised.value.problems] == [5, 6, 7]
     assert str(raised.value).startswith("3 problems found:")
@@ -347,7 +348,7 @@ def test_control_characters_in_a_value_are_shown_escaped(tmp_path: Path) -> None
     rows[1][rows[0].index("impact")] = "out\x1b[2J\nage"
     path = write_rows(tmp_path / "escape.csv", rows)
     with pytest.raises(InputError) as raised:
-        load.load_incidents(path, vendors=load.load_vendors(VENDORS), now=NOW)
+        load.load_incidents(path, vendors=load_vendors(VENDORS), now=NOW)
     assert "'out\\x1b[2J\\nage' is not a known term" in str(raised.value)
     assert "\x1b" not in str(raised.value)
 
@@ -357,7 +358,7 @@ def test_digits_of_other_scripts_do_not_make_a_date(tmp_path: Path) -> None:
     rows[1][rows[0].index("start_utc")] = "２０２５-03-03T09:15:00Z"
     path = write_rows(tmp_path / "fullwidth.csv", rows)
     with pytest.raises(InputError) as raised:
-        load.load_incidents(path, vendors=load.load_vendors(VENDORS), now=NOW)
+        load.load_incidents(path, vendors=load_vendors(VENDORS), now=NOW)
     assert [(p.line, p.column) for p in raised.value.problems] == [(2, "start_utc")]
 
 
@@ -366,14 +367,14 @@ def test_digits_of_other_scripts_do_not_make_a_date(tmp_path: Path) -> None:
 
 def test_skip_invalid_keeps_the_valid_rows() -> None:
     table = load.load_incidents(FIXTURES / "three_bad_rows.csv",
-                                vendors=load.load_vendors(VENDORS), now=NOW, skip_invalid=True)
+                                vendors=load_vendors(VENDORS), now=NOW, skip_invalid=True)
     assert sorted(table["incident_id"]) == ["CF-2025-06-12", "EX1001", "GH-2025-09-01"]
     assert list(table["source_line"]) == [2, 3, 4]
 
 
 def test_skip_invalid_lists_every_skipped_row_with_its_problem() -> None:
     table = load.load_incidents(FIXTURES / "three_bad_rows.csv",
-                                vendors=load.load_vendors(VENDORS), now=NOW, skip_invalid=True)
+                                vendors=load_vendors(VENDORS), now=NOW, skip_invalid=True)
     skipped = table.attrs["skipped"]
     assert len(skipped) == 3
     for line, text in zip((5, 6, 7), skipped, strict=True):
@@ -384,7 +385,7 @@ def test_skip_invalid_lists_every_skipped_row_with_its_problem() -> None:
 def test_skip_invalid_refuses_a_file_where_every_row_is_invalid() -> None:
     with pytest.raises(InputError) as raised:
         load.load_incidents(FIXTURES / "every_row_invalid.csv",
-                            vendors=load.load_vendors(VENDORS), now=NOW, skip_invalid=True)
+                            vendors=load_vendors(VENDORS), now=NOW, skip_invalid=True)
     first = raised.value.problems[0]
     assert (first.line, first.column) == (None, None)
     assert first.message.startswith("every row is invalid (3 of 3)")
@@ -401,7 +402,7 @@ def test_a_pipe_or_device_is_refused_without_reading_it(tmp_path: Path) -> None:
 
 def test_a_missing_vendor_file_suggests_vendors(tmp_path: Path) -> None:
     with pytest.raises(InputError) as raised:
-        load.load_vendors(tmp_path / "vendors.csv")
+        load_vendors(tmp_path / "vendors.csv")
     assert "VENDORS=" in raised.value.problems[0].fix
 
 
@@ -417,7 +418,7 @@ def test_terminal_output_shows_control_characters_in_a_path_escaped(
 
 def test_skip_invalid_still_raises_for_a_problem_with_the_whole_file() -> None:
     with pytest.raises(InputError, match="a required column is missing"):
-        load.load_incidents(FIXTURES / "missing_column.csv", vendors=load.load_vendors(VENDORS),
+        load.load_incidents(FIXTURES / "missing_column.csv", vendors=load_vendors(VENDORS),
                             now=NOW, skip_invalid=True)
 
 
@@ -452,10 +453,10 @@ def test_skip_invalid_never_drops_a_valid_row_silently(plan: list[str | None],
         path = write_rows(Path(folder) / "mixed.csv", rows)
         if not valid_ids:  # nothing would be left: refused, not an empty table
             with pytest.raises(InputError, match="every row is invalid"):
-                load.load_incidents(path, vendors=load.load_vendors(VENDORS), now=NOW,
+                load.load_incidents(path, vendors=load_vendors(VENDORS), now=NOW,
                                     skip_invalid=True)
             return
-        table = load.load_incidents(path, vendors=load.load_vendors(VENDORS), now=NOW,
+        table = load.load_incidents(path, vendors=load_vendors(VENDORS), now=NOW,
                                     skip_invalid=True)
     bad_lines = {n + 2 for n, broken in enumerate(plan) if broken is not None}
     if skip_width:

@@ -8,6 +8,7 @@ import numpy as np
 
 from benchmarks import bench
 from incidents.analysis import metrics
+from incidents.data import companions
 
 
 def test_metric_table_has_one_finite_row_per_vendor_service() -> None:
@@ -55,7 +56,7 @@ def test_synthetic_csv_is_valid_with_new_ids_from_the_real_rows(tmp_path) -> Non
     from incidents.data import load
 
     path = bench.synthetic_csv(tmp_path / "incidents.csv", n=400, seed=3)
-    frame, problems = load.validate_incidents(path, vendors=load.load_vendors())
+    frame, problems = load.validate_incidents(path, vendors=companions.load_vendors())
     assert problems == [] and len(frame) == 400
     with config.INCIDENTS_CSV.open(encoding="utf-8", newline="") as handle:
         real = {row["incident_id"] for row in csv.DictReader(handle)}

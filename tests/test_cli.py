@@ -14,7 +14,7 @@ import pytest
 
 import incidents
 from incidents import cli, config
-from incidents.data import catalogue, load, schema
+from incidents.data import catalogue, companions, load, schema
 from incidents.errors import InputError
 from incidents.evidence import datadoc
 
@@ -139,7 +139,7 @@ def add_incident(data: Path, **overrides: str) -> None:
 def readme_is_current(data: Path) -> bool:
     text = (data / "README.md").read_text(encoding="utf-8")
     incidents_table = load.load_incidents(data / "incidents.csv",
-                                          vendors=load.load_vendors(data / "vendors.csv"))
+                                          vendors=companions.load_vendors(data / "vendors.csv"))
     return text == datadoc.render(text, catalogue.coverage_markdown(incidents_table),
                                   schema.data_dictionary_markdown())
 

@@ -6,14 +6,14 @@ import pandas as pd
 import pytest
 
 from incidents import config
-from incidents.data import load, schema
+from incidents.data import companions, load, schema
 
 MISSION_IDS = ["EX1256020", "EX1268771", "EX1253275", "MO1253428", "EX1215307", "EX1189820"]
 
 
 @pytest.fixture(scope="module")
 def vendors() -> pd.DataFrame:
-    return load.load_vendors()
+    return companions.load_vendors()
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from incidents.analysis import availability, basis, metrics, risk, time_to_restore
-from incidents.data import load, schema, sources
+from incidents.data import companions, schema, sources
 from incidents.errors import InputError, ParameterError
 from incidents.evidence import records as evidence
 from incidents.present import report
@@ -406,7 +406,7 @@ def test_the_real_curated_rows_have_vendor_or_press_first_sources() -> None:
 def test_credit_tiers_are_validated(tmp_path: Path) -> None:
     frame = pd.DataFrame({"_line": [2, 3, 4, 5], "credit_tiers": [
         "abc", "0.999:lots", "99.9:25", "0.999:10;0.99:25"]})
-    problems = load.credit_tier_problems(frame, "slas.csv", "credit_tiers")
+    problems = companions.credit_tier_problems(frame, "slas.csv", "credit_tiers")
     assert [p.line for p in problems] == [2, 3, 4]
 
 
@@ -563,8 +563,8 @@ def test_a_service_map_with_a_broken_pattern_or_unknown_vendor_is_refused(
     write_csv(tmp_path / "service_map.csv", entries, schema.SERVICE_MAP_COLUMN_NAMES)
     write_csv(tmp_path / "vendors.csv", VENDOR_ROWS, schema.VENDOR_COLUMN_NAMES)
     with pytest.raises(InputError) as caught:
-        load.load_service_map(tmp_path / "service_map.csv",
-                              load.load_vendors(tmp_path / "vendors.csv"))
+        companions.load_service_map(tmp_path / "service_map.csv",
+                              companions.load_vendors(tmp_path / "vendors.csv"))
     text = str(caught.value)
     assert "line 2, column 'component': '(unclosed' is not a regular expression" in text
     assert "'Nobody'" in text

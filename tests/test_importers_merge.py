@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from incidents import import_command as command
-from incidents.data import load, schema
+from incidents.data import companions, load, schema
 from incidents.data.importers import feedjson, mapping, merge
 from incidents.errors import InputError
 
@@ -202,7 +202,7 @@ def test_import_creates_the_file_sorted_with_schema_column_order(tmp_path, vendo
     rows = list(csv.DictReader(lines))
     keys = [(r["start_utc"], r["vendor"], r["incident_id"]) for r in rows]
     assert keys == sorted(keys)
-    _, problems = load.validate_incidents(target, vendors=load.load_vendors(vendors))
+    _, problems = load.validate_incidents(target, vendors=companions.load_vendors(vendors))
     assert problems == []
 
 

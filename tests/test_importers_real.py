@@ -15,7 +15,7 @@ import pytest
 
 from incidents import config
 from incidents import import_command as command
-from incidents.data import load, schema
+from incidents.data import companions, load, schema
 from incidents.data.importers import feedjson
 
 REAL = config.PROJECT_ROOT.parent / "shared/data/real/google_cloud_incidents_2022-07-03.json"
@@ -49,7 +49,7 @@ def test_all_157_real_google_cloud_incidents_import_and_validate(imported):
     report = imported["report"]
     assert (report.rows, report.dropped, len(report.merge.added)) == (157, 0, 157)
     table = load.load_incidents(imported["target"],
-                                vendors=load.load_vendors(imported["vendors"]))
+                                vendors=companions.load_vendors(imported["vendors"]))
     assert len(table) == 157
     assert set(table["vendor"]) == {"Google Cloud"}
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from incidents import import_command as command
-from incidents.data import load, schema
+from incidents.data import companions, load, schema
 from incidents.data.importers import feedjson, records
 from incidents.errors import InputError
 
@@ -234,7 +234,7 @@ def test_an_unlisted_record_is_refused_for_a_status_feed(folder):
 
 def test_a_tenant_export_creates_its_tenant_record_from_the_first_issue(folder):
     run("msgraph", "msgraph_issues.json", folder, record="contoso-tenant")
-    table = load.load_records(folder / "records.csv")
+    table = companions.load_records(folder / "records.csv")
     row = table.loc[table["record_id"].eq("contoso-tenant")].iloc[0]
     assert (row["kind"], row["capture"], row["vendor"]) == ("tenant", "complete",
                                                             "Microsoft 365")
@@ -246,7 +246,7 @@ def test_a_tenant_export_creates_its_tenant_record_from_the_first_issue(folder):
 def test_a_later_export_with_an_earlier_start_extends_the_tenant_record(folder):
     run("msgraph", "msgraph_issues.json", folder, record="contoso-tenant")
     run("msgraph", "msgraph_issues_reimport.json", folder, record="contoso-tenant")
-    table = load.load_records(folder / "records.csv")
+    table = companions.load_records(folder / "records.csv")
     row = table.loc[table["record_id"].eq("contoso-tenant")].iloc[0]
     assert f"{row['complete_from']:%Y-%m-%d}" == "2026-03-19"
     assert f"{row['complete_to']:%Y-%m-%d}" >= "2026-04-08"
@@ -259,4 +259,4 @@ def test_the_loader_rejects_a_row_that_starts_outside_its_records_period(folder)
                                                     "2021-05-01T10:00:00Z")
     path.write_text(text, encoding="utf-8")
     with pytest.raises(InputError, match="outside the period"):
-        load.load_incidents(path, records=load.load_records(folder / "records.csv"))
+        load.load_incidents(path, records=companions.load_records(folder / "records.csv"))

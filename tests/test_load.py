@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from incidents import config
-from incidents.data import load, schema
+from incidents.data import companions, load, read, schema
 from incidents.errors import InputError
 
 NOW = pd.Timestamp("2026-01-01T00:00:00Z")
@@ -72,7 +72,7 @@ def write_vendors(tmp_path: Path, names: tuple[str, ...] = (VENDOR,), **changes:
 
 
 def load_rows(tmp_path: Path, rows: list[dict[str, str]], **kwargs: object) -> pd.DataFrame:
-    vendors = load.load_vendors(write_vendors(tmp_path))
+    vendors = companions.load_vendors(write_vendors(tmp_path))
     return load.load_incidents(write_incidents(tmp_path, rows), vendors=vendors, now=NOW,
                                **kwargs)
 
@@ -200,7 +200,7 @@ def test_blank_lines_between_rows_are_ignored(tmp_path: Path) -> None:
 
 
 def test_the_same_id_for_two_vendors_is_allowed(tmp_path: Path) -> None:
-    vendors = load.load_vendors(write_vendors(tmp_path, (VENDOR, "Other")))
+    vendors = companions.load_vendors(write_vendors(tmp_path, (VENDOR, "Other")))
     rows = [valid_row(), valid_row(vendor="Other")]
     table = load.load_incidents(write_incidents(tmp_path, rows), vendors=vendors, now=NOW)
     assert sorted(table["vendor"]) == [VENDOR, "Other"]
@@ -305,7 +305,7 @@ def test_validate_returns_every_problem_sorted_by_line_without_raising(tmp_path:
 
 def test_read_records_returns_stripped_strings_and_line_numbers(tmp_path: Path) -> None:
     path = write_incidents(tmp_path, [valid_row(title="  padded  ")])
-    frame, problems = load.read_records(path, schema.INCIDENT_COLUMN_NAMES)
+    frame, problems = read.read_records(path, schema.INCIDENT_COLUMN_NAMES)
     assert problems == []
     assert frame.loc[0, "title"] == "padded"
     assert list(frame["_line"]) == [2]
@@ -313,7 +313,7 @@ def test_read_records_returns_stripped_strings_and_line_numbers(tmp_path: Path) 
 
 def test_load_vendors_returns_the_dependence_as_a_float(tmp_path: Path) -> None:
     path = write_vendors(tmp_path, (VENDOR, "Other"))
-    vendors = load.load_vendors(path)
+    vendors = companions.load_vendors(path)
     assert vendors["dependence_weight"].dtype == "float64"
     assert vendors["dependence_weight"].iloc[0] == 0.5
     assert vendors.attrs["source_file"] == str(path)
@@ -321,12 +321,12 @@ def test_load_vendors_returns_the_dependence_as_a_float(tmp_path: Path) -> None:
 
 def test_load_vendors_rejects_a_vendor_listed_twice(tmp_path: Path) -> None:
     with pytest.raises(InputError) as raised:
-        load.load_vendors(write_vendors(tmp_path, (VENDOR, VENDOR)))
+        companions.load_vendors(write_vendors(tmp_path, (VENDOR, VENDOR)))
     assert [(p.line, p.column) for p in raised.value.problems] == [(3, "vendor")]
 
 
 def test_a_vendor_missing_from_the_vendor_file_is_named_with_that_file(tmp_path: Path) -> None:
-    vendors = load.load_vendors(write_vendors(tmp_path))
+    vendors = companions.load_vendors(write_vendors(tmp_path))
     path = write_incidents(tmp_path, [valid_row(vendor="acme cloud")])
     with pytest.raises(InputError) as raised:
         load.load_incidents(path, vendors=vendors, now=NOW)

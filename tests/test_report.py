@@ -16,6 +16,7 @@ import pytest
 from incidents import config
 from incidents.analysis import metrics, time_to_restore
 from incidents.data import load, schema
+from incidents.data.companions import load_vendors
 from incidents.errors import InputError
 from incidents.present import narrative, report
 from incidents.render import run as render
@@ -132,7 +133,7 @@ def test_unknown_vendor_message_lists_known_vendors(rendered):
 
 
 def test_loader_sees_the_fixture(rendered):
-    table = load.load_incidents(rendered["data"], vendors=load.load_vendors(rendered["vendors"]))
+    table = load.load_incidents(rendered["data"], vendors=load_vendors(rendered["vendors"]))
     assert len(table) == 6
 
 

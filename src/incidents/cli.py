@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from incidents import __version__
+from incidents.data import companions
 from incidents.errors import IncidentsError, InputError, terminal_text
 
 Handler = Callable[[argparse.Namespace], int]
@@ -73,7 +74,7 @@ def _validate(args: argparse.Namespace) -> int:
     problems = []
     vendors = None
     try:
-        vendors = load.load_vendors(args.vendors)
+        vendors = companions.load_vendors(args.vendors)
     except InputError as exc:
         problems += exc.problems
     try:

@@ -8,21 +8,18 @@ severity.
 
 from __future__ import annotations
 
-import csv
 import difflib
 import hashlib
-import io
 import os
 import re
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from incidents import config
-from incidents.data import schema, sources
+from incidents.data import read, schema, sources
 from incidents.errors import InputError, Problem
 
 UTC_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
@@ -34,219 +31,11 @@ _OFFSET_PATTERN = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})
 _NAIVE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?(\.[0-9]+)?)?\Z"
 _ZEROED_BELOW = {"minute": r":00Z\Z", "hour": r":00:00Z\Z", "day": r"T00:00:00Z\Z",
                  "month": r"-01T00:00:00Z\Z"}
-_DELIMITERS = {";": "';'", "\t": "a tab", "|": "'|'"}
 MAX_PROBLEMS_PER_CHECK = 10_000
-#: Largest input file read (bytes): a CSV of a million incidents is about 600 MB.
-MAX_FILE_BYTES = 1024 * 2**20
 FUTURE_TOLERANCE = pd.Timedelta(hours=1)
 
 
-
 # ---------------------------------------------------------------- reading the raw file
-
-
-def _read_text(path: Path, option: str = "DATA") -> str:
-    """The file's text; a BOM is accepted (spreadsheets write one), other encodings are not.
-
-    Only a regular file is read (a FIFO, a device such as /dev/zero or a socket would never
-    end), and at most :data:`MAX_FILE_BYTES`. ``option`` is the make variable that names the
-    file, for the fix of a missing one.
-    """
-    name = str(path)
-    if not path.exists():
-        raise InputError([Problem(name, None, None, "the file does not exist",
-                                  f"check the path, or pass another file with {option}=...")])
-    if path.is_dir():
-        raise InputError([Problem(name, None, None, "this is a folder, not a CSV file",
-                                  "give the path of the CSV file itself")])
-    if not path.is_file():
-        raise InputError([Problem(name, None, None, "this is not a regular file (a pipe, a "
-                                  "device or a socket)", "give the path of the CSV file itself; "
-                                  "save a stream to a file first")])
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
-        if len(data) > MAX_FILE_BYTES:
-            raise InputError([Problem(name, None, None, f"the file is larger than "
-                                      f"{MAX_FILE_BYTES // 2**20} MB",
-                                      "check that this is the incident or vendor CSV")])
-    except OSError as exc:
-        raise InputError([Problem(name, None, None,
-                                  f"the file cannot be read ({exc.strerror or exc})",
-                                  "check that the file is readable by you")]) from None
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError([Problem(name, None, None, "the file is saved as UTF-16 "
-                                  "('Unicode Text'), not UTF-8",
-                                  "save the file as UTF-8 (in Excel: 'CSV UTF-8 (Comma "
-                                  "delimited)')")])
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError([_encoding_problem(name, data, exc.start)]) from None
-    if not text.strip():
-        raise InputError([Problem(name, None, None, "the file is empty",
-                                  "restore the file from git, or write at least the header row")])
-    return text
-
-
-def _encoding_problem(name: str, data: bytes, offset: int) -> Problem:
-    """The first byte that is not UTF-8: its line, its column and what it probably is."""
-    line = data[:offset].count(b"\n") + 1
-    column = None
-    if line > 1:  # the column is a best guess: the line may continue a quoted field
-        first = data.split(b"\n", 1)[0].decode("utf-8-sig", "replace")
-        before = data[data.rfind(b"\n", 0, offset) + 1:offset].decode("utf-8", "replace")
-        try:
-            header = next(csv.reader(io.StringIO(first, newline="")), [])
-            index = len(next(csv.reader(io.StringIO(before + "x", newline="")), [])) - 1
-        except csv.Error:
-            header, index = [], -1
-        column = header[index].strip() if 0 <= index < len(header) else None
-    guess = data[offset:offset + 1].decode("cp1252", "replace")
-    return Problem(name, line, column,
-                   f"byte 0x{data[offset]:02x} at offset {offset} is not UTF-8 (in Windows-1252 "
-                   f"it is '{guess}'; the file seems to be saved in another encoding)",
-                   "save the file as UTF-8 (in Excel: 'CSV UTF-8 (Comma delimited)')")
-
-
-def _open_quote_column(text: str, line: int, header: list[str]) -> str | None:
-    """The column whose quoted field, in the record starting on ``line``, is never closed."""
-    rest = "".join(io.StringIO(text, newline="").readlines()[line - 1:])  # lines as csv counts
-    field, opened, quoted, at_start, i = 0, None, False, True, 0
-    while i < len(rest):
-        char = rest[i]
-        if quoted:
-            if char == '"' and rest[i + 1:i + 2] == '"':
-                i += 1
-            elif char == '"':
-                quoted = False
-        elif char == '"' and at_start:
-            quoted, opened = True, field
-        elif char == ",":
-            field += 1
-        elif char in "\r\n":
-            field = 0
-        at_start = not quoted and char in ",\r\n"
-        i += 1
-    if opened is None or not quoted or opened >= len(header):
-        return None
-    return header[opened].strip()
-
-
-def _split_records(text: str, name: str, expected: tuple[str, ...],
-                   optional: frozenset[str] = frozenset()) -> tuple[
-        list[str], list[list[str]], list[int], list[Problem]]:
-    """Parse CSV text into header, records and the line each record starts on."""
-    # A field can be as long as the file: the length checks, not the csv module's default
-    # limit (128 KiB), report an over-long value, with its line and column.
-    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    records: list[list[str]] = []
-    lines: list[int] = []
-    problems: list[Problem] = []
-    header: list[str] = []
-    start = 1
-    try:
-        header = next(reader)
-        if not header:
-            raise InputError([Problem(name, 1, None, "the first line is blank; it must be the "
-                                      "header", "delete the blank lines above the header")])
-        start = reader.line_num + 1
-        for record in reader:
-            if record:
-                records.append(record)
-                lines.append(start)
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        raise InputError([_csv_problem(name, text, exc, start, reader.line_num,
-                                       header)]) from None
-    header = [h.strip() for h in header]
-    problems += _header_problems(header, name, expected, optional)
-    width = len(header)
-    for record, line in zip(records, lines, strict=True):
-        if len(record) != width:
-            problems.append(Problem(
-                name, line, None, f"the row has {len(record)} fields where the header has {width}",
-                "quote any field that contains a comma, and check for a missing or extra comma"))
-    return header, records, lines, problems
-
-
-def _csv_problem(name: str, text: str, exc: csv.Error, start: int, line: int,
-                 header: list[str]) -> Problem:
-    if "unexpected end of data" in str(exc):
-        column = _open_quote_column(text, start, header)
-        return Problem(name, start, column, "a quoted field opened on this line is never closed "
-                       "(the rest of the file was read into it)",
-                       'add the closing " at the end of the field, or remove the opening "')
-    if "expected after" in str(exc):
-        return Problem(name, line, None, f"a quoted field has text after its closing quote ({exc})",
-                       'put the whole field in quotes and write each " inside it twice ("")')
-    return Problem(name, line, None, f"the CSV is malformed ({exc})",
-                   "check the quotes on this line: a quoted field must be closed, and a quote "
-                   'inside it written twice ("")')
-
-
-def _header_problems(header: list[str], name: str, expected: tuple[str, ...],
-                     optional: frozenset[str] = frozenset()) -> list[Problem]:
-    if len(header) == 1:
-        for delimiter, label in _DELIMITERS.items():
-            if delimiter in header[0]:
-                raise InputError([Problem(
-                    name, 1, None, f"the file uses {label} as its delimiter, not ','",
-                    "save it as comma-separated CSV (CSV UTF-8, comma delimited)")])
-    problems = []
-    missing = [c for c in expected if c not in header and c not in optional]
-    extra = [c for c in header if c not in expected]
-    for col in missing:
-        guess = difflib.get_close_matches(col, extra, n=1)
-        hint = f"the header '{guess[0]}' looks like it; rename it to '{col}'" if guess else (
-            f"add the column '{col}' to the header (see data/README.md)")
-        problems.append(Problem(name, 1, col, "a required column is missing", hint))
-    for col in extra:
-        if not col:
-            problems.append(Problem(name, 1, None, "the header has a column with no name "
-                                    "(an extra comma?)", "remove the extra comma from the header "
-                                    "and from the rows, or name the column"))
-        elif not difflib.get_close_matches(col, missing, n=1):
-            problems.append(Problem(name, 1, col, "this column is not part of the schema",
-                                    "remove it, or rename it to one of: " + ", ".join(expected)))
-    seen: set[str] = set()
-    for col in header:
-        if col and col in seen:
-            problems.append(Problem(name, 1, col, "the column appears twice",
-                                    "keep one of the two columns"))
-        seen.add(col)
-    return problems
-
-
-def read_records(path: Path, columns: tuple[str, ...],
-                 defaults: dict[str, str] | None = None) -> tuple[pd.DataFrame, list[Problem]]:
-    """Read a CSV into a frame of stripped strings with a ``_line`` column.
-
-    ``defaults`` names the columns the header may leave out, with the value their cells then
-    take. Raises :class:`InputError` when the file cannot be read as a table at all (missing,
-    empty, not UTF-8, wrong delimiter, missing columns); other problems are returned.
-    """
-    name = str(path)
-    defaults = defaults or {}
-    text = _read_text(path, "VENDORS" if columns == schema.VENDOR_COLUMN_NAMES else "DATA")
-    header, records, lines, problems = _split_records(text, name, columns,
-                                                      frozenset(defaults))
-    if any(p.line == 1 for p in problems):
-        raise InputError(problems)
-    if not records:
-        raise InputError([Problem(name, None, None, "the file has a header but no rows",
-                                  "add at least one data row below the header")])
-    good = [r for r in records if len(r) == len(header)]
-    good_lines = [line for r, line in zip(records, lines, strict=True) if len(r) == len(header)]
-    frame = pd.DataFrame(good, columns=header, dtype=object)
-    frame = frame.apply(lambda s: s.str.strip())
-    for col, value in defaults.items():
-        if col not in frame.columns:
-            frame[col] = value
-    frame = frame[list(columns)]
-    frame["_line"] = np.asarray(good_lines, dtype=np.int64)
-    return frame, problems
 
 
 # ---------------------------------------------------------------- per-column checks
@@ -258,11 +47,11 @@ def _problems_where(frame: pd.DataFrame, bad: pd.Series, name: str, column: str,
     if not flags.any():  # the usual case: skip building an empty selection
         return []
     rows = frame.loc[flags, ["_line", column]].head(MAX_PROBLEMS_PER_CHECK)
-    return [Problem(name, int(line), column, message.format(value=_shorten(value)), fix)
+    return [Problem(name, int(line), column, message.format(value=shorten(value)), fix)
             for line, value in rows.itertuples(index=False)]
 
 
-def _shorten(value: object, limit: int = 60) -> str:
+def shorten(value: object, limit: int = 60) -> str:
     """``value`` cut to ``limit`` characters, with control characters shown escaped."""
     text = str(value)
     text = text if len(text) <= limit else text[:limit] + "..."
@@ -289,7 +78,7 @@ def _hidden_problems(frame: pd.DataFrame, col: str, name: str) -> list[Problem]:
         label = _CONTROL_NAMES.get(char) or unicodedata.name(char, "control character")
         what = ("a bidirectional control character" if char >= "\u2000" else
                 "a control character")
-        problems.append(Problem(name, int(line), col, f"'{_shorten(value)}' contains {what}, "
+        problems.append(Problem(name, int(line), col, f"'{shorten(value)}' contains {what}, "
                                 f"U+{ord(char):04X} ({label}), which would be hidden or reorder "
                                 "the text around it on screen",
                                 "delete it (retype the text around it in a plain editor)"))
@@ -336,10 +125,10 @@ def _check_multi(frame: pd.DataFrame, present: pd.Series, col: schema.Column,
     problems = []
     for index, bad_terms in unknown.groupby(level=0, sort=False):
         distinct = list(dict.fromkeys(bad_terms))
-        listed = ", ".join(f"'{_shorten(term, 40)}'" for term in distinct)
+        listed = ", ".join(f"'{shorten(term, 40)}'" for term in distinct)
         verb = "is not a known term" if len(distinct) == 1 else "are not known terms"
         problems.append(Problem(name, int(frame.at[index, "_line"]), col.name,
-                                f"{listed} {verb} (in '{_shorten(frame.at[index, col.name])}')",
+                                f"{listed} {verb} (in '{shorten(frame.at[index, col.name])}')",
                                 fix))
     return problems[:MAX_PROBLEMS_PER_CHECK]
 
@@ -374,7 +163,7 @@ def _check_severity(frame: pd.DataFrame, present: pd.Series, col: schema.Column,
         hint = [f"{source} '{term}' is {level}"
                 for source, mapping in schema.SEVERITY_FROM_VENDOR_TERMS.items()
                 for term, level in mapping.items() if term == value.lower()]
-        problems.append(Problem(name, int(line), col.name, f"'{_shorten(value)}' is not a "
+        problems.append(Problem(name, int(line), col.name, f"'{shorten(value)}' is not a "
                                 "severity", fix + ("; " + ", ".join(hint) if hint else "")))
     return problems[:MAX_PROBLEMS_PER_CHECK]
 
@@ -432,7 +221,7 @@ def _check_rows(frame: pd.DataFrame, name: str, now: pd.Timestamp,
     problems += _duplicate_problems(frame, name)
     problems += _url_problems(frame, name)
     if known_vendors is not None:
-        problems += _vendor_problems(frame, name, list(known_vendors), vendors_file)
+        problems += vendor_problems(frame, name, list(known_vendors), vendors_file)
     return problems
 
 
@@ -463,7 +252,7 @@ def _end_bound_problems(frame: pd.DataFrame, name: str, start: pd.Series,
     return problems
 
 
-def _vendor_problems(frame: pd.DataFrame, name: str, known: list[str],
+def vendor_problems(frame: pd.DataFrame, name: str, known: list[str],
                      vendors_file: str) -> list[Problem]:
     unknown = ~frame["vendor"].isin(set(known)) & frame["vendor"].ne("")
     by_lower = {vendor.lower(): vendor for vendor in known}
@@ -476,7 +265,7 @@ def _vendor_problems(frame: pd.DataFrame, name: str, known: list[str],
         if guess:
             fix += f" (did you mean '{guess}'?)"
         problems.append(Problem(name, int(line), "vendor",
-                                f"'{_shorten(value)}' is not in {vendors_file}", fix))
+                                f"'{shorten(value)}' is not in {vendors_file}", fix))
     return problems
 
 
@@ -517,7 +306,7 @@ def _url_problems(frame: pd.DataFrame, name: str, column: str = "source_urls"
     problems = []
     for index, bad in bad_urls.groupby(level=0, sort=False):
         distinct = list(dict.fromkeys(bad))
-        listed = ", ".join(f"'{_shorten(url)}'" for url in distinct)
+        listed = ", ".join(f"'{shorten(url)}'" for url in distinct)
         verb = "is not a web address" if len(distinct) == 1 else "are not web addresses"
         problems.append(Problem(name, int(frame.at[index, "_line"]), column,
                                 f"{listed} {verb}",
@@ -527,7 +316,7 @@ def _url_problems(frame: pd.DataFrame, name: str, column: str = "source_urls"
         why = sources.why_not_a_source(url)
         if why:
             problems.append(Problem(name, int(frame.at[index, "_line"]), column,
-                                    f"'{_shorten(url)}' {why}: not a source", sources.FIX))
+                                    f"'{shorten(url)}' {why}: not a source", sources.FIX))
     return problems[:MAX_PROBLEMS_PER_CHECK]
 
 
@@ -557,13 +346,13 @@ def read_table(path: str | os.PathLike[str], columns: tuple[schema.Column, ...]
                ) -> tuple[pd.DataFrame, list[Problem]]:
     """Read any of the project's CSV files and check every cell against ``columns``."""
     file = Path(path)
-    frame, problems = read_records(file, tuple(c.name for c in columns), _defaults(columns))
+    frame, problems = read.read_records(file, tuple(c.name for c in columns), _defaults(columns))
     for col in columns:
         problems += _check_column(frame, col, str(file))
     return frame, problems
 
 
-def _checked_days(frame: pd.DataFrame, name: str, columns: tuple[str, ...]) -> list[Problem]:
+def checked_days(frame: pd.DataFrame, name: str, columns: tuple[str, ...]) -> list[Problem]:
     problems = []
     for col in columns:
         days = pd.to_datetime(frame[col], format="%Y-%m-%d", errors="coerce")
@@ -573,152 +362,10 @@ def _checked_days(frame: pd.DataFrame, name: str, columns: tuple[str, ...]) -> l
     return problems
 
 
-def _unique(frame: pd.DataFrame, name: str, keys: list[str], what: str) -> list[Problem]:
+def unique_problems(frame: pd.DataFrame, name: str, keys: list[str], what: str) -> list[Problem]:
     dup = frame.duplicated(keys, keep="first")
     return _problems_where(frame, dup, name, keys[-1], "'{value}' is listed twice",
                            f"keep one row per {what}")
-
-
-def load_vendors(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
-    """Read and validate ``vendors.csv``; raises :class:`InputError` listing every problem."""
-    file = config.vendors_path(path)
-    frame, problems = read_table(file, schema.VENDOR_COLUMNS)
-    problems += _unique(frame, str(file), ["vendor"], "vendor")
-    problems += page_name_problems(frame, str(file))
-    if problems:
-        raise InputError(problems)
-    typed = frame.rename(columns={"_line": "source_line"})
-    typed["dependence_weight"] = pd.to_numeric(typed["dependence_weight"].replace("", np.nan))
-    typed = typed.reset_index(drop=True)
-    typed.attrs["source_file"] = str(file)
-    return typed
-
-
-def _known_vendor_problems(frame: pd.DataFrame, name: str, vendors: pd.DataFrame | None
-                           ) -> list[Problem]:
-    """Every row names a vendor of ``vendors`` (no check without a vendor table)."""
-    if vendors is None:
-        return []
-    return _vendor_problems(frame, name, list(vendors["vendor"]),
-                            vendors.attrs.get("source_file", "data/vendors.csv"))
-
-
-def load_slas(path: str | os.PathLike[str], vendors: pd.DataFrame | None = None
-              ) -> pd.DataFrame:
-    """Read and validate ``slas.csv`` (one row per SLA); raises :class:`InputError`."""
-    file = Path(path)
-    frame, problems = read_table(file, schema.SLA_COLUMNS)
-    problems += _unique(frame, str(file), ["sla_id"], "SLA")
-    problems += credit_tier_problems(frame, str(file), "credit_tiers")
-    problems += _known_vendor_problems(frame, str(file), vendors)
-    if problems:
-        raise InputError(problems)
-    typed = frame.rename(columns={"_line": "source_line"})
-    typed["target"] = pd.to_numeric(typed["target"].replace("", np.nan))
-    typed.attrs["source_file"] = str(file)
-    return typed.reset_index(drop=True)
-
-
-_TIER = re.compile(r"^(0(\.[0-9]+)?|1(\.0+)?):([0-9]+(\.[0-9]+)?)\Z")
-
-
-def credit_tier_problems(frame: pd.DataFrame, name: str, column: str) -> list[Problem]:
-    """Every credit-tier cell must be ``threshold:credit`` pairs: a fraction and a percent
-    from 0 to 100, thresholds falling as credits rise."""
-    problems = []
-    fix = ("write ';'-separated threshold:credit pairs, the threshold a fraction and the credit "
-           "a percent of the fee, e.g. 0.999:10;0.99:25")
-    for line, value in frame.loc[frame[column].ne(""), ["_line", column]].itertuples(
-            index=False):
-        pairs = [part.strip() for part in value.split(";") if part.strip()]
-        matches = [_TIER.match(pair) for pair in pairs]
-        if not pairs or not all(matches):
-            problems.append(Problem(name, int(line), column,
-                                    f"'{_shorten(value)}' is not a list of credit tiers", fix))
-            continue
-        tiers = [(float(m.group(1)), float(m.group(4))) for m in matches if m]
-        if any(credit > 100 for _, credit in tiers):
-            problems.append(Problem(name, int(line), column, f"'{_shorten(value)}' has a credit "
-                                    "above 100%", fix))
-        elif [t for t, _ in tiers] != sorted((t for t, _ in tiers), reverse=True):
-            problems.append(Problem(name, int(line), column, f"'{_shorten(value)}': thresholds "
-                                    "must fall from one tier to the next", fix))
-    return problems
-
-
-def load_records(path: str | os.PathLike[str], vendors: pd.DataFrame | None = None
-                 ) -> pd.DataFrame:
-    """Read and validate ``records.csv`` (one row per record); raises :class:`InputError`."""
-    file = Path(path)
-    frame, problems = read_table(file, schema.RECORD_COLUMNS)
-    problems += _unique(frame, str(file), ["record_id"], "record")
-    problems += _checked_days(frame, str(file), ("complete_from", "complete_to"))
-    problems += _known_vendor_problems(frame, str(file), vendors)
-    if problems:
-        raise InputError(problems)
-    typed = frame.rename(columns={"_line": "source_line"})
-    for col in ("complete_from", "complete_to"):
-        typed[col] = pd.to_datetime(typed[col], format="%Y-%m-%d", utc=True)
-    typed["capture_rate"] = pd.to_numeric(typed["capture_rate"].replace("", np.nan))
-    typed.attrs["source_file"] = str(file)
-    return typed.reset_index(drop=True)
-
-
-def load_event_links(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Read and validate ``events.csv`` (one row per linked incident row)."""
-    file = Path(path)
-    frame, problems = read_table(file, schema.EVENT_LINK_COLUMNS)
-    problems += _unique(frame, str(file), ["event_id", "record_id", "incident_id"], "link")
-    if problems:
-        raise InputError(problems)
-    typed = frame.rename(columns={"_line": "source_line"}).reset_index(drop=True)
-    typed.attrs["source_file"] = str(file)
-    return typed
-
-
-def load_published_uptime(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Read and validate ``published_uptime.csv`` (figures a vendor published itself)."""
-    file = Path(path)
-    frame, problems = read_table(file, schema.PUBLISHED_UPTIME_COLUMNS)
-    problems += _checked_days(frame, str(file), ("period_start", "period_end"))
-    if problems:
-        raise InputError(problems)
-    typed = frame.rename(columns={"_line": "source_line"})
-    typed["uptime"] = pd.to_numeric(typed["uptime"])
-    for col in ("period_start", "period_end"):
-        typed[col] = pd.to_datetime(typed[col], format="%Y-%m-%d", utc=True)
-    typed.attrs["source_file"] = str(file)
-    return typed.reset_index(drop=True)
-
-
-def load_service_map(path: str | os.PathLike[str], vendors: pd.DataFrame | None = None
-                     ) -> pd.DataFrame:
-    """Read and validate ``service_map.csv`` (which status-page component counts against
-    which service); raises :class:`InputError`. Adds ``regex``: each row's compiled
-    full-match pattern (an exact name escaped)."""
-    file = Path(path)
-    frame, problems = read_table(file, schema.SERVICE_MAP_COLUMNS)
-    problems += _unique(frame, str(file), ["vendor", "field", "match", "component"],
-                        "component")
-    problems += _known_vendor_problems(frame, str(file), vendors)
-    compiled = []
-    for line, match, component in frame[["_line", "match", "component"]].itertuples(
-            index=False):
-        try:
-            compiled.append(re.compile(component if match == "pattern" else re.escape(
-                component)))
-        except re.error as exc:
-            compiled.append(None)
-            problems.append(Problem(str(file), int(line), "component",
-                                    f"'{_shorten(component)}' is not a regular expression "
-                                    f"({exc})", "correct the pattern, or set match to exact"))
-    problems += _url_problems(frame, str(file), "source_url")
-    if problems:
-        raise InputError(problems)
-    typed = frame.rename(columns={"_line": "source_line"})
-    typed["regex"] = compiled
-    typed.attrs["source_file"] = str(file)
-    return typed.reset_index(drop=True)
 
 
 def curated_record_id(vendor: str) -> str:
@@ -854,7 +501,7 @@ def page_name_problems(frame: pd.DataFrame, name: str) -> list[Problem]:
         if page in first and first[page][1] != vendor:
             line_1, vendor_1 = first[page]
             problems.append(Problem(
-                name, int(line), "vendor", f"'{_shorten(vendor)}' and '{_shorten(vendor_1)}' "
+                name, int(line), "vendor", f"'{shorten(vendor)}' and '{shorten(vendor_1)}' "
                 f"(line {line_1}) differ only in case, accents or punctuation: their reports "
                 f"would both be {page}.html",
                 "merge the two rows if they are one vendor, or name them apart by a letter or "

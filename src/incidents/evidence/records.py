@@ -28,7 +28,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from incidents import config
-from incidents.data import load, schema, sources
+from incidents.data import companions, load, schema, sources
 from incidents.errors import InputError, Problem
 
 #: Record kinds whose counts are rates (they hold every incident over their period).
@@ -120,18 +120,18 @@ def load_evidence(data_file: str | os.PathLike[str] | None = None,
     together as one :class:`InputError` (or, with ``skip_invalid``, bad rows are left out and
     listed in ``Evidence.skipped``)."""
     main = config.incidents_path(data_file)
-    vendors = load.load_vendors(vendors_file)
+    vendors = companions.load_vendors(vendors_file)
     folder, vendor_folder = main.parent, config.vendors_path(vendors_file).parent
     problems: list[Problem] = []
-    records = _collect(problems, _optional, folder / config.RECORDS_NAME, load.load_records,
+    records = _collect(problems, _optional, folder / config.RECORDS_NAME, companions.load_records,
                        vendors)
-    links = _collect(problems, _optional, folder / config.EVENTS_NAME, load.load_event_links)
-    slas = _collect(problems, _optional, vendor_folder / config.SLAS_NAME, load.load_slas,
+    links = _collect(problems, _optional, folder / config.EVENTS_NAME, companions.load_event_links)
+    slas = _collect(problems, _optional, vendor_folder / config.SLAS_NAME, companions.load_slas,
                     vendors)
     uptime = _collect(problems, _optional, vendor_folder / config.PUBLISHED_UPTIME_NAME,
-                      load.load_published_uptime)
+                      companions.load_published_uptime)
     service_map = _collect(problems, _optional, vendor_folder / config.SERVICE_MAP_NAME,
-                           load.load_service_map, vendors)
+                           companions.load_service_map, vendors)
     files = incident_files(data_file, records)
     tables, skipped, skipped_problems = [], [], []
     for path in files:

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from incidents import config
-from incidents.data import locking
+from incidents.data import companions, locking, read
 from incidents.errors import IncidentsError, ParameterError, terminal_text
 from incidents.render import kernels
 
@@ -114,7 +114,6 @@ def check_options(options: Options) -> Options:
     Returns the options with the vendor spelled as ``vendors.csv`` spells it (``"microsoft
     365"`` finds ``"Microsoft 365"``) and the full set of risk weights.
     """
-    from incidents.data import load
     from incidents.present import report
 
     if options.fmt not in FORMATS:
@@ -128,7 +127,8 @@ def check_options(options: Options) -> Options:
     report.resolve_window(options.start or DEFAULT_START, options.end)
     vendor = options.vendor
     if vendor:
-        vendor = report.check_vendor(vendor, load.load_vendors(options.vendors or None)["vendor"])
+        known = companions.load_vendors(options.vendors or None)["vendor"]
+        vendor = report.check_vendor(vendor, known)
     return replace(options, vendor=vendor, weights=weights)
 
 
@@ -843,10 +843,9 @@ def snapshot_inputs(options: Options, folder: Path) -> tuple[Options, dict[str, 
 def _copy_input(given: Path, copy: Path, originals: dict[str, str]) -> str:
     """Copy ``given`` to ``copy`` when it is a regular file of a size the loader reads;
     return the path to read from then on (the copy, or ``given`` as it is)."""
-    from incidents.data import load
 
     try:
-        regular = given.is_file() and given.stat().st_size <= load.MAX_FILE_BYTES
+        regular = given.is_file() and given.stat().st_size <= read.MAX_FILE_BYTES
     except OSError:
         regular = False
     if not regular:

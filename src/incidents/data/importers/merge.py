@@ -69,7 +69,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from incidents.data import locking, schema
+from incidents.data import companions, locking, read, schema
 from incidents.data.importers.common import Finding, Row, clean
 from incidents.errors import InputError, Problem
 
@@ -334,7 +334,6 @@ def read_state(path: Path) -> _FileState:
     """Read ``path`` (absent: an empty table) with the loader's checks of its structure."""
     if not path.exists():
         return _FileState([], [], None)
-    from incidents.data import load
 
     data = path.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
@@ -342,7 +341,7 @@ def read_state(path: Path) -> _FileState:
         text = data.decode("utf-8-sig")
         records = _records_with_text(text) if text.strip() else []
     except (UnicodeDecodeError, csv.Error):
-        load.read_records(path, COLUMNS)  # raises the loader's detailed error
+        read.read_records(path, COLUMNS)  # raises the loader's detailed error
         raise
     bom = data.startswith(b"\xef\xbb\xbf")
     if not records:  # empty, or a header without rows: start from scratch
@@ -351,7 +350,7 @@ def read_state(path: Path) -> _FileState:
     newline = "\r\n" if header_raw.endswith("\r\n") else "\n"
     if len(records) == 1 and [h.strip() for h in header] == list(COLUMNS):
         return _FileState([], [], header_raw, newline, bom, digest)
-    frame, problems = load.read_records(path, COLUMNS)  # raises on a wrong header
+    frame, problems = read.read_records(path, COLUMNS)  # raises on a wrong header
     if problems:
         raise InputError(problems)
     rows = [{c: str(v) for c, v in zip(COLUMNS, values, strict=True)}
@@ -468,7 +467,7 @@ def _validate_and_publish(target: Path, data: bytes, rows: list[Row], added: set
     from incidents.data import load
 
     vendors_file = config.vendors_path(vendors_path)
-    vendors = load.load_vendors(vendors_file) if vendors_file.exists() else None
+    vendors = companions.load_vendors(vendors_file) if vendors_file.exists() else None
     directory = target.parent
     if not directory.is_dir():
         raise InputError([Problem(str(target), None, None, "its folder does not exist",

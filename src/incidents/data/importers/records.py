@@ -26,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from incidents import config
-from incidents.data import load, schema
+from incidents.data import companions, schema
 from incidents.data.importers.common import Row
 from incidents.errors import ImportUsageError
 
@@ -70,7 +70,7 @@ def _typed(text: str, folder: Path, vendors: pd.DataFrame | None) -> pd.DataFram
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
-        table = load.load_records(name, vendors)
+        table = companions.load_records(name, vendors)
     finally:
         Path(name).unlink(missing_ok=True)
     table.attrs["source_file"] = str(folder / config.RECORDS_NAME)
@@ -88,7 +88,7 @@ def prepare(record: str, fmt: str, rows: list[Row], main: Path, *,
     folder = main.parent
     records_path = folder / config.RECORDS_NAME
     vendors_file = config.vendors_path(vendors)
-    vendor_table = load.load_vendors(vendors_file) if vendors_file.exists() else None
+    vendor_table = companions.load_vendors(vendors_file) if vendors_file.exists() else None
     raw = _raw_records(records_path)
     listed = raw["record_id"].eq(record)
     note = ""
