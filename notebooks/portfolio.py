@@ -45,9 +45,9 @@ from IPython.display import HTML, Markdown, display
 
 from incidents.analysis import availability, cofailure, metrics, risk
 from incidents.evidence import records as evidence
-from incidents.present import narrative, plots, report
+from incidents.present import findings, narrative, parameters, plots, report
 
-weights = report.check_parameters(sla_target, min_incidents, {
+weights = parameters.check_parameters(sla_target, min_incidents, {
     "frequency": weight_frequency, "restore": weight_restore, "trend": weight_trend,
     "change": weight_change, "broad_impact": weight_broad_impact})
 data = report.prepare(data_file, vendors_file, start, end, skip_invalid)
@@ -62,10 +62,10 @@ exposure = report.exposure_table(data, min_events)
 # %%
 display(Markdown(report.prepared_line(data)))
 display(Markdown(report.window_line(data)))
-display(Markdown("**Findings:**\n\n" + "\n".join(f"- {line}" for line in report.findings(
+display(Markdown("**Findings:**\n\n" + "\n".join(f"- {line}" for line in findings.findings(
     headline, exposure, data, min_incidents))))
 display(Markdown("**What the evidence is, per vendor:**\n\n" + "\n".join(
-    f"- {line}" for line in report.evidence_lines(data))))
+    f"- {line}" for line in findings.evidence_lines(data))))
 display(Markdown("**Recommended actions** (generated from the findings by the rules in the "
                  "methods appendix):\n\n" + "\n".join(
                      f"- {line}" for line in report.recommended_actions(data, sla_target))))
@@ -332,7 +332,7 @@ display(HTML(narrative.table(together, {
 #   no SLA figure -> ask for the document.
 
 # %%
-from incidents.present import glossary
+from incidents.present import glossary, provenance
 
 display(Markdown(glossary.markdown()))
 
@@ -343,6 +343,6 @@ if data.skipped:
         f"- {narrative.text(problem)}" for problem in data.skipped)))
 
 # %%
-display(Markdown(report.provenance(data, {
+display(Markdown(provenance.provenance(data, {
     "start": start, "end": end or "data cut-off", "sla_target": sla_target,
     "min_incidents": min_incidents, "min_events": min_events})))

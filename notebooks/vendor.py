@@ -43,9 +43,9 @@ import pandas as pd
 from IPython.display import HTML, Markdown, display
 
 from incidents.analysis import availability, cofailure, metrics, trend_tests
-from incidents.present import narrative, plots, report
+from incidents.present import findings, narrative, parameters, plots, report
 
-weights = report.check_parameters(sla_target, min_incidents, {
+weights = parameters.check_parameters(sla_target, min_incidents, {
     "frequency": weight_frequency, "restore": weight_restore, "trend": weight_trend,
     "change": weight_change, "broad_impact": weight_broad_impact})
 everyone = report.prepare(data_file, vendors_file, start, end, skip_invalid)
@@ -68,7 +68,7 @@ rank_text = (f"exposure rank {int(mine['rank'])} of {int(exposure['rank'].notna(
 display(Markdown(f"## {narrative.text(vendor)}\n\n**Window:** {data.window.label()}. "
                  f"Data cut-off {data.cutoff:%d %b %Y}. {data.window_note} "
                  f"**{narrative.count(len(incidents), 'event')}**; {rank_text}."))
-display(Markdown("**What the evidence is:** " + " ".join(report.evidence_lines(data))))
+display(Markdown("**What the evidence is:** " + " ".join(findings.evidence_lines(data))))
 basis_text = (f"{int(vendor_row['basis_events'])} major events on the like-for-like "
               f"basis ({vendor_row['basis']}): "
               f"{narrative.number(vendor_row['basis_per_year'], 1)} a year (95% CI "
@@ -229,7 +229,7 @@ display(HTML(narrative.table(listed, {
 # - Exposure: the portfolio report explains it; the dependence is the organisation's input.
 
 # %%
-from incidents.present import glossary
+from incidents.present import glossary, provenance
 
 display(Markdown(glossary.markdown()))
 
@@ -237,6 +237,6 @@ display(Markdown(glossary.markdown()))
 if data.skipped:
     display(Markdown("**Rows skipped as invalid:**\n\n" + "\n".join(
         f"- {narrative.text(problem)}" for problem in data.skipped)))
-display(Markdown(report.provenance(data, {
+display(Markdown(provenance.provenance(data, {
     "vendor": vendor, "start": start, "end": end or "data cut-off", "sla_target": sla_target,
     "min_incidents": min_incidents, "min_events": min_events})))

@@ -13,7 +13,7 @@ from incidents.analysis import availability, basis, metrics, risk, time_to_resto
 from incidents.data import companions, schema, sources
 from incidents.errors import InputError, ParameterError
 from incidents.evidence import records as evidence
-from incidents.present import report
+from incidents.present import parameters, report
 from tests.conftest import NOW, VENDOR_ROWS, incident_row, write_csv
 
 WINDOW = metrics.Window.from_dates("2024-01-01", "2025-12-31")
@@ -84,7 +84,7 @@ def test_the_cutoff_is_the_end_of_the_records_not_today(tmp_path: Path) -> None:
 
 
 def test_a_window_past_the_cutoff_is_cut_there_with_a_note() -> None:
-    window, note = report.resolve_window("2024-01-01", "2026-06-30",
+    window, note = parameters.resolve_window("2024-01-01", "2026-06-30",
                                          today=pd.Timestamp("2026-11-01", tz="UTC"),
                                          cutoff=pd.Timestamp("2025-12-31", tz="UTC"))
     assert window.end == pd.Timestamp("2026-01-01", tz="UTC")
@@ -92,14 +92,14 @@ def test_a_window_past_the_cutoff_is_cut_there_with_a_note() -> None:
 
 
 def test_an_empty_end_means_the_cutoff() -> None:
-    window, note = report.resolve_window("2024-01-01", "", cutoff=pd.Timestamp(
+    window, note = parameters.resolve_window("2024-01-01", "", cutoff=pd.Timestamp(
         "2025-12-31", tz="UTC"), today=pd.Timestamp("2026-11-01", tz="UTC"))
     assert window.end == pd.Timestamp("2026-01-01", tz="UTC") and note == ""
 
 
 def test_a_start_after_the_data_is_refused_without_advice_to_swap() -> None:
     with pytest.raises(ParameterError, match="after the data ends"):
-        report.resolve_window("2099-01-01", "", cutoff=pd.Timestamp("2025-12-31", tz="UTC"))
+        parameters.resolve_window("2099-01-01", "", cutoff=pd.Timestamp("2025-12-31", tz="UTC"))
 
 
 # ---------------------------------------------------------------- events

@@ -11,7 +11,7 @@ import pytest
 from incidents import cli, config
 from incidents.analysis import risk
 from incidents.errors import ParameterError
-from incidents.present import report
+from incidents.present import parameters
 from incidents.render import run as render
 from tests.conftest import VENDOR_ROWS, incident_row, write_csv
 
@@ -38,54 +38,54 @@ def no_kernels(monkeypatch):
 
 def test_percentage_sla_is_refused_with_the_fraction_to_write():
     with pytest.raises(ParameterError, match=r"99\.9 looks like a percentage: write 0\.999"):
-        report.check_sla_target(99.9)
+        parameters.check_sla_target(99.9)
 
 
 @pytest.mark.parametrize("value", [0, 0.0, 0.95, 0.999, 0.99999])
 def test_fraction_or_zero_sla_is_accepted(value):
-    assert report.check_sla_target(value) == value
+    assert parameters.check_sla_target(value) == value
 
 
 @pytest.mark.parametrize("value", [-0.1, 1000.0, float("nan")])
 def test_sla_outside_zero_to_one_is_refused(value):
     with pytest.raises(ParameterError, match=r"fraction between 0 and 1 such as 0\.999"):
-        report.check_sla_target(value)
+        parameters.check_sla_target(value)
 
 
 @pytest.mark.parametrize("value", [0, -2, 2.5, True])
 def test_minimum_incident_count_must_be_a_positive_whole_number(value):
     with pytest.raises(ParameterError, match="whole number of at least 1"):
-        report.check_min_incidents(value)
+        parameters.check_min_incidents(value)
 
 
 def test_unknown_weight_suggests_the_closest_name():
     with pytest.raises(ParameterError, match=r"unknown risk weight 'frequncy'\. Did you mean "
                        r"frequency\? The weights are frequency, restore"):
-        report.check_weights({"frequncy": 0.3})
+        parameters.check_weights({"frequncy": 0.3})
 
 
 def test_negative_or_all_zero_weights_are_refused_naming_every_weight():
     with pytest.raises(ParameterError, match=r"must be 0 or more.*frequency=-1"):
-        report.check_weights({"frequency": -1})
+        parameters.check_weights({"frequency": -1})
     with pytest.raises(ParameterError, match="not all 0"):
-        report.check_weights(dict.fromkeys(risk.COMPONENTS, 0.0))
+        parameters.check_weights(dict.fromkeys(risk.COMPONENTS, 0.0))
 
 
 def test_weights_left_out_keep_their_defaults():
-    full = report.check_weights({"frequency": 1.0})
+    full = parameters.check_weights({"frequency": 1.0})
     assert full == {**risk.DEFAULT_WEIGHTS, "frequency": 1.0}
 
 
 def test_vendor_is_matched_ignoring_case_and_spaces():
     known = pd.Series(["Microsoft 365", "GitHub"])
-    assert report.check_vendor(" microsoft 365", known) == "Microsoft 365"
+    assert parameters.check_vendor(" microsoft 365", known) == "Microsoft 365"
 
 
 def test_misspelt_vendor_gets_a_suggestion_and_the_known_list():
     known = pd.Series(["Microsoft 365", "GitHub"])
     with pytest.raises(ParameterError, match=r"unknown vendor 'Microsoft 356'\. Did you mean "
                        r"'Microsoft 365'\? Known vendors: GitHub, Microsoft 365"):
-        report.check_vendor("Microsoft 356", known)
+        parameters.check_vendor("Microsoft 356", known)
 
 
 @pytest.mark.parametrize(("options", "message"), [

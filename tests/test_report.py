@@ -18,7 +18,7 @@ from incidents.analysis import metrics, time_to_restore
 from incidents.data import load, schema
 from incidents.data.companions import load_vendors
 from incidents.errors import InputError
-from incidents.present import narrative, report
+from incidents.present import findings, narrative, provenance, report
 from incidents.render import run as render
 from tests.conftest import VENDOR_ROWS, incident_row, write_csv
 
@@ -408,7 +408,7 @@ def test_a_data_file_changed_during_the_run_changes_nothing_in_the_report(render
     before = tmp_path / "before" / "incidents.csv"  # the file as the run began, elsewhere
     before.parent.mkdir()
     before.write_bytes(original)
-    digest = report.evidence_hash(report.prepare(str(before), str(rendered["vendors"]),
+    digest = provenance.evidence_hash(report.prepare(str(before), str(rendered["vendors"]),
                                                  "2025-01-01", "2025-03-31"))[:16]
     assert digest != hashlib.sha256(data.read_bytes()).hexdigest()[:16]
     pages = [p for p in out.glob("*.html") if p.name != "index.html"]
@@ -553,13 +553,13 @@ def test_a_trend_tested_on_one_vendor_does_not_claim_a_multiple_test_correction(
     table = pd.DataFrame({"vendor": ["Acme Mail", "Beta Chat"], "incidents": [40, 9],
                           "verdict": ["rising", "record does not cover the window"],
                           "tested": [True, False], "p_holm": [0.0004, float("nan")]})
-    lines = report.findings(table, None, data, 3)
+    lines = findings.findings(table, None, data, 3)
     trend = next(line for line in lines if line.startswith("Trend"))
     assert "correcting" not in trend and "Holm" not in trend
     assert "only its record covers at least 90% of the window" in trend
     assert "Acme Mail rising" in trend
     two = table.assign(tested=[True, True], verdict=["rising", "flat"], p_holm=[0.001, 0.4])
-    trend = next(line for line in report.findings(two, None, data, 3)
+    trend = next(line for line in findings.findings(two, None, data, 3)
                  if line.startswith("Trend"))
     assert trend.startswith("Trend after correcting for testing 2 vendors (Holm, 5% level")
 

@@ -6,164 +6,19 @@ Notebooks stay thin: one call per cell, the numbers come from :mod:`incidents.me
 
 from __future__ import annotations
 
-import difflib
-import hashlib
-import math
-import numbers
 import pickle
-import subprocess
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 
-from incidents import __version__, config
+from incidents import config
 from incidents.analysis import availability, basis, metrics, risk, time_to_restore
-from incidents.errors import ParameterError, Problem
+from incidents.errors import Problem
 from incidents.evidence import records as evidence_module
-from incidents.present import narrative
-
-DATE_FORMAT = "%Y-%m-%d"
-
-
-@dataclass(frozen=True)
-class ReportData:
-    """Everything a report notebook works on, loaded and checked once.
-
-    ``incidents`` holds every row of every record; ``window_incidents`` one row per event and
-    vendor in the window (:func:`incidents.evidence.event_rows`), which every count uses.
-    """
-
-    incidents: pd.DataFrame
-    vendors: pd.DataFrame
-    window: metrics.Window
-    window_incidents: pd.DataFrame
-    data_file: Path
-    skipped: list[str] = field(default_factory=list)  # one plain sentence per problem
-    evidence: evidence_module.Evidence | None = None
-    window_note: str = ""
-    skipped_rows: int = 0  # rows left out as invalid (a row may have several problems)
-
-    @property
-    def records(self) -> pd.DataFrame:
-        return self.evidence.records if self.evidence is not None else pd.DataFrame()
-
-    @property
-    def slas(self) -> pd.DataFrame:
-        return self.evidence.slas if self.evidence is not None else pd.DataFrame()
-
-    @property
-    def cutoff(self) -> pd.Timestamp:
-        return self.evidence.cutoff if self.evidence is not None else self.window.end
-
-
-def _parse_day(value: str, name: str) -> pd.Timestamp:
-    try:
-        return pd.Timestamp(pd.to_datetime(value, format=DATE_FORMAT), tz="UTC")
-    except (ValueError, TypeError):
-        raise ParameterError(f"parameter {name}={value!r} is not a date: write it as "
-                             "YYYY-MM-DD, e.g. 2025-01-01") from None
-
-
-def resolve_window(start: str, end: str, today: pd.Timestamp | None = None,
-                   cutoff: pd.Timestamp | None = None) -> tuple[metrics.Window, str]:
-    """The analysis window from the ``start``/``end`` parameters, and a note when it was cut.
-
-    An empty ``end`` means the data cut-off (the last day the records cover), not today: a
-    window past the data would read quiet months as improvement. An ``end`` after the cut-off
-    is cut there, with a note saying so.
-    """
-    today = (today or pd.Timestamp.now(tz="UTC")).normalize()
-    last_day = min(cutoff.normalize(), today) if cutoff is not None else today
-    first = _parse_day(start, "start")
-    last = _parse_day(end, "end") if end else last_day
-    note = ""
-    if last > last_day:
-        note = (f"The window was asked to end on {last:%d %b %Y}, after the data cut-off "
-                f"({last_day:%d %b %Y}); it ends at the cut-off.")
-        last = last_day
-    if last < first:
-        if first > last_day:
-            raise ParameterError(f"the window starts ({first:%Y-%m-%d}) after the data ends "
-                                 f"({last_day:%Y-%m-%d}): choose an earlier start")
-        raise ParameterError(f"the window ends ({last:%Y-%m-%d}) before it starts "
-                             f"({first:%Y-%m-%d}): swap start and end")
-    return metrics.Window.from_dates(f"{first:%Y-%m-%d}", f"{last:%Y-%m-%d}"), note
-
-
-def check_parameters(sla_target: float, min_incidents: int,
-                     weights: Mapping[str, float]) -> dict[str, float]:
-    """Check the numeric parameters; return the full weight set or raise ParameterError.
-
-    ``weights`` may name some components only (the others keep their default weight).
-    """
-    check_sla_target(sla_target)
-    check_min_incidents(min_incidents)
-    return check_weights(weights)
-
-
-def check_sla_target(sla_target: float) -> float:
-    """``sla_target`` if it is 0 or a fraction 0 < x < 1; a percentage is refused with the
-    fraction to write instead."""
-    try:
-        value = float(sla_target)
-    except (TypeError, ValueError):
-        raise ParameterError(f"SLA target {sla_target!r} is not a number: write a fraction "
-                             "such as 0.999, or 0 to use each vendor's own SLA") from None
-    if 1 <= value <= 100:
-        raise ParameterError(f"SLA target {value:g} looks like a percentage: write "
-                             f"{value / 100:g} (a fraction below 1), or 0 to use each vendor's "
-                             "own SLA")
-    if math.isnan(value) or not 0 <= value < 1:
-        raise ParameterError(f"SLA target {value:g} must be a fraction between 0 and 1 such "
-                             "as 0.999, or 0 to use each vendor's own SLA")
-    return value
-
-
-def check_min_incidents(min_incidents: int) -> int:
-    """``min_incidents`` if it is a whole number of at least 1."""
-    whole = isinstance(min_incidents, numbers.Integral) and not isinstance(min_incidents, bool)
-    if not whole or min_incidents < 1:
-        raise ParameterError(f"minimum incident count {min_incidents!r} must be a whole "
-                             "number of at least 1, e.g. 3")
-    return min_incidents
-
-
-def check_weights(weights: Mapping[str, float]) -> dict[str, float]:
-    """Every risk weight: the given ones (checked), the rest at their defaults."""
-    known = list(risk.COMPONENTS)
-    for name, value in weights.items():
-        if name not in known:
-            close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
-            hint = f" Did you mean {close[0]}?" if close else ""
-            raise ParameterError(f"unknown risk weight {name!r}.{hint} The weights are "
-                                 f"{', '.join(known)}")
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or math.isnan(value):
-            raise ParameterError(f"risk weight {name}={value!r} is not a number: write e.g. "
-                                 f"{name}={risk.DEFAULT_WEIGHTS[name]:g}")
-    try:
-        return risk.check_weights(weights)
-    except ValueError:
-        full = {name: float(weights.get(name, risk.DEFAULT_WEIGHTS[name])) for name in known}
-        shown = ", ".join(f"{name}={value:g}" for name, value in full.items())
-        raise ParameterError(f"risk weights must be 0 or more and not all 0; got {shown}"
-                             ) from None
-
-
-def check_vendor(vendor: str, known: pd.Series) -> str:
-    """The vendor's name as the data spells it (matched ignoring case and surrounding spaces);
-    otherwise a ParameterError suggesting the closest name and listing the known ones."""
-    names = sorted(known.astype(str).unique())
-    if vendor in names:
-        return vendor
-    folded = {name.casefold(): name for name in names}
-    wanted = vendor.strip().casefold()
-    if wanted in folded:
-        return folded[wanted]
-    close = difflib.get_close_matches(wanted, list(folded), n=1, cutoff=0.6)
-    hint = f" Did you mean {folded[close[0]]!r}?" if close else ""
-    raise ParameterError(f"unknown vendor {vendor!r}.{hint} Known vendors: {', '.join(names)}")
+from incidents.present import narrative, parameters
+from incidents.present.report_data import ReportData
 
 
 def prepare(data_file: str, vendors_file: str, start: str, end: str,
@@ -242,7 +97,7 @@ def _prepare(data_file: str, vendors_file: str, start: str, end: str,
              skip_invalid: bool) -> ReportData:
     found = evidence_module.load_evidence(data_file or None, vendors_file or None,
                                           skip_invalid=skip_invalid)
-    window, note = resolve_window(start, end, cutoff=found.cutoff)
+    window, note = parameters.resolve_window(start, end, cutoff=found.cutoff)
     rows = evidence_module.event_rows(found.incidents)
     vendors_source = found.vendors.attrs.get("source_file")
     problems = found.skipped_problems
@@ -279,7 +134,7 @@ def display_path(path: str | Path) -> str:
 
 
 def _one_vendor(data: ReportData, vendor: str) -> ReportData:
-    vendor = check_vendor(vendor, data.vendors["vendor"])
+    vendor = parameters.check_vendor(vendor, data.vendors["vendor"])
     found = data.evidence
     if found is not None:
         found = replace(found, records=found.records.loc[found.records["vendor"] == vendor],
@@ -455,168 +310,7 @@ def exposure_table(data: ReportData, min_events: int = basis.MIN_EVENTS) -> pd.D
     return _remembered(_EXPOSURE, data, (min_events,), compute)
 
 
-def evidence_lines(data: ReportData) -> list[str]:
-    """One short line per vendor: the records its figures rest on, and its source quality."""
-    rows = data.incidents
-    good = rows.groupby("vendor")["source_quality"].agg(
-        lambda q: q.isin(["vendor", "press"]).mean())
-    records = data.records
-    counts = rows["record_id"].value_counts()
-    spans = basis.covered_spans(records, data.window)
-    share = (spans.set_index("record_id")["years"]
-             / (data.window.hours / metrics.HOURS_PER_YEAR)).to_dict()
-    for_rates = set(spans["record_id"])
-    out = []
-    for vendor in sorted(set(rows["vendor"])):
-        mine = records.loc[(records["vendor"] == vendor) & records["record_id"].isin(
-            rows["record_id"])]
-        parts = []
-        for _, record in mine.sort_values(["kind", "complete_from"]).iterrows():
-            used = ""
-            if record["record_id"] in for_rates:
-                covered = share[record["record_id"]]
-                used = " (basis of rates" + (
-                    f", for {covered:.0%} of the window)" if covered < 0.9 else ")")
-            parts.append(f"{_short_record(record)}: "
-                         f"{narrative.count(counts[record['record_id']], 'row')}{used}")
-        note = "" if mine["record_id"].isin(for_rates).any() else (
-            "; no complete record in the window: public reports only")
-        out.append(f"**{narrative.text(vendor)}**: " + "; ".join(parts) + note
-                   + f"; sources {good.get(vendor, 0):.0%} vendor or press.")
-    return out
-
-
-def _short_record(record: pd.Series) -> str:
-    if record["kind"] == "curated":
-        return "curated reports"
-    kind = {"status-history": "status history", "tenant": "tenant export",
-            "review-list": "review list"}.get(record["kind"], record["kind"])
-    capture = {"complete": "complete", "lower-bound": "polled, lower bound",
-               "selection": "selection"}[record["capture"]]
-    return (f"{kind} {record['complete_from']:%b %Y}-{record['complete_to']:%b %Y} "
-            f"({capture})")
-
-
-def findings(table: pd.DataFrame, risk_table: pd.DataFrame | None, data: ReportData,
-             min_incidents: int, by: str = "vendor") -> list[str]:
-    """Three to five findings, each generated from the numbers, with its basis."""
-    rows = table.loc[table["incidents"] > 0].copy()
-    if rows.empty:
-        return [f"No incident in the window ({data.window.label()})."]
-    out = []
-    if "ratio" in rows:
-        # A year-on-year change is read from complete records first: a polled record's
-        # capture moves with the polling, and counts there are lower bounds.
-        yoy = rows.dropna(subset=["ratio"]).sort_values(["complete_basis", "count_b"],
-                                                        ascending=[False, False])
-        for _, r in yoy.head(2).iterrows():
-            out.append(f"{narrative.text(r['vendor'])}: {int(r['count_b'])} major events "
-                       f"(major or critical, or an hour or more) in {int(r['year_b'])} against "
-                       f"{int(r['count_a'])} "
-                       f"in {int(r['year_a'])} (rate ratio {r['ratio']:.1f}, exact 95% CI "
-                       f"{r['ratio_low']:.1f}-{r['ratio_high']:.1f}); {r['basis']}"
-                       + ("." if r["complete_basis"] else
-                          "; counts are lower bounds and follow what the vendor posts."))
-    if "verdict" in rows:
-        moving = rows.loc[rows["verdict"].isin(["rising", "falling"])]
-        tested = int(rows["tested"].fillna(False).sum())
-        untested = ("only its record covers at least 90% of the window, so no other vendor "
-                    "is tested" if tested == 1 else
-                    "vendors whose record covers less than 90% of the window are not tested")
-        if len(moving) and tested == 1:
-            out.append(f"Trend (Laplace test, 5% level; {untested}): " + ", ".join(
-                f"{narrative.text(r['vendor'])} {r['verdict']} "
-                f"({narrative.p_value(r['p_holm'])})" for _, r in moving.iterrows()) + ".")
-        elif len(moving):
-            out.append("Trend after correcting for testing " + narrative.count(
-                tested, "vendor") + f" (Holm, 5% level; {untested}): " + ", ".join(
-                f"{narrative.text(r['vendor'])} {r['verdict']} (adjusted "
-                f"{narrative.p_value(r['p_holm'])})" for _, r in moving.iterrows()) + ".")
-        elif tested:
-            out.append(f"No vendor's rate of major incidents changed significantly over the "
-                       f"window once {narrative.count(tested, 'vendor')} tested together are "
-                       "corrected for (Holm, 5% level); vendors without a complete record "
-                       "are not tested.")
-    if risk_table is not None and len(risk_table) and risk_table["rank"].notna().any():
-        top = risk_table.iloc[0]
-        out.append(f"Largest exposure: {narrative.text(top['vendor'])}, about "
-                   f"{narrative.number(top['hours_per_year'], 0)} disruption hours a year "
-                   f"(90% interval {narrative.number(top['hours_low'], 0)}-"
-                   f"{narrative.number(top['hours_high'], 0)}) times the dependence the "
-                   f"organisation set ({narrative.number(top['dependence_weight'], 1)}); "
-                   f"rank {int(top['rank_low'])}-{int(top['rank_high'])} in 90% of "
-                   "resamples.")
-    public = rows.loc[rows.get("ranked", pd.Series(True, index=rows.index)).eq(False)]
-    if len(public):
-        out.append("Publicly reported incidents only (no complete record, not ranked): "
-                   + ", ".join(f"{narrative.text(r['vendor'])} at least "
-                               f"{int(r['at_least'])} major" for _, r in public.sort_values(
-                                   "at_least", ascending=False).head(4).iterrows()) + ".")
-    changes = metrics.change_induced_share(enriched(data.window_incidents), "vendor")
-    if len(changes):
-        yes, no, unknown = (int(changes[c].sum()) for c in ("yes", "no", "unknown"))
-        total = yes + no + unknown
-        if yes + no:
-            out.append(f"Own changes (curated incidents, where causes are read): {yes} of "
-                       f"{yes + no} with a disclosed cause "
-                       f"({narrative.percent(yes / (yes + no), 0)}); counting the {unknown} "
-                       f"undisclosed both ways, between {narrative.percent(yes / total, 0)} "
-                       f"and {narrative.percent((yes + unknown) / total, 0)} of all.")
-    return out[:5]
-
-
 # ---------------------------------------------------------------- provenance
-
-
-def file_sha256(path: Path) -> str:
-    """Hex SHA-256 of a file (the provenance footer shows its start)."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def git_commit() -> str:
-    """The repository's commit (with ``+changes`` when the tree is dirty), or ``unknown``."""
-    try:
-        commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"],
-                                cwd=config.PROJECT_ROOT, capture_output=True, text=True,
-                                timeout=5, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               cwd=config.PROJECT_ROOT, capture_output=True, text=True,
-                               timeout=5, check=True).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return commit + ("+changes" if dirty else "")
-
-
-def evidence_hash(data: ReportData) -> str:
-    """SHA-256 over every data file the report read (incident files in order, then records,
-    links, SLAs), so any change to any of them changes the stamp."""
-    digest = hashlib.sha256()
-    files = list(data.evidence.files) if data.evidence is not None else [data.data_file]
-    folder = data.data_file.parent
-    for name in (config.RECORDS_NAME, config.EVENTS_NAME):
-        files.append(folder / name)
-    for path in files:
-        if path.is_file():
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
-
-
-def provenance(data: ReportData, parameters: Mapping[str, object]) -> str:
-    """Markdown footer: data hash, rows, records, parameters, package version, commit, time."""
-    params = "; ".join(f"{k} = {narrative.text(v)}" for k, v in parameters.items())
-    generated = pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%d %H:%M UTC")
-    records = data.records
-    used = records.loc[records["record_id"].isin(data.incidents["record_id"])] if len(
-        records) else records
-    # Names as escaped text, not code spans (which would show the escapes).
-    listed = ", ".join(narrative.text(r) for r in used["record_id"])
-    return (f"**Provenance.** Data {narrative.text(data.data_file.name)} and the records "
-            f"beside it (SHA-256 `{evidence_hash(data)[:16]}…`), "
-            f"{len(data.incidents)} rows loaded, {len(data.window_incidents)} events in the "
-            f"window {data.window.label()}; data cut-off {data.cutoff:%d %b %Y}. Records "
-            f"(sources in data/README.md): "
-            f"{listed}. Parameters: {params}. Package incidents "
-            f"{__version__}, commit `{git_commit()}`. Generated {generated}.")
 
 
 APPENDIX_LIMIT = 60

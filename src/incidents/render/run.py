@@ -34,6 +34,7 @@ from pathlib import Path
 from incidents import config
 from incidents.data import companions, locking, read
 from incidents.errors import IncidentsError, ParameterError, terminal_text
+from incidents.present import parameters
 from incidents.render import kernels
 
 FORMATS = ("html", "pdf", "both")
@@ -114,7 +115,6 @@ def check_options(options: Options) -> Options:
     Returns the options with the vendor spelled as ``vendors.csv`` spells it (``"microsoft
     365"`` finds ``"Microsoft 365"``) and the full set of risk weights.
     """
-    from incidents.present import report
 
     if options.fmt not in FORMATS:
         raise ParameterError(f"format {options.fmt!r} is not one of {', '.join(FORMATS)}: "
@@ -122,13 +122,13 @@ def check_options(options: Options) -> Options:
     if options.jobs < 0:
         raise ParameterError(f"jobs={options.jobs} must be 0 (one per core) or more (notebooks "
                              "run at once)")
-    weights = report.check_parameters(options.sla_target, options.min_incidents,
+    weights = parameters.check_parameters(options.sla_target, options.min_incidents,
                                       options.weights)
-    report.resolve_window(options.start or DEFAULT_START, options.end)
+    parameters.resolve_window(options.start or DEFAULT_START, options.end)
     vendor = options.vendor
     if vendor:
         known = companions.load_vendors(options.vendors or None)["vendor"]
-        vendor = report.check_vendor(vendor, known)
+        vendor = parameters.check_vendor(vendor, known)
     return replace(options, vendor=vendor, weights=weights)
 
 
@@ -141,7 +141,7 @@ def plan_jobs(options: Options) -> list[Job]:
     return _plan(options)[0]
 
 
-def _plan(options: Options):  # -> tuple[list[Job], report.ReportData]
+def _plan(options: Options):  # -> tuple[list[Job], report_data.ReportData]
     from incidents.analysis import metrics
     from incidents.data import load
     from incidents.present import report
@@ -164,7 +164,7 @@ def _plan(options: Options):  # -> tuple[list[Job], report.ReportData]
                           options.end, options.skip_invalid)
     span = _span(data.window)
     if options.vendor:
-        vendors = [report.check_vendor(options.vendor, data.vendors["vendor"])]
+        vendors = [parameters.check_vendor(options.vendor, data.vendors["vendor"])]
         jobs: list[Job] = []
     else:
         vendors = metrics.vendors_with_enough_incidents(data.window_incidents,

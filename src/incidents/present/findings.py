@@ -1,0 +1,121 @@
+"""Page one's written findings and the one-line account of each vendor's evidence, generated from
+the numbers with their basis.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from incidents.analysis import basis, metrics
+from incidents.present import narrative, report
+from incidents.present.report_data import ReportData
+
+
+def evidence_lines(data: ReportData) -> list[str]:
+    """One short line per vendor: the records its figures rest on, and its source quality."""
+    rows = data.incidents
+    good = rows.groupby("vendor")["source_quality"].agg(
+        lambda q: q.isin(["vendor", "press"]).mean())
+    records = data.records
+    counts = rows["record_id"].value_counts()
+    spans = basis.covered_spans(records, data.window)
+    share = (spans.set_index("record_id")["years"]
+             / (data.window.hours / metrics.HOURS_PER_YEAR)).to_dict()
+    for_rates = set(spans["record_id"])
+    out = []
+    for vendor in sorted(set(rows["vendor"])):
+        mine = records.loc[(records["vendor"] == vendor) & records["record_id"].isin(
+            rows["record_id"])]
+        parts = []
+        for _, record in mine.sort_values(["kind", "complete_from"]).iterrows():
+            used = ""
+            if record["record_id"] in for_rates:
+                covered = share[record["record_id"]]
+                used = " (basis of rates" + (
+                    f", for {covered:.0%} of the window)" if covered < 0.9 else ")")
+            parts.append(f"{_short_record(record)}: "
+                         f"{narrative.count(counts[record['record_id']], 'row')}{used}")
+        note = "" if mine["record_id"].isin(for_rates).any() else (
+            "; no complete record in the window: public reports only")
+        out.append(f"**{narrative.text(vendor)}**: " + "; ".join(parts) + note
+                   + f"; sources {good.get(vendor, 0):.0%} vendor or press.")
+    return out
+
+
+def _short_record(record: pd.Series) -> str:
+    if record["kind"] == "curated":
+        return "curated reports"
+    kind = {"status-history": "status history", "tenant": "tenant export",
+            "review-list": "review list"}.get(record["kind"], record["kind"])
+    capture = {"complete": "complete", "lower-bound": "polled, lower bound",
+               "selection": "selection"}[record["capture"]]
+    return (f"{kind} {record['complete_from']:%b %Y}-{record['complete_to']:%b %Y} "
+            f"({capture})")
+
+
+def findings(table: pd.DataFrame, risk_table: pd.DataFrame | None, data: ReportData,
+             min_incidents: int, by: str = "vendor") -> list[str]:
+    """Three to five findings, each generated from the numbers, with its basis."""
+    rows = table.loc[table["incidents"] > 0].copy()
+    if rows.empty:
+        return [f"No incident in the window ({data.window.label()})."]
+    out = []
+    if "ratio" in rows:
+        # A year-on-year change is read from complete records first: a polled record's
+        # capture moves with the polling, and counts there are lower bounds.
+        yoy = rows.dropna(subset=["ratio"]).sort_values(["complete_basis", "count_b"],
+                                                        ascending=[False, False])
+        for _, r in yoy.head(2).iterrows():
+            out.append(f"{narrative.text(r['vendor'])}: {int(r['count_b'])} major events "
+                       f"(major or critical, or an hour or more) in {int(r['year_b'])} against "
+                       f"{int(r['count_a'])} "
+                       f"in {int(r['year_a'])} (rate ratio {r['ratio']:.1f}, exact 95% CI "
+                       f"{r['ratio_low']:.1f}-{r['ratio_high']:.1f}); {r['basis']}"
+                       + ("." if r["complete_basis"] else
+                          "; counts are lower bounds and follow what the vendor posts."))
+    if "verdict" in rows:
+        moving = rows.loc[rows["verdict"].isin(["rising", "falling"])]
+        tested = int(rows["tested"].fillna(False).sum())
+        untested = ("only its record covers at least 90% of the window, so no other vendor "
+                    "is tested" if tested == 1 else
+                    "vendors whose record covers less than 90% of the window are not tested")
+        if len(moving) and tested == 1:
+            out.append(f"Trend (Laplace test, 5% level; {untested}): " + ", ".join(
+                f"{narrative.text(r['vendor'])} {r['verdict']} "
+                f"({narrative.p_value(r['p_holm'])})" for _, r in moving.iterrows()) + ".")
+        elif len(moving):
+            out.append("Trend after correcting for testing " + narrative.count(
+                tested, "vendor") + f" (Holm, 5% level; {untested}): " + ", ".join(
+                f"{narrative.text(r['vendor'])} {r['verdict']} (adjusted "
+                f"{narrative.p_value(r['p_holm'])})" for _, r in moving.iterrows()) + ".")
+        elif tested:
+            out.append(f"No vendor's rate of major incidents changed significantly over the "
+                       f"window once {narrative.count(tested, 'vendor')} tested together are "
+                       "corrected for (Holm, 5% level); vendors without a complete record "
+                       "are not tested.")
+    if risk_table is not None and len(risk_table) and risk_table["rank"].notna().any():
+        top = risk_table.iloc[0]
+        out.append(f"Largest exposure: {narrative.text(top['vendor'])}, about "
+                   f"{narrative.number(top['hours_per_year'], 0)} disruption hours a year "
+                   f"(90% interval {narrative.number(top['hours_low'], 0)}-"
+                   f"{narrative.number(top['hours_high'], 0)}) times the dependence the "
+                   f"organisation set ({narrative.number(top['dependence_weight'], 1)}); "
+                   f"rank {int(top['rank_low'])}-{int(top['rank_high'])} in 90% of "
+                   "resamples.")
+    public = rows.loc[rows.get("ranked", pd.Series(True, index=rows.index)).eq(False)]
+    if len(public):
+        out.append("Publicly reported incidents only (no complete record, not ranked): "
+                   + ", ".join(f"{narrative.text(r['vendor'])} at least "
+                               f"{int(r['at_least'])} major" for _, r in public.sort_values(
+                                   "at_least", ascending=False).head(4).iterrows()) + ".")
+    changes = metrics.change_induced_share(report.enriched(data.window_incidents), "vendor")
+    if len(changes):
+        yes, no, unknown = (int(changes[c].sum()) for c in ("yes", "no", "unknown"))
+        total = yes + no + unknown
+        if yes + no:
+            out.append(f"Own changes (curated incidents, where causes are read): {yes} of "
+                       f"{yes + no} with a disclosed cause "
+                       f"({narrative.percent(yes / (yes + no), 0)}); counting the {unknown} "
+                       f"undisclosed both ways, between {narrative.percent(yes / total, 0)} "
+                       f"and {narrative.percent((yes + unknown) / total, 0)} of all.")
+    return out[:5]

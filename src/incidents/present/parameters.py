@@ -1,0 +1,126 @@
+"""The report's parameters checked before anything runs: window, SLA target, minimum incidents,
+risk weights and vendor, each refused with a sentence that says the fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import numbers
+from collections.abc import Mapping
+
+import pandas as pd
+
+from incidents.analysis import metrics, risk
+from incidents.errors import ParameterError
+
+#: How a day is written in the window parameters.
+DATE_FORMAT = "%Y-%m-%d"
+
+
+def _parse_day(value: str, name: str) -> pd.Timestamp:
+    try:
+        return pd.Timestamp(pd.to_datetime(value, format=DATE_FORMAT), tz="UTC")
+    except (ValueError, TypeError):
+        raise ParameterError(f"parameter {name}={value!r} is not a date: write it as "
+                             "YYYY-MM-DD, e.g. 2025-01-01") from None
+
+
+def resolve_window(start: str, end: str, today: pd.Timestamp | None = None,
+                   cutoff: pd.Timestamp | None = None) -> tuple[metrics.Window, str]:
+    """The analysis window from the ``start``/``end`` parameters, and a note when it was cut.
+
+    An empty ``end`` means the data cut-off (the last day the records cover), not today: a
+    window past the data would read quiet months as improvement. An ``end`` after the cut-off
+    is cut there, with a note saying so.
+    """
+    today = (today or pd.Timestamp.now(tz="UTC")).normalize()
+    last_day = min(cutoff.normalize(), today) if cutoff is not None else today
+    first = _parse_day(start, "start")
+    last = _parse_day(end, "end") if end else last_day
+    note = ""
+    if last > last_day:
+        note = (f"The window was asked to end on {last:%d %b %Y}, after the data cut-off "
+                f"({last_day:%d %b %Y}); it ends at the cut-off.")
+        last = last_day
+    if last < first:
+        if first > last_day:
+            raise ParameterError(f"the window starts ({first:%Y-%m-%d}) after the data ends "
+                                 f"({last_day:%Y-%m-%d}): choose an earlier start")
+        raise ParameterError(f"the window ends ({last:%Y-%m-%d}) before it starts "
+                             f"({first:%Y-%m-%d}): swap start and end")
+    return metrics.Window.from_dates(f"{first:%Y-%m-%d}", f"{last:%Y-%m-%d}"), note
+
+
+def check_parameters(sla_target: float, min_incidents: int,
+                     weights: Mapping[str, float]) -> dict[str, float]:
+    """Check the numeric parameters; return the full weight set or raise ParameterError.
+
+    ``weights`` may name some components only (the others keep their default weight).
+    """
+    check_sla_target(sla_target)
+    check_min_incidents(min_incidents)
+    return check_weights(weights)
+
+
+def check_sla_target(sla_target: float) -> float:
+    """``sla_target`` if it is 0 or a fraction 0 < x < 1; a percentage is refused with the
+    fraction to write instead."""
+    try:
+        value = float(sla_target)
+    except (TypeError, ValueError):
+        raise ParameterError(f"SLA target {sla_target!r} is not a number: write a fraction "
+                             "such as 0.999, or 0 to use each vendor's own SLA") from None
+    if 1 <= value <= 100:
+        raise ParameterError(f"SLA target {value:g} looks like a percentage: write "
+                             f"{value / 100:g} (a fraction below 1), or 0 to use each vendor's "
+                             "own SLA")
+    if math.isnan(value) or not 0 <= value < 1:
+        raise ParameterError(f"SLA target {value:g} must be a fraction between 0 and 1 such "
+                             "as 0.999, or 0 to use each vendor's own SLA")
+    return value
+
+
+def check_min_incidents(min_incidents: int) -> int:
+    """``min_incidents`` if it is a whole number of at least 1."""
+    whole = isinstance(min_incidents, numbers.Integral) and not isinstance(min_incidents, bool)
+    if not whole or min_incidents < 1:
+        raise ParameterError(f"minimum incident count {min_incidents!r} must be a whole "
+                             "number of at least 1, e.g. 3")
+    return min_incidents
+
+
+def check_weights(weights: Mapping[str, float]) -> dict[str, float]:
+    """Every risk weight: the given ones (checked), the rest at their defaults."""
+    known = list(risk.COMPONENTS)
+    for name, value in weights.items():
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
+            hint = f" Did you mean {close[0]}?" if close else ""
+            raise ParameterError(f"unknown risk weight {name!r}.{hint} The weights are "
+                                 f"{', '.join(known)}")
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or math.isnan(value):
+            raise ParameterError(f"risk weight {name}={value!r} is not a number: write e.g. "
+                                 f"{name}={risk.DEFAULT_WEIGHTS[name]:g}")
+    try:
+        return risk.check_weights(weights)
+    except ValueError:
+        full = {name: float(weights.get(name, risk.DEFAULT_WEIGHTS[name])) for name in known}
+        shown = ", ".join(f"{name}={value:g}" for name, value in full.items())
+        raise ParameterError(f"risk weights must be 0 or more and not all 0; got {shown}"
+                             ) from None
+
+
+def check_vendor(vendor: str, known: pd.Series) -> str:
+    """The vendor's name as the data spells it (matched ignoring case and surrounding spaces);
+    otherwise a ParameterError suggesting the closest name and listing the known ones."""
+    names = sorted(known.astype(str).unique())
+    if vendor in names:
+        return vendor
+    folded = {name.casefold(): name for name in names}
+    wanted = vendor.strip().casefold()
+    if wanted in folded:
+        return folded[wanted]
+    close = difflib.get_close_matches(wanted, list(folded), n=1, cutoff=0.6)
+    hint = f" Did you mean {folded[close[0]]!r}?" if close else ""
+    raise ParameterError(f"unknown vendor {vendor!r}.{hint} Known vendors: {', '.join(names)}")

@@ -1,0 +1,44 @@
+"""What a report notebook works on: the data loaded and checked once, the window, and the vendors
+and services in use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from incidents.analysis import metrics
+from incidents.evidence import records as evidence_module
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything a report notebook works on, loaded and checked once.
+
+    ``incidents`` holds every row of every record; ``window_incidents`` one row per event and
+    vendor in the window (:func:`incidents.evidence.event_rows`), which every count uses.
+    """
+
+    incidents: pd.DataFrame
+    vendors: pd.DataFrame
+    window: metrics.Window
+    window_incidents: pd.DataFrame
+    data_file: Path
+    skipped: list[str] = field(default_factory=list)  # one plain sentence per problem
+    evidence: evidence_module.Evidence | None = None
+    window_note: str = ""
+    skipped_rows: int = 0  # rows left out as invalid (a row may have several problems)
+
+    @property
+    def records(self) -> pd.DataFrame:
+        return self.evidence.records if self.evidence is not None else pd.DataFrame()
+
+    @property
+    def slas(self) -> pd.DataFrame:
+        return self.evidence.slas if self.evidence is not None else pd.DataFrame()
+
+    @property
+    def cutoff(self) -> pd.Timestamp:
+        return self.evidence.cutoff if self.evidence is not None else self.window.end
