@@ -51,6 +51,7 @@ import pandas as pd
 from incidents import config
 from incidents.analysis import growth, metrics, overview, time_to_restore, trend_tests
 from incidents.data import schema
+from incidents.render import plan, stopwatch
 
 KEYS = ["vendor", "service"]
 WINDOW = ("2023-01-01", "2025-12-31")
@@ -759,9 +760,9 @@ def run_profile(options: Any = None) -> tuple[Any, float, list[tuple[float, int,
 
     with tempfile.TemporaryDirectory(prefix="bench-profile-") as tmp:
         kept = Path(tmp) / "notebooks"
-        timing = render.Timing()
+        timing = stopwatch.Timing()
         started = time.perf_counter()
-        chosen = dataclasses.replace(options or render.Options(fmt="html"), fmt="html",
+        chosen = dataclasses.replace(options or plan.Options(fmt="html"), fmt="html",
                                      out=Path(tmp) / "out", keep_notebooks=kept)
         render.build(chosen, timing)
         wall = time.perf_counter() - started

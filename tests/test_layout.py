@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from incidents.render import plan
 from incidents.render import run as render
 
 pytestmark = [pytest.mark.report,
@@ -38,7 +39,7 @@ BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networkin
 @pytest.fixture(scope="module")
 def published(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("layout") / "out"
-    render.build(render.Options(start=START, end=END, fmt="both", out=out, jobs=2))
+    render.build(plan.Options(start=START, end=END, fmt="both", out=out, jobs=2))
     return out
 
 

@@ -12,6 +12,7 @@ from incidents import cli, config
 from incidents.analysis import risk
 from incidents.errors import ParameterError
 from incidents.present import parameters
+from incidents.render import kernels, plan
 from incidents.render import run as render
 from tests.conftest import VENDOR_ROWS, incident_row, write_csv
 
@@ -33,7 +34,7 @@ def no_kernels(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("a kernel was started")
 
-    monkeypatch.setattr(render.kernels, "start_kernel", refuse)
+    monkeypatch.setattr(kernels, "start_kernel", refuse)
 
 
 def test_percentage_sla_is_refused_with_the_fraction_to_write():
@@ -101,14 +102,14 @@ def test_bad_option_is_refused_before_any_kernel_starts_and_leaves_no_folder(
         files, no_kernels, tmp_path, options, message):
     before = set(config.BUILD_DIR.glob("run-*"))
     with pytest.raises(ParameterError, match=message):
-        render.build(render.Options(data=files["data"], vendors=files["vendors"],
+        render.build(plan.Options(data=files["data"], vendors=files["vendors"],
                                     out=tmp_path / "out", **options))
     assert set(config.BUILD_DIR.glob("run-*")) == before
     assert not (tmp_path / "out").exists()
 
 
 def test_checked_options_spell_the_vendor_as_the_data_does(files):
-    checked = render.check_options(render.Options(vendor="ACME MAIL", vendors=files["vendors"]))
+    checked = plan.check_options(plan.Options(vendor="ACME MAIL", vendors=files["vendors"]))
     assert checked.vendor == "Acme Mail"
     assert checked.weights == risk.DEFAULT_WEIGHTS
 
@@ -122,9 +123,9 @@ def test_command_line_percentage_sla_exits_2_with_the_message(files, no_kernels,
 
 
 def test_weights_option_is_parsed_into_names_and_numbers():
-    assert render.parse_weights("frequency=0.4, restore=0.2") == {"frequency": 0.4,
+    assert plan.parse_weights("frequency=0.4, restore=0.2") == {"frequency": 0.4,
                                                                   "restore": 0.2}
-    assert render.parse_weights("") == {}
+    assert plan.parse_weights("") == {}
 
 
 @pytest.mark.parametrize("text", ["frequency", "frequency=high", "=0.2"])
@@ -141,10 +142,10 @@ def test_every_risk_weight_is_a_notebook_parameter_and_planned(files):
         cell = text.split('tags=["parameters"]', 1)[1].split("# %%", 1)[0]
         declared = set(re.findall(r"^(weight_\w+):", cell, flags=re.M))
         assert declared == {f"weight_{name}" for name in risk.COMPONENTS}, notebook
-    options = render.check_options(render.Options(data=files["data"], vendors=files["vendors"],
+    options = plan.check_options(plan.Options(data=files["data"], vendors=files["vendors"],
                                                   start="2025-01-01", min_incidents=1,
                                                   weights={"trend": 0.5}))
-    for job in render.plan_jobs(options):
+    for job in plan.plan_jobs(options):
         assert job.parameters["weight_trend"] == 0.5
         assert job.parameters["weight_frequency"] == risk.DEFAULT_WEIGHTS["frequency"]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -11,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from incidents import cli, config
+from incidents import cli, config, errors
 from incidents.data import locking, schema
+from incidents.render import export, plan, publish
 from incidents.render import run as render
 from tests.conftest import VENDOR_ROWS, incident_row, write_csv
 
@@ -31,8 +33,8 @@ def test_files_the_report_did_not_write_survive_two_runs(tmp_path):
     mine = {"incidents.csv": "a,b\n", "vendors.csv": "c\n", "slides.pdf": "%PDF", "notes.html": "x"}
     for name, text in mine.items():
         (out / name).write_text(text, encoding="utf-8")
-    render.publish(staged(tmp_path / "s1", "portfolio.html", "vendor-a.html"), out)
-    render.publish(staged(tmp_path / "s2", "portfolio.html"), out)
+    publish.publish(staged(tmp_path / "s1", "portfolio.html", "vendor-a.html"), out)
+    publish.publish(staged(tmp_path / "s2", "portfolio.html"), out)
     assert {name: (out / name).read_text(encoding="utf-8") for name in mine} == mine
     assert not (out / "vendor-a.html").exists()  # written by the first run, not the second
     assert (out / "portfolio.html").read_text(encoding="utf-8") == "portfolio.html"
@@ -40,27 +42,27 @@ def test_files_the_report_did_not_write_survive_two_runs(tmp_path):
 
 def test_manifest_lists_what_the_last_run_wrote(tmp_path):
     out = tmp_path / "out"
-    render.publish(staged(tmp_path / "s1", "portfolio.html", "index.html"), out)
-    manifest = json.loads((out / render.MANIFEST).read_text(encoding="utf-8"))
+    publish.publish(staged(tmp_path / "s1", "portfolio.html", "index.html"), out)
+    manifest = json.loads((out / publish.MANIFEST).read_text(encoding="utf-8"))
     assert manifest["files"] == ["index.html", "portfolio.html"]
 
 
 def test_single_vendor_run_adds_to_the_manifest_and_removes_nothing(tmp_path):
     out = tmp_path / "out"
-    render.publish(staged(tmp_path / "s1", "portfolio.html", "vendor-a.html"), out)
-    render.publish(staged(tmp_path / "s2", "vendor-b.html"), out, prune=False)
+    publish.publish(staged(tmp_path / "s1", "portfolio.html", "vendor-a.html"), out)
+    publish.publish(staged(tmp_path / "s2", "vendor-b.html"), out, prune=False)
     assert sorted(p.name for p in out.glob("*.html")) == [
         "portfolio.html", "vendor-a.html", "vendor-b.html"]
-    assert render.earlier_outputs(out) == {"portfolio.html", "vendor-a.html", "vendor-b.html"}
+    assert publish.earlier_outputs(out) == {"portfolio.html", "vendor-a.html", "vendor-b.html"}
 
 
 def test_a_file_of_the_same_name_not_written_by_the_report_is_not_replaced(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     (out / "index.html").write_text("my own page", encoding="utf-8")
-    with pytest.raises(render.OutputFolderError, match=r"index\.html, not written by an "
+    with pytest.raises(errors.OutputFolderError, match=r"index\.html, not written by an "
                        r"earlier report: nothing was published\. Fix: move"):
-        render.publish(staged(tmp_path / "s", "index.html", "portfolio.html"), out)
+        publish.publish(staged(tmp_path / "s", "index.html", "portfolio.html"), out)
     assert (out / "index.html").read_text(encoding="utf-8") == "my own page"
     assert not (out / "portfolio.html").exists()
 
@@ -70,9 +72,9 @@ def test_a_manifest_naming_files_elsewhere_removes_nothing(tmp_path):
     out.mkdir()
     precious = tmp_path / "incidents.csv"
     precious.write_text("keep", encoding="utf-8")
-    (out / render.MANIFEST).write_text(json.dumps(
+    (out / publish.MANIFEST).write_text(json.dumps(
         {"files": ["../incidents.csv", str(precious), "..", "sub/x.html", 7]}), encoding="utf-8")
-    render.publish(staged(tmp_path / "s", "portfolio.html"), out)
+    publish.publish(staged(tmp_path / "s", "portfolio.html"), out)
     assert precious.read_text(encoding="utf-8") == "keep"
 
 
@@ -92,18 +94,18 @@ def test_the_folder_of_the_data_file_in_use_is_refused(tmp_path):
     data = tmp_path / "feeds" / "incidents.csv"
     data.parent.mkdir()
     data.write_text("", encoding="utf-8")
-    with pytest.raises(render.OutputFolderError, match=r"holds the input file incidents\.csv"):
-        render.check_output_folder(data.parent, str(data), "")
-    render.check_output_folder(tmp_path / "elsewhere", str(data), "")  # any other folder is fine
+    with pytest.raises(errors.OutputFolderError, match=r"holds the input file incidents\.csv"):
+        publish.check_output_folder(data.parent, str(data), "")
+    publish.check_output_folder(tmp_path / "elsewhere", str(data), "")  # any other folder is fine
 
 
 def test_a_second_publish_waits_for_the_first(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     order = []
-    with locking.exclusive(out / render.PUBLISH_LOCK, "test"):
+    with locking.exclusive(out / publish.PUBLISH_LOCK, "test"):
         second = threading.Thread(target=lambda: (
-            render.publish(staged(tmp_path / "s", "portfolio.html"), out),
+            publish.publish(staged(tmp_path / "s", "portfolio.html"), out),
             order.append("second published")))
         second.start()
         time.sleep(0.5)
@@ -116,9 +118,9 @@ def test_a_publish_blocked_too_long_fails_with_a_message(tmp_path, monkeypatch):
     out = tmp_path / "out"
     out.mkdir()
     monkeypatch.setattr(locking, "DEFAULT_TIMEOUT", 0.3)
-    with locking.exclusive(out / render.PUBLISH_LOCK, "test"), pytest.raises(
+    with locking.exclusive(out / publish.PUBLISH_LOCK, "test"), pytest.raises(
             locking.LockTimeout, match="is being written by another process"):
-        render.publish(staged(tmp_path / "s", "portfolio.html"), out)
+        publish.publish(staged(tmp_path / "s", "portfolio.html"), out)
     assert not (out / "portfolio.html").exists()
 
 
@@ -131,13 +133,13 @@ def test_every_vendor_gets_its_own_page_and_index_link(tmp_path):
                          start_utc=f"2025-01-1{n}T08:00:00Z", end_utc=f"2025-01-1{n}T09:00:00Z")
             for i, name in enumerate(names) for n in range(3)]
     data = write_csv(tmp_path / "incidents.csv", rows, schema.INCIDENT_COLUMN_NAMES)
-    jobs = render.plan_jobs(render.Options(start="2025-01-01", end="2025-03-31", data=str(data),
+    jobs = plan.plan_jobs(plan.Options(start="2025-01-01", end="2025-03-31", data=str(data),
                                            vendors=str(vendors)))
     pages = {job.title: job.stem for job in jobs if job.notebook == "vendor"}
     assert sorted(pages) == sorted(names) and len(set(pages.values())) == 3
-    run = render.Run("All vendors", "2025-01-01 to 2025-03-31", "2025-01-01-to-2025-03-31",
+    run = plan.Run("All vendors", "2025-01-01 to 2025-03-31", "2025-01-01-to-2025-03-31",
                      "2026-12-01 10:00 UTC")
-    index = render.write_index(jobs, tmp_path, ("html",), run).read_text(encoding="utf-8")
+    index = publish.write_index(jobs, tmp_path, ("html",), run).read_text(encoding="utf-8")
     for name, stem in pages.items():
         assert f'<strong>{name}</strong>: <a href="{stem}.html">' in index
 
@@ -154,7 +156,7 @@ def test_the_snapshot_holds_every_file_the_evidence_is_read_from(tmp_path):
     (data / config.RECORDS_NAME).write_text("record_id,file\nr1,records/a.csv\n",
                                             encoding="utf-8")
     options, originals = render.snapshot_inputs(
-        render.Options(data=str(data / "incidents.csv"), vendors=str(shared / "vendors.csv")),
+        plan.Options(data=str(data / "incidents.csv"), vendors=str(shared / "vendors.csv")),
         tmp_path / "snapshot")
     copied = {Path(copy).relative_to(tmp_path / "snapshot").as_posix(): Path(given).name
               for copy, given in originals.items()}
@@ -174,21 +176,21 @@ def test_record_files_outside_the_data_folder_are_read_in_place(tmp_path, capsys
     (tmp_path / "data" / config.RECORDS_NAME).write_text("record_id,file\nr1,../../far.csv\n",
                                                          encoding="utf-8")
     options, originals = render.snapshot_inputs(
-        render.Options(data=str(tmp_path / "data" / "incidents.csv"),
+        plan.Options(data=str(tmp_path / "data" / "incidents.csv"),
                        vendors=str(tmp_path / "none.csv")), tmp_path / "snapshot")
     assert options.data == str(tmp_path / "data" / "incidents.csv") and originals == {}
     assert "read in place" in capsys.readouterr().out
 
 
 def test_jobs_are_capped_at_the_cores_and_the_notebooks(monkeypatch):
-    monkeypatch.setattr(render.os, "sched_getaffinity", lambda pid: {0, 1})
-    assert render.worker_count(24) == 2
-    assert render.worker_count(24, 1) == 1
-    assert render.worker_count(0) == 2  # one per core
-    assert render.worker_count(1) == 1
-    assert render.jobs_note(24, 2, 12) == "  --jobs 24 capped to 2 at a time: 2 cores to run on"
-    assert render.jobs_note(2, 1, 1) == "  --jobs 2 capped to 1 at a time: 1 notebook to run"
-    assert render.jobs_note(2, 2, 12) == ""
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+    assert plan.worker_count(24) == 2
+    assert plan.worker_count(24, 1) == 1
+    assert plan.worker_count(0) == 2  # one per core
+    assert plan.worker_count(1) == 1
+    assert plan.jobs_note(24, 2, 12) == "  --jobs 24 capped to 2 at a time: 2 cores to run on"
+    assert plan.jobs_note(2, 1, 1) == "  --jobs 2 capped to 1 at a time: 1 notebook to run"
+    assert plan.jobs_note(2, 2, 12) == ""
 
 
 def test_a_start_after_the_data_with_no_end_says_so_instead_of_swap(tmp_path, capsys):
@@ -206,7 +208,7 @@ def test_what_a_notebook_writes_to_stderr_is_not_published(tmp_path, capsys):
         nbformat.v4.new_output("stream", name="stdout", text="Shown to the reader\n")])
     executed = tmp_path / "page.ipynb"
     nbformat.write(nbformat.v4.new_notebook(cells=[cell]), executed)
-    page = render.export_html(executed, tmp_path / "page.html", "Page").read_text(
+    page = export.export_html(executed, tmp_path / "page.html", "Page").read_text(
         encoding="utf-8")
     assert "UserWarning" not in page and "/home/someone" not in page
     assert "Shown to the reader" in page
@@ -217,8 +219,8 @@ def test_what_a_notebook_writes_to_stderr_is_not_published(tmp_path, capsys):
 def test_a_report_process_validates_notebooks_without_compiling_the_iri_grammar():
     code = (
         "import sys\n"
-        "from incidents.render import run as render\n"
-        "render.skip_unused_iri_grammar()\n"
+        "from incidents.render import execute\n"
+        "execute.skip_unused_iri_grammar()\n"
         "import nbformat\n"
         "notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('x = 1')])\n"
         "nbformat.validate(notebook)\n"

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from incidents import cli
-from incidents.render import run as render
+from incidents.render import plan
 from tests.project_copy import KEEP_SETUP, environment, make_copy
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,7 +36,7 @@ PROGRAMS = (".venv/bin/", "python -m ")
 #: that removes the copy's set-up.
 SKIPPED_TARGETS = {"test": "runs this test again", "bench": "1.5 minutes; see test_bench",
                    "lab": "a server; see test_makefile", "clean": "removes the set-up"}
-#: Make variables -> fields of render.Options, to check a report command not run here.
+#: Make variables -> fields of plan.Options, to check a report command not run here.
 REPORT_VARIABLES = {"VENDOR": "vendor", "START": "start", "END": "end", "FORMAT": "fmt",
                     "DATA": "data", "VENDORS": "vendors", "SLA": "sla_target",
                     "MIN_INCIDENTS": "min_incidents", "SKIP_INVALID": "skip_invalid",
@@ -183,15 +183,15 @@ def check_report_options(words: tuple[str, ...]) -> None:
             elif field == "min_incidents":
                 fields[field] = int(value)
             elif field == "weights":
-                fields[field] = render.parse_weights(value)
+                fields[field] = plan.parse_weights(value)
             elif field == "skip_invalid":
                 fields[field] = bool(value)
             else:
                 fields[field] = value
-        render.check_options(render.Options(**fields))
+        plan.check_options(plan.Options(**fields))
         return
     args = cli.build_parser().parse_args(cli_arguments(words))
-    render.check_options(render.Options(
+    plan.check_options(plan.Options(
         vendor=args.vendor, start=args.start, end=args.end, sla_target=args.sla_target,
         min_incidents=args.min_incidents, data=args.data, vendors=args.vendors, fmt=args.fmt,
         weights=args.weights))

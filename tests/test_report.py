@@ -13,12 +13,13 @@ import nbformat
 import pandas as pd
 import pytest
 
-from incidents import config
+from incidents import config, errors
 from incidents.analysis import metrics, time_to_restore
 from incidents.data import load, schema
 from incidents.data.companions import load_vendors
 from incidents.errors import InputError
 from incidents.present import findings, narrative, provenance, report
+from incidents.render import execute, export, plan, stopwatch
 from incidents.render import run as render
 from tests.conftest import VENDOR_ROWS, incident_row, write_csv
 
@@ -47,7 +48,7 @@ def rendered(tmp_path_factory) -> dict[str, Path]:
     vendors = write_csv(folder / "vendors.csv", VENDOR_ROWS, schema.VENDOR_COLUMN_NAMES)
     out = folder / "out"
     fmt = "both" if shutil.which("chromium") else "html"
-    render.build(render.Options(start="2025-01-01", end="2025-03-31", data=str(data),
+    render.build(plan.Options(start="2025-01-01", end="2025-03-31", data=str(data),
                                 vendors=str(vendors), fmt=fmt, out=out, min_incidents=3))
     return {"out": out, "data": data, "vendors": vendors}
 
@@ -94,10 +95,10 @@ def test_key_figures_in_html_equal_the_package_results(rendered):
 
 
 def test_executed_notebooks_have_no_error_cells(tmp_path, rendered):
-    job = render.Job("vendor", "check", "Acme Mail", {
+    job = plan.Job("vendor", "check", "Acme Mail", {
         "vendor": "Acme Mail", "start": "2025-01-01", "end": "2025-03-31",
         "data_file": str(rendered["data"]), "vendors_file": str(rendered["vendors"])})
-    executed = nbformat.read(render.execute(job, tmp_path), as_version=4)
+    executed = nbformat.read(execute.execute(job, tmp_path), as_version=4)
     for cell in executed.cells:
         for output in cell.get("outputs", []):
             assert output.get("output_type") != "error"
@@ -113,16 +114,16 @@ def test_failed_run_keeps_the_last_good_report_and_names_the_cell(rendered, tmp_
     broken.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                      "language": "python"}
     nbformat.write(broken, tmp_path / "vendor.ipynb")
-    monkeypatch.setattr(render.config, "NOTEBOOKS_DIR", tmp_path)
-    with pytest.raises(render.RenderError, match=r"vendor\.ipynb .*failed in cell .*boom"):
-        render.build(render.Options(vendor="Acme Mail", data=str(rendered["data"]),
+    monkeypatch.setattr(config, "NOTEBOOKS_DIR", tmp_path)
+    with pytest.raises(errors.RenderError, match=r"vendor\.ipynb .*failed in cell .*boom"):
+        render.build(plan.Options(vendor="Acme Mail", data=str(rendered["data"]),
                                     vendors=str(rendered["vendors"]), fmt="html", out=out))
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
 def test_unknown_vendor_is_refused_before_any_notebook_runs(rendered):
     with pytest.raises(Exception, match="Known vendors: Acme Mail, Beta Chat"):
-        render.plan_jobs(render.Options(vendor="Nope", data=str(rendered["data"]),
+        plan.plan_jobs(plan.Options(vendor="Nope", data=str(rendered["data"]),
                                         vendors=str(rendered["vendors"])))
 
 
@@ -197,7 +198,7 @@ def test_interrupted_run_leaves_the_last_good_report(rendered, monkeypatch):
 
     monkeypatch.setattr(render, "export_html", interrupt)
     with pytest.raises(KeyboardInterrupt):
-        render.build(render.Options(vendor="Acme Mail", start="2025-01-01", end="2025-03-31",
+        render.build(plan.Options(vendor="Acme Mail", start="2025-01-01", end="2025-03-31",
                                     data=str(rendered["data"]), vendors=str(rendered["vendors"]),
                                     fmt="html", out=out))
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
@@ -205,7 +206,7 @@ def test_interrupted_run_leaves_the_last_good_report(rendered, monkeypatch):
 
 def test_same_inputs_give_the_same_report_apart_from_the_time(rendered, tmp_path):
     again = tmp_path / "again"
-    render.build(render.Options(vendor="Acme Mail", start="2025-01-01", end="2025-03-31",
+    render.build(plan.Options(vendor="Acme Mail", start="2025-01-01", end="2025-03-31",
                                 data=str(rendered["data"]), vendors=str(rendered["vendors"]),
                                 fmt="html", out=again))
 
@@ -230,9 +231,9 @@ def test_dead_kernel_is_reported_and_the_report_kept(rendered, tmp_path, monkeyp
     out = rendered["out"]
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     _notebook_that_runs("import os\nos._exit(1)", tmp_path)
-    monkeypatch.setattr(render.config, "NOTEBOOKS_DIR", tmp_path)
-    with pytest.raises(render.RenderError, match=r"vendor\.ipynb"):
-        render.build(render.Options(vendor="Acme Mail", data=str(rendered["data"]),
+    monkeypatch.setattr(config, "NOTEBOOKS_DIR", tmp_path)
+    with pytest.raises(errors.RenderError, match=r"vendor\.ipynb"):
+        render.build(plan.Options(vendor="Acme Mail", data=str(rendered["data"]),
                                     vendors=str(rendered["vendors"]), fmt="html", out=out))
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
@@ -248,7 +249,7 @@ def test_full_disk_while_publishing_leaves_no_half_written_file(rendered, monkey
 
     monkeypatch.setattr(render, "export_html", disk_full)
     with pytest.raises(OSError, match="No space left"):
-        render.build(render.Options(vendor="Acme Mail", start="2025-01-01", end="2025-03-31",
+        render.build(plan.Options(vendor="Acme Mail", start="2025-01-01", end="2025-03-31",
                                     data=str(rendered["data"]), vendors=str(rendered["vendors"]),
                                     fmt="html", out=out))
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
@@ -256,7 +257,7 @@ def test_full_disk_while_publishing_leaves_no_half_written_file(rendered, monkey
 
 def test_window_without_incidents_renders_the_portfolio_alone(rendered, tmp_path):
     out = tmp_path / "quiet"
-    render.build(render.Options(start="2024-01-01", end="2024-03-31", data=str(rendered["data"]),
+    render.build(plan.Options(start="2024-01-01", end="2024-03-31", data=str(rendered["data"]),
                                 vendors=str(rendered["vendors"]), fmt="html", out=out))
     assert sorted(p.name for p in out.glob("*.html")) == ["index.html", "portfolio.html"]
     page = (out / "portfolio.html").read_text(encoding="utf-8")
@@ -269,7 +270,7 @@ def test_skip_invalid_lists_every_skipped_row_in_the_appendix(rendered, tmp_path
             incident_row(incident_id="BAD2", vendor="Nobody's Mail")]
     data = write_csv(tmp_path / "incidents.csv", rows, schema.INCIDENT_COLUMN_NAMES)
     out = tmp_path / "skipped"
-    render.build(render.Options(start="2025-01-01", end="2025-03-31", data=str(data),
+    render.build(plan.Options(start="2025-01-01", end="2025-03-31", data=str(data),
                                 vendors=str(rendered["vendors"]), fmt="html", out=out,
                                 skip_invalid=True))
     page = (out / "portfolio.html").read_text(encoding="utf-8")
@@ -284,16 +285,16 @@ def test_skip_invalid_lists_every_skipped_row_in_the_appendix(rendered, tmp_path
 
 
 def test_timing_and_kept_notebooks_describe_the_run(rendered, tmp_path):
-    timing = render.Timing()
+    timing = stopwatch.Timing()
     kept = tmp_path / "notebooks"
-    render.build(render.Options(vendor="Acme Mail", start="2025-01-01", end="2025-03-31",
+    render.build(plan.Options(vendor="Acme Mail", start="2025-01-01", end="2025-03-31",
                                 data=str(rendered["data"]), vendors=str(rendered["vendors"]),
                                 fmt="html", out=tmp_path / "out", keep_notebooks=kept),
                  timing)
     notebook = nbformat.read(kept / "vendor-acme-mail.ipynb", as_version=4)
     assert any(cell.get("outputs") for cell in notebook.cells)
     assert len(timing.kernels_ready) == 1
-    assert timing.cells["vendor-acme-mail"] == pytest.approx(render.cell_seconds(notebook))
+    assert timing.cells["vendor-acme-mail"] == pytest.approx(stopwatch.cell_seconds(notebook))
     assert timing.cells["vendor-acme-mail"] > 0
     assert "kernels ready after" in timing.summary()
 
@@ -301,7 +302,7 @@ def test_timing_and_kept_notebooks_describe_the_run(rendered, tmp_path):
 def test_refused_run_leaves_no_work_folder_and_no_kernel(rendered, tmp_path):
     before = set(config.BUILD_DIR.glob("run-*"))
     with pytest.raises(report.ParameterError, match="unknown vendor"):
-        render.build(render.Options(vendor="Nope", data=str(rendered["data"]),
+        render.build(plan.Options(vendor="Nope", data=str(rendered["data"]),
                                     vendors=str(rendered["vendors"]), fmt="html",
                                     out=tmp_path / "out"))
     assert set(config.BUILD_DIR.glob("run-*")) == before
@@ -311,7 +312,7 @@ def test_refused_run_leaves_no_work_folder_and_no_kernel(rendered, tmp_path):
 def test_bench_profile_sums_cells_over_notebooks_and_flags_charts(rendered):
     from benchmarks import bench
 
-    options = render.Options(vendor="Acme Mail", start="2025-01-01", end="2025-03-31",
+    options = plan.Options(vendor="Acme Mail", start="2025-01-01", end="2025-03-31",
                              data=str(rendered["data"]), vendors=str(rendered["vendors"]))
     timing, wall, cells = bench.run_profile(options)
     assert wall > 0 and timing.cells["vendor-acme-mail"] > 0
@@ -324,19 +325,19 @@ def test_bench_profile_sums_cells_over_notebooks_and_flags_charts(rendered):
 def test_background_printer_prints_what_it_is_given_and_reports_failures(rendered, tmp_path):
     page = tmp_path / "page.html"
     shutil.copy(rendered["out"] / "vendor-acme-mail.html", page)
-    printer = render.PdfPrinter(timeout=60)
+    printer = export.PdfPrinter(timeout=60)
     printer.submit(page)
     assert printer.finish() == [page.with_suffix(".pdf")]
     assert page.with_suffix(".pdf").read_bytes()[:5] == b"%PDF-"
 
-    broken = render.PdfPrinter(timeout=60)
+    broken = export.PdfPrinter(timeout=60)
     broken.submit(tmp_path / "missing.html")
-    with pytest.raises(render.RenderError, match=r"could not print missing\.html to PDF"):
+    with pytest.raises(errors.RenderError, match=r"could not print missing\.html to PDF"):
         broken.finish()
 
 
 def test_stopped_printer_prints_nothing_more(tmp_path):
-    printer = render.PdfPrinter(timeout=60)
+    printer = export.PdfPrinter(timeout=60)
     printer.stop(wait=30)
     assert not printer.thread.is_alive()
     assert printer.printed == [] and printer.error is None
@@ -349,7 +350,7 @@ def test_parallel_run_leaves_the_working_directory_alone(rendered, tmp_path, mon
     moves: list[str] = []
     real_chdir = os.chdir
     monkeypatch.setattr(os, "chdir", lambda path: (moves.append(str(path)), real_chdir(path)))
-    render.build(render.Options(start="2025-01-01", end="2025-03-31", data=str(rendered["data"]),
+    render.build(plan.Options(start="2025-01-01", end="2025-03-31", data=str(rendered["data"]),
                                 vendors=str(rendered["vendors"]), fmt="html",
                                 out=tmp_path / "out", jobs=2))
     assert moves == []
@@ -389,10 +390,10 @@ def test_a_data_file_changed_during_the_run_changes_nothing_in_the_report(render
     data = tmp_path / "incidents.csv"
     shutil.copy(rendered["data"], data)
     original = data.read_bytes()
-    plan = render._plan
+    prepare = plan.prepare_jobs
 
     def plan_then_edit(options):  # another process edits the file once the run has begun
-        jobs = plan(options)
+        jobs = prepare(options)
         added = incident_row(incident_id="LATE1", title="Added during the run",
                              start_utc="2025-02-20T08:00:00Z", end_utc="2025-02-20T09:00:00Z")
         with data.open("a", encoding="utf-8", newline="") as handle:
@@ -400,9 +401,9 @@ def test_a_data_file_changed_during_the_run_changes_nothing_in_the_report(render
                 added)
         return jobs
 
-    monkeypatch.setattr(render, "_plan", plan_then_edit)
+    monkeypatch.setattr(plan, "prepare_jobs", plan_then_edit)
     out = tmp_path / "out"
-    render.build(render.Options(start="2025-01-01", end="2025-03-31", data=str(data),
+    render.build(plan.Options(start="2025-01-01", end="2025-03-31", data=str(data),
                                 vendors=str(rendered["vendors"]), fmt="html", out=out))
     assert data.read_bytes() != original
     before = tmp_path / "before" / "incidents.csv"  # the file as the run began, elsewhere
@@ -427,7 +428,7 @@ def test_problems_in_the_data_name_the_file_given_not_the_runs_copy(rendered, tm
     rows = [*fixture_rows(), incident_row(incident_id="BAD1", impact="sort-of")]
     data = write_csv(tmp_path / "incidents.csv", rows, schema.INCIDENT_COLUMN_NAMES)
     with pytest.raises(load.InputError) as raised:
-        render.build(render.Options(start="2025-01-01", end="2025-03-31", data=str(data),
+        render.build(plan.Options(start="2025-01-01", end="2025-03-31", data=str(data),
                                     vendors=str(rendered["vendors"]), fmt="html",
                                     out=tmp_path / "out"))
     assert [p.file for p in raised.value.problems] == [str(data)]
@@ -437,7 +438,7 @@ def test_problems_in_the_data_name_the_file_given_not_the_runs_copy(rendered, tm
 def test_names_that_are_markup_render_as_text_with_no_live_link(tmp_path):
     bad = Path(__file__).parent / "fixtures" / "bad"
     out = tmp_path / "out"
-    render.build(render.Options(start="2025-01-01", end="2025-12-31",
+    render.build(plan.Options(start="2025-01-01", end="2025-12-31",
                                 data=str(bad / "markup_names.csv"),
                                 vendors=str(bad / "markup_vendors.csv"), fmt="html", out=out,
                                 min_incidents=1))
@@ -459,7 +460,7 @@ def test_one_vendor_run_publishes_into_its_own_folder_with_its_own_index(rendere
     out = tmp_path / "out"
     shutil.copytree(rendered["out"], out)
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    render.build(render.Options(vendor="acme mail", start="2025-02-01", end="2025-03-31",
+    render.build(plan.Options(vendor="acme mail", start="2025-02-01", end="2025-03-31",
                                 data=str(rendered["data"]), vendors=str(rendered["vendors"]),
                                 fmt="html", out=out))
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
@@ -486,7 +487,7 @@ def test_full_report_index_says_its_window_and_run_time(rendered):
 
 def test_risk_weights_reach_the_notebooks(rendered, tmp_path):
     kept = tmp_path / "notebooks"
-    render.build(render.Options(vendor="Acme Mail", start="2025-01-01", end="2025-03-31",
+    render.build(plan.Options(vendor="Acme Mail", start="2025-01-01", end="2025-03-31",
                                 data=str(rendered["data"]), vendors=str(rendered["vendors"]),
                                 fmt="html", out=tmp_path / "out", keep_notebooks=kept,
                                 weights={"frequency": 1.0, "restore": 0.0}))

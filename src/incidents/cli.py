@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from incidents import __version__
 from incidents.data import companions
 from incidents.errors import IncidentsError, InputError, terminal_text
+from incidents.render import plan
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -157,9 +158,8 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     report = command("report", help="render the report into report/",
                      description="Render the report: the portfolio and a deep dive per "
                      "vendor into report/, or one vendor's deep dive into report/<vendor>/.")
-    from incidents.render import run as render
 
-    render.add_arguments(report)
+    plan.add_arguments(report)
     report.set_defaults(handler=_report)
 
     try:

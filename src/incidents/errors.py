@@ -65,6 +65,20 @@ class ImportUsageError(IncidentsError):
     usage = True
 
 
+class RenderError(IncidentsError):
+    """A notebook failed, or the PDF engine is missing or failed."""
+
+
+class OutputFolderError(RenderError):
+    """The output folder is one the report must not write into, or holds files of others."""
+
+    usage = True  # the --out option names a folder the report must not use
+
+
+class NotebookError(RenderError):
+    """A notebook failed; the executed notebook is kept in the run's folder to look at."""
+
+
 def terminal_text(value: object) -> str:
     """``value`` safe to print on a terminal: control characters (ESC would start a terminal
     command, NUL or a carriage return hide what follows) and bidirectional controls (they

@@ -1,0 +1,201 @@
+"""Publishing a finished run: attachments and the index page written, the output folder checked,
+and every file moved into place only when all of them are ready.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from incidents import config
+from incidents.data import locking
+from incidents.errors import (
+    OutputFolderError,
+)
+from incidents.render import plan
+
+PUBLISHED = (".html", ".pdf", ".csv")
+
+
+#: In the output folder: the files the report wrote there (only those are ever removed).
+MANIFEST = ".report-manifest.json"
+
+
+PUBLISH_LOCK = ".report.lock"
+
+
+ATTACHMENT_COLUMNS = ["vendor", "incident_id", "product", "service", "title", "impact",
+                      "severity", "start_utc", "start_precision", "end_utc", "end_precision",
+                      "duration_hours", "affected_clients", "root_cause_category",
+                      "change_induced", "source_urls"]
+
+
+def attachment_name(job: plan.Job, run: plan.Run) -> str:
+    """The file name of a report's incident table; it names the window, since a spreadsheet
+    travels without the report."""
+    return f"{job.stem}-incidents-{run.window_slug}.csv"
+
+
+def write_attachments(jobs: list[plan.Job], options: plan.Options, folder: Path,
+                      run: plan.Run | None = None) -> list[Path]:
+    """Each report's incidents as a CSV for spreadsheets (formula-like cells neutralised)."""
+    from incidents.present import report, safe
+
+    data = report.prepare(options.data, options.vendors, options.start or plan.DEFAULT_START,
+                          options.end, options.skip_invalid)
+    run = run or plan.describe_run(options, data.window)
+    table = data.window_incidents[ATTACHMENT_COLUMNS].sort_values(["start_utc", "vendor"])
+    table = table.assign(duration_hours=table["duration_hours"].round(2))
+    written = []
+    for job in jobs:
+        vendor = job.parameters.get("vendor")
+        rows = table if vendor is None else table.loc[table["vendor"] == vendor]
+        written.append(safe.write_spreadsheet_csv(rows, folder / attachment_name(job, run)))
+    return written
+
+
+def write_index(jobs: list[plan.Job], folder: Path, formats: tuple[str, ...], run: plan.Run,
+                left_out: dict[str, int] | None = None, min_incidents: int = 3) -> Path:
+    """The run's own page: what it covers, its window, when it was made, a link to each of
+    its files (no script, no external URL).
+
+    ``left_out`` maps each vendor with no deep dive to its incident count in the window,
+    which is below ``min_incidents``.
+    """
+    items = []
+    for job in jobs:
+        links = " · ".join(f'<a href="{html.escape(job.stem)}.{ext}">{ext.upper()}</a>'
+                           for ext in formats)
+        links += (f' · <a href="{html.escape(attachment_name(job, run))}">incidents '
+                  "(CSV)</a>")
+        items.append(f"<li><strong>{html.escape(job.title)}</strong>: {links}</li>")
+    scope = ("every vendor" if run.title == "All vendors"
+             else f"{html.escape(run.title)} only")
+    quiet = ""
+    if left_out:
+        names = ", ".join(f"{html.escape(name)} ({count} incident{'' if count == 1 else 's'})"
+                          for name, count in left_out.items())
+        quiet = (f"<p>No deep dive for vendors with fewer than {min_incidents} incidents in "
+                 f"the window, too few for rates or a trend (the portfolio report shows them "
+                 f"with bounds only): {names}.</p>")
+    page = (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+        "style-src 'unsafe-inline'; img-src data:\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        f"<title>Cloud vendor reliability report: {html.escape(run.title)}</title>"
+        "<style>body{font-family:system-ui,sans-serif;max-width:40em;margin:2em auto;"
+        "padding:0 1em;line-height:1.5}</style></head><body>"
+        "<h1>Cloud vendor reliability report</h1>"
+        f"<p>One run covering {scope}: incidents from <strong>{html.escape(run.window)}"
+        f"</strong> (UTC, both days included), rendered {html.escape(run.generated)}. Every "
+        "file below comes from this run.</p><ul>" + "".join(items) + "</ul>" + quiet
+        + "</body></html>\n")
+    target = folder / "index.html"
+    target.write_text(page, encoding="utf-8")
+    return target
+
+
+def check_output_folder(out: Path, data: str = "", vendors: str = "") -> None:
+    """Refuse an output folder that holds the project's own files.
+
+    The project folder itself, ``data/``, ``src/``, ``notebooks/`` and ``.git/`` (or a folder
+    inside one of them) and the folder of the incident or vendor file in use are refused with
+    an :class:`OutputFolderError`, before any notebook runs.
+    """
+    target = out.resolve()
+    root = config.PROJECT_ROOT.resolve()
+    if target == root:
+        raise OutputFolderError(_refusal(out, "is the project folder"))
+    trees = {config.DATA_DIR: "data folder", config.PACKAGE_DIR.parent: "source folder",
+             config.NOTEBOOKS_DIR: "notebooks folder", root / ".git": "git folder"}
+    for tree, label in trees.items():
+        tree = tree.resolve()
+        if target == tree or tree in target.parents:
+            raise OutputFolderError(_refusal(out, f"is in the project's {label} ({tree})"))
+    for path in (config.incidents_path(data or None), config.vendors_path(vendors or None)):
+        if target == path.resolve().parent:
+            raise OutputFolderError(_refusal(out, f"holds the input file {path.name}"))
+
+
+def _refusal(out: Path, why: str) -> str:
+    return (f"--out {out} {why}: the report does not write into a folder of the project's "
+            "data or code. Fix: choose a folder of its own, e.g. --out report (the default)")
+
+
+def _report_names(name: str) -> bool:
+    """A name the report writes (its pages, PDFs, attachments and index)."""
+    return bool(re.fullmatch(r"(index\.html|portfolio(-incidents\.csv|\.html|\.pdf)"
+                             r"|vendor-[a-z0-9-]+(-incidents\.csv|\.html|\.pdf))", name))
+
+
+def earlier_outputs(out: Path) -> set[str]:
+    """Names of the files an earlier run published in ``out``, from its manifest.
+
+    Only plain names of regular files with a published suffix count (a manifest naming
+    ``../data/incidents.csv`` names nothing). The project's own report folder from before
+    manifests existed: its files with the report's names count as the report's.
+    """
+    manifest = out / MANIFEST
+    try:
+        listed = json.loads(manifest.read_text(encoding="utf-8")).get("files", [])
+    except FileNotFoundError:
+        listed = None
+    except (OSError, ValueError, AttributeError):
+        listed = []
+    if listed is None:
+        same = out.resolve() == config.REPORT_DIR.resolve()
+        listed = [p.name for p in out.iterdir() if same and _report_names(p.name)]
+    return {name for name in listed if isinstance(name, str) and name == Path(name).name
+            and name not in ("", ".", "..") and Path(name).suffix in PUBLISHED
+            and (out / name).is_file() and not (out / name).is_symlink()}
+
+
+def _write_manifest(out: Path, names: Iterable[str]) -> None:
+    text = json.dumps({"written_by": "python -m incidents report",
+                       "files": sorted(names)}, indent=1) + "\n"
+    temporary = out / f".{MANIFEST}.{os.getpid()}.tmp"
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, out / MANIFEST)
+
+
+def publish(staging: Path, out: Path, prune: bool = True) -> list[Path]:
+    """Move every finished file from ``staging`` into ``out``.
+
+    Each file is replaced atomically (``os.replace`` on one file system), so a reader never
+    sees a half-written file. ``out/.report-manifest.json`` lists what the report wrote there:
+    with ``prune`` (a full report) files an earlier run wrote that this run no longer makes,
+    such as the deep dive of a vendor that fell below the minimum or an attachment of another
+    window, are removed; a file the report did not write is never removed, nor replaced (the
+    run stops with a message); folders (the one-vendor runs inside ``report/``) are left
+    alone. One run publishes into a folder at a time (a lock beside the manifest; a second
+    run waits, at most a minute).
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    with locking.exclusive(out / PUBLISH_LOCK, f"the report folder {out}"):
+        earlier = earlier_outputs(out)
+        produced = sorted(p for p in staging.iterdir() if p.suffix in PUBLISHED)
+        names = {p.name for p in produced}
+        foreign = sorted(n for n in names if n not in earlier and (
+            (out / n).exists() or (out / n).is_symlink()))
+        if foreign:
+            raise OutputFolderError(
+                f"{out} already has {', '.join(foreign[:5])}"
+                f"{' ...' if len(foreign) > 5 else ''}, not written by an earlier report: "
+                "nothing was published. Fix: move those files away, or choose another --out "
+                "folder")
+        _write_manifest(out, earlier | names)  # a crash below leaves every file accounted for
+        moved = []
+        for path in produced:
+            target = out / path.name
+            os.replace(path, target)
+            moved.append(target)
+        kept = names if prune else earlier | names
+        for name in sorted(earlier - kept):
+            (out / name).unlink(missing_ok=True)
+        _write_manifest(out, kept)
+    return moved
