@@ -93,7 +93,7 @@ def _categorical(values: np.ndarray, column: str) -> pd.Categorical:
 
 def synthetic_incidents(n: int = 1_000_000, vendors: int = 1_000, services: int = 5,
                         seed: int = 0, window: metrics.Window | None = None) -> pd.DataFrame:
-    """A typed incident table like :func:`incidents.load.load_incidents` gives, made directly.
+    """A typed incident table like :func:`incidents.data.load.load_incidents` gives, made directly.
 
     ``n`` incidents spread uniformly over ``vendors`` x ``services`` and the window (default
     2023-01-01 to 2025-12-31), minute precision, log-normal durations (median about 1.5 h).
@@ -148,7 +148,7 @@ def synthetic_csv(path: Path, n: int = 50_000, seed: int = 0,
     (``<id>-S<number>``) and every time moved by the same random whole number of days, so
     that it starts on or after ``first_day`` and ends before today (precisions stay true;
     a day shift keeps a day-precision stamp at midnight). Month-precision rows keep their
-    times. The file passes :func:`incidents.load.validate_incidents`; fixed seed.
+    times. The file passes :func:`incidents.data.load.validate_incidents`; fixed seed.
     """
     from incidents.data import load
 
@@ -751,7 +751,7 @@ def run_profile(options: Any = None) -> tuple[Any, float, list[tuple[float, int,
     timing, its wall time, and the cells that cost most summed over every notebook (seconds,
     how many notebooks ran that cell, its first line, whether it draws a chart).
 
-    ``options`` (a :class:`incidents.render.Options`) defaults to the whole report; its
+    ``options`` (a :class:`incidents.render.plan.Options`) defaults to the whole report; its
     ``out`` and ``keep_notebooks`` are replaced by temporary folders.
     """
     import dataclasses

@@ -2,7 +2,7 @@
 
 The corpus is ``tests/fixtures/bad/`` (its README lists each case and the message expected);
 a few cases that cannot be files in git (a 1 MB field, a folder, a missing file) are made in a
-temporary folder. Each case goes through both :func:`incidents.load.load_incidents` (an
+temporary folder. Each case goes through both :func:`incidents.data.load.load_incidents` (an
 :class:`InputError` whose problems name the right line and column) and ``python -m incidents
 validate`` (exit status 2, a message naming file, line, column and a fix, no traceback).
 """

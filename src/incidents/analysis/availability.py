@@ -6,7 +6,7 @@ Rules, stated once (the report's methods appendix repeats them):
   against the vendor as a whole.
 * **Impact weights** follow the convention status pages publish (Atlassian Statuspage's
   uptime): a major outage counts in full, a partial outage at 30%, degraded performance and
-  advisories not at all (:data:`incidents.schema.IMPACT_WEIGHTS`). Where incidents overlap,
+  advisories not at all (:data:`incidents.data.schema.IMPACT_WEIGHTS`). Where incidents overlap,
   each instant counts at the heaviest weight in force. Two other rules are shown beside it as
   the sensitivity, never as the headline: ``major-only`` (only full outages count) and
   ``every-incident`` (every incident a full outage, whoever it reached).

@@ -4,7 +4,7 @@ A vendor that posts every blip looks worse than one that posts only disasters, a
 hand-picked sample measures attention, not failure. So frequency, MTBF and trend are compared
 across vendors only on one basis, stated beside every figure:
 
-* **events** (rows of one real-world event count once, see :mod:`incidents.evidence`),
+* **events** (rows of one real-world event count once, see :mod:`incidents.evidence.records`),
 * of **major or critical impact** (severity 4 or 5 on the project's scale: Statuspage's
   ``major``/``critical``, Google's ``high``) **or lasting 60 minutes or more**,
 * in a **rate record**: a status history or tenant export that is complete, or a lower bound
@@ -88,8 +88,8 @@ def comparable_rates(rows: pd.DataFrame, records: pd.DataFrame, window: metrics.
     (Garwood) interval; vendors without a rate record get ``at_least`` (the publicly reported
     major events) and ``ranked`` False.
 
-    ``rows`` are event rows in the window (:func:`incidents.evidence.event_rows` after
-    :func:`incidents.metrics.in_window`).
+    ``rows`` are event rows in the window (:func:`incidents.evidence.records.event_rows` after
+    :func:`incidents.analysis.metrics.in_window`).
     """
     spans = covered_spans(records, window)
     names = sorted(set(rows["vendor"]) | set(spans["vendor"]) | set(

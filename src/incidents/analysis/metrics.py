@@ -1,6 +1,6 @@
 """Reliability metrics on the validated incident table, vectorised over groups.
 
-Every function takes the typed table from :func:`incidents.load.load_incidents` (or one made
+Every function takes the typed table from :func:`incidents.data.load.load_incidents` (or one made
 like it), an analysis :class:`Window` and a grouping (``"vendor"``, ``["vendor", "service"]``
 ...), and returns a tidy DataFrame with one row per group. Numbers carry their uncertainty as
 extra columns; small samples are flagged, never hidden.
@@ -361,11 +361,12 @@ def downtime(incidents: pd.DataFrame, window: Window, by: str | list[str] = "ven
 
     ``outage_hours`` is the union of outage intervals; ``partial_hours`` the time partly out
     but not fully; ``weighted_hours = outage + partial_weight * partial`` (the status pages'
-    weights, as :mod:`incidents.availability` uses them; degraded performance and advisories
+    weights, as :mod:`incidents.analysis.availability` uses them; degraded performance and
+    advisories
     count nothing); ``availability = 1 - weighted_hours / window hours``. Intervals are
     clipped to the window. Incidents with no published end are not counted
     (``end_unknown``), so availability is an upper bound. Scope and SLAs are the business of
-    :mod:`incidents.availability`; this is the fast table the benchmark measures.
+    :mod:`incidents.analysis.availability`; this is the fast table the benchmark measures.
     """
     found = grouping(incidents, by)
     codes, labels, size = found.codes, found.labels, found.size

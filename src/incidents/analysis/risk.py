@@ -259,9 +259,9 @@ def exposure(basis_rows: pd.DataFrame, years: pd.Series, vendors: pd.DataFrame,
     """Expected disruption hours per year on the like-for-like basis, times the organisation's
     dependence, with 90% intervals and a rank interval.
 
-    ``basis_rows``: event rows on the basis (:func:`incidents.basis.on_basis`); ``years``:
+    ``basis_rows``: event rows on the basis (:func:`incidents.analysis.basis.on_basis`); ``years``:
     covered years per vendor. Disruption hours of an event = its duration x its impact weight
-    (``rule``, see :mod:`incidents.availability`). Interval: each round redraws a vendor's
+    (``rule``, see :mod:`incidents.analysis.availability`). Interval: each round redraws a vendor's
     event count from Poisson(n) and that many of its events with replacement (fixed seed).
     A vendor with no rate record, or fewer than ``min_events`` events, gets no figure and no
     rank (``why_no_rank`` says which): nothing is imputed.

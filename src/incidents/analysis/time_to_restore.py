@@ -15,7 +15,7 @@ def grouped_kaplan_meier_summary(codes: np.ndarray, durations: np.ndarray,
                                  ) -> pd.DataFrame:
     """Kaplan-Meier median (log-transform interval) and p90 for many groups at once.
 
-    Vectorised equivalent of :func:`incidents.stats.restore_time` applied per group code
+    Vectorised equivalent of :func:`incidents.analysis.survival.restore_time` applied per group code
     (same product-limit estimator, Greenwood variance, R ``survfit`` quantile rules); returns
     one row per code with ``n``, ``events``, ``median``, ``median_lower``, ``median_upper``
     and ``p90`` (NaN where not reached). Pure numpy over sorted arrays: no Python loop.

@@ -42,7 +42,7 @@ def trend(incidents: pd.DataFrame, window: metrics.Window, by: str | list[str] =
     point process in continuous time, where two events never share an instant: incidents of
     a group that start at the same moment (one outage recorded once per service, or a
     duplicated row) are one event to them, and ``distinct_times`` counts those events.
-    Vectorised forms of :func:`incidents.stats.laplace_trend` and :func:`stats.power_law`.
+    Vectorised forms of :func:`incidents.analysis.stats.laplace_trend` and :func:`stats.power_law`.
     """
     found = metrics.grouping(incidents, by)
     horizon = window.hours

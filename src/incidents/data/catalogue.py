@@ -52,7 +52,8 @@ def records_markdown(incidents: pd.DataFrame, records: pd.DataFrame) -> str:
     """One line per record: vendor, kind, capture, period, rows, events and capture rate.
 
     ``incidents`` is the evidence base with its ``event`` column
-    (:func:`incidents.evidence.load_evidence`); a record's events are the distinct events its
+    (:func:`incidents.evidence.records.load_evidence`); a record's events are the distinct
+    events its
     rows belong to (an event shared with another record counts in both).
     """
     per = incidents.groupby("record_id", observed=True).agg(

@@ -19,7 +19,7 @@ Formatter = Callable[[object], str]
 
 def text(value: object) -> str:
     """Data text made safe for Markdown and HTML: shown as written, never as markup or a live
-    link (:func:`incidents.safe.markdown_text`); ``None`` and NaN become empty."""
+    link (:func:`incidents.present.safe.markdown_text`); ``None`` and NaN become empty."""
     return markdown_text(value)
 
 
@@ -246,8 +246,8 @@ def change_sentence(row: Mapping[str, object]) -> str:
 
 
 def blast_sentence(blast: pd.DataFrame, pairs: pd.DataFrame) -> str:
-    """How far incidents reached, from :func:`incidents.metrics.blast_radius` and
-    :func:`incidents.metrics.co_failures` by service (or by product: the pair's two group
+    """How far incidents reached, from :func:`incidents.analysis.cofailure.blast_radius` and
+    :func:`incidents.analysis.cofailure.co_failures` by service (or by product: the pair's two group
     columns come first)."""
     if blast.empty:
         return "**Blast radius.** No incident in the window."
@@ -266,7 +266,8 @@ def blast_sentence(blast: pd.DataFrame, pairs: pd.DataFrame) -> str:
 
 
 def co_failure_caption(pairs: pd.DataFrame, noun: str) -> str:
-    """Caption of a :func:`incidents.metrics.co_failures` table: what is shown of how much."""
+    """Caption of a :func:`incidents.analysis.cofailure.co_failures` table: what is shown of
+    how much."""
     found = int(pairs.attrs.get("pairs", len(pairs)))
     caption = f"{noun.capitalize()} that failed at the same time"
     if found > len(pairs):

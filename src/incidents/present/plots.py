@@ -1,6 +1,7 @@
 """Seaborn figures in one style, shown as PNG images with alt text.
 
-Each function takes a table from :mod:`incidents.metrics` or :mod:`incidents.risk` and returns
+Each function takes a table from :mod:`incidents.analysis.metrics` or
+:mod:`incidents.analysis.risk` and returns
 a matplotlib Figure; :func:`show` displays it in a notebook as an embedded PNG carrying its
 alt text (the report's HTML template writes it into the ``alt`` attribute). The backend is
 left alone: forcing ``agg`` inside a notebook would hide every inline figure.
@@ -398,7 +399,7 @@ def availability_against_sla(table: pd.DataFrame, by: str = "vendor", period: st
                              target: str = "sla_target", xlabel: str = "Month",
                              legend: str = "") -> plt.Figure:
     """Estimated availability per period (``period`` labels, e.g. months or
-    :func:`incidents.availability.sla_periods`' quarters) against each group's SLA target
+    :func:`incidents.analysis.availability.sla_periods`' quarters) against each group's SLA target
     (``target``; a group without one draws no target line): lines for a few groups, else a
     grid of the error budget used. ``legend`` titles the legend (default: ``by``)."""
     if table[by].nunique() > 4:

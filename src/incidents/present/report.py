@@ -1,7 +1,7 @@
 """What the report notebooks call: parameter checks, the prepared data, findings, provenance.
 
-Notebooks stay thin: one call per cell, the numbers come from :mod:`incidents.metrics` and
-:mod:`incidents.risk`, the sentences from here and :mod:`incidents.narrative`.
+Notebooks stay thin: one call per cell, the numbers come from :mod:`incidents.analysis.metrics` and
+:mod:`incidents.analysis.risk`, the sentences from here and :mod:`incidents.present.narrative`.
 """
 
 from __future__ import annotations
@@ -199,7 +199,7 @@ def headline(data: ReportData, by: str | list[str], sla_target: float, min_incid
 
 def sla_table(data: ReportData, sla_target: float = 0.0,
               rule: str = "status-page") -> pd.DataFrame:
-    """Every SLA period judged (see :func:`incidents.availability.sla_periods`) under the
+    """Every SLA period judged (see :func:`incidents.analysis.availability.sla_periods`) under the
     impact ``rule``; a positive ``sla_target`` replaces the target of every SLA that has one
     (never adds one). Remembered per data set: treat the table as read-only."""
 
@@ -219,7 +219,7 @@ _SLA_TABLES: dict[tuple, tuple[ReportData, pd.DataFrame]] = {}
 
 
 def sla_verdicts_both_ways(data: ReportData, sla_target: float = 0.0) -> pd.DataFrame:
-    """One line per SLA (:func:`incidents.availability.sla_verdicts`), with the periods
+    """One line per SLA (:func:`incidents.analysis.availability.sla_verdicts`), with the periods
     below target counted two ways: ``below`` under the status-page weights (a partial outage
     at 30%), and ``below_outages_only`` on full outages alone.
 
@@ -301,7 +301,7 @@ def _remembered(store: dict, data: ReportData, key: tuple, compute) -> pd.DataFr
 
 
 def exposure_table(data: ReportData, min_events: int = basis.MIN_EVENTS) -> pd.DataFrame:
-    """:func:`incidents.risk.exposure` of every vendor in ``data``, remembered per data set
+    """:func:`incidents.analysis.risk.exposure` of every vendor in ``data``, remembered per data set
     (each deep dive shows its vendor's rank among all; the tables are read-only)."""
     def compute() -> pd.DataFrame:
         rows, years = exposure_inputs(data)
@@ -340,7 +340,7 @@ def published_uptime_latest(data: ReportData, periods: int = 4) -> pd.DataFrame:
 
 
 def recommended_actions(data: ReportData, sla_target: float = 0.0) -> list[str]:
-    """:func:`incidents.actions.recommended` on this report's numbers."""
+    """:func:`incidents.present.actions.recommended` on this report's numbers."""
     from incidents.present import actions
 
     rows = data.window_incidents
@@ -452,7 +452,7 @@ def service_table(by_product: pd.DataFrame, services: pd.DataFrame) -> pd.DataFr
 
 def composite_risk(data: ReportData, weights: Mapping[str, float],
                    min_events: int = basis.MIN_EVENTS) -> pd.DataFrame:
-    """The weighted composite score of :mod:`incidents.risk`, computed only where it can be
+    """The weighted composite score of :mod:`incidents.analysis.risk`, computed only where it can be
     defended: on the like-for-like basis events of the vendors that get an exposure rank
     (complete records, enough events), so no component stands on a curated sample."""
     rows, _ = exposure_inputs(data)

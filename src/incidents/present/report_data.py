@@ -18,7 +18,7 @@ class ReportData:
     """Everything a report notebook works on, loaded and checked once.
 
     ``incidents`` holds every row of every record; ``window_incidents`` one row per event and
-    vendor in the window (:func:`incidents.evidence.event_rows`), which every count uses.
+    vendor in the window (:func:`incidents.evidence.records.event_rows`), which every count uses.
     """
 
     incidents: pd.DataFrame

@@ -205,7 +205,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def parse_weights(text: str) -> dict[str, float]:
     """``"frequency=0.4, restore=0.2"`` -> ``{"frequency": 0.4, "restore": 0.2}`` (empty: no
-    change); the names and values are checked by :func:`incidents.report.check_weights`."""
+    change); the names and values are checked by
+    :func:`incidents.present.parameters.check_weights`."""
     weights: dict[str, float] = {}
     for part in filter(None, (piece.strip() for piece in text.split(","))):
         name, equals, value = (side.strip() for side in part.partition("="))

@@ -35,7 +35,7 @@ from incidents.render import execute, export, plan, publish, stopwatch
 
 def _share_prepared(workdir: Path) -> Path:
     """Write what :func:`plan.prepare_jobs` prepared for the kernels to adopt (see
-    :func:`incidents.report.save_prepared`); return the file."""
+    :func:`incidents.present.report.save_prepared`); return the file."""
     from incidents.present import report
 
     shared = workdir / "prepared.pickle"

@@ -5,7 +5,7 @@ is reported (a :class:`~incidents.data.importers.common.Finding`) so the import 
 many rows needed which mapping. Vendor terms are matched case-insensitively (Microsoft's
 documentation samples write ``ServiceRestored`` where Graph v1.0 returns ``serviceRestored``).
 
-Severity comes from :data:`incidents.schema.SEVERITY_FROM_VENDOR_TERMS`, the table the data
+Severity comes from :data:`incidents.data.schema.SEVERITY_FROM_VENDOR_TERMS`, the table the data
 dictionary publishes; this module only adds the vendor-specific *impact* and *status* tables,
 the client vocabulary rules and the fallbacks used when a feed carries a term nobody has mapped.
 
@@ -71,7 +71,7 @@ from incidents.data import schema
 
 # ---------------------------------------------------------------- severity and impact
 
-#: Keys into :data:`incidents.schema.SEVERITY_FROM_VENDOR_TERMS`.
+#: Keys into :data:`incidents.data.schema.SEVERITY_FROM_VENDOR_TERMS`.
 STATUSPAGE_SEVERITY = "statuspage impact"
 GCLOUD_SEVERITY = "google cloud severity"
 MSGRAPH_SEVERITY = "microsoft 365 classification"

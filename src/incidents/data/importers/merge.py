@@ -47,7 +47,7 @@ Precision order: minute < hour < day < month ("coarser" means later in that orde
 Writers take a lock (``fcntl.flock`` on ``.incidents.csv.lock`` beside the file) for the whole
 read-merge-write, so two imports at once run one after the other; a read-only file is refused.
 The file is rewritten atomically (a temporary file in the same folder, fsync, ``os.replace``)
-only after the merged table passes :func:`incidents.load.validate_incidents`; on problems an
+only after the merged table passes :func:`incidents.data.load.validate_incidents`; on problems an
 :class:`~incidents.errors.InputError` is raised and the file is left untouched. Rows are sorted
 by ``start_utc, vendor, incident_id`` with the schema's column order; a row whose values did
 not change keeps its exact original text, so ``git diff`` shows only what changed. Control
