@@ -44,7 +44,7 @@ skip_invalid: bool = False  # leave out invalid rows (listed in the appendix) in
 from IPython.display import HTML, Markdown, display
 
 from incidents.analysis import availability, cofailure, metrics, risk
-from incidents.evidence import records as evidence
+from incidents.evidence import event_model
 from incidents.present import findings, narrative, parameters, plots, report
 
 weights = parameters.check_parameters(sla_target, min_incidents, {
@@ -282,7 +282,7 @@ display(HTML(narrative.table(composite, {
 # ## Shared dependencies: events that touched several vendors
 
 # %%
-shared = evidence.event_table(incidents)
+shared = event_model.event_table(incidents)
 shared = shared.loc[shared["vendor_count"] > 1]
 display(Markdown("No event in the window is linked to more than one vendor." if shared.empty
                  else "\n".join(f"- {r['start_utc']:%d %b %Y}: {narrative.text(r['title'])} "

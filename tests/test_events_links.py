@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from incidents.evidence import event_model
 from incidents.evidence import records as evidence
 
 UTC = "UTC"
@@ -27,7 +28,7 @@ def test_the_same_id_in_two_records_close_in_time_is_proposed():
                   "2024-01-21 05:00"),
                  ("GitHub", "github-status-history", "abc", "Incident with Codespaces",
                   "2024-01-21 03:38", "2024-01-21 05:10"))
-    assert pairs(evidence.propose_links(table)) == {
+    assert pairs(event_model.propose_links(table)) == {
         frozenset({"github-curated/abc", "github-status-history/abc"})}
 
 
@@ -36,7 +37,7 @@ def test_similar_titles_starting_within_the_window_are_proposed():
                   "2023-08-02 16:01", None),
                  ("Slack", "slack-polls", "y9", "Users may be experiencing issues connecting",
                   "2023-08-02 16:21", "2023-08-02 18:00"))
-    proposal = evidence.propose_links(table)
+    proposal = event_model.propose_links(table)
     assert len(pairs(proposal)) == 1
     assert proposal["reason"].iloc[0] == "titles 100% alike, starts 20 min apart"
 
@@ -46,14 +47,14 @@ def test_rows_of_one_record_other_vendors_or_far_apart_are_not_proposed():
                  ("GitHub", "a", "id1b", "Incident with Actions", "2024-01-01 10:05", None),
                  ("Okta", "b", "id1", "Incident with Actions", "2024-01-01 10:05", None),
                  ("GitHub", "c", "id1", "Incident with Actions", "2024-01-02 10:00", None))
-    assert evidence.propose_links(table).empty
+    assert event_model.propose_links(table).empty
 
 
 def test_an_overlap_longer_than_the_window_is_still_proposed():
     table = rows(("AWS", "a", "e1", "Increased error rates in us-east-1", "2025-10-20 06:48",
                   "2025-10-21 00:00"),
                  ("AWS", "b", "e1", "DynamoDB disruption", "2025-10-20 20:00", None))
-    assert len(pairs(evidence.propose_links(table))) == 1
+    assert len(pairs(event_model.propose_links(table))) == 1
 
 
 def test_a_proposal_is_settled_only_when_both_rows_share_an_event_in_events_csv():
@@ -62,13 +63,13 @@ def test_a_proposal_is_settled_only_when_both_rows_share_an_event_in_events_csv(
     half = pd.DataFrame({"event_id": ["e"], "record_id": ["a"], "incident_id": ["1"],
                          "status": ["confirmed"], "reason": [""]})
     both = pd.concat([half, half.assign(record_id="b", status="rejected")])
-    assert len(evidence.unreviewed_proposals(proposals, half)) == 2
-    assert evidence.unreviewed_proposals(proposals, both).empty
+    assert len(event_model.unreviewed_proposals(proposals, half)) == 2
+    assert event_model.unreviewed_proposals(proposals, both).empty
 
 
 def test_every_link_proposed_on_the_evidence_base_is_reviewed_in_events_csv():
     base = evidence.load_evidence()
-    open_pairs = evidence.unreviewed_proposals(evidence.propose_links(base.incidents),
+    open_pairs = event_model.unreviewed_proposals(event_model.propose_links(base.incidents),
                                                base.links)
     assert open_pairs.empty, (
         "review these proposals and add them to data/events.csv as confirmed or rejected:\n"

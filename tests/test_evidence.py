@@ -12,6 +12,7 @@ import pytest
 from incidents.analysis import availability, basis, metrics, risk, time_to_restore
 from incidents.data import companions, schema, sources
 from incidents.errors import InputError, ParameterError
+from incidents.evidence import event_model
 from incidents.evidence import records as evidence
 from incidents.present import parameters, report
 from tests.conftest import NOW, VENDOR_ROWS, incident_row, write_csv
@@ -51,7 +52,7 @@ def _evidence(tmp_path: Path, history: list[dict[str, str]],
 
 
 def _rows(found: evidence.Evidence, window: metrics.Window = WINDOW) -> pd.DataFrame:
-    return metrics.in_window(evidence.event_rows(found.incidents), window)
+    return metrics.in_window(event_model.event_rows(found.incidents), window)
 
 
 # ---------------------------------------------------------------- records
@@ -115,7 +116,7 @@ def test_a_curated_row_and_its_status_twin_are_one_event_with_the_curated_cause(
         links=[{"event_id": "acme-2025-01-10", "record_id": r, "incident_id": "abc",
                 "status": "confirmed", "reason": "same status id"}
                for r in ("acme-history", "acme-mail-curated")])
-    rows = evidence.event_rows(found.incidents)
+    rows = event_model.event_rows(found.incidents)
     assert len(rows) == 1
     row = rows.iloc[0]
     assert row["record_id"] == "acme-history"  # the vendor's own times
@@ -137,7 +138,7 @@ def test_rows_sharing_an_event_id_are_one_event() -> None:
     incidents = pd.DataFrame({"record_id": ["r", "r", "r"], "incident_id": ["1", "2", "3"],
                               "event_id": ["x", "x", ""]})
     links = pd.DataFrame(columns=schema.EVENT_LINK_COLUMN_NAMES)
-    assert evidence.assign_events(incidents, links).tolist() == ["x", "x", "r/3"]
+    assert event_model.assign_events(incidents, links).tolist() == ["x", "x", "r/3"]
 
 
 def test_a_link_joins_an_event_id_group_to_another_row() -> None:
@@ -146,7 +147,7 @@ def test_a_link_joins_an_event_id_group_to_another_row() -> None:
     links = pd.DataFrame({"event_id": ["E", "E"], "record_id": ["r", "s"],
                           "incident_id": ["1", "9"], "status": ["confirmed"] * 2,
                           "reason": ["", ""]})
-    assert evidence.assign_events(incidents, links).tolist() == ["E", "E", "E"]
+    assert event_model.assign_events(incidents, links).tolist() == ["E", "E", "E"]
 
 
 # ---------------------------------------------------------------- like for like
@@ -473,7 +474,7 @@ def test_a_cross_posted_status_incident_is_not_read_as_curated() -> None:
         "affected_clients": ["web", "web"], "root_cause_category": ["unknown"] * 2,
         "root_cause": ["", ""], "mitigation": ["unknown"] * 2, "change_induced": ["unknown"] * 2,
         "scope": ["unknown"] * 2, "event": ["x", "x"]})
-    rows = evidence.event_rows(incidents)
+    rows = event_model.event_rows(incidents)
     assert rows["rows_in_event"].tolist() == [2]
     assert report.enriched(rows).empty
 

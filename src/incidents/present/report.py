@@ -16,6 +16,7 @@ import pandas as pd
 from incidents import config
 from incidents.analysis import availability, basis, metrics, risk, time_to_restore
 from incidents.errors import Problem
+from incidents.evidence import event_model
 from incidents.evidence import records as evidence_module
 from incidents.present import narrative, parameters
 from incidents.present.report_data import ReportData
@@ -98,7 +99,7 @@ def _prepare(data_file: str, vendors_file: str, start: str, end: str,
     found = evidence_module.load_evidence(data_file or None, vendors_file or None,
                                           skip_invalid=skip_invalid)
     window, note = parameters.resolve_window(start, end, cutoff=found.cutoff)
-    rows = evidence_module.event_rows(found.incidents)
+    rows = event_model.event_rows(found.incidents)
     vendors_source = found.vendors.attrs.get("source_file")
     problems = found.skipped_problems
     return ReportData(found.incidents, found.vendors.reset_index(drop=True), window,
@@ -346,7 +347,7 @@ def recommended_actions(data: ReportData, sla_target: float = 0.0) -> list[str]:
     rows = data.window_incidents
     rates = basis.comparable_rates(rows, data.records, data.window, data.vendors["vendor"])
     unrecorded = sorted(set(rates.loc[~rates["ranked"], "vendor"]) & set(rows["vendor"]))
-    events = evidence_module.event_table(rows)
+    events = event_model.event_table(rows)
     shared = events.loc[events["vendor_count"] > 1]
     used = services_shown(data)
     return actions.recommended(

@@ -1,0 +1,213 @@
+"""The event model: rows of one real-world outage joined into one event, and the best reading of
+each field kept. A person's reading of the vendor's review (a curated row) beats a feed's
+keyword guess; a record row gives the event its id, link and, where finer, its times; where the
+two disagree the event says so.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from incidents.data import load, schema
+
+
+def assign_events(incidents: pd.DataFrame, links: pd.DataFrame) -> pd.Series:
+    """The event of each row: rows joined by a shared ``event_id`` or a confirmed link in
+    ``events.csv`` are one event (connected components of those joins). The event is named by
+    the link's id, else the rows' ``event_id``, else ``record_id/incident_id``."""
+    n = len(incidents)
+    keys = incidents["record_id"].astype(str) + "/" + incidents["incident_id"].astype(str)
+    row_event = incidents["event_id"].astype(str) if "event_id" in incidents else pd.Series(
+        "", index=incidents.index)
+    confirmed = links.loc[links["status"].eq("confirmed")] if len(links) else links
+    link_keys = (confirmed["record_id"].astype(str) + "/" + confirmed["incident_id"].astype(str)
+                 ) if len(confirmed) else pd.Series(dtype=str)
+    position = pd.Series(np.arange(n), index=keys.to_numpy())
+    position = position[~position.index.duplicated()]
+    names = pd.Index(pd.unique(np.concatenate([
+        "row:" + row_event[row_event.ne("")].to_numpy(dtype=str),
+        "link:" + confirmed["event_id"].to_numpy(dtype=str)])))
+    size = n + len(names)
+    rows_a, rows_b = [], []
+    has_row_event = np.flatnonzero(row_event.ne("").to_numpy())
+    rows_a.append(has_row_event)
+    rows_b.append(n + names.get_indexer("row:" + row_event.to_numpy()[has_row_event]))
+    if len(confirmed):
+        at = position.reindex(link_keys.to_numpy()).to_numpy()
+        present = ~np.isnan(at)
+        rows_a.append(at[present].astype(np.int64))
+        rows_b.append(n + names.get_indexer(
+            "link:" + confirmed["event_id"].astype(str).to_numpy()[present]))
+    a, b = np.concatenate(rows_a), np.concatenate(rows_b)
+    graph = coo_matrix((np.ones(len(a)), (a, b)), shape=(size, size))
+    _, component = connected_components(graph, directed=False)
+    # Name each component: a link's event id first, then a row event id, then the row key.
+    name_of = {}
+    for index in np.argsort([0 if s.startswith("link:") else 1 for s in names], kind="stable"):
+        name_of.setdefault(component[n + index], names[index].split(":", 1)[1])
+    row_names = keys.to_numpy().copy()
+    for i in range(n):
+        hit = name_of.get(component[i])
+        if hit is not None:
+            row_names[i] = hit
+    return pd.Series(row_names, index=incidents.index, name="event")
+
+
+def event_table(incidents: pd.DataFrame) -> pd.DataFrame:
+    """One row per event: its first start, the vendors and records it touches and its rows."""
+    grouped = incidents.groupby("event", sort=False)
+    table = pd.DataFrame({
+        "start_utc": grouped["start_utc"].min(),
+        "vendors": grouped["vendor"].agg(lambda v: "; ".join(sorted(set(v)))),
+        "records": grouped["record_id"].agg(lambda v: "; ".join(sorted(set(v)))),
+        "rows": grouped.size(),
+        "title": grouped["title"].first(),
+    })
+    table["vendor_count"] = table["vendors"].str.count(";") + 1
+    return table.reset_index().sort_values("start_utc").reset_index(drop=True)
+
+
+#: Columns a curated row adds to its event when the record row does not know them.
+ENRICHMENT = ("affected_clients", "root_cause_category", "root_cause", "mitigation",
+              "change_induced", "scope")
+
+
+_UNKNOWN = frozenset({"", "unknown"})
+
+
+def event_rows(incidents: pd.DataFrame) -> pd.DataFrame:
+    """One row per event and vendor: the row of a rate record (the vendor's own times) where
+    there is one, else the first row; what only a curated row knows (cause, clients,
+    mitigation, whether a change caused it, scope) filled in from the event's other rows.
+
+    ``rows_in_event`` counts the rows merged and ``curated_in_event`` says whether a person
+    read one of them (causes and clients come from there); an event felt through several
+    vendors keeps one row per vendor (each vendor's view of it), and ``vendors_in_event``
+    says how many.
+    """
+    if incidents.empty:
+        return incidents.assign(rows_in_event=pd.Series(dtype=int),
+                                curated_in_event=pd.Series(dtype=bool),
+                                vendors_in_event=pd.Series(dtype=int))
+    priority = np.where(incidents["basis"], 0, np.where(incidents["record_kind"].eq("curated"),
+                                                         2, 1))
+    ordered = incidents.assign(_priority=priority).sort_values(
+        ["event", "vendor", "_priority", "start_utc"], kind="stable")
+    keys = ["event", "vendor"]
+    first = ~ordered.duplicated(keys)
+    chosen = ordered.loc[first].copy()
+    multi = ordered.duplicated(keys, keep=False)
+    if multi.any():
+        members = ordered.loc[multi]
+        for col in ENRICHMENT:
+            values = members[col].astype("object")
+            known = members.loc[~values.isin(_UNKNOWN) & values.notna(), [*keys, col]]
+            best = known.drop_duplicates(keys).set_index(keys)[col]
+            at = pd.MultiIndex.from_frame(chosen[keys])
+            fill = best.reindex(at).to_numpy()
+            current = chosen[col].astype("object").to_numpy()
+            replace = pd.isna(current) | np.isin(current.astype(str), list(_UNKNOWN))
+            replace &= ~pd.isna(fill)
+            if replace.any():
+                merged = np.where(replace, fill, current)
+                chosen[col] = (pd.Categorical(merged, categories=chosen[col].cat.categories)
+                               if isinstance(chosen[col].dtype, pd.CategoricalDtype) else merged)
+    sizes = ordered.groupby(keys, sort=False).size()
+    read = ordered["record_kind"].eq("curated").groupby(
+        [ordered["event"], ordered["vendor"]], sort=False).any()
+    vendors = ordered.groupby("event", sort=False)["vendor"].nunique()
+    at = pd.MultiIndex.from_frame(chosen[keys])
+    chosen["rows_in_event"] = sizes.reindex(at).to_numpy()
+    chosen["curated_in_event"] = read.reindex(at).to_numpy(dtype=bool)
+    chosen["vendors_in_event"] = chosen["event"].map(vendors).to_numpy()
+    return chosen.drop(columns="_priority").sort_values(
+        ["start_utc", "vendor", "incident_id"], kind="stable").reset_index(drop=True)
+
+
+#: Rows of two records start at most this far apart to be proposed as one event.
+LINK_WINDOW = pd.Timedelta(hours=6)
+
+
+#: Titles at least this similar (shared words over all words, ignoring short words) are
+#: proposed as one event.
+TITLE_SIMILARITY = 0.5
+
+
+_STOPWORDS = frozenset({"the", "and", "for", "with", "some", "users", "issue", "issues",
+                        "incident", "from", "our", "are", "was", "were", "may", "into", "on",
+                        "in", "of", "to", "a", "an", "is", "be", "by", "at", "or"})
+
+
+def title_words(title: str) -> frozenset[str]:
+    """The words of a title that carry meaning (lower case, three letters or more)."""
+    words = "".join(c.lower() if c.isalnum() else " " for c in str(title)).split()
+    return frozenset(w for w in words if len(w) >= 3 and w not in _STOPWORDS)
+
+
+def title_similarity(a: str, b: str) -> float:
+    """Shared meaningful words over all of them (Jaccard index), 0 when either has none."""
+    wa, wb = title_words(a), title_words(b)
+    return len(wa & wb) / len(wa | wb) if wa and wb else 0.0
+
+
+def propose_links(incidents: pd.DataFrame, window: pd.Timedelta = LINK_WINDOW
+                  ) -> pd.DataFrame:
+    """Pairs of rows that may describe one event, as ``events.csv`` rows with status
+    ``proposed`` (two rows per pair, under one event id).
+
+    A pair is proposed when both rows have the same vendor, come from different records,
+    overlap in time or start at most ``window`` apart, and carry the same incident id or
+    titles at least :data:`TITLE_SIMILARITY` alike (:func:`title_similarity`). The event id
+    is ``<vendor slug>-<first start day>-<first row's incident id>``; the reason names the
+    match. Events across vendors (one outage felt through a supplier) are never proposed:
+    they are linked by hand.
+    """
+    columns = [c.name for c in schema.EVENT_LINK_COLUMNS]
+    out: list[dict[str, str]] = []
+    table = incidents[["vendor", "record_id", "incident_id", "title", "start_utc",
+                       "end_utc"]].copy()
+    table["until"] = table["end_utc"].fillna(table["start_utc"])
+    for vendor, rows in table.groupby("vendor", sort=True, observed=True):
+        if rows["record_id"].nunique() < 2:
+            continue
+        rows = rows.sort_values("start_utc", kind="stable").reset_index(drop=True)
+        for i, row in enumerate(rows.itertuples(index=False)):
+            # Later rows that start before this one ends (overlap) or within the window.
+            last = max(row.until, row.start_utc + window)
+            for j in range(i + 1, int(rows["start_utc"].searchsorted(last, side="right"))):
+                other = rows.iloc[j]
+                if other["record_id"] == row.record_id:
+                    continue
+                same_id = other["incident_id"] == row.incident_id
+                similarity = title_similarity(row.title, other["title"])
+                if not same_id and similarity < TITLE_SIMILARITY:
+                    continue
+                apart = (other["start_utc"] - row.start_utc) / pd.Timedelta(minutes=1)
+                reason = (f"same id {row.incident_id}" if same_id else
+                          f"titles {similarity:.0%} alike") + f", starts {apart:.0f} min apart"
+                event = f"{load.slug(vendor)}-{row.start_utc:%Y-%m-%d}-{row.incident_id}"
+                for record, ident in ((row.record_id, row.incident_id),
+                                      (other["record_id"], other["incident_id"])):
+                    out.append({"event_id": event, "record_id": record, "incident_id": ident,
+                                "status": "proposed", "reason": reason})
+    return pd.DataFrame(out, columns=columns).drop_duplicates(
+        ["event_id", "record_id", "incident_id"]).reset_index(drop=True)
+
+
+def unreviewed_proposals(proposals: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
+    """Proposed pairs that ``events.csv`` does not settle: a pair is settled when both its
+    rows appear in the file under one event id (confirmed or rejected)."""
+    if proposals.empty:
+        return proposals
+    keyed = links.assign(key=links["record_id"] + "/" + links["incident_id"])
+    settled = keyed.groupby("event_id")["key"].agg(frozenset)
+    pairs = proposals.assign(key=proposals["record_id"] + "/" + proposals["incident_id"])
+    open_pairs = []
+    for event, group in pairs.groupby("event_id", sort=False):
+        keys = frozenset(group["key"])
+        if not any(keys <= members for members in settled):
+            open_pairs.append(event)
+    return proposals.loc[proposals["event_id"].isin(open_pairs)].reset_index(drop=True)
