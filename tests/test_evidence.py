@@ -119,11 +119,58 @@ def test_a_curated_row_and_its_status_twin_are_one_event_with_the_curated_cause(
     rows = event_model.event_rows(found.incidents)
     assert len(rows) == 1
     row = rows.iloc[0]
-    assert row["record_id"] == "acme-history"  # the vendor's own times
-    assert row["start_utc"] == pd.Timestamp("2025-01-10T10:05:00Z")
+    assert row["record_id"] == "acme-history"  # the row rates count, with its id and link
+    # Equal precision: the time a person read in the vendor's review stands.
+    assert row["start_utc"] == pd.Timestamp("2025-01-10T10:00:00Z")
     assert row["root_cause_category"] == "configuration"  # enrichment from the curated row
     assert row["change_induced"] == "yes"
     assert row["rows_in_event"] == 2 and row["curated_in_event"]
+
+
+def _linked_pair(tmp_path: Path, history: dict[str, str], curated: dict[str, str]
+                 ) -> pd.Series:
+    found = _evidence(
+        tmp_path, [{"incident_id": "abc", **history}], curated=[{"incident_id": "abc", **curated}],
+        links=[{"event_id": "acme-pair", "record_id": r, "incident_id": "abc",
+                "status": "confirmed", "reason": "same outage"}
+               for r in ("acme-history", "acme-mail-curated")])
+    rows = event_model.event_rows(found.incidents)
+    assert len(rows) == 1
+    return rows.iloc[0]
+
+
+def test_the_curated_reading_of_impact_severity_and_service_beats_the_record_row(
+        tmp_path: Path) -> None:
+    row = _linked_pair(
+        tmp_path, {"impact": "degradation", "severity": "3", "product": "Account Management",
+                   "start_utc": "2025-01-10T18:00:00Z", "end_utc": "2025-01-10T20:36:00Z"},
+        {"impact": "outage", "severity": "5", "product": "Mail", "service": "Mailbox",
+         "start_utc": "2025-01-10T06:48:00Z", "end_utc": "2025-01-10T21:20:00Z"})
+    assert row["record_id"] == "acme-history"
+    assert (row["impact"], int(row["severity"]), row["product"]) == ("outage", 5, "Mail")
+    assert row["start_utc"] == pd.Timestamp("2025-01-10T06:48:00Z")
+    assert row["end_utc"] == pd.Timestamp("2025-01-10T21:20:00Z")
+
+
+def test_a_record_time_more_precise_than_the_curated_one_is_kept(tmp_path: Path) -> None:
+    row = _linked_pair(
+        tmp_path, {"start_utc": "2025-01-10T10:05:00Z", "start_precision": "minute"},
+        {"start_utc": "2025-01-10T00:00:00Z", "start_precision": "day",
+         "impact": "partial-outage"})
+    assert row["start_utc"] == pd.Timestamp("2025-01-10T10:05:00Z")
+    assert row["start_precision"] == "minute"
+    assert row["impact"] == "partial-outage"  # the reading still comes from the person
+
+
+def test_the_event_says_where_the_record_and_the_person_disagree(tmp_path: Path) -> None:
+    row = _linked_pair(tmp_path, {"impact": "degradation", "severity": "3"},
+                       {"impact": "outage", "severity": "5"})
+    assert "impact: degradation (acme-history) / outage (curated)" in row["disagreement"]
+    assert "severity: 3 (acme-history) / 5 (curated)" in row["disagreement"]
+
+
+def test_an_event_whose_rows_agree_has_no_disagreement(tmp_path: Path) -> None:
+    assert _linked_pair(tmp_path, {}, {})["disagreement"] == ""
 
 
 def test_a_proposed_link_does_not_merge_rows(tmp_path: Path) -> None:

@@ -83,13 +83,18 @@ def event_rows(incidents: pd.DataFrame) -> pd.DataFrame:
     there is one, else the first row; what only a curated row knows (cause, clients,
     mitigation, whether a change caused it, scope) filled in from the event's other rows.
 
+    Where a person read the event (a curated row of the same vendor), :data:`READING` comes
+    from that row and a time from the record row only where it is more precise (see
+    :func:`_curated_reading`); ``disagreement`` lists what the rows said differently.
+
     ``rows_in_event`` counts the rows merged and ``curated_in_event`` says whether a person
     read one of them (causes and clients come from there); an event felt through several
     vendors keeps one row per vendor (each vendor's view of it), and ``vendors_in_event``
     says how many.
     """
     if incidents.empty:
-        return incidents.assign(rows_in_event=pd.Series(dtype=int),
+        return incidents.assign(disagreement=pd.Series(dtype=object),
+                                rows_in_event=pd.Series(dtype=int),
                                 curated_in_event=pd.Series(dtype=bool),
                                 vendors_in_event=pd.Series(dtype=int))
     priority = np.where(incidents["basis"], 0, np.where(incidents["record_kind"].eq("curated"),
@@ -115,6 +120,7 @@ def event_rows(incidents: pd.DataFrame) -> pd.DataFrame:
                 merged = np.where(replace, fill, current)
                 chosen[col] = (pd.Categorical(merged, categories=chosen[col].cat.categories)
                                if isinstance(chosen[col].dtype, pd.CategoricalDtype) else merged)
+    chosen = _curated_reading(ordered, chosen)
     sizes = ordered.groupby(keys, sort=False).size()
     read = ordered["record_kind"].eq("curated").groupby(
         [ordered["event"], ordered["vendor"]], sort=False).any()
@@ -211,3 +217,90 @@ def unreviewed_proposals(proposals: pd.DataFrame, links: pd.DataFrame) -> pd.Dat
         if not any(keys <= members for members in settled):
             open_pairs.append(event)
     return proposals.loc[proposals["event_id"].isin(open_pairs)].reset_index(drop=True)
+
+
+#: What a person reads from the vendor's review: on an event with a curated row these come
+#: from it, never from a record row's keyword guess.
+READING = ("product", "service", "classification", "impact", "severity", "scope",
+           "affected_clients", "regions", "root_cause_category", "root_cause", "mitigation",
+           "change_induced")
+#: Fields whose disagreement between a record row and the curated row is worth showing.
+DISAGREEMENT_FIELDS = ("product", "service", "impact", "severity", "start_utc", "end_utc")
+#: (time column, its precision column, the columns that travel with it)
+_TIMES = (("start_utc", "start_precision", ("start_utc", "start_precision", "detected_utc")),
+          ("end_utc", "end_precision", ("end_utc", "end_precision", "end_latest_utc",
+                                        "last_impact_utc")))
+_FINENESS = {name: rank for rank, name in enumerate(schema.PRECISIONS)}
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, pd.Timestamp):
+        return f"{value:%Y-%m-%d %H:%M}"
+    return "" if pd.isna(value) else str(value)
+
+
+def _finer(record: pd.Series, curated: pd.Series, time: str, precision: str) -> bool:
+    """The record row's time is strictly more precise than the curated row's (a curated
+    time known to the day gives way to a status page's minute; an equal precision keeps
+    the person's reading)."""
+    if pd.isna(record[time]):
+        return False
+    if pd.isna(curated[time]):
+        return True
+    return _FINENESS.get(str(record[precision]), 99) < _FINENESS.get(str(curated[precision]), 99)
+
+
+def _disagreement(record: pd.Series, curated: pd.Series) -> str:
+    """``field: record value (record id) / curated value`` for each field the two read
+    differently, ``; ``-separated; empty when they agree."""
+    parts = []
+    for col in DISAGREEMENT_FIELDS:
+        a, b = _shown(record[col]), _shown(curated[col])
+        if a and b and a.casefold() != b.casefold():
+            parts.append(f"{col}: {a} ({record['record_id']}) / {b} (curated)")
+    return "; ".join(parts)
+
+
+def _curated_reading(ordered: pd.DataFrame, chosen: pd.DataFrame) -> pd.DataFrame:
+    """``chosen`` (one row per event and vendor) with a person's reading where there is one.
+
+    The representative row keeps its id, link, record and basis (it is the row rates count);
+    :data:`READING` is replaced by the curated row's, and each of start and end by the
+    curated row's unless the representative's is strictly more precise. The fields the two
+    rows read differently are listed in ``disagreement``.
+    """
+    chosen = chosen.copy()
+    chosen["disagreement"] = ""
+    curated = ordered.loc[ordered["record_kind"].eq("curated")
+                          & ordered.duplicated(["event", "vendor"], keep=False)]
+    curated = curated.drop_duplicates(["event", "vendor"])
+    if curated.empty:
+        return chosen
+    position = pd.Series(range(len(chosen)), index=pd.MultiIndex.from_frame(
+        chosen[["event", "vendor"]]))
+    columns = {col: chosen[col].astype("object").to_numpy(copy=True)
+               for col in {*READING, *(c for _, _, cs in _TIMES for c in cs)}}
+    notes = chosen["disagreement"].to_numpy(copy=True)
+    representative = chosen.reset_index(drop=True)
+    for _, person in curated.iterrows():
+        at = int(position[(person["event"], person["vendor"])])
+        row = representative.iloc[at]
+        if row["record_kind"] == "curated":
+            continue
+        notes[at] = _disagreement(row, person)
+        for col in READING:
+            columns[col][at] = person[col]
+        for time, precision, travelling in _TIMES:
+            if not _finer(row, person, time, precision):
+                for col in travelling:
+                    columns[col][at] = person[col]
+    for col, values in columns.items():
+        dtype = chosen[col].dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            chosen[col] = pd.Categorical(values, categories=dtype.categories)
+        elif pd.api.types.is_datetime64_any_dtype(dtype):
+            chosen[col] = pd.to_datetime(pd.Series(values, index=chosen.index), utc=True)
+        else:
+            chosen[col] = pd.Series(values, index=chosen.index).astype(dtype)
+    chosen["disagreement"] = notes
+    return chosen

@@ -30,8 +30,8 @@ PUBLISH_LOCK = ".report.lock"
 
 ATTACHMENT_COLUMNS = ["vendor", "incident_id", "product", "service", "title", "impact",
                       "severity", "start_utc", "start_precision", "end_utc", "end_precision",
-                      "duration_hours", "affected_clients", "root_cause_category",
-                      "change_induced", "source_urls"]
+                      "duration_hours", "scope", "affected_clients", "root_cause_category",
+                      "change_induced", "record_id", "source_urls", "disagreement"]
 
 
 def attachment_name(job: plan.Job, run: plan.Run) -> str:
