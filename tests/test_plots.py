@@ -252,3 +252,19 @@ def test_sla_periods_chart_per_quarter_and_no_target_assumed():
     cells = grid.axes[0].collections[0].get_array()
     assert np.ma.count_masked(cells) >= 2  # the SLA without a target: empty, not 99.9%
     plt.close(grid)
+
+
+def test_every_impact_level_has_a_colour():
+    from incidents.data import schema
+
+    assert set(plots.IMPACT_COLOURS) == set(schema.IMPACTS)
+
+
+def test_a_partial_outage_is_drawn_on_the_timeline_with_its_own_label(make_table):
+    rows = [{"vendor": "Acme Mail", "service": "Mail", "start_utc": "2025-03-02T10:00:00Z",
+             "end_utc": "2025-03-02T14:00:00Z", "impact": "partial-outage"}]
+    figure = plots.incident_timeline(metrics.in_window(make_table(*rows), WINDOW),
+                                     WINDOW.start, WINDOW.end, "vendor")
+    labels = figure.axes[0].get_legend_handles_labels()[1]
+    plt.close(figure)
+    assert labels == ["partial-outage"]
