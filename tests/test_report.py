@@ -196,7 +196,7 @@ def test_interrupted_run_leaves_the_last_good_report(rendered, monkeypatch):
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(render, "export_html", interrupt)
+    monkeypatch.setattr(export, "export_html", interrupt)
     with pytest.raises(KeyboardInterrupt):
         render.build(plan.Options(vendor="Acme Mail", start="2025-01-01", end="2025-03-31",
                                     data=str(rendered["data"]), vendors=str(rendered["vendors"]),
@@ -247,7 +247,7 @@ def test_full_disk_while_publishing_leaves_no_half_written_file(rendered, monkey
     def disk_full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(render, "export_html", disk_full)
+    monkeypatch.setattr(export, "export_html", disk_full)
     with pytest.raises(OSError, match="No space left"):
         render.build(plan.Options(vendor="Acme Mail", start="2025-01-01", end="2025-03-31",
                                     data=str(rendered["data"]), vendors=str(rendered["vendors"]),
@@ -301,7 +301,7 @@ def test_timing_and_kept_notebooks_describe_the_run(rendered, tmp_path):
 
 def test_refused_run_leaves_no_work_folder_and_no_kernel(rendered, tmp_path):
     before = set(config.BUILD_DIR.glob("run-*"))
-    with pytest.raises(report.ParameterError, match="unknown vendor"):
+    with pytest.raises(errors.ParameterError, match="unknown vendor"):
         render.build(plan.Options(vendor="Nope", data=str(rendered["data"]),
                                     vendors=str(rendered["vendors"]), fmt="html",
                                     out=tmp_path / "out"))
