@@ -160,8 +160,11 @@ def run_import(fmt: str, data: Any, source: Any, *, vendor: str | None = None,
     from incidents.data.importers import records as record_files
     from incidents.data.importers.common import Finding
 
-    rows, findings = parse_feed(fmt, data, source, vendor)
+    if record is not None:
+        record_files.check_record_id(record)
     target = config.incidents_path(into)
+    merge.check_target(target)
+    rows, findings = parse_feed(fmt, data, source, vendor)
     notes: list[str] = []
     table = None
     commit = None
@@ -273,9 +276,19 @@ def known_vendor(vendor: str | None, vendors: str | Path | None) -> str | None:
     if not vendor or not vendors_file.exists():
         return vendor
     import csv
+    import io
 
-    with vendors_file.open(encoding="utf-8-sig", newline="") as handle:
-        names = [row.get("vendor", "") for row in csv.DictReader(handle)]
+    from incidents.data.importers import feedjson
+    from incidents.data.read import MAX_FILE_BYTES
+
+    data = feedjson.read_regular(vendors_file, MAX_FILE_BYTES, "pass --vendors the path of "
+                                 "the vendor CSV (e.g. data/vendors.csv)")
+    try:
+        text = data.decode("utf-8-sig")
+        names = [row.get("vendor") or "" for row in csv.DictReader(io.StringIO(text,
+                                                                               newline=""))]
+    except (UnicodeDecodeError, csv.Error):
+        return vendor  # the merge's validation of the vendor file names the problem
     folded = {name.strip().casefold(): name for name in names if name}
     return folded.get(vendor.strip().casefold(), vendor)
 
@@ -321,9 +334,30 @@ def _run_and_print(args: argparse.Namespace, data: Any, source: Any) -> int:
     return 0
 
 
+def check_options(args: argparse.Namespace) -> None:
+    """Refuse a ``--record`` that is not a record id, an ``--into`` that is not a regular file
+    (or a new name in an existing folder) and a ``--vendors`` that is not a regular file, before
+    any feed is read or downloaded and before anything is created (a dry run too)."""
+    from incidents import config
+    from incidents.data.importers import merge
+    from incidents.data.importers import records as record_files
+
+    if getattr(args, "record", None) is not None:
+        record_files.check_record_id(args.record)
+    problem = merge.target_problem(config.incidents_path(args.into))
+    if problem is not None:
+        raise ImportUsageError(str(problem))
+    vendors_file = config.vendors_path(args.vendors)
+    if vendors_file.exists() and not vendors_file.is_file():
+        raise ImportUsageError(f"--vendors {vendors_file} is not a regular file (a folder, a "
+                               "pipe or a device). Fix: pass the path of the vendor CSV, e.g. "
+                               "--vendors data/vendors.csv")
+
+
 def _import_command(args: argparse.Namespace) -> int:
     from incidents.data.importers import feedjson
 
+    check_options(args)
     if args.format in JSONL_FORMATS:
         data, source = feedjson.read_jsonl(args.file)
     else:
@@ -334,9 +368,8 @@ def _import_command(args: argparse.Namespace) -> int:
 def _fetch_command(args: argparse.Namespace) -> int:
     from incidents.data.importers import feedjson, fetch
 
-    if args.timeout <= 0:
-        raise ImportUsageError(f"--timeout {args.timeout:g} is not a positive number of "
-                               "seconds. Fix: pass e.g. --timeout 10")
+    fetch.check_timeout(args.timeout)
+    check_options(args)
     url = fetch.statuspage_feed_url(args.url)
     data, source = feedjson.parse_bytes(fetch.get(url, args.timeout), url)
     return _run_and_print(args, data, source)

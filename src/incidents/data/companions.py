@@ -90,6 +90,7 @@ def load_records(path: str | os.PathLike[str], vendors: pd.DataFrame | None = No
     file = Path(path)
     frame, problems = load.read_table(file, schema.RECORD_COLUMNS)
     problems += load.unique_problems(frame, str(file), ["record_id"], "record")
+    problems += record_id_problems(frame, str(file))
     problems += load.checked_days(frame, str(file), ("complete_from", "complete_to"))
     problems += _known_vendor_problems(frame, str(file), vendors)
     if problems:
@@ -100,6 +101,16 @@ def load_records(path: str | os.PathLike[str], vendors: pd.DataFrame | None = No
     typed["capture_rate"] = pd.to_numeric(typed["capture_rate"].replace("", np.nan))
     typed.attrs["source_file"] = str(file)
     return typed.reset_index(drop=True)
+
+
+def record_id_problems(frame: pd.DataFrame, name: str) -> list[Problem]:
+    """Every non-empty ``record_id`` is a name by :data:`schema.RECORD_ID_PATTERN`: the id
+    names the record's file, so a path (``../x``, ``a/b``, ``/etc``) must never pass."""
+    ids = frame["record_id"]
+    bad = ids.ne("") & ~ids.map(schema.is_record_id).astype(bool)
+    return load._problems_where(frame, bad, name, "record_id",
+                                "'{value}' is not a record id",
+                                f"write the id with {schema.RECORD_ID_RULE}")
 
 
 def load_event_links(path: str | os.PathLike[str]) -> pd.DataFrame:

@@ -7,6 +7,7 @@ from it (a test fails if the two drift apart).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Literal
@@ -61,6 +62,19 @@ RECORD_KINDS: dict[str, str] = {
               "serviceAnnouncement issues): complete for this tenant from its first issue",
     "curated": "rows read from post-incident reviews and the press: never complete",
 }
+
+#: A record id is a name, never a path: it becomes the file name ``records/<record_id>.csv``
+#: (and the ``<vendor>-curated`` ids derived from vendor names fit it too). The one rule the
+#: ``--record`` option and the ``record_id`` cells of ``records.csv`` are checked against.
+RECORD_ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,119}")
+RECORD_ID_RULE = ("lower-case letters, digits and hyphens, starting with a letter or digit, at "
+                  "most 120 characters (e.g. github-status-history)")
+
+
+def is_record_id(value: object) -> bool:
+    """Whether ``value`` is a record id by :data:`RECORD_ID_PATTERN` (the whole value)."""
+    return isinstance(value, str) and RECORD_ID_PATTERN.fullmatch(value) is not None
+
 
 #: How completely a record holds what it says it holds over its period.
 CAPTURES: dict[str, str] = {

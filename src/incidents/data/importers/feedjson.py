@@ -11,7 +11,9 @@ import bisect
 import json
 import json.decoder
 import json.scanner
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,21 +112,44 @@ def read_file(path: str | Path) -> tuple[Any, Source]:
 
 
 def _read_capped(file: Path) -> bytes:
-    """The bytes of a regular file of at most :data:`MAX_FEED_BYTES` (a FIFO or a device such
-    as /dev/zero would be read forever; the size may change after a stat, so the read itself
-    stops there)."""
+    """The bytes of the feed file, a regular file of at most :data:`MAX_FEED_BYTES`."""
+    return read_regular(file, MAX_FEED_BYTES, "save the feed to a file first and give that "
+                        "file's path")
+
+
+def read_regular(file: Path, limit: int, fix: str) -> bytes:
+    """The bytes of ``file`` when it is a regular file of at most ``limit`` bytes; otherwise
+    an :class:`InputError` naming the file and ``fix``.
+
+    A FIFO or a device such as /dev/zero would be read forever: the file is opened without
+    blocking (a FIFO with no writer does not hang the open), the open file itself is checked
+    (no race with a stat of the path), and the read stops after ``limit`` bytes (a file may
+    grow after the check).
+    """
     name = str(file)
-    if not file.is_file():
-        raise InputError([Problem(name, None, None, "this is not a regular file (a pipe, a "
-                                  "device or a socket)", "save the feed to a file first and "
-                                  "give that file's path")])
-    with file.open("rb") as handle:
-        data = handle.read(MAX_FEED_BYTES + 1)
-    if len(data) > MAX_FEED_BYTES:
-        raise InputError([Problem(name, None, None,
-                                  f"the file is larger than {MAX_FEED_BYTES // 2**20} MB",
-                                  "check that this is a vendor's incident feed")])
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    if file.exists() and not file.is_file():  # do not even open a device
+        raise InputError([_not_regular(name, fix)])
+    try:
+        descriptor = os.open(file, flags)
+    except OSError as exc:
+        raise InputError([Problem(name, None, None, f"the file cannot be read ("
+                                  f"{exc.strerror or exc})", "check the path and that the "
+                                  "file is readable by you")]) from None
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise InputError([_not_regular(name, fix)])
+        os.set_blocking(descriptor, True)
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise InputError([Problem(name, None, None, f"the file is larger than "
+                                  f"{limit // 2**20} MB", "check that this is the right file")])
     return data
+
+
+def _not_regular(name: str, fix: str) -> Problem:
+    return Problem(name, None, None, "this is not a regular file (a folder, a pipe, a device "
+                   "or a socket)", fix)
 
 
 def parse_bytes(data: bytes, name: str) -> tuple[Any, Source]:

@@ -63,6 +63,7 @@ import hashlib
 import io
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -416,6 +417,8 @@ def merge_file(path: str | os.PathLike[str], imported: list[Row], *,
     validates and reports but writes nothing.
     """
     target = Path(path)
+    check_target(target)
+
     def merge() -> MergeResult:
         return _merge_file(target, imported, derivable, vendors_path, dry_run, now,
                            imported_from, regroup, records)
@@ -427,6 +430,38 @@ def merge_file(path: str | os.PathLike[str], imported: list[Row], *,
     # merges into what the first wrote, instead of replacing it with its own older copy.
     with locking.exclusive(locking.lock_path_for(target), f"the incident file {target}"):
         return merge()
+
+
+def check_target(target: Path) -> None:
+    """Raise :class:`InputError` when :func:`target_problem` finds one."""
+    problem = target_problem(target)
+    if problem is not None:
+        raise InputError([problem])
+
+
+def target_problem(target: Path) -> Problem | None:
+    """Why ``target`` cannot be the incident file an import writes, or ``None``: it must be a
+    regular file or a new name in an existing folder. A FIFO or a device (``/dev/null``,
+    ``/dev/zero``) would be read forever or swallow the merge, a folder cannot be replaced by
+    a file, and a symbolic link would be replaced by a plain file (``os.replace`` does not
+    follow it). Checked before anything reads or writes the target."""
+    fix = ("pass --into the path of an incident CSV file, or a new file name inside an "
+           "existing folder")
+    try:
+        mode = target.lstat().st_mode
+    except FileNotFoundError:
+        return None if target.parent.is_dir() else Problem(
+            str(target), None, None, "its folder does not exist", fix)
+    except OSError as exc:  # e.g. a path through a file (NotADirectoryError)
+        return Problem(str(target), None, None, f"the path cannot be used "
+                       f"({exc.strerror or exc})", fix)
+    what = ("a symbolic link" if stat.S_ISLNK(mode) else "a folder" if stat.S_ISDIR(mode)
+            else None if stat.S_ISREG(mode) else "not a regular file (a pipe, a device or a "
+            "socket)")
+    if what is None:
+        return None
+    return Problem(str(target), None, None, f"this is {what}; an import writes only a "
+                   "regular file", fix)
 
 
 def _check_writable(target: Path) -> None:

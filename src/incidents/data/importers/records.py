@@ -21,12 +21,12 @@ import io
 import os
 import tempfile
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
 from incidents import config
-from incidents.data import companions, schema
+from incidents.data import companions, load, schema
 from incidents.data.importers.common import Row
 from incidents.errors import ImportUsageError
 
@@ -36,6 +36,29 @@ TENANT_MISSES = ("only what this tenant's service health showed: complete for th
                  "from its first issue; Microsoft may re-log an issue under a new id or "
                  "change its classification (incident to advisory) between updates")
 RECORD_FILE_FOLDER = "records"
+
+
+def check_record_id(record: object) -> str:
+    """``record`` when it is a record id (:data:`schema.RECORD_ID_PATTERN`); otherwise an
+    :class:`ImportUsageError`. The id becomes a file name, so this runs before any file or
+    folder is touched: ``../x`` or ``/etc/x`` must never reach a path."""
+    if schema.is_record_id(record):
+        return str(record)
+    shown = load.shorten(record) if isinstance(record, str) else repr(record)
+    raise ImportUsageError(f"--record '{shown}' is not a record id: it must be "
+                           f"{schema.RECORD_ID_RULE}. Fix: pass the id as data/records.csv "
+                           "lists it, e.g. --record github-status-history")
+
+
+def _record_target(folder: Path, records_path: Path, record: str, file: str) -> Path:
+    """The record's file, ``file`` relative to ``folder``; refused when ``records.csv`` names
+    an absolute path or one that climbs out of the folder (``..``)."""
+    parts = PurePosixPath(file.replace("\\", "/")).parts
+    if not file or file.startswith(("/", "\\")) or ".." in parts or ":" in file:
+        raise ImportUsageError(
+            f"{records_path}: record '{record}' names the file '{load.shorten(file)}', which is "
+            f"not a path inside {folder}. Fix: set its file to {record_file(record)}")
+    return folder / file
 
 
 def record_file(record_id: str) -> str:
@@ -85,6 +108,7 @@ def prepare(record: str, fmt: str, rows: list[Row], main: Path, *,
     after the merge succeeded; it does nothing otherwise) and the rows that start outside the
     record's period (removed from ``rows``)."""
 
+    check_record_id(record)
     folder = main.parent
     records_path = folder / config.RECORDS_NAME
     vendors_file = config.vendors_path(vendors)
@@ -123,7 +147,7 @@ def prepare(record: str, fmt: str, rows: list[Row], main: Path, *,
             "capture, period, file records/<record_id>.csv, misses) first, or import a "
             "tenant export with FORMAT msgraph")
     index = raw.index[raw["record_id"].eq(record)][0]
-    target = folder / raw.at[index, "file"]
+    target = _record_target(folder, records_path, record, raw.at[index, "file"])
     first_day, last_day = raw.at[index, "complete_from"], raw.at[index, "complete_to"]
     outside = [row for row in rows if not first_day <= row["start_utc"][:10] <= last_day]
     rows[:] = [row for row in rows if first_day <= row["start_utc"][:10] <= last_day]
