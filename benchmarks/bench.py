@@ -193,7 +193,7 @@ def metric_table(incidents: pd.DataFrame, window: metrics.Window,
     """The per-group metric table: the window, then :func:`overview.summary_table`
     (frequency, MTBF bounds, restore-time summary, merged downtime, trend test)."""
     return overview.summary_table(metrics.in_window(incidents, window), window,
-                                 list(by or KEYS))
+                                  list(by or KEYS))
 
 
 def baseline_groupby(incidents: pd.DataFrame, by: list[str] | None = None) -> pd.DataFrame:
@@ -566,7 +566,7 @@ def _peer_inputs(table: pd.DataFrame, window: metrics.Window) -> dict[str, Any]:
 
 
 def ours_per_vendor(inputs: dict[str, Any], window: metrics.Window) -> tuple[pd.DataFrame,
-                                                                               pd.DataFrame]:
+                                                                             pd.DataFrame]:
     """Per-vendor Kaplan-Meier summaries and power-law shapes, vectorised."""
     known = inputs["known"]
     summary = time_to_restore.grouped_kaplan_meier_summary(

@@ -99,7 +99,7 @@ if len(no_figure):
 
 # %%
 display(HTML(narrative.table(headline.sort_values(["ranked", "basis_per_year"],
-                                                   ascending=[False, False]), {
+                                                  ascending=[False, False]), {
     "vendor": ("Vendor", narrative.plain),
     "basis": ("Basis", narrative.plain),
     "basis_events": ("Major events", narrative.plain),
@@ -286,8 +286,8 @@ shared = event_model.event_table(incidents)
 shared = shared.loc[shared["vendor_count"] > 1]
 display(Markdown("No event in the window is linked to more than one vendor." if shared.empty
                  else "\n".join(f"- {r['start_utc']:%d %b %Y}: {narrative.text(r['title'])} "
-                                 f"({narrative.text(r['vendors'])})"
-                                 for _, r in shared.iterrows())))
+                                f"({narrative.text(r['vendors'])})"
+                                for _, r in shared.iterrows())))
 
 # %% [markdown]
 # Vendors failing at the same time, whether or not an event links them: two failing at once

@@ -189,7 +189,7 @@ CASES: tuple[Case, ...] = (
          make=missing_file),
     case("vendors_bad_dependence.csv", E(2, "dependence_weight",
                                          "'90%' is not a fraction between 0 and 1",
-                                  "write it as a decimal, e.g. 0.999"), vendors_file=True),
+                                         "write it as a decimal, e.g. 0.999"), vendors_file=True),
     case("control_characters.csv",
          E(2, "title", "'Users cannot send mail\\x00 from Outlook' contains a control "
            "character, U+0000 (NUL)", "delete it"),

@@ -70,7 +70,7 @@ def test_a_proposal_is_settled_only_when_both_rows_share_an_event_in_events_csv(
 def test_every_link_proposed_on_the_evidence_base_is_reviewed_in_events_csv():
     base = evidence.load_evidence()
     open_pairs = event_model.unreviewed_proposals(event_model.propose_links(base.incidents),
-                                               base.links)
+                                                  base.links)
     assert open_pairs.empty, (
         "review these proposals and add them to data/events.csv as confirmed or rejected:\n"
         + open_pairs.to_string())

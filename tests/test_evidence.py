@@ -86,8 +86,8 @@ def test_the_cutoff_is_the_end_of_the_records_not_today(tmp_path: Path) -> None:
 
 def test_a_window_past_the_cutoff_is_cut_there_with_a_note() -> None:
     window, note = parameters.resolve_window("2024-01-01", "2026-06-30",
-                                         today=pd.Timestamp("2026-11-01", tz="UTC"),
-                                         cutoff=pd.Timestamp("2025-12-31", tz="UTC"))
+                                             today=pd.Timestamp("2026-11-01", tz="UTC"),
+                                             cutoff=pd.Timestamp("2025-12-31", tz="UTC"))
     assert window.end == pd.Timestamp("2026-01-01", tz="UTC")
     assert "after the data cut-off" in note
 
@@ -612,7 +612,7 @@ def test_a_service_map_with_a_broken_pattern_or_unknown_vendor_is_refused(
     write_csv(tmp_path / "vendors.csv", VENDOR_ROWS, schema.VENDOR_COLUMN_NAMES)
     with pytest.raises(InputError) as caught:
         companions.load_service_map(tmp_path / "service_map.csv",
-                              companions.load_vendors(tmp_path / "vendors.csv"))
+                                    companions.load_vendors(tmp_path / "vendors.csv"))
     text = str(caught.value)
     assert "line 2, column 'component': '(unclosed' is not a regular expression" in text
     assert "'Nobody'" in text

@@ -63,7 +63,7 @@ def test_import_prints_added_updated_unchanged_dropped_warnings_and_mappings(
 
 
 def test_import_defaults_to_the_configured_incident_file_not_data_dir(tmp_path, vendors,
-                                                                        capsys, monkeypatch):
+                                                                      capsys, monkeypatch):
     target = tmp_path / "elsewhere.csv"
     monkeypatch.setenv(config.DATA_ENV, str(target))
     code, out, _ = run(capsys, "import", "gcloud", str(FEEDS / "gcloud_incidents.json"),
@@ -109,7 +109,7 @@ def test_import_statuspage_feed_without_page_name_exits_2_and_says_how_to_fix(tm
 
 
 def test_import_dry_run_prints_the_diff_and_leaves_the_file_untouched(tmp_path, vendors,
-                                                                     capsys):
+                                                                      capsys):
     target = tmp_path / "incidents.csv"
     run(capsys, "import", "msgraph", str(FEEDS / "msgraph_issues.json"), "--into", str(target),
         "--vendors", str(vendors))
@@ -146,7 +146,7 @@ def test_import_of_malformed_json_exits_1_naming_file_and_line_without_traceback
 
 
 def test_import_of_a_feed_in_the_wrong_format_exits_1_suggesting_the_format(tmp_path, vendors,
-                                                                          capsys):
+                                                                            capsys):
     code, _, err = run(capsys, "import", "statuspage", str(FEEDS / "msgraph_issues.json"),
                        "--vendor", "GitHub", "--into", str(tmp_path / "incidents.csv"))
     assert code == 1
@@ -214,7 +214,7 @@ def test_fetch_downloads_the_statuspage_feed_from_a_local_server_and_imports_it(
 
 
 def test_fetch_without_vendor_uses_the_page_name_and_says_so(tmp_path, vendors, capsys,
-                                                               server):
+                                                             server):
     base, routes = server
     routes[FEED_PATH] = (200, "application/json",
                          (FEEDS / "statuspage_incidents.json").read_bytes(), 0)

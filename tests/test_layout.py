@@ -58,7 +58,7 @@ def pdf_words(pdf: Path) -> list[str]:
     boxes = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True,
                            text=True, check=True).stdout
     return words(" ".join(html.unescape(w) for w in re.findall(r"<word [^>]*>([^<]*)</word>",
-                                                                boxes)))
+                                                               boxes)))
 
 
 def print_media_page(play, html_file: Path):

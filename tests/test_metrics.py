@@ -321,7 +321,7 @@ intervals = st.lists(st.tuples(st.floats(0, 700), st.floats(0, 200)), min_size=1
 
 
 def _frame(spans: list[tuple[float, float]], shift_hours: float = 0.0) -> tuple[pd.DataFrame,
-                                                                                 metrics.Window]:
+                                                                                metrics.Window]:
     base = pd.Timestamp("2025-01-01T00:00:00Z") + pd.Timedelta(hours=shift_hours)
     starts = [base + pd.Timedelta(hours=s) for s, _ in spans]
     ends = [base + pd.Timedelta(hours=s + d) for s, d in spans]

@@ -103,7 +103,7 @@ def test_bad_option_is_refused_before_any_kernel_starts_and_leaves_no_folder(
     before = set(config.BUILD_DIR.glob("run-*"))
     with pytest.raises(ParameterError, match=message):
         render.build(plan.Options(data=files["data"], vendors=files["vendors"],
-                                    out=tmp_path / "out", **options))
+                                  out=tmp_path / "out", **options))
     assert set(config.BUILD_DIR.glob("run-*")) == before
     assert not (tmp_path / "out").exists()
 
@@ -115,7 +115,7 @@ def test_checked_options_spell_the_vendor_as_the_data_does(files):
 
 
 def test_command_line_percentage_sla_exits_2_with_the_message(files, no_kernels, tmp_path,
-                                                               capsys):
+                                                              capsys):
     code = cli.main(["report", "--sla-target", "99.9", "--data", files["data"], "--vendors",
                      files["vendors"], "--out", str(tmp_path / "out")])
     assert code == 2
@@ -124,7 +124,7 @@ def test_command_line_percentage_sla_exits_2_with_the_message(files, no_kernels,
 
 def test_weights_option_is_parsed_into_names_and_numbers():
     assert plan.parse_weights("frequency=0.4, restore=0.2") == {"frequency": 0.4,
-                                                                  "restore": 0.2}
+                                                                "restore": 0.2}
     assert plan.parse_weights("") == {}
 
 
@@ -143,8 +143,8 @@ def test_every_risk_weight_is_a_notebook_parameter_and_planned(files):
         declared = set(re.findall(r"^(weight_\w+):", cell, flags=re.M))
         assert declared == {f"weight_{name}" for name in risk.COMPONENTS}, notebook
     options = plan.check_options(plan.Options(data=files["data"], vendors=files["vendors"],
-                                                  start="2025-01-01", min_incidents=1,
-                                                  weights={"trend": 0.5}))
+                                              start="2025-01-01", min_incidents=1,
+                                              weights={"trend": 0.5}))
     for job in plan.plan_jobs(options):
         assert job.parameters["weight_trend"] == 0.5
         assert job.parameters["weight_frequency"] == risk.DEFAULT_WEIGHTS["frequency"]

@@ -134,11 +134,11 @@ def test_every_vendor_gets_its_own_page_and_index_link(tmp_path):
             for i, name in enumerate(names) for n in range(3)]
     data = write_csv(tmp_path / "incidents.csv", rows, schema.INCIDENT_COLUMN_NAMES)
     jobs = plan.plan_jobs(plan.Options(start="2025-01-01", end="2025-03-31", data=str(data),
-                                           vendors=str(vendors)))
+                                       vendors=str(vendors)))
     pages = {job.title: job.stem for job in jobs if job.notebook == "vendor"}
     assert sorted(pages) == sorted(names) and len(set(pages.values())) == 3
     run = plan.Run("All vendors", "2025-01-01 to 2025-03-31", "2025-01-01-to-2025-03-31",
-                     "2026-12-01 10:00 UTC")
+                   "2026-12-01 10:00 UTC")
     index = publish.write_index(jobs, tmp_path, ("html",), run).read_text(encoding="utf-8")
     for name, stem in pages.items():
         assert f'<strong>{name}</strong>: <a href="{stem}.html">' in index
@@ -177,7 +177,7 @@ def test_record_files_outside_the_data_folder_are_read_in_place(tmp_path, capsys
                                                          encoding="utf-8")
     options, originals = render.snapshot_inputs(
         plan.Options(data=str(tmp_path / "data" / "incidents.csv"),
-                       vendors=str(tmp_path / "none.csv")), tmp_path / "snapshot")
+                     vendors=str(tmp_path / "none.csv")), tmp_path / "snapshot")
     assert options.data == str(tmp_path / "data" / "incidents.csv") and originals == {}
     assert "read in place" in capsys.readouterr().out
 

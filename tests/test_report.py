@@ -49,7 +49,7 @@ def rendered(tmp_path_factory) -> dict[str, Path]:
     out = folder / "out"
     fmt = "both" if shutil.which("chromium") else "html"
     render.build(plan.Options(start="2025-01-01", end="2025-03-31", data=str(data),
-                                vendors=str(vendors), fmt=fmt, out=out, min_incidents=3))
+                              vendors=str(vendors), fmt=fmt, out=out, min_incidents=3))
     return {"out": out, "data": data, "vendors": vendors}
 
 
@@ -117,14 +117,14 @@ def test_failed_run_keeps_the_last_good_report_and_names_the_cell(rendered, tmp_
     monkeypatch.setattr(config, "NOTEBOOKS_DIR", tmp_path)
     with pytest.raises(errors.RenderError, match=r"vendor\.ipynb .*failed in cell .*boom"):
         render.build(plan.Options(vendor="Acme Mail", data=str(rendered["data"]),
-                                    vendors=str(rendered["vendors"]), fmt="html", out=out))
+                                  vendors=str(rendered["vendors"]), fmt="html", out=out))
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
 def test_unknown_vendor_is_refused_before_any_notebook_runs(rendered):
     with pytest.raises(Exception, match="Known vendors: Acme Mail, Beta Chat"):
         plan.plan_jobs(plan.Options(vendor="Nope", data=str(rendered["data"]),
-                                        vendors=str(rendered["vendors"])))
+                                    vendors=str(rendered["vendors"])))
 
 
 def test_unknown_vendor_message_lists_known_vendors(rendered):
@@ -199,16 +199,16 @@ def test_interrupted_run_leaves_the_last_good_report(rendered, monkeypatch):
     monkeypatch.setattr(export, "export_html", interrupt)
     with pytest.raises(KeyboardInterrupt):
         render.build(plan.Options(vendor="Acme Mail", start="2025-01-01", end="2025-03-31",
-                                    data=str(rendered["data"]), vendors=str(rendered["vendors"]),
-                                    fmt="html", out=out))
+                                  data=str(rendered["data"]), vendors=str(rendered["vendors"]),
+                                  fmt="html", out=out))
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
 def test_same_inputs_give_the_same_report_apart_from_the_time(rendered, tmp_path):
     again = tmp_path / "again"
     render.build(plan.Options(vendor="Acme Mail", start="2025-01-01", end="2025-03-31",
-                                data=str(rendered["data"]), vendors=str(rendered["vendors"]),
-                                fmt="html", out=again))
+                              data=str(rendered["data"]), vendors=str(rendered["vendors"]),
+                              fmt="html", out=again))
 
     def stable(text: str) -> str:
         return re.sub(r"Generated \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", "", text)
@@ -234,7 +234,7 @@ def test_dead_kernel_is_reported_and_the_report_kept(rendered, tmp_path, monkeyp
     monkeypatch.setattr(config, "NOTEBOOKS_DIR", tmp_path)
     with pytest.raises(errors.RenderError, match=r"vendor\.ipynb"):
         render.build(plan.Options(vendor="Acme Mail", data=str(rendered["data"]),
-                                    vendors=str(rendered["vendors"]), fmt="html", out=out))
+                                  vendors=str(rendered["vendors"]), fmt="html", out=out))
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
@@ -250,15 +250,15 @@ def test_full_disk_while_publishing_leaves_no_half_written_file(rendered, monkey
     monkeypatch.setattr(export, "export_html", disk_full)
     with pytest.raises(OSError, match="No space left"):
         render.build(plan.Options(vendor="Acme Mail", start="2025-01-01", end="2025-03-31",
-                                    data=str(rendered["data"]), vendors=str(rendered["vendors"]),
-                                    fmt="html", out=out))
+                                  data=str(rendered["data"]), vendors=str(rendered["vendors"]),
+                                  fmt="html", out=out))
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
 def test_window_without_incidents_renders_the_portfolio_alone(rendered, tmp_path):
     out = tmp_path / "quiet"
     render.build(plan.Options(start="2024-01-01", end="2024-03-31", data=str(rendered["data"]),
-                                vendors=str(rendered["vendors"]), fmt="html", out=out))
+                              vendors=str(rendered["vendors"]), fmt="html", out=out))
     assert sorted(p.name for p in out.glob("*.html")) == ["index.html", "portfolio.html"]
     page = (out / "portfolio.html").read_text(encoding="utf-8")
     assert "0 events" in page
@@ -271,8 +271,8 @@ def test_skip_invalid_lists_every_skipped_row_in_the_appendix(rendered, tmp_path
     data = write_csv(tmp_path / "incidents.csv", rows, schema.INCIDENT_COLUMN_NAMES)
     out = tmp_path / "skipped"
     render.build(plan.Options(start="2025-01-01", end="2025-03-31", data=str(data),
-                                vendors=str(rendered["vendors"]), fmt="html", out=out,
-                                skip_invalid=True))
+                              vendors=str(rendered["vendors"]), fmt="html", out=out,
+                              skip_invalid=True))
     page = (out / "portfolio.html").read_text(encoding="utf-8")
     appendix = page.split("Rows skipped as invalid", 1)[1].split("Provenance", 1)[0]
     assert "<li>Line 8 of incidents.csv, column impact: 'sort-of' is not a known term.</li>" in (
@@ -288,8 +288,8 @@ def test_timing_and_kept_notebooks_describe_the_run(rendered, tmp_path):
     timing = stopwatch.Timing()
     kept = tmp_path / "notebooks"
     render.build(plan.Options(vendor="Acme Mail", start="2025-01-01", end="2025-03-31",
-                                data=str(rendered["data"]), vendors=str(rendered["vendors"]),
-                                fmt="html", out=tmp_path / "out", keep_notebooks=kept),
+                              data=str(rendered["data"]), vendors=str(rendered["vendors"]),
+                              fmt="html", out=tmp_path / "out", keep_notebooks=kept),
                  timing)
     notebook = nbformat.read(kept / "vendor-acme-mail.ipynb", as_version=4)
     assert any(cell.get("outputs") for cell in notebook.cells)
@@ -303,8 +303,8 @@ def test_refused_run_leaves_no_work_folder_and_no_kernel(rendered, tmp_path):
     before = set(config.BUILD_DIR.glob("run-*"))
     with pytest.raises(errors.ParameterError, match="unknown vendor"):
         render.build(plan.Options(vendor="Nope", data=str(rendered["data"]),
-                                    vendors=str(rendered["vendors"]), fmt="html",
-                                    out=tmp_path / "out"))
+                                  vendors=str(rendered["vendors"]), fmt="html",
+                                  out=tmp_path / "out"))
     assert set(config.BUILD_DIR.glob("run-*")) == before
     assert not (tmp_path / "out").exists()
 
@@ -313,7 +313,7 @@ def test_bench_profile_sums_cells_over_notebooks_and_flags_charts(rendered):
     from benchmarks import bench
 
     options = plan.Options(vendor="Acme Mail", start="2025-01-01", end="2025-03-31",
-                             data=str(rendered["data"]), vendors=str(rendered["vendors"]))
+                           data=str(rendered["data"]), vendors=str(rendered["vendors"]))
     timing, wall, cells = bench.run_profile(options)
     assert wall > 0 and timing.cells["vendor-acme-mail"] > 0
     assert sum(seconds for seconds, *_ in cells) == pytest.approx(
@@ -351,8 +351,8 @@ def test_parallel_run_leaves_the_working_directory_alone(rendered, tmp_path, mon
     real_chdir = os.chdir
     monkeypatch.setattr(os, "chdir", lambda path: (moves.append(str(path)), real_chdir(path)))
     render.build(plan.Options(start="2025-01-01", end="2025-03-31", data=str(rendered["data"]),
-                                vendors=str(rendered["vendors"]), fmt="html",
-                                out=tmp_path / "out", jobs=2))
+                              vendors=str(rendered["vendors"]), fmt="html",
+                              out=tmp_path / "out", jobs=2))
     assert moves == []
     assert Path.cwd() == tmp_path
 
@@ -384,7 +384,7 @@ def test_both_reports_end_with_the_glossary_and_every_table_scrolls_in_its_box(r
 
 
 def test_a_data_file_changed_during_the_run_changes_nothing_in_the_report(rendered, tmp_path,
-                                                                         monkeypatch):
+                                                                          monkeypatch):
     import hashlib
 
     data = tmp_path / "incidents.csv"
@@ -404,13 +404,13 @@ def test_a_data_file_changed_during_the_run_changes_nothing_in_the_report(render
     monkeypatch.setattr(plan, "prepare_jobs", plan_then_edit)
     out = tmp_path / "out"
     render.build(plan.Options(start="2025-01-01", end="2025-03-31", data=str(data),
-                                vendors=str(rendered["vendors"]), fmt="html", out=out))
+                              vendors=str(rendered["vendors"]), fmt="html", out=out))
     assert data.read_bytes() != original
     before = tmp_path / "before" / "incidents.csv"  # the file as the run began, elsewhere
     before.parent.mkdir()
     before.write_bytes(original)
     digest = provenance.evidence_hash(report.prepare(str(before), str(rendered["vendors"]),
-                                                 "2025-01-01", "2025-03-31"))[:16]
+                                                     "2025-01-01", "2025-03-31"))[:16]
     assert digest != hashlib.sha256(data.read_bytes()).hexdigest()[:16]
     pages = [p for p in out.glob("*.html") if p.name != "index.html"]
     assert sorted(p.name for p in pages) == ["portfolio.html", "vendor-acme-mail.html"]
@@ -429,8 +429,8 @@ def test_problems_in_the_data_name_the_file_given_not_the_runs_copy(rendered, tm
     data = write_csv(tmp_path / "incidents.csv", rows, schema.INCIDENT_COLUMN_NAMES)
     with pytest.raises(load.InputError) as raised:
         render.build(plan.Options(start="2025-01-01", end="2025-03-31", data=str(data),
-                                    vendors=str(rendered["vendors"]), fmt="html",
-                                    out=tmp_path / "out"))
+                                  vendors=str(rendered["vendors"]), fmt="html",
+                                  out=tmp_path / "out"))
     assert [p.file for p in raised.value.problems] == [str(data)]
     assert "snapshot" not in str(raised.value)
 
@@ -439,9 +439,9 @@ def test_names_that_are_markup_render_as_text_with_no_live_link(tmp_path):
     bad = Path(__file__).parent / "fixtures" / "bad"
     out = tmp_path / "out"
     render.build(plan.Options(start="2025-01-01", end="2025-12-31",
-                                data=str(bad / "markup_names.csv"),
-                                vendors=str(bad / "markup_vendors.csv"), fmt="html", out=out,
-                                min_incidents=1))
+                              data=str(bad / "markup_names.csv"),
+                              vendors=str(bad / "markup_vendors.csv"), fmt="html", out=out,
+                              min_incidents=1))
     pages = {p.name: p.read_text(encoding="utf-8") for p in out.glob("*.html")}
     assert len(pages) == 5  # index, portfolio and one deep dive per vendor with an incident
     for name, page in pages.items():
@@ -461,8 +461,8 @@ def test_one_vendor_run_publishes_into_its_own_folder_with_its_own_index(rendere
     shutil.copytree(rendered["out"], out)
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     render.build(plan.Options(vendor="acme mail", start="2025-02-01", end="2025-03-31",
-                                data=str(rendered["data"]), vendors=str(rendered["vendors"]),
-                                fmt="html", out=out))
+                              data=str(rendered["data"]), vendors=str(rendered["vendors"]),
+                              fmt="html", out=out))
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
     folder = out / "acme-mail"
     shown = "2025-02-01 to 2025-03-14"  # cut at the data's cut-off, as above
@@ -488,9 +488,9 @@ def test_full_report_index_says_its_window_and_run_time(rendered):
 def test_risk_weights_reach_the_notebooks(rendered, tmp_path):
     kept = tmp_path / "notebooks"
     render.build(plan.Options(vendor="Acme Mail", start="2025-01-01", end="2025-03-31",
-                                data=str(rendered["data"]), vendors=str(rendered["vendors"]),
-                                fmt="html", out=tmp_path / "out", keep_notebooks=kept,
-                                weights={"frequency": 1.0, "restore": 0.0}))
+                              data=str(rendered["data"]), vendors=str(rendered["vendors"]),
+                              fmt="html", out=tmp_path / "out", keep_notebooks=kept,
+                              weights={"frequency": 1.0, "restore": 0.0}))
     notebook = nbformat.read(kept / "vendor-acme-mail.ipynb", as_version=4)
     injected = next(c for c in notebook.cells if "injected-parameters" in c.metadata.get(
         "tags", []))

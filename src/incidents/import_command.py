@@ -110,8 +110,8 @@ class ImportReport:
 
 
 def parse_feed(fmt: str, data: Any, source: Any, vendor: str | None) -> tuple[list[dict[str,
-                                                                                       str]],
-                                                                             list[Any]]:
+                                                                                        str]],
+                                                                              list[Any]]:
     """Rows and findings of a parsed feed in ``fmt``."""
     from incidents.data.importers import (
         aws,

@@ -153,7 +153,7 @@ _RAW_KEYS = ("per_year", "restore_hours", "laplace_u", "change_share", "broad_sh
 
 
 def _per_incident_components(incidents: pd.DataFrame, window: metrics.Window) -> dict[str,
-                                                                                    np.ndarray]:
+                                                                                      np.ndarray]:
     impact = incidents["impact"].astype("object")
     restorable = incidents["resolved"] & impact.ne("advisory")
     change = incidents["change_induced"].astype("object")
@@ -307,7 +307,7 @@ def exposure(basis_rows: pd.DataFrame, years: pd.Series, vendors: pd.DataFrame,
                                                                    method="min")
     if ranked.sum():
         per_round = pd.DataFrame((dep[:, None] * draws)[ranked]).rank(ascending=False,
-                                                                       method="min")
+                                                                      method="min")
         table.loc[ranked, "rank_low"] = per_round.quantile(0.05, axis=1).round().to_numpy()
         table.loc[ranked, "rank_high"] = per_round.quantile(0.95, axis=1).round().to_numpy()
     else:

@@ -52,7 +52,7 @@ def _runs(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def within_group_cumsum(values: np.ndarray, group: np.ndarray,
-                         runs: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+                        runs: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Cumulative sum restarting at each group, for rows sorted by group.
 
     One global cumulative sum minus the total before each group's first row. An infinite
@@ -91,10 +91,10 @@ def _km_steps(group: np.ndarray, t: np.ndarray, event: np.ndarray, sizes: np.nda
     runs = _runs(step_group)
     with np.errstate(divide="ignore", invalid="ignore"):
         log_s = within_group_cumsum(np.log1p(-np.minimum(deaths / at_risk, 1.0)), step_group,
-                                     runs)
+                                    runs)
         denom = at_risk * (at_risk - deaths)
         green = within_group_cumsum(np.where(denom > 0, deaths / denom, np.inf), step_group,
-                                     runs)
+                                    runs)
         z = _normal_quantile(0.5 + confidence / 2)
         se = np.sqrt(green)
         # Where S reaches 0 the log-transform interval is undefined (NA in R's survfit).

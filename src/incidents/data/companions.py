@@ -37,7 +37,7 @@ def _known_vendor_problems(frame: pd.DataFrame, name: str, vendors: pd.DataFrame
     if vendors is None:
         return []
     return load.vendor_problems(frame, name, list(vendors["vendor"]),
-                            vendors.attrs.get("source_file", "data/vendors.csv"))
+                                vendors.attrs.get("source_file", "data/vendors.csv"))
 
 
 def load_slas(path: str | os.PathLike[str], vendors: pd.DataFrame | None = None
@@ -108,9 +108,9 @@ def record_id_problems(frame: pd.DataFrame, name: str) -> list[Problem]:
     names the record's file, so a path (``../x``, ``a/b``, ``/etc``) must never pass."""
     ids = frame["record_id"]
     bad = ids.ne("") & ~ids.map(schema.is_record_id).astype(bool)
-    return load._problems_where(frame, bad, name, "record_id",
-                                "'{value}' is not a record id",
-                                f"write the id with {schema.RECORD_ID_RULE}")
+    return load.problems_where(frame, bad, name, "record_id",
+                               "'{value}' is not a record id",
+                               f"write the id with {schema.RECORD_ID_RULE}")
 
 
 def load_event_links(path: str | os.PathLike[str]) -> pd.DataFrame:
@@ -149,7 +149,7 @@ def load_service_map(path: str | os.PathLike[str], vendors: pd.DataFrame | None 
     file = Path(path)
     frame, problems = load.read_table(file, schema.SERVICE_MAP_COLUMNS)
     problems += load.unique_problems(frame, str(file), ["vendor", "field", "match", "component"],
-                        "component")
+                                     "component")
     problems += _known_vendor_problems(frame, str(file), vendors)
     compiled = []
     for line, match, component in frame[["_line", "match", "component"]].itertuples(

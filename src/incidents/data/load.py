@@ -41,8 +41,8 @@ FUTURE_TOLERANCE = pd.Timedelta(hours=1)
 # ---------------------------------------------------------------- per-column checks
 
 
-def _problems_where(frame: pd.DataFrame, bad: pd.Series, name: str, column: str,
-                    message: str, fix: str) -> list[Problem]:
+def problems_where(frame: pd.DataFrame, bad: pd.Series, name: str, column: str,
+                   message: str, fix: str) -> list[Problem]:
     flags = bad.to_numpy(dtype=bool)
     if not flags.any():  # the usual case: skip building an empty selection
         return []
@@ -90,13 +90,13 @@ def _check_column(frame: pd.DataFrame, col: schema.Column, name: str) -> list[Pr
     empty = values.eq("")
     problems: list[Problem] = _hidden_problems(frame, col.name, name)
     if col.required:
-        problems += _problems_where(frame, empty, name, col.name, "the value is empty",
-                                    _fix_for_empty(col))
+        problems += problems_where(frame, empty, name, col.name, "the value is empty",
+                                   _fix_for_empty(col))
     too_long = values.str.len().gt(col.max_length)
     fix = f"shorten it to at most {col.max_length} characters" + (
         "; put long explanations in the notes" if col.name != "notes" else "")
-    problems += _problems_where(frame, too_long, name, col.name,
-                                f"the value is longer than {col.max_length} characters", fix)
+    problems += problems_where(frame, too_long, name, col.name,
+                               f"the value is longer than {col.max_length} characters", fix)
     present = ~empty & ~too_long
     checker = _KIND_CHECKS.get(col.kind)
     if checker is not None:
@@ -113,8 +113,8 @@ def _fix_for_empty(col: schema.Column) -> str:
 def _check_category(frame: pd.DataFrame, present: pd.Series, col: schema.Column,
                     name: str) -> list[Problem]:
     bad = present & ~frame[col.name].isin(col.terms)
-    return _problems_where(frame, bad, name, col.name, "'{value}' is not a known term",
-                           "write one of: " + ", ".join(col.vocabulary))
+    return problems_where(frame, bad, name, col.name, "'{value}' is not a known term",
+                          "write one of: " + ", ".join(col.vocabulary))
 
 
 def _check_multi(frame: pd.DataFrame, present: pd.Series, col: schema.Column,
@@ -141,16 +141,16 @@ def _check_timestamp(frame: pd.DataFrame, present: pd.Series, col: schema.Column
     naive = wrong & values.str.match(_NAIVE_PATTERN)
     other = wrong & ~offset & ~naive
     fmt = "write it as YYYY-MM-DDTHH:MM:SSZ in UTC, e.g. 2026-03-19T14:30:00Z"
-    problems = _problems_where(frame, offset, name, col.name, "'{value}' carries a UTC offset",
+    problems = problems_where(frame, offset, name, col.name, "'{value}' carries a UTC offset",
+                              "convert it to UTC and " + fmt)
+    problems += problems_where(frame, naive, name, col.name, "'{value}' has no time zone",
                                "convert it to UTC and " + fmt)
-    problems += _problems_where(frame, naive, name, col.name, "'{value}' has no time zone",
-                                "convert it to UTC and " + fmt)
-    problems += _problems_where(frame, other, name, col.name, "'{value}' is not a date", fmt)
+    problems += problems_where(frame, other, name, col.name, "'{value}' is not a date", fmt)
     good = present & ~wrong
     parsed = pd.to_datetime(values.where(good), format=UTC_FORMAT, utc=True, errors="coerce")
     impossible = good & parsed.isna()
-    problems += _problems_where(frame, impossible, name, col.name,
-                                "'{value}' is not a real date or time", fmt)
+    problems += problems_where(frame, impossible, name, col.name,
+                               "'{value}' is not a real date or time", fmt)
     return problems
 
 
@@ -172,8 +172,8 @@ def _check_fraction(frame: pd.DataFrame, present: pd.Series, col: schema.Column,
                     name: str) -> list[Problem]:
     numbers = pd.to_numeric(frame[col.name].where(present), errors="coerce")
     bad = present & ~numbers.between(0, 1)
-    return _problems_where(frame, bad, name, col.name, "'{value}' is not a fraction between 0 "
-                           "and 1", "write it as a decimal, e.g. 0.999 for 99.9%")
+    return problems_where(frame, bad, name, col.name, "'{value}' is not a fraction between 0 "
+                          "and 1", "write it as a decimal, e.g. 0.999 for 99.9%")
 
 
 _KIND_CHECKS = {
@@ -195,26 +195,26 @@ def _check_rows(frame: pd.DataFrame, name: str, now: pd.Timestamp,
     start = _parse(frame["start_utc"])
     end = _parse(frame["end_utc"])
     has_end = frame["end_utc"].ne("")
-    problems = _problems_where(
+    problems = problems_where(
         frame, has_end & frame["end_precision"].eq(""), name, "end_precision",
         "end_utc is given but its precision is not", "write minute, hour, day or month")
-    problems += _problems_where(
+    problems += problems_where(
         frame, ~has_end & frame["end_precision"].ne(""), name, "end_precision",
         "a precision is given for an empty end_utc", "empty this cell, or fill in end_utc")
     # An end known to the day (or hour, month) may lie anywhere in it: only an end whose
     # whole precision interval precedes the start is wrong.
     end_width = pd.to_timedelta(frame["end_precision"].map(schema.PRECISION_SPANS)).fillna(
         pd.Timedelta(0))
-    problems += _problems_where(frame, end + end_width <= start, name, "end_utc",
-                                "'{value}' is before start_utc",
-                                "check both times and their time zones; end must follow start")
+    problems += problems_where(frame, end + end_width <= start, name, "end_utc",
+                               "'{value}' is before start_utc",
+                               "check both times and their time zones; end must follow start")
     too_long = (end - start) > pd.Timedelta(days=schema.MAX_DURATION_DAYS)
-    problems += _problems_where(frame, too_long, name, "end_utc",
-                                f"'{{value}}' is over {schema.MAX_DURATION_DAYS} days after the "
-                                "start", "check the year and month of both times")
-    problems += _problems_where(frame, start > now + FUTURE_TOLERANCE, name, "start_utc",
-                                "'{value}' is in the future",
-                                "check the year; times are UTC")
+    problems += problems_where(frame, too_long, name, "end_utc",
+                               f"'{{value}}' is over {schema.MAX_DURATION_DAYS} days after the "
+                               "start", "check the year and month of both times")
+    problems += problems_where(frame, start > now + FUTURE_TOLERANCE, name, "start_utc",
+                               "'{value}' is in the future",
+                               "check the year; times are UTC")
     for stamp, precision in (("start_utc", "start_precision"), ("end_utc", "end_precision")):
         problems += _precision_problems(frame, stamp, precision, name)
     problems += _end_bound_problems(frame, name, start, end)
@@ -229,31 +229,31 @@ def _end_bound_problems(frame: pd.DataFrame, name: str, start: pd.Series,
                         end: pd.Series) -> list[Problem]:
     latest = _parse(frame["end_latest_utc"])
     has_latest = frame["end_latest_utc"].ne("")
-    problems = _problems_where(frame, has_latest & frame["end_utc"].eq(""), name,
-                               "end_latest_utc", "a latest end is given without end_utc",
-                               "write the earliest possible end in end_utc too")
-    problems += _problems_where(frame, latest < end, name, "end_latest_utc",
-                                "'{value}' is before end_utc",
-                                "end_utc is the earliest end, end_latest_utc the latest")
+    problems = problems_where(frame, has_latest & frame["end_utc"].eq(""), name,
+                              "end_latest_utc", "a latest end is given without end_utc",
+                              "write the earliest possible end in end_utc too")
+    problems += problems_where(frame, latest < end, name, "end_latest_utc",
+                               "'{value}' is before end_utc",
+                               "end_utc is the earliest end, end_latest_utc the latest")
     last = _parse(frame["last_impact_utc"])
-    problems += _problems_where(frame, frame["last_impact_utc"].ne("") & frame["end_utc"].ne(""),
-                                name, "last_impact_utc", "a last update with impact is given "
-                                "for an incident that has an end",
-                                "empty last_impact_utc: end_utc already says when it ended")
-    problems += _problems_where(frame, last < start, name, "last_impact_utc",
-                                "'{value}' is before start_utc", "check both times")
+    problems += problems_where(frame, frame["last_impact_utc"].ne("") & frame["end_utc"].ne(""),
+                               name, "last_impact_utc", "a last update with impact is given "
+                               "for an incident that has an end",
+                               "empty last_impact_utc: end_utc already says when it ended")
+    problems += problems_where(frame, last < start, name, "last_impact_utc",
+                               "'{value}' is before start_utc", "check both times")
     contradiction = frame["root_cause_category"].eq("software-defect") & frame[
         "change_induced"].eq("yes")
-    problems += _problems_where(frame, contradiction, name, "change_induced",
-                                "'{value}' contradicts root_cause_category software-defect "
-                                "(a latent defect, not tied to a recent change)",
-                                "use change-deployment or configuration as the cause, or set "
-                                "change_induced to no or unknown")
+    problems += problems_where(frame, contradiction, name, "change_induced",
+                               "'{value}' contradicts root_cause_category software-defect "
+                               "(a latent defect, not tied to a recent change)",
+                               "use change-deployment or configuration as the cause, or set "
+                               "change_induced to no or unknown")
     return problems
 
 
 def vendor_problems(frame: pd.DataFrame, name: str, known: list[str],
-                     vendors_file: str) -> list[Problem]:
+                    vendors_file: str) -> list[Problem]:
     unknown = ~frame["vendor"].isin(set(known)) & frame["vendor"].ne("")
     by_lower = {vendor.lower(): vendor for vendor in known}
     problems = []
@@ -281,9 +281,9 @@ def _precision_problems(frame: pd.DataFrame, stamp: str, precision: str,
         well_formed = frame[stamp].str.match(_UTC_PATTERN)
         bad = frame[precision].eq(level) & well_formed & ~frame[stamp].str.contains(
             pattern, regex=True)
-        problems += _problems_where(frame, bad, name, stamp,
-                                    f"'{{value}}' has parts finer than its precision ({level})",
-                                    "zero the parts below the precision, or choose a finer one")
+        problems += problems_where(frame, bad, name, stamp,
+                                   f"'{{value}}' has parts finer than its precision ({level})",
+                                   "zero the parts below the precision, or choose a finer one")
     return problems
 
 
@@ -357,15 +357,15 @@ def checked_days(frame: pd.DataFrame, name: str, columns: tuple[str, ...]) -> li
     for col in columns:
         days = pd.to_datetime(frame[col], format="%Y-%m-%d", errors="coerce")
         bad = frame[col].ne("") & days.isna()
-        problems += _problems_where(frame, bad, name, col, "'{value}' is not a day",
-                                    "write it as YYYY-MM-DD, e.g. 2025-01-31")
+        problems += problems_where(frame, bad, name, col, "'{value}' is not a day",
+                                   "write it as YYYY-MM-DD, e.g. 2025-01-31")
     return problems
 
 
 def unique_problems(frame: pd.DataFrame, name: str, keys: list[str], what: str) -> list[Problem]:
     dup = frame.duplicated(keys, keep="first")
-    return _problems_where(frame, dup, name, keys[-1], "'{value}' is listed twice",
-                           f"keep one row per {what}")
+    return problems_where(frame, dup, name, keys[-1], "'{value}' is listed twice",
+                          f"keep one row per {what}")
 
 
 def curated_record_id(vendor: str) -> str:
@@ -388,22 +388,22 @@ def _record_problems(frame: pd.DataFrame, name: str, records: pd.DataFrame,
     known = records.set_index("record_id")
     curated = frame["record_id"].str.endswith("-curated") & ~frame["record_id"].isin(known.index)
     unknown = ~frame["record_id"].isin(known.index) & ~curated & frame["record_id"].ne("")
-    problems = _problems_where(frame, unknown, name, "record_id",
-                               f"'{{value}}' is not a record in {records_file}",
-                               f"add the record to {records_file}, or correct the id")
+    problems = problems_where(frame, unknown, name, "record_id",
+                              f"'{{value}}' is not a record in {records_file}",
+                              f"add the record to {records_file}, or correct the id")
     listed = frame["record_id"].isin(known.index)
     vendor_of = frame["record_id"].map(known["vendor"])
-    problems += _problems_where(frame, listed & vendor_of.ne(frame["vendor"]), name, "vendor",
-                                "'{value}' is not the vendor of the row's record",
-                                f"correct the vendor, or the record_id ({records_file})")
+    problems += problems_where(frame, listed & vendor_of.ne(frame["vendor"]), name, "vendor",
+                               "'{value}' is not the vendor of the row's record",
+                               f"correct the vendor, or the record_id ({records_file})")
     start = _parse(frame["start_utc"])
     first = frame["record_id"].map(known["complete_from"])
     last = frame["record_id"].map(known["complete_to"]) + pd.Timedelta(days=1)
     outside = listed & start.notna() & ((start < first) | (start >= last))
-    problems += _problems_where(frame, outside, name, "start_utc",
-                                "'{value}' is outside the period of the row's record",
-                                f"check the time, or widen complete_from/complete_to of the "
-                                f"record in {records_file}")
+    problems += problems_where(frame, outside, name, "start_utc",
+                               "'{value}' is outside the period of the row's record",
+                               f"check the time, or widen complete_from/complete_to of the "
+                               f"record in {records_file}")
     return problems
 
 
@@ -484,7 +484,7 @@ def page_name(vendor: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", vendor).encode("ascii", "ignore").decode()
     plain = slug(ascii_text)
     if plain and len(re.findall(r"[^\W_]", vendor)) == len(re.findall(r"[A-Za-z0-9]",
-                                                                        ascii_text)):
+                                                                      ascii_text)):
         return "vendor-" + plain
     return "vendor-" + hashlib.sha1(vendor.encode("utf-8")).hexdigest()[:10]
 

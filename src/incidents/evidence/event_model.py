@@ -98,7 +98,7 @@ def event_rows(incidents: pd.DataFrame) -> pd.DataFrame:
                                 curated_in_event=pd.Series(dtype=bool),
                                 vendors_in_event=pd.Series(dtype=int))
     priority = np.where(incidents["basis"], 0, np.where(incidents["record_kind"].eq("curated"),
-                                                         2, 1))
+                                                        2, 1))
     ordered = incidents.assign(_priority=priority).sort_values(
         ["event", "vendor", "_priority", "start_utc"], kind="stable")
     keys = ["event", "vendor"]

@@ -81,7 +81,7 @@ def check_options(options: Options) -> Options:
         raise ParameterError(f"jobs={options.jobs} must be 0 (one per core) or more (notebooks "
                              "run at once)")
     weights = parameters.check_parameters(options.sla_target, options.min_incidents,
-                                      options.weights)
+                                          options.weights)
     parameters.resolve_window(options.start or DEFAULT_START, options.end)
     vendor = options.vendor
     if vendor:

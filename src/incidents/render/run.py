@@ -84,7 +84,7 @@ def _build_in(workdir: Path, options: plan.Options, timing: stopwatch.Timing) ->
     printer = export.PdfPrinter(verbose=options.verbose) if "pdf" in formats else None
     workers = plan.worker_count(options.jobs, 1 if options.vendor else None)
     pool = execute.Workers(workers, workdir, staging, timing,
-                   on_exported=printer.submit if printer else None, verbose=options.verbose)
+                           on_exported=printer.submit if printer else None, verbose=options.verbose)
     try:
         options, originals = snapshot_inputs(options, workdir / "snapshot")
         with _named_as_given(originals):
@@ -119,8 +119,8 @@ def _build_in(workdir: Path, options: plan.Options, timing: stopwatch.Timing) ->
         for path in html_files:
             path.unlink()
     publish.write_attachments(jobs, options, staging, run)
-    publish.write_index(jobs, staging, formats, run,
-                None if options.vendor else plan.left_out_vendors(options), options.min_incidents)
+    left_out = None if options.vendor else plan.left_out_vendors(options)
+    publish.write_index(jobs, staging, formats, run, left_out, options.min_incidents)
     return publish.publish(staging, plan.run_folder(options))
 
 
@@ -218,11 +218,11 @@ def _named_as_given(originals: dict[str, str]) -> Iterator[None]:
 def main(args: argparse.Namespace) -> int:
     """The ``report`` command: build the report from the parsed options, say where it is."""
     options = plan.Options(vendor=args.vendor, start=args.start, end=args.end,
-                      sla_target=args.sla_target, min_incidents=args.min_incidents,
-                      data=args.data, vendors=args.vendors, fmt=args.fmt, out=args.out,
-                      skip_invalid=args.skip_invalid, jobs=args.jobs,
-                      keep_notebooks=args.keep_notebooks, weights=args.weights,
-                      verbose=args.verbose)
+                           sla_target=args.sla_target, min_incidents=args.min_incidents,
+                           data=args.data, vendors=args.vendors, fmt=args.fmt, out=args.out,
+                           skip_invalid=args.skip_invalid, jobs=args.jobs,
+                           keep_notebooks=args.keep_notebooks, weights=args.weights,
+                           verbose=args.verbose)
     started = time.perf_counter()
     timing = stopwatch.Timing()
     published = build(options, timing)

@@ -81,7 +81,7 @@ def _row(item: dict[str, Any], path: str, vendor: str, problems: Problems,
         row.mapped("product", "first of several components")
     statuspage.impact_and_severity(impact_term, row)
     first = [u.get("at") for u in updates if isinstance(u, dict) and isinstance(u.get("at"),
-                                                                               str)]
+                                                                                str)]
     detected = None
     if first:
         detected = read_time(problems, {"at": min(first)}, "at", path)
