@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
-from collections.abc import Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pandas as pd
@@ -73,3 +76,26 @@ def make_table(tmp_path: Path, vendors_file: Path):
         return load.load_incidents(path, vendors=companions.load_vendors(vendors_file), now=NOW)
 
     return build
+
+
+@contextlib.contextmanager
+def local_server(answer: Callable[[BaseHTTPRequestHandler], None]) -> Iterator[str]:
+    """An HTTP server on 127.0.0.1 (never another host) whose GET requests ``answer`` handles;
+    yields its base URL and stops it afterwards. A client that gives up mid-answer is ignored."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                answer(self)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_port}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

@@ -4,14 +4,13 @@ nothing is created, read forever or half-written."""
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import os
 import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,7 @@ from incidents.data import companions, schema
 from incidents.data.importers import feedjson, fetch, records
 from incidents.errors import ImportUsageError, InputError
 from incidents.evidence import datadoc
+from tests.conftest import local_server, write_csv
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
 FEED_PATH = "/api/v2/incidents.json"
@@ -307,27 +307,15 @@ def server() -> Iterator[tuple[str, dict[str, Route]]]:
     """A local HTTP server on 127.0.0.1: path -> function answering the request."""
     routes: dict[str, Route] = {}
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            answer = routes.get(self.path)
-            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                if answer is None:
-                    self.send_error(404)
-                else:
-                    answer(self)
+    def answer(handler: BaseHTTPRequestHandler) -> None:
+        route = routes.get(handler.path)
+        if route is None:
+            handler.send_error(404)
+        else:
+            route(handler)
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_port}", routes
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with local_server(answer) as url:
+        yield url, routes
 
 
 def redirect(location: str, status: int = 302) -> Route:
@@ -531,3 +519,19 @@ def _sections() -> tuple[str, str]:
     incidents = load.load_incidents(config.INCIDENTS_CSV,
                                     vendors=companions.load_vendors(config.VENDORS_CSV))
     return catalogue.coverage_markdown(incidents), schema.data_dictionary_markdown()
+
+
+@pytest.mark.parametrize("file", ["../outside.csv", "/etc/passwd", "records/../../x.csv",
+                                  "C:/x.csv", "..\\x.csv"])
+def test_records_csv_refuses_a_record_file_outside_the_data_folder(tmp_path, file):
+    from incidents.data import companions
+
+    rows = [{"record_id": "acme-history", "vendor": "Acme Mail", "kind": "status-history",
+             "capture": "complete", "complete_from": "2024-01-01", "complete_to": "2025-12-31",
+             "capture_rate": "", "file": file, "source_url": "", "archive": "",
+             "misses": "nothing stated"}]
+    path = write_csv(tmp_path / "records.csv", rows, schema.RECORD_COLUMN_NAMES)
+    with pytest.raises(InputError) as raised:
+        companions.load_records(path)
+    problem = raised.value.problems[0]
+    assert (problem.line, problem.column) == (2, "file")

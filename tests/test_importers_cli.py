@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import socket
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -15,6 +13,7 @@ import pytest
 from incidents import cli, config
 from incidents.data import schema
 from incidents.data.importers import fetch
+from tests.conftest import local_server
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
 
@@ -171,29 +170,17 @@ class _Routes(dict):
 def server() -> Iterator[tuple[str, _Routes]]:
     routes = _Routes()
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            status, kind, body, delay = routes.get(self.path, (404, "text/plain", b"nope", 0))
-            time.sleep(delay)
-            self.send_response(status)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # client gave up
-                self.wfile.write(body)
+    def answer(handler: BaseHTTPRequestHandler) -> None:
+        status, kind, body, delay = routes.get(handler.path, (404, "text/plain", b"nope", 0))
+        time.sleep(delay)
+        handler.send_response(status)
+        handler.send_header("Content-Type", kind)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_port}", routes
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with local_server(answer) as url:
+        yield url, routes
 
 
 FEED_PATH = "/api/v2/incidents.json"

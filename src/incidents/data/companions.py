@@ -104,13 +104,18 @@ def load_records(path: str | os.PathLike[str], vendors: pd.DataFrame | None = No
 
 
 def record_id_problems(frame: pd.DataFrame, name: str) -> list[Problem]:
-    """Every non-empty ``record_id`` is a name by :data:`schema.RECORD_ID_PATTERN`: the id
-    names the record's file, so a path (``../x``, ``a/b``, ``/etc``) must never pass."""
+    """Every non-empty ``record_id`` is a name by :data:`schema.RECORD_ID_PATTERN` and every
+    ``file`` a path inside the data folder (:func:`schema.is_relative_file`): ids name files
+    and files are read and written, so ``../x`` or ``/etc/x`` must never pass."""
     ids = frame["record_id"]
     bad = ids.ne("") & ~ids.map(schema.is_record_id).astype(bool)
-    return load.problems_where(frame, bad, name, "record_id",
-                               "'{value}' is not a record id",
-                               f"write the id with {schema.RECORD_ID_RULE}")
+    problems = load.problems_where(frame, bad, name, "record_id",
+                                   "'{value}' is not a record id",
+                                   f"write the id with {schema.RECORD_ID_RULE}")
+    outside = frame["file"].ne("") & ~frame["file"].map(schema.is_relative_file).astype(bool)
+    return problems + load.problems_where(
+        frame, outside, name, "file", "'{value}' is not a path inside the data folder",
+        "write the record's file relative to data/, e.g. records/<record_id>.csv")
 
 
 def load_event_links(path: str | os.PathLike[str]) -> pd.DataFrame:

@@ -76,6 +76,14 @@ def is_record_id(value: object) -> bool:
     return isinstance(value, str) and RECORD_ID_PATTERN.fullmatch(value) is not None
 
 
+def is_relative_file(value: object) -> bool:
+    """Whether ``value`` names a file inside the data folder: relative, no ``..`` part, no
+    drive (a record's ``file`` is read and written there, never elsewhere)."""
+    if not isinstance(value, str) or not value or value.startswith(("/", "\\")) or ":" in value:
+        return False
+    return ".." not in value.replace("\\", "/").split("/")
+
+
 #: How completely a record holds what it says it holds over its period.
 CAPTURES: dict[str, str] = {
     "complete": "every incident of the record's kind in its period",

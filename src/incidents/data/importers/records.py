@@ -21,7 +21,7 @@ import io
 import os
 import tempfile
 from collections.abc import Callable
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import pandas as pd
 
@@ -53,8 +53,7 @@ def check_record_id(record: object) -> str:
 def _record_target(folder: Path, records_path: Path, record: str, file: str) -> Path:
     """The record's file, ``file`` relative to ``folder``; refused when ``records.csv`` names
     an absolute path or one that climbs out of the folder (``..``)."""
-    parts = PurePosixPath(file.replace("\\", "/")).parts
-    if not file or file.startswith(("/", "\\")) or ".." in parts or ":" in file:
+    if not schema.is_relative_file(file):
         raise ImportUsageError(
             f"{records_path}: record '{record}' names the file '{load.shorten(file)}', which is "
             f"not a path inside {folder}. Fix: set its file to {record_file(record)}")
