@@ -691,3 +691,10 @@ def test_an_sla_with_only_quiet_unrecorded_periods_has_no_lowest_period() -> Non
         quiet, year, _slas("month"), records=_history_records())).iloc[0]
     assert (verdict["periods"], verdict["unrecorded"], verdict["below"]) == (0, 12, 0)
     assert pd.isna(verdict["lowest"]) and pd.isna(verdict["lowest_period"])
+
+
+def test_a_curated_unknown_does_not_erase_what_the_record_row_knew(tmp_path: Path) -> None:
+    row = _linked_pair(tmp_path, {"root_cause_category": "configuration"},
+                       {"root_cause_category": "unknown", "impact": "outage"})
+    assert row["root_cause_category"] == "configuration"
+    assert row["impact"] == "outage"

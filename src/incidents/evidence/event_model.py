@@ -233,6 +233,10 @@ _TIMES = (("start_utc", "start_precision", ("start_utc", "start_precision", "det
 _FINENESS = {name: rank for rank, name in enumerate(schema.PRECISIONS)}
 
 
+def _known(value: object) -> bool:
+    return not pd.isna(value) and str(value) not in _UNKNOWN
+
+
 def _shown(value: object) -> str:
     if isinstance(value, pd.Timestamp):
         return f"{value:%Y-%m-%d %H:%M}"
@@ -265,9 +269,9 @@ def _curated_reading(ordered: pd.DataFrame, chosen: pd.DataFrame) -> pd.DataFram
     """``chosen`` (one row per event and vendor) with a person's reading where there is one.
 
     The representative row keeps its id, link, record and basis (it is the row rates count);
-    :data:`READING` is replaced by the curated row's, and each of start and end by the
-    curated row's unless the representative's is strictly more precise. The fields the two
-    rows read differently are listed in ``disagreement``.
+    :data:`READING` is replaced by the curated row's where it knows it, and each of start and
+    end by the curated row's unless the representative's is strictly more precise. The fields
+    the two rows read differently are listed in ``disagreement``.
     """
     chosen = chosen.copy()
     chosen["disagreement"] = ""
@@ -289,7 +293,8 @@ def _curated_reading(ordered: pd.DataFrame, chosen: pd.DataFrame) -> pd.DataFram
             continue
         notes[at] = _disagreement(row, person)
         for col in READING:
-            columns[col][at] = person[col]
+            if _known(person[col]):  # a person's "unknown" does not erase what a feed knew
+                columns[col][at] = person[col]
         for time, precision, travelling in _TIMES:
             if not _finer(row, person, time, precision):
                 for col in travelling:
