@@ -51,15 +51,13 @@ import pandas as pd
 from incidents import config
 from incidents.analysis import growth, metrics, overview, time_to_restore, trend_tests
 from incidents.data import schema
-from incidents.render import plan, stopwatch
+from incidents.render import kernels, plan, stopwatch
 
 KEYS = ["vendor", "service"]
 WINDOW = ("2023-01-01", "2025-12-31")
 GB = 1e9
 REAL_FEED = "shared/data/real/google_cloud_incidents_2022-07-03.json"
-NOTEBOOK_IMPORTS = ("IPython.display", "incidents.analysis.metrics", "incidents.analysis.risk",
-                    "incidents.present.narrative", "incidents.present.plots",
-                    "incidents.present.report")
+NOTEBOOK_IMPORTS = kernels.NOTEBOOK_MODULES
 
 
 @dataclass

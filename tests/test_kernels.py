@@ -72,3 +72,16 @@ def test_kernel_starts_when_the_build_folder_path_is_long(tmp_path):
         kernels.run_code(manager, "assert 1 + 1 == 2")
     finally:
         manager.shutdown_kernel(now=True)
+
+
+def test_the_warm_up_imports_every_module_the_notebooks_import():
+    import ast
+
+    from incidents import config
+
+    needed = set()
+    for script in config.NOTEBOOKS_DIR.glob("*.py"):
+        for node in ast.walk(ast.parse(script.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("incidents"):
+                needed |= {f"{node.module}.{alias.name}" for alias in node.names}
+    assert needed <= set(kernels.NOTEBOOK_MODULES)

@@ -31,9 +31,14 @@ from incidents.errors import IncidentsError
 #: Imports every report notebook needs, run once when a kernel starts; the objects they
 #: create are then frozen out of the garbage collector's sweeps (they live as long as the
 #: kernel), which keeps each collection during a notebook short.
-WARM_UP = ("import gc, IPython.display, incidents.analysis.metrics, incidents.analysis.risk, "
-           "incidents.present.narrative, incidents.present.plots, incidents.present.report; "
-           "gc.collect(); gc.freeze()")
+NOTEBOOK_MODULES = ("IPython.display", "incidents.analysis.availability",
+                    "incidents.analysis.cofailure", "incidents.analysis.metrics",
+                    "incidents.analysis.risk", "incidents.analysis.trend_tests",
+                    "incidents.evidence.event_model", "incidents.present.findings",
+                    "incidents.present.glossary", "incidents.present.narrative",
+                    "incidents.present.parameters", "incidents.present.plots",
+                    "incidents.present.provenance", "incidents.present.report")
+WARM_UP = f"import gc, {', '.join(NOTEBOOK_MODULES)}; gc.collect(); gc.freeze()"
 #: Kernel options: no input history, and no output cache (``Out``, ``_1``...), whose flush
 #: on every namespace reset forces a full garbage collection.
 KERNEL_ARGUMENTS = ["--HistoryManager.enabled=False", "--InteractiveShell.cache_size=0"]
