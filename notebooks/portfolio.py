@@ -184,7 +184,8 @@ display(HTML(narrative.table(changes.loc[(changes["yes"] + changes["no"]) > 0], 
 
 # %%
 services = availability.service_availability(incidents, data.window, report.services_shown(data))
-display(HTML(narrative.table(services.sort_values(["vendor", "availability"]), {
+display(HTML(narrative.table(report.quiet_services_marked(
+        services.sort_values(["vendor", "availability"])), {
     "vendor": ("Vendor", narrative.plain),
     "product": ("Service", narrative.plain),
     "incidents": ("Events", narrative.plain),

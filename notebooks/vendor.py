@@ -86,8 +86,8 @@ display(Markdown("\n".join(f"- {line}" for line in [
 
 # %%
 services = availability.service_availability(incidents, data.window, report.services_shown(data))
-table = report.service_table(by_product, services[[
-    "product", "availability", "availability_major_only", "availability_every_incident"]])
+table = report.quiet_services_marked(report.service_table(by_product, services[[
+    "product", "availability", "availability_major_only", "availability_every_incident"]]))
 display(HTML(narrative.table(table, {
     "product": ("Service", narrative.plain),
     "incidents": ("Events", narrative.plain),

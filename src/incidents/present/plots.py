@@ -21,7 +21,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 
 #: One colour per impact level of the schema, partial outages included.
-IMPACT_COLOURS = {"outage": "#c0392b", "partial-outage": "#d55e00", "degradation": "#e69f00",
+IMPACT_COLOURS = {"outage": "#67000d", "partial-outage": "#e34a33", "degradation": "#fdae61",
                   "advisory": "#7f8c8d"}
 #: Inches: about the text width of an A4 page (186 mm), so that a chart prints at its own
 #: size and its 10-point labels stay 10 points on paper.

@@ -441,6 +441,24 @@ def client_groups(rows: pd.DataFrame) -> pd.DataFrame:
     return table.sort_values("events", ascending=False).reset_index(drop=True)
 
 
+#: What a service with no event in the window shows instead of an availability.
+NO_EVENT = "no reported event"
+AVAILABILITY_COLUMNS = ("availability", "availability_major_only", "availability_every_incident")
+
+
+def quiet_services_marked(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with each availability of a service that had no event in the window (its
+    ``incidents`` is 0) replaced by :data:`NO_EVENT`: "100%" there would read as measured
+    perfection where it only means that nothing was reported (a public report misses
+    incidents, and a service nobody reported on has no evidence either way)."""
+    marked = table.copy()
+    quiet = marked["incidents"].eq(0).to_numpy()
+    for column in AVAILABILITY_COLUMNS:
+        if column in marked:
+            marked[column] = marked[column].astype("object").where(~quiet, NO_EVENT)
+    return marked
+
+
 def service_table(by_product: pd.DataFrame, services: pd.DataFrame) -> pd.DataFrame:
     """The services the organisation uses with their availability and, where they had
     incidents, events, restore times and own-change counts (quiet services show 0 events)."""
