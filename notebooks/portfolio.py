@@ -92,10 +92,11 @@ if len(no_figure):
 #
 # Counts from different kinds of record are not comparable: a vendor that posts every blip
 # looks worse than one that posts only disasters. The rate below counts only
-# **events of major or critical impact or lasting 60 minutes or more, in the vendor's
+# **outages and partial outages of severity 4 or 5 (major or critical), in the vendor's
 # complete status history (or one captured at 95% or more), per year of covered time**.
-# A vendor without such a record is shown as "at least N publicly reported major incidents"
-# and is not ranked.
+# Degradations and advisories never count, however long: a vendor posting fewer advisories
+# is not a vendor failing less. A vendor without such a record is shown as "at least N
+# publicly reported major incidents" and is not ranked.
 
 # %%
 display(HTML(narrative.table(headline.sort_values(["ranked", "basis_per_year"],
@@ -312,9 +313,10 @@ display(HTML(narrative.table(together, {
 #   lower bound when rebuilt from polling), its list of post-incident reviews, a tenant's
 #   service-health export, or curated public reports. Rows that describe one real-world
 #   event are linked and counted once; curated rows add causes and clients to the event.
-# - **Like for like.** Rates, trends and ranks use only major or critical events (or
-#   lasting an hour or more) in complete records, per year of covered time; the window ends
-#   at the data cut-off.
+# - **Like for like.** Rates, trends and ranks use only outages and partial outages of
+#   severity 4-5 in complete records, per year of covered time (no duration leg: a long
+#   advisory is not a failure); each year-on-year finding lists everything the vendor posted
+#   by impact beside it. The window ends at the data cut-off.
 # - **Frequency.** Exact (Garwood) Poisson 95% intervals; a year-on-year change is a rate
 #   ratio with the exact conditional (binomial) interval.
 # - **Trend.** Laplace test (NIST/SEMATECH e-Handbook 8.2.3.4) on complete records covering

@@ -223,7 +223,7 @@ display(HTML(narrative.table(listed, {
 # - Time to restore: Kaplan-Meier median with a log-transform 95% interval (as R's
 #   `survfit`), open incidents censored, advisories and incidents with no published end left
 #   out. A duration is the middle of the range its date precisions allow.
-# - Rates and trend: like-for-like basis only (major or critical events, or an hour or more,
+# - Rates and trend: like-for-like basis only (outages and partial outages of severity 4-5,
 #   in a complete record, per year covered); Laplace test (e-Handbook 8.2.3.4) with the Holm
 #   correction across the vendors tested in the portfolio.
 # - Exposure: the portfolio report explains it; the dependence is the organisation's input.

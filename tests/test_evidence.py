@@ -200,18 +200,38 @@ def test_a_link_joins_an_event_id_group_to_another_row() -> None:
 # ---------------------------------------------------------------- like for like
 
 
-def test_only_major_or_long_events_in_complete_records_count_on_the_basis(
+def test_only_outages_and_partial_outages_of_severity_4_or_5_count_on_the_basis(
         tmp_path: Path) -> None:
     found = _evidence(tmp_path, [
         {"severity": "4", "start_utc": "2024-03-01T10:00:00Z", "end_utc": "2024-03-01T10:10:00Z"},
+        {"severity": "5", "impact": "partial-outage", "start_utc": "2024-03-05T10:00:00Z",
+         "end_utc": "2024-03-05T10:30:00Z"},
+        # A long outage the vendor rated minor, and a severe but usable degradation: neither.
         {"severity": "2", "start_utc": "2024-04-01T10:00:00Z", "end_utc": "2024-04-01T11:30:00Z"},
-        {"severity": "2", "start_utc": "2024-05-01T10:00:00Z", "end_utc": "2024-05-01T10:20:00Z"},
+        {"severity": "4", "impact": "degradation", "start_utc": "2024-05-01T10:00:00Z",
+         "end_utc": "2024-05-03T10:20:00Z"},
+        {"severity": "1", "impact": "advisory", "start_utc": "2024-06-01T10:00:00Z",
+         "end_utc": "2024-06-09T10:00:00Z"},
     ], curated=[{"severity": "5"}])
     rates = basis.comparable_rates(_rows(found), found.records, WINDOW)
     acme = rates.set_index("vendor").loc["Acme Mail"]
-    assert acme["events"] == 2  # the 10-minute severity-2 blip and the curated row do not count
+    assert acme["events"] == 2  # the curated row is not in a rate record either
     assert acme["years"] == pytest.approx(731 / 365.25)
     assert acme["ranked"]
+
+
+def test_yearly_counts_show_what_was_posted_by_impact_beside_the_basis(tmp_path: Path) -> None:
+    found = _evidence(tmp_path, [
+        {"severity": "4", "start_utc": "2024-03-01T10:00:00Z", "end_utc": "2024-03-01T12:00:00Z"},
+        {"severity": "1", "impact": "advisory", "start_utc": "2024-04-01T10:00:00Z",
+         "end_utc": "2024-04-01T11:00:00Z"},
+        {"severity": "1", "impact": "advisory", "start_utc": "2024-05-01T10:00:00Z",
+         "end_utc": "2024-05-01T11:00:00Z"},
+    ])
+    year = basis.yearly_counts(_rows(found), found.records, WINDOW).set_index("year").loc[2024]
+    assert (year["events"], year["outage"], year["advisory"], year["degradation"]) == (1, 1, 2, 0)
+    assert report.impact_mix(year) == ("3 posted: 1 outage, 0 partial outages, "
+                                       "0 degradations, 2 advisories")
 
 
 def test_a_vendor_with_only_curated_rows_is_at_least_n_and_not_ranked(tmp_path: Path) -> None:

@@ -5,8 +5,10 @@ hand-picked sample measures attention, not failure. So frequency, MTBF and trend
 across vendors only on one basis, stated beside every figure:
 
 * **events** (rows of one real-world event count once, see :mod:`incidents.evidence.records`),
-* of **major or critical impact** (severity 4 or 5 on the project's scale: Statuspage's
-  ``major``/``critical``, Google's ``high``) **or lasting 60 minutes or more**,
+* that were **outages or partial outages** (a service, or part of it, unusable: not a
+  degradation, not an advisory) **of severity 4 or 5** on the project's scale (Statuspage's
+  ``major``/``critical``, Google's ``high``); no duration leg, since a long advisory or a
+  slow page left open for days is not a failure,
 * in a **rate record**: a status history or tenant export that is complete, or a lower bound
   with a stated capture of at least 95%,
 * **per year of the record's covered time inside the window** (never past the data cut-off).
@@ -25,22 +27,24 @@ import numpy as np
 import pandas as pd
 
 from incidents.analysis import metrics, stats, trend_tests
+from incidents.data import schema
 from incidents.evidence import records as evidence
 
 MAJOR_SEVERITY = 4
-MAJOR_HOURS = 1.0
+#: Impacts that count on the basis: the service, or part of it, was unusable.
+MAJOR_IMPACTS = ("outage", "partial-outage")
 #: Fewest events on the basis for a trend verdict (and a rate point estimate).
 MIN_EVENTS = 10
 
-BASIS_TEXT = ("events of major or critical impact or lasting 60 minutes or more, in the "
-              "vendor's complete status history (or one captured at 95% or more), per year of "
-              "covered time")
+BASIS_TEXT = ("outages and partial outages of severity 4 or 5, in the vendor's complete status "
+              "history (or one captured at 95% or more), per year of covered time")
 
 
 def is_major(rows: pd.DataFrame) -> pd.Series:
-    """Severity 4-5, or a duration (best estimate, or time so far) of 60 minutes or more."""
-    long = rows["duration_hours"].fillna(0) >= MAJOR_HOURS
-    return (rows["severity"].astype(int) >= MAJOR_SEVERITY) | long
+    """An outage or partial outage (:data:`MAJOR_IMPACTS`) of severity 4-5; degradations and
+    advisories never count, however long or severe the vendor called them."""
+    unusable = rows["impact"].astype("object").isin(MAJOR_IMPACTS)
+    return unusable & (rows["severity"].astype(int) >= MAJOR_SEVERITY)
 
 
 def covered_spans(records: pd.DataFrame, window: metrics.Window) -> pd.DataFrame:
@@ -73,12 +77,19 @@ def describe_record(row: pd.Series) -> str:
     return f"{kind} {period} (a selection)"
 
 
-def on_basis(rows: pd.DataFrame, spans: pd.DataFrame) -> pd.DataFrame:
-    """Event rows (one per event and vendor) that count on the basis: in a rate record, inside
-    its covered span, major or long."""
+def in_rate_records(rows: pd.DataFrame, spans: pd.DataFrame) -> pd.DataFrame:
+    """Event rows (one per event and vendor) of a rate record, inside its covered span,
+    whatever their impact."""
     inside = rows.merge(spans[["record_id", "s", "e"]], on="record_id", how="inner")
     inside = inside.loc[(inside["start_utc"] >= inside["s"]) & (inside["start_utc"] < inside["e"])]
-    return inside.loc[is_major(inside)].drop(columns=["s", "e"])
+    return inside.drop(columns=["s", "e"])
+
+
+def on_basis(rows: pd.DataFrame, spans: pd.DataFrame) -> pd.DataFrame:
+    """Event rows that count on the basis: in a rate record, inside its covered span, an
+    outage or partial outage of severity 4-5 (:func:`is_major`)."""
+    inside = in_rate_records(rows, spans)
+    return inside.loc[is_major(inside)]
 
 
 def comparable_rates(rows: pd.DataFrame, records: pd.DataFrame, window: metrics.Window,
@@ -122,9 +133,13 @@ def comparable_rates(rows: pd.DataFrame, records: pd.DataFrame, window: metrics.
 def yearly_counts(rows: pd.DataFrame, records: pd.DataFrame, window: metrics.Window
                   ) -> pd.DataFrame:
     """Major events per vendor and calendar year that its rate records cover completely
-    (whole years inside the window only): ``vendor, year, events``."""
+    (whole years inside the window only): ``vendor, year, events``, and what the vendor posted
+    that year in those records by impact (any severity): one column per impact of
+    :data:`incidents.data.schema.IMPACTS`, so a change in what is posted shows beside a
+    change in what failed."""
     spans = covered_spans(records, window)
-    basis_rows = on_basis(rows, spans)
+    posted = in_rate_records(rows, spans)
+    basis_rows = posted.loc[is_major(posted)]
     out = []
     for vendor, group in spans.groupby("vendor"):
         years = [y for y in range(group["s"].min().year, group["e"].max().year + 1)
@@ -133,8 +148,16 @@ def yearly_counts(rows: pd.DataFrame, records: pd.DataFrame, window: metrics.Win
                         for s, e in zip(group["s"], group["e"], strict=True))]
         mine = basis_rows.loc[basis_rows["vendor"] == vendor, "start_utc"].dt.year
         counts = mine.value_counts()
-        out += [{"vendor": vendor, "year": y, "events": int(counts.get(y, 0))} for y in years]
-    return pd.DataFrame(out, columns=["vendor", "year", "events"])
+        theirs = posted.loc[posted["vendor"] == vendor]
+        by_impact = pd.crosstab(theirs["start_utc"].dt.year,
+                                theirs["impact"].astype("object")) if len(theirs) else None
+        for y in years:
+            entry = {"vendor": vendor, "year": y, "events": int(counts.get(y, 0))}
+            for impact in schema.IMPACTS:
+                found = by_impact is not None and y in by_impact.index and impact in by_impact
+                entry[impact] = int(by_impact.at[y, impact]) if found else 0
+            out.append(entry)
+    return pd.DataFrame(out, columns=["vendor", "year", "events", *schema.IMPACTS])
 
 
 def rate_ratio(later: int, earlier: int, confidence: float = 0.95

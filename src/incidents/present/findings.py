@@ -66,11 +66,12 @@ def findings(table: pd.DataFrame, risk_table: pd.DataFrame | None, data: ReportD
         yoy = rows.dropna(subset=["ratio"]).sort_values(["complete_basis", "count_b"],
                                                         ascending=[False, False])
         for _, r in yoy.head(2).iterrows():
-            out.append(f"{narrative.text(r['vendor'])}: {int(r['count_b'])} major events "
-                       f"(major or critical, or an hour or more) in {int(r['year_b'])} against "
-                       f"{int(r['count_a'])} "
-                       f"in {int(r['year_a'])} (rate ratio {r['ratio']:.1f}, exact 95% CI "
-                       f"{r['ratio_low']:.1f}-{r['ratio_high']:.1f}); {r['basis']}"
+            out.append(f"{narrative.text(r['vendor'])}: {int(r['count_b'])} outages and "
+                       f"partial outages of severity 4-5 in {int(r['year_b'])} against "
+                       f"{int(r['count_a'])} in {int(r['year_a'])} (rate ratio "
+                       f"{r['ratio']:.1f}, exact 95% CI {r['ratio_low']:.1f}-"
+                       f"{r['ratio_high']:.1f}). Everything it posted: {int(r['year_b'])} "
+                       f"{r['mix_b']}; {int(r['year_a'])} {r['mix_a']}. Basis: {r['basis']}"
                        + ("." if r["complete_basis"] else
                           "; counts are lower bounds and follow what the vendor posts."))
     if "verdict" in rows:
@@ -106,7 +107,7 @@ def findings(table: pd.DataFrame, risk_table: pd.DataFrame | None, data: ReportD
     if len(public):
         out.append("Publicly reported incidents only (no complete record, not ranked): "
                    + ", ".join(f"{narrative.text(r['vendor'])} at least "
-                               f"{int(r['at_least'])} major" for _, r in public.sort_values(
+                               f"{int(r['at_least'])} major outages" for _, r in public.sort_values(
                                    "at_least", ascending=False).head(4).iterrows()) + ".")
     changes = metrics.change_induced_share(report.enriched(data.window_incidents), "vendor")
     if len(changes):

@@ -166,6 +166,8 @@ def comparable(data: ReportData, min_events: int = basis.MIN_EVENTS) -> pd.DataF
             f"{y}: {n}" for y, n in zip(g["year"], g["events"], strict=True)),
             include_groups=False) if len(years) else pd.Series(dtype=str))
     last_two = years.sort_values("year").groupby("vendor").tail(2)
+    for column in ("mix_a", "mix_b"):
+        table[column] = pd.Series(pd.NA, index=table.index, dtype=object)
     for vendor, group in last_two.groupby("vendor"):
         if len(group) == 2:
             (y1, n1), (y2, n2) = group[["year", "events"]].itertuples(index=False)
@@ -173,7 +175,24 @@ def comparable(data: ReportData, min_events: int = basis.MIN_EVENTS) -> pd.DataF
             mask = table["vendor"] == vendor
             table.loc[mask, ["year_a", "count_a", "year_b", "count_b", "ratio", "ratio_low",
                              "ratio_high"]] = [y1, n1, y2, n2, ratio, low, high]
+            first, second = (impact_mix(row) for _, row in group.iterrows())
+            index = table.index[mask][0]
+            table.at[index, "mix_a"], table.at[index, "mix_b"] = first, second
     return table
+
+
+def impact_mix(year: pd.Series) -> str:
+    """What a vendor posted in one year by impact, any severity: "151 posted: 20 outages,
+    8 partial outages, 42 degradations, 81 advisories" (a row of
+    :func:`incidents.analysis.basis.yearly_counts`)."""
+    names = {"outage": ("outage", "outages"),
+             "partial-outage": ("partial outage", "partial outages"),
+             "degradation": ("degradation", "degradations"),
+             "advisory": ("advisory", "advisories")}
+    total = sum(int(year[impact]) for impact in names)
+    parts = [f"{int(year[impact]):,} {one if int(year[impact]) == 1 else many}"
+             for impact, (one, many) in names.items()]
+    return f"{total:,} posted: " + ", ".join(parts)
 
 
 def headline(data: ReportData, by: str | list[str], sla_target: float, min_incidents: int
