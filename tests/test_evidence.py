@@ -230,8 +230,8 @@ def test_yearly_counts_show_what_was_posted_by_impact_beside_the_basis(tmp_path:
     ])
     year = basis.yearly_counts(_rows(found), found.records, WINDOW).set_index("year").loc[2024]
     assert (year["events"], year["outage"], year["advisory"], year["degradation"]) == (1, 1, 2, 0)
-    assert report.impact_mix(year) == ("3 posted: 1 outage, 0 partial outages, "
-                                       "0 degradations, 2 advisories")
+    assert report.impact_mix(year) == ("3 (1 outage, 0 partial outages, 0 degradations, "
+                                       "2 advisories)")
 
 
 def test_a_vendor_with_only_curated_rows_is_at_least_n_and_not_ranked(tmp_path: Path) -> None:
@@ -718,3 +718,35 @@ def test_a_curated_unknown_does_not_erase_what_the_record_row_knew(tmp_path: Pat
                        {"root_cause_category": "unknown", "impact": "outage"})
     assert row["root_cause_category"] == "configuration"
     assert row["impact"] == "outage"
+
+
+def _event_rows(*rows: dict[str, object]) -> pd.DataFrame:
+    base = {"severity": 4, "impact": "outage", "scope": "all-users", "duration_hours": 1.0,
+            "product": "Mail"}
+    table = pd.DataFrame([{**base, **row} for row in rows])
+    table["start_utc"] = pd.to_datetime(table["start_utc"], utc=True)
+    return table
+
+
+def test_the_largest_outages_rank_severity_then_breadth_then_length():
+    rows = _event_rows(
+        {"event": "a", "vendor": "A", "start_utc": "2025-10-20", "severity": 5,
+         "duration_hours": 14.5},
+        {"event": "b", "vendor": "B", "start_utc": "2025-10-29", "severity": 5,
+         "scope": "region", "duration_hours": 30.0},
+        {"event": "c", "vendor": "C", "start_utc": "2025-11-01", "duration_hours": 50.0},
+        {"event": "d", "vendor": "D", "start_utc": "2025-11-02", "severity": 5,
+         "impact": "degradation", "duration_hours": 99.0},  # usable: never an outage
+        {"event": "e", "vendor": "E", "start_utc": "2024-01-01", "severity": 5,
+         "duration_hours": 99.0})  # before the period asked for
+    largest = basis.largest_outages(rows, pd.Timestamp("2025-09-01", tz="UTC"),
+                                    pd.Timestamp("2026-09-01", tz="UTC"))
+    assert largest["event"].tolist() == ["a", "b", "c"]
+
+
+def test_an_outage_felt_through_two_vendors_is_listed_once_naming_the_other():
+    rows = _event_rows({"event": "x", "vendor": "AWS", "start_utc": "2025-10-20"},
+                       {"event": "x", "vendor": "Salesforce", "start_utc": "2025-10-20"})
+    largest = basis.largest_outages(rows, pd.Timestamp("2025-01-01", tz="UTC"),
+                                    pd.Timestamp("2026-01-01", tz="UTC"))
+    assert largest[["vendor", "also"]].values.tolist() == [["AWS", "Salesforce"]]

@@ -47,6 +47,32 @@ def is_major(rows: pd.DataFrame) -> pd.Series:
     return unusable & (rows["severity"].astype(int) >= MAJOR_SEVERITY)
 
 
+def largest_outages(rows: pd.DataFrame, since: pd.Timestamp, until: pd.Timestamp,
+                    most: int = 3) -> pd.DataFrame:
+    """The ``most`` largest major events (:func:`is_major`) that started in ``[since, until)``,
+    from every record (a public report counts as much as a status history here: the question
+    is what happened, not how often): highest severity first, then the broadest scope (the
+    order of :data:`incidents.data.schema.SCOPES`), then the longest (best estimate). An event
+    felt through several vendors is listed once, under its first vendor, with ``also`` naming
+    the others."""
+    inside = rows.loc[(rows["start_utc"] >= since) & (rows["start_utc"] < until)]
+    major = inside.loc[is_major(inside)]
+    if major.empty:
+        return major.assign(also=pd.Series(dtype=object))
+    breadth = {scope: rank for rank, scope in enumerate(schema.SCOPES)}
+    ranked = major.assign(
+        _severity=major["severity"].astype(int),
+        _breadth=major["scope"].astype("object").map(breadth).fillna(len(breadth)),
+        _hours=major["duration_hours"].fillna(0.0)).sort_values(
+        ["_severity", "_breadth", "_hours", "start_utc"],
+        ascending=[False, True, False, True], kind="stable")
+    vendors = ranked.groupby("event", sort=False)["vendor"].agg(list)
+    first = ranked.drop_duplicates("event").head(most).copy()
+    first["also"] = [", ".join(v for v in vendors[event] if v != vendor)
+                     for event, vendor in zip(first["event"], first["vendor"], strict=True)]
+    return first.drop(columns=["_severity", "_breadth", "_hours"]).reset_index(drop=True)
+
+
 def covered_spans(records: pd.DataFrame, window: metrics.Window) -> pd.DataFrame:
     """Each rate record's period clipped to the window: ``record_id, vendor, s, e, years``."""
     rate = evidence.rate_records(records)

@@ -60,6 +60,9 @@ def findings(table: pd.DataFrame, risk_table: pd.DataFrame | None, data: ReportD
     if rows.empty:
         return [f"No incident in the window ({data.window.label()})."]
     out = []
+    largest = largest_outages_line(data)
+    if largest:
+        out.append(largest)
     if "ratio" in rows:
         # A year-on-year change is read from complete records first: a polled record's
         # capture moves with the polling, and counts there are lower bounds.
@@ -70,8 +73,9 @@ def findings(table: pd.DataFrame, risk_table: pd.DataFrame | None, data: ReportD
                        f"partial outages of severity 4-5 in {int(r['year_b'])} against "
                        f"{int(r['count_a'])} in {int(r['year_a'])} (rate ratio "
                        f"{r['ratio']:.1f}, exact 95% CI {r['ratio_low']:.1f}-"
-                       f"{r['ratio_high']:.1f}). Everything it posted: {int(r['year_b'])} "
-                       f"{r['mix_b']}; {int(r['year_a'])} {r['mix_a']}. Basis: {r['basis']}"
+                       f"{r['ratio_high']:.1f}). Everything it posted: {r['mix_b']} in "
+                       f"{int(r['year_b'])}; {r['mix_a']} in {int(r['year_a'])}. Basis: "
+                       f"{r['basis']}"
                        + ("." if r["complete_basis"] else
                           "; counts are lower bounds and follow what the vendor posts."))
     if "verdict" in rows:
@@ -120,3 +124,24 @@ def findings(table: pd.DataFrame, risk_table: pd.DataFrame | None, data: ReportD
                        f"undisclosed both ways, between {narrative.percent(yes / total, 0)} "
                        f"and {narrative.percent((yes + unknown) / total, 0)} of all.")
     return out[:5]
+
+
+def largest_outages_line(data: ReportData, most: int = 3) -> str:
+    """The largest outages of the 12 months before the data cut-off, whatever record they
+    come from (the ones a reader remembers), each with its day, vendor, service, length,
+    scope and the other vendors it took down; empty when there is none."""
+    until = data.cutoff + pd.Timedelta(days=1)
+    since = until - pd.DateOffset(months=12)
+    largest = basis.largest_outages(data.window_incidents, since, until, most)
+    if largest.empty:
+        return ""
+    items = []
+    for _, r in largest.iterrows():
+        length = ("no published end" if pd.isna(r["duration_hours"])
+                  else narrative.hours(r["duration_hours"]))
+        also = f"; also {narrative.text(r['also'])}" if r["also"] else ""
+        items.append(f"{r['start_utc']:%d %b %Y}, {narrative.text(r['vendor'])}: "
+                     f"{narrative.text(r['product'])} ({r['impact']}, severity "
+                     f"{int(r['severity'])}, {length}, scope {r['scope']}{also})")
+    return (f"Largest outages from {since:%d %b %Y} to the cut-off (severity, then breadth, "
+            "then length; every record): " + "; ".join(items) + ".")

@@ -182,8 +182,8 @@ def comparable(data: ReportData, min_events: int = basis.MIN_EVENTS) -> pd.DataF
 
 
 def impact_mix(year: pd.Series) -> str:
-    """What a vendor posted in one year by impact, any severity: "151 posted: 20 outages,
-    8 partial outages, 42 degradations, 81 advisories" (a row of
+    """What a vendor posted in one year by impact, any severity: "151 (20 outages, 8 partial
+    outages, 42 degradations, 81 advisories)" (a row of
     :func:`incidents.analysis.basis.yearly_counts`)."""
     names = {"outage": ("outage", "outages"),
              "partial-outage": ("partial outage", "partial outages"),
@@ -192,7 +192,7 @@ def impact_mix(year: pd.Series) -> str:
     total = sum(int(year[impact]) for impact in names)
     parts = [f"{int(year[impact]):,} {one if int(year[impact]) == 1 else many}"
              for impact, (one, many) in names.items()]
-    return f"{total:,} posted: " + ", ".join(parts)
+    return f"{total:,} ({', '.join(parts)})"
 
 
 def headline(data: ReportData, by: str | list[str], sla_target: float, min_incidents: int
