@@ -92,11 +92,9 @@ if len(no_figure):
 #
 # Counts from different kinds of record are not comparable: a vendor that posts every blip
 # looks worse than one that posts only disasters. The rate below counts only
-# **outages and partial outages of severity 4 or 5 (major or critical), in the vendor's
-# complete status history (or one captured at 95% or more), per year of covered time**.
-# Degradations and advisories never count, however long: a vendor posting fewer advisories
-# is not a vendor failing less. A vendor without such a record is shown as "at least N
-# publicly reported major incidents" and is not ranked.
+# **outages and partial outages of severity 4-5 in the vendor's complete status history (or
+# one captured at 95% or more), per year of covered time**; degradations and advisories never
+# count. A vendor without such a record is "at least N" and is not ranked.
 
 # %%
 display(HTML(narrative.table(headline.sort_values(["ranked", "basis_per_year"],

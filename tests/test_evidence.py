@@ -228,9 +228,10 @@ def test_yearly_counts_show_what_was_posted_by_impact_beside_the_basis(tmp_path:
         {"severity": "1", "impact": "advisory", "start_utc": "2024-05-01T10:00:00Z",
          "end_utc": "2024-05-01T11:00:00Z"},
     ])
-    year = basis.yearly_counts(_rows(found), found.records, WINDOW).set_index("year").loc[2024]
+    counts = basis.yearly_counts(_rows(found), found.records, WINDOW)
+    year = counts.loc[counts["year"] == 2024].iloc[0]
     assert (year["events"], year["outage"], year["advisory"], year["degradation"]) == (1, 1, 2, 0)
-    assert report.impact_mix(year) == ("3 (1 outage, 0 partial outages, 0 degradations, "
+    assert report.impact_mix(year) == ("3 in 2024 (1 outages / 0 partial / 0 degraded / "
                                        "2 advisories)")
 
 

@@ -589,11 +589,11 @@ def test_recorded_share_counts_overlapping_records_once():
     assert share["B"] == pytest.approx(183 / 365)
 
 
-def test_a_service_with_no_event_shows_no_reported_event_not_a_hundred_percent():
+def test_a_service_with_no_event_shows_none_reported_not_a_hundred_percent():
     services = pd.DataFrame({"product": ["Mail", "Docs"], "incidents": [2, 0],
                              "availability": [0.999, 1.0], "availability_major_only": [1.0, 1.0]})
     marked = report.quiet_services_marked(services)
     assert marked["availability"].tolist() == [0.999, report.NO_EVENT]
-    assert marked["availability_major_only"].tolist() == [1.0, report.NO_EVENT]
-    assert narrative.availability(marked.at[1, "availability"]) == "no reported event"
+    assert marked["availability_major_only"].tolist() == [1.0, report.NO_EVENT_OTHERS]
+    assert narrative.availability(marked.at[1, "availability"]) == "none\u00a0reported"
     assert narrative.availability(marked.at[0, "availability"]) == "99.900%"

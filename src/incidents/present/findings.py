@@ -13,6 +13,14 @@ from incidents.present.report_data import ReportData
 
 def evidence_lines(data: ReportData) -> list[str]:
     """One short line per vendor: the records its figures rest on, and its source quality."""
+    return [f"**{narrative.text(row.vendor)}**: {row.evidence}"
+            for row in evidence_table(data).itertuples(index=False)]
+
+
+def evidence_table(data: ReportData) -> pd.DataFrame:
+    """Per vendor (``vendor``, ``evidence``): the records its figures rest on, with their
+    rows and the share of the window each rate record covers, and its source quality where
+    any source is neither the vendor's own page nor reputable press."""
     rows = data.incidents
     good = rows.groupby("vendor")["source_quality"].agg(
         lambda q: q.isin(["vendor", "press"]).mean())
@@ -36,10 +44,12 @@ def evidence_lines(data: ReportData) -> list[str]:
             parts.append(f"{_short_record(record)}: "
                          f"{narrative.count(counts[record['record_id']], 'row')}{used}")
         note = "" if mine["record_id"].isin(for_rates).any() else (
-            "; no complete record in the window: public reports only")
-        out.append(f"**{narrative.text(vendor)}**: " + "; ".join(parts) + note
-                   + f"; sources {good.get(vendor, 0):.0%} vendor or press.")
-    return out
+            "; no complete record: public reports only")
+        # Sources are named only where some are not the vendor's own or reputable press.
+        quality = good.get(vendor, 0)
+        sources = "" if quality >= 1 else f"; sources {quality:.0%} vendor or press"
+        out.append({"vendor": vendor, "evidence": "; ".join(parts) + note + sources + "."})
+    return pd.DataFrame(out, columns=["vendor", "evidence"])
 
 
 def _short_record(record: pd.Series) -> str:
@@ -73,9 +83,8 @@ def findings(table: pd.DataFrame, risk_table: pd.DataFrame | None, data: ReportD
                        f"partial outages of severity 4-5 in {int(r['year_b'])} against "
                        f"{int(r['count_a'])} in {int(r['year_a'])} (rate ratio "
                        f"{r['ratio']:.1f}, exact 95% CI {r['ratio_low']:.1f}-"
-                       f"{r['ratio_high']:.1f}). Everything it posted: {r['mix_b']} in "
-                       f"{int(r['year_b'])}; {r['mix_a']} in {int(r['year_a'])}. Basis: "
-                       f"{r['basis']}"
+                       f"{r['ratio_high']:.1f}); all it posted: {r['mix_b']}, against "
+                       f"{r['mix_a']}; {r['basis']}"
                        + ("." if r["complete_basis"] else
                           "; counts are lower bounds and follow what the vendor posts."))
     if "verdict" in rows:
@@ -140,8 +149,8 @@ def largest_outages_line(data: ReportData, most: int = 3) -> str:
         length = ("no published end" if pd.isna(r["duration_hours"])
                   else narrative.hours(r["duration_hours"]))
         also = f"; also {narrative.text(r['also'])}" if r["also"] else ""
-        items.append(f"{r['start_utc']:%d %b %Y}, {narrative.text(r['vendor'])}: "
-                     f"{narrative.text(r['product'])} ({r['impact']}, severity "
-                     f"{int(r['severity'])}, {length}, scope {r['scope']}{also})")
-    return (f"Largest outages from {since:%d %b %Y} to the cut-off (severity, then breadth, "
-            "then length; every record): " + "; ".join(items) + ".")
+        items.append(f"{r['start_utc']:%d %b %Y} {narrative.text(r['vendor'])}: "
+                     f"{narrative.text(r['product'])}, {r['impact']}, {length}, "
+                     f"{r['scope']}{also}")
+    return (f"Largest outages since {since:%d %b %Y} (severity, breadth, length): "
+            + "; ".join(items) + ".")

@@ -182,17 +182,14 @@ def comparable(data: ReportData, min_events: int = basis.MIN_EVENTS) -> pd.DataF
 
 
 def impact_mix(year: pd.Series) -> str:
-    """What a vendor posted in one year by impact, any severity: "151 (20 outages, 8 partial
-    outages, 42 degradations, 81 advisories)" (a row of
+    """What a vendor posted in one year by impact, any severity: "151 in 2024 (20 outages /
+    8 partial / 42 degraded / 81 advisories)" (a row of
     :func:`incidents.analysis.basis.yearly_counts`)."""
-    names = {"outage": ("outage", "outages"),
-             "partial-outage": ("partial outage", "partial outages"),
-             "degradation": ("degradation", "degradations"),
-             "advisory": ("advisory", "advisories")}
+    names = {"outage": "outages", "partial-outage": "partial", "degradation": "degraded",
+             "advisory": "advisories"}
     total = sum(int(year[impact]) for impact in names)
-    parts = [f"{int(year[impact]):,} {one if int(year[impact]) == 1 else many}"
-             for impact, (one, many) in names.items()]
-    return f"{total:,} ({', '.join(parts)})"
+    parts = [f"{int(year[impact]):,} {short}" for impact, short in names.items()]
+    return f"{total:,} in {int(year['year'])} ({' / '.join(parts)})"
 
 
 def headline(data: ReportData, by: str | list[str], sla_target: float, min_incidents: int
@@ -461,20 +458,24 @@ def client_groups(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 #: What a service with no event in the window shows instead of an availability.
-NO_EVENT = "no reported event"
+NO_EVENT = "none\u00a0reported"  # one unbroken cell: it never wraps in a narrow column
+#: What the other availability columns show for such a service (the headline says why).
+NO_EVENT_OTHERS = "-"
 AVAILABILITY_COLUMNS = ("availability", "availability_major_only", "availability_every_incident")
 
 
 def quiet_services_marked(table: pd.DataFrame) -> pd.DataFrame:
-    """``table`` with each availability of a service that had no event in the window (its
-    ``incidents`` is 0) replaced by :data:`NO_EVENT`: "100%" there would read as measured
+    """``table`` with the availability of a service that had no event in the window (its
+    ``incidents`` is 0) replaced by :data:`NO_EVENT` (the other availability columns by
+    :data:`NO_EVENT_OTHERS`): "100%" there would read as measured
     perfection where it only means that nothing was reported (a public report misses
     incidents, and a service nobody reported on has no evidence either way)."""
     marked = table.copy()
     quiet = marked["incidents"].eq(0).to_numpy()
     for column in AVAILABILITY_COLUMNS:
         if column in marked:
-            marked[column] = marked[column].astype("object").where(~quiet, NO_EVENT)
+            shown = NO_EVENT if column == AVAILABILITY_COLUMNS[0] else NO_EVENT_OTHERS
+            marked[column] = marked[column].astype("object").where(~quiet, shown)
     return marked
 
 
