@@ -136,10 +136,11 @@ def findings(table: pd.DataFrame, risk_table: pd.DataFrame | None, data: ReportD
 
 
 def largest_outages_line(data: ReportData, most: int = 3) -> str:
-    """The largest outages of the 12 months before the data cut-off, whatever record they
+    """The largest outages of the 12 months before the data cut-off (or the window's end,
+    when that comes first), whatever record they
     come from (the ones a reader remembers), each with its day, vendor, service, length,
     scope and the other vendors it took down; empty when there is none."""
-    until = data.cutoff + pd.Timedelta(days=1)
+    until = min(data.cutoff + pd.Timedelta(days=1), data.window.end)
     since = until - pd.DateOffset(months=12)
     largest = basis.largest_outages(data.window_incidents, since, until, most)
     if largest.empty:
@@ -152,5 +153,6 @@ def largest_outages_line(data: ReportData, most: int = 3) -> str:
         items.append(f"{r['start_utc']:%d %b %Y} {narrative.text(r['vendor'])}: "
                      f"{narrative.text(r['product'])}, {r['impact']}, {length}, "
                      f"{r['scope']}{also}")
-    return (f"Largest outages since {since:%d %b %Y} (severity, breadth, length): "
+    last = until - pd.Timedelta(days=1)
+    return (f"Largest outages {since:%d %b %Y} to {last:%d %b %Y} (severity, breadth, length): "
             + "; ".join(items) + ".")
