@@ -160,10 +160,9 @@ def run_import(fmt: str, data: Any, source: Any, *, vendor: str | None = None,
     from incidents.data.importers import records as record_files
     from incidents.data.importers.common import Finding
 
-    if record is not None:
+    if record is not None:  # before parsing; "" is refused too, not read as "no record"
         record_files.check_record_id(record)
-    target = config.incidents_path(into)
-    merge.check_target(target)
+    target = config.incidents_path(into)  # merge.merge_file checks what it writes
     rows, findings = parse_feed(fmt, data, source, vendor)
     notes: list[str] = []
     table = None
