@@ -231,7 +231,7 @@ def test_yearly_counts_show_what_was_posted_by_impact_beside_the_basis(tmp_path:
     counts = basis.yearly_counts(_rows(found), found.records, WINDOW)
     year = counts.loc[counts["year"] == 2024].iloc[0]
     assert (year["events"], year["outage"], year["advisory"], year["degradation"]) == (1, 1, 2, 0)
-    assert report.impact_mix(year) == ("3 in 2024 (1 outages / 0 partial / 0 degraded / "
+    assert report.impact_mix(year) == ("3 in 2024 (1 outage / 0 partial / 0 degraded / "
                                        "2 advisories)")
 
 

@@ -185,10 +185,11 @@ def impact_mix(year: pd.Series) -> str:
     """What a vendor posted in one year by impact, any severity: "151 in 2024 (20 outages /
     8 partial / 42 degraded / 81 advisories)" (a row of
     :func:`incidents.analysis.basis.yearly_counts`)."""
-    names = {"outage": "outages", "partial-outage": "partial", "degradation": "degraded",
-             "advisory": "advisories"}
+    names = {"outage": ("outage", "outages"), "partial-outage": ("partial", "partial"),
+             "degradation": ("degraded", "degraded"), "advisory": ("advisory", "advisories")}
     total = sum(int(year[impact]) for impact in names)
-    parts = [f"{int(year[impact]):,} {short}" for impact, short in names.items()]
+    parts = [f"{int(year[impact]):,} {one if int(year[impact]) == 1 else many}"
+             for impact, (one, many) in names.items()]
     return f"{total:,} in {int(year['year'])} ({' / '.join(parts)})"
 
 
