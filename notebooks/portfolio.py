@@ -123,24 +123,26 @@ plots.show(plots.incident_timeline(incidents, data.window.start, data.window.end
 # ## How long until service returns
 #
 # Kaplan-Meier median per vendor: incidents still open, or without an end but with a last
-# update still reporting impact, count as "at least this long". Durations known only to the
-# day are left out of the hour-level estimate and counted.
+# update still reporting impact, count as "at least this long". A duration known only to the
+# day enters at the shortest and at the longest its dates allow, so the median is a range
+# where such incidents weigh on it (never a midpoint).
 
 # %%
 plots.show(plots.restore_time_distribution(incidents, "vendor"), "Hours to restore for each "
            "incident by vendor on a log scale, with box plots; open incidents marked.")
 
 # %%
-display(HTML(narrative.table(headline.loc[headline["incidents"] > 0].sort_values("vendor"), {
+display(HTML(narrative.table(narrative.with_restore_range(
+        headline.loc[headline["incidents"] > 0].sort_values("vendor")), {
     "vendor": ("Vendor", narrative.plain),
-    "median": ("Median restore", narrative.hours),
+    "median_range": ("Median restore", narrative.plain),
     "median_lower": ("95% CI low", narrative.hours),
     "median_upper": ("95% CI high", narrative.hours),
     "p90": ("90th percentile", narrative.hours),
     "n": ("Incidents", narrative.plain),
     "ongoing": ("Still open", narrative.plain),
     "end_unknown": ("No end (left out)", narrative.plain),
-    "imprecise": ("Known to the day (left out)", narrative.plain),
+    "imprecise": ("Known to the day (as a range)", narrative.plain),
 }, caption="Time to restore: Kaplan-Meier median with its 95% interval, every record")))
 
 # %% [markdown]
@@ -182,9 +184,10 @@ display(HTML(narrative.table(changes.loc[(changes["yes"] + changes["no"]) > 0], 
 # incidents are not a tenant's measured downtime: this is an estimate, not a credit claim.
 
 # %%
-services = availability.service_availability(incidents, data.window, report.services_shown(data))
-display(HTML(narrative.table(report.quiet_services_marked(
-        services.sort_values(["vendor", "availability"])), {
+services = availability.service_availability(report.service_rows(data), data.window,
+                                               report.services_shown(data))
+display(HTML(narrative.table(report.quiet_services_marked(narrative.with_availability_range(
+        services.sort_values(["vendor", "availability"]))), {
     "vendor": ("Vendor", narrative.plain),
     "product": ("Service", narrative.plain),
     "incidents": ("Events", narrative.plain),
@@ -192,7 +195,8 @@ display(HTML(narrative.table(report.quiet_services_marked(
     "availability_major_only": ("Full outages only", narrative.availability),
     "availability_every_incident": ("Every incident", narrative.availability),
     "no_end": ("No end", narrative.plain),
-}, caption="Estimated availability over the window per service the organisation uses")))
+}, caption="Estimated availability over the window per service the organisation uses (a "
+           "range where times are known only to the hour or day: longest to shortest spans)")))
 basis_note = report.availability_basis_line(data)
 if basis_note:
     display(Markdown(basis_note))

@@ -85,13 +85,16 @@ display(Markdown("\n".join(f"- {line}" for line in [
 ])))
 
 # %%
-services = availability.service_availability(incidents, data.window, report.services_shown(data))
-table = report.quiet_services_marked(report.service_table(by_product, services[[
-    "product", "availability", "availability_major_only", "availability_every_incident"]]))
+services = availability.service_availability(report.service_rows(data), data.window,
+                                               report.services_shown(data))
+table = report.quiet_services_marked(narrative.with_restore_range(report.service_table(
+    by_product, narrative.with_availability_range(services)[[
+        "product", "availability", "availability_major_only",
+        "availability_every_incident"]])))
 display(HTML(narrative.table(table, {
     "product": ("Service", narrative.plain),
     "incidents": ("Events", narrative.plain),
-    "median": ("Median restore", narrative.hours),
+    "median_range": ("Median restore", narrative.plain),
     "availability": ("Availability", narrative.availability),
     "availability_major_only": ("Full outages only", narrative.availability),
     "yes": ("Own change", narrative.plain),
@@ -131,6 +134,12 @@ display(Markdown(
 
 # %% [markdown]
 # ## Which clients and protocols break, and why
+#
+# Availability by way in: a degradation that stops every mobile user is not "available" for
+# them, so each client surface or protocol (web, Windows desktop, Mac, mobile apps,
+# ActiveSync, IMAP/POP, APIs, ...) gets the hours in which a report named it broken, whatever
+# the impact label. Clients come from the reports a person read; status histories rarely name
+# them.
 
 # %%
 curated = report.enriched(incidents)
@@ -142,11 +151,15 @@ else:
     access = metrics.access_vector_matrix(curated, "Q", data.window)
     plots.show(plots.access_vector_heatmap(access),
                f"Heatmap of {vendor} client surfaces and protocols by quarter.")
-    display(HTML(narrative.table(report.client_groups(incidents), {
-        "group": ("Way in", narrative.plain), "events": ("Curated events", narrative.plain),
-        "clients": ("Clients and protocols named", narrative.plain),
-    }, caption="Which clients and protocols broke, grouped (curated events, where they are "
-               "read)")))
+    ways = report.ways_in(data)
+    display(HTML(narrative.table(ways.loc[ways["hours_longest"] > 0], {
+        "product": ("Service", narrative.plain), "way_in": ("Way in", narrative.plain),
+        "events": ("Events", narrative.plain),
+        "broken": ("Hours reported broken", narrative.plain),
+        "share": ("Share of window", lambda v: narrative.number(100 * v, 2) + "%"),
+    }, caption="Availability by way in: hours each client surface or protocol was reported "
+               "broken, whatever the impact label (a range where times are known only to "
+               "the day; 'or more' where an event has no end)")))
     plots.show(plots.cause_breakdown(
         metrics.breakdown(curated, "root_cause_category"),
         metrics.breakdown(curated, "mitigation", multi=True)),
@@ -190,7 +203,7 @@ for measured_per, part in report.sla_periods_used(data, sla_target):
                                               xlabel=measured_per.capitalize(), legend="SLA"),
                f"{vendor}'s estimated availability per {measured_per} on the worst covered "
                "service, against each SLA target.")
-uncovered = availability.uncovered_services(incidents, data.slas)
+uncovered = availability.uncovered_services(report.service_rows(data), data.slas)
 if len(uncovered):
     display(Markdown("**No SLA with a target covers:** " + ", ".join(
         narrative.text(p) for p in uncovered["product"]) + "."))

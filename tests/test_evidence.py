@@ -14,7 +14,7 @@ from incidents.data import companions, schema, sources
 from incidents.errors import InputError, ParameterError
 from incidents.evidence import event_model
 from incidents.evidence import records as evidence
-from incidents.present import parameters, report
+from incidents.present import narrative, parameters, report
 from tests.conftest import NOW, VENDOR_ROWS, incident_row, write_csv
 
 WINDOW = metrics.Window.from_dates("2024-01-01", "2025-12-31")
@@ -410,7 +410,7 @@ def test_exposure_scales_with_the_dependence_the_organisation_set() -> None:
 # ---------------------------------------------------------------- durations and sources
 
 
-def test_two_day_precision_stamps_are_left_out_of_the_hour_level_median(
+def test_a_day_precise_duration_enters_the_median_at_both_ends_never_at_midday(
         make_table) -> None:
     table = make_table(
         {"start_utc": "2025-01-10T00:00:00Z", "start_precision": "day",
@@ -419,8 +419,12 @@ def test_two_day_precision_stamps_are_left_out_of_the_hour_level_median(
         {"start_utc": "2025-01-12T10:00:00Z", "end_utc": "2025-01-12T13:00:00Z"})
     rows = metrics.in_window(table, JANUARY)
     restore = time_to_restore.restore_times(rows, "vendor").iloc[0]
-    assert restore["n"] == 2 and restore["imprecise"] == 1
-    assert restore["median"] != pytest.approx(12.0)
+    assert restore["n"] == 3 and restore["imprecise"] == 1
+    # Shortest: 0 h, 1 h, 3 h -> 1 h; longest: 24 h, 1 h, 3 h -> 3 h; 12 h is never used.
+    assert restore["median"] == pytest.approx(1.0)
+    assert restore["median_longest"] == pytest.approx(3.0)
+    assert narrative.restore_sentence(restore).startswith(
+        "Median time to restore between 1.0 h and 3.0 h")
 
 
 def test_a_last_update_with_impact_counts_as_at_least_that_long(make_table) -> None:
@@ -751,3 +755,49 @@ def test_an_outage_felt_through_two_vendors_is_listed_once_naming_the_other():
     largest = basis.largest_outages(rows, pd.Timestamp("2025-01-01", tz="UTC"),
                                     pd.Timestamp("2026-01-01", tz="UTC"))
     assert largest[["vendor", "also"]].values.tolist() == [["AWS", "Salesforce"]]
+
+
+# ---------------------------------------------------------------- times as ranges, ways in
+
+
+def test_availability_of_a_day_precise_outage_is_a_range_not_midday(make_table) -> None:
+    table = make_table({"start_utc": "2025-01-10T00:00:00Z", "start_precision": "day",
+                        "end_utc": "2025-01-11T00:00:00Z", "end_precision": "day"})
+    rows = metrics.in_window(table, JANUARY)
+    services = availability.service_availability(rows, JANUARY).iloc[0]
+    # Shortest: from the end of 10 Jan to the start of 11 Jan (0 h); longest: 10 Jan 00:00
+    # to the end of 11 Jan (48 h). Never the 24 h a midpoint reading would give.
+    assert services["downtime_hours"] == pytest.approx(0.0)
+    assert services["downtime_longest_hours"] == pytest.approx(48.0)
+    shown = narrative.with_availability_range(pd.DataFrame([services]))
+    assert shown.iloc[0]["availability"] == "93.548%-100%"
+
+
+def test_a_degradation_that_breaks_mobile_clients_counts_as_broken_hours_for_that_way_in(
+        make_table) -> None:
+    table = make_table(
+        {"impact": "degradation", "affected_clients": "outlook-mobile;outlook-mac-new",
+         "start_utc": "2025-01-05T00:00:00Z", "start_precision": "day",
+         "end_utc": "2025-01-17T00:00:00Z", "end_precision": "day"},
+        {"impact": "outage", "affected_clients": "outlook-web",
+         "start_utc": "2025-01-20T10:00:00Z", "end_utc": "2025-01-20T12:00:00Z"})
+    rows = metrics.in_window(table, JANUARY)
+    # The status-page weights give a degradation nothing (a minute-precise start is a range
+    # of a minute, so the outage's certain span is 1 h 59 min).
+    assert availability.service_availability(rows, JANUARY).iloc[0]["downtime_hours"] == (
+        pytest.approx(2.0, abs=0.02))
+    ways = availability.way_in_hours(rows, JANUARY).set_index("way_in")
+    assert ways.loc["mobile apps", "hours"] == pytest.approx(11 * 24)
+    assert ways.loc["mobile apps", "hours_longest"] == pytest.approx(13 * 24)
+    assert ways.loc["Mac", "hours_longest"] == pytest.approx(13 * 24)
+    assert ways.loc["web", "hours"] == pytest.approx(2.0, abs=0.02)
+    assert "Windows desktop" not in ways.index
+
+
+def test_every_id_of_a_linked_event_stays_in_its_row(make_table) -> None:
+    table = make_table({"incident_id": "EX1", "event_id": "e1"},
+                       {"incident_id": "EX2", "event_id": "e1",
+                        "start_utc": "2025-01-10T13:00:00Z", "end_utc": "2025-01-10T14:00:00Z"})
+    table = table.assign(record_kind="curated", basis=False, event=table["event_id"])
+    rows = event_model.event_rows(table)
+    assert len(rows) == 1 and rows.loc[0, "ids_in_event"] == "EX1; EX2"

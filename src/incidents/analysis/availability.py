@@ -4,6 +4,9 @@ Rules, stated once (the report's methods appendix repeats them):
 
 * **Per service.** An incident counts against the service it names (its ``product``), never
   against the vendor as a whole.
+* **Times as ranges.** An incident counts over its shortest span (the downtime that
+  certainly happened: SLA periods below target, the headline) and, beside it, its longest;
+  a time known only to the day is never read as its midday.
 * **Impact weights** follow the convention status pages publish (Atlassian Statuspage's
   uptime): a major outage counts in full, a partial outage at 30%, degraded performance and
   advisories not at all (:data:`incidents.data.schema.IMPACT_WEIGHTS`). Where incidents overlap,
@@ -52,11 +55,37 @@ def weights(rows: pd.DataFrame, rule: str = "status-page") -> np.ndarray:
     return weight
 
 
-def _spans(rows: pd.DataFrame, rule: str) -> pd.DataFrame:
-    """Rows with a usable interval and a positive weight: ``w``, ``s``, ``e``."""
+#: The two ends of what an incident's times allow: its shortest and its longest span.
+ENDS = ("shortest", "longest")
+
+
+def _spans(rows: pd.DataFrame, rule: str, ends: str = "shortest") -> pd.DataFrame:
+    """Rows with a usable interval and a positive weight: ``w``, ``s``, ``e``.
+
+    A time known only to the hour or the day is a range, never a midpoint: ``shortest``
+    starts an incident at the end of its start's range and ends it at its published end
+    (downtime that certainly happened); ``longest`` starts it at the start of the range and
+    ends it at the latest end its precision (or a poll) allows. An incident with no end but a
+    last update with impact, or still open, runs until then either way.
+    """
+    if ends not in ENDS:
+        raise ValueError(f"ends must be one of {ENDS}, got {ends!r}")
     spans = rows.assign(w=weights(rows, rule))
-    return spans.loc[spans["end_known"] & (spans["w"] > 0) & spans["end_mid"].notna()].assign(
-        s=lambda f: f["start_mid"], e=lambda f: f["end_mid"])
+    spans = spans.loc[spans["end_known"] & (spans["w"] > 0) & spans["end_mid"].notna()]
+    start = spans["start_utc"]
+    latest_start = start + 2 * (spans["start_mid"] - start)
+    resolved = spans["resolved"].to_numpy(dtype=bool)
+    hour = pd.Timedelta(hours=1)
+    if ends == "shortest":
+        begin = latest_start
+        finish = np.where(resolved, latest_start + spans["duration_min_hours"].fillna(0) * hour,
+                          np.maximum(spans["end_mid"], latest_start))
+    else:
+        begin = start
+        finish = np.where(resolved, start + spans["duration_max_hours"].fillna(0) * hour,
+                          spans["end_mid"])
+    return spans.assign(s=begin, e=pd.to_datetime(pd.Series(finish, index=spans.index),
+                                                  utc=True))
 
 
 def weighted_hours(pieces: pd.DataFrame, keys: list[str]) -> pd.Series:
@@ -106,16 +135,21 @@ def service_availability(rows: pd.DataFrame, window: metrics.Window,
 
     ``services`` (``vendor``, ``product``) lists the services to show, quiet ones at 100%;
     by default every service with an incident. Columns: ``availability`` (status-page
-    weights, the headline), ``availability_major_only``, ``availability_every_incident``,
-    ``incidents``, ``no_end`` (left out: no end and no last update with impact).
+    weights, the headline, with every incident at its shortest span: the downtime that
+    certainly happened), ``availability_longest`` (the same with every incident at its
+    longest span: the two differ where times are known only to the hour or day, and the
+    truth lies between), ``downtime_hours`` and ``downtime_longest_hours``,
+    ``availability_major_only``, ``availability_every_incident``, ``incidents``, ``no_end``
+    (left out: no end and no last update with impact).
     """
     keys = ["vendor", "product"]
     shown = rows[keys].drop_duplicates() if services is None else services[keys]
     table = shown.drop_duplicates().reset_index(drop=True)
-    for rule, column in (("status-page", "availability"),
-                         ("major-only", "availability_major_only"),
-                         ("every-incident", "availability_every_incident")):
-        spans = _spans(rows, rule)
+    for rule, ends, column in (("status-page", "shortest", "availability"),
+                               ("status-page", "longest", "availability_longest"),
+                               ("major-only", "shortest", "availability_major_only"),
+                               ("every-incident", "shortest", "availability_every_incident")):
+        spans = _spans(rows, rule, ends)
         spans = spans.assign(s=spans["s"].clip(window.start, window.end),
                              e=spans["e"].clip(window.start, window.end))
         hours = weighted_hours(spans, keys)
@@ -123,13 +157,48 @@ def service_availability(rows: pd.DataFrame, window: metrics.Window,
             lambda k, h=hours: h.get(k, 0.0)).to_numpy(dtype=float) if len(hours) else 0.0
         table[column] = 1 - np.asarray(lost) / window.hours
         if rule == "status-page":
-            table["downtime_hours"] = lost
+            table["downtime_hours" if ends == "shortest" else "downtime_longest_hours"] = lost
     counts = rows.groupby(keys, observed=True).size()
     no_end = rows.loc[~rows["end_known"]].groupby(keys, observed=True).size()
     index = pd.MultiIndex.from_frame(table[keys])
     table["incidents"] = counts.reindex(index).fillna(0).astype(int).to_numpy()
     table["no_end"] = no_end.reindex(index).fillna(0).astype(int).to_numpy()
     return table
+
+
+def way_in_hours(rows: pd.DataFrame, window: metrics.Window) -> pd.DataFrame:
+    """Availability by way in: per vendor, service and way in (:data:`schema.WAYS_IN`), the
+    hours in which that way in was reported broken, whatever the impact label.
+
+    A degradation that stops every mobile user is an outage for that way in: every row that
+    names a client of the group counts in full, over its shortest span (``hours``) and its
+    longest (``hours_longest``); overlapping incidents count once. ``events`` counts the rows,
+    ``no_end`` those with no end and no last update with impact (left out of the hours, so
+    those are lower bounds there). ``share`` is ``hours`` over the window. Rows that name no
+    client (status histories rarely do) are not in the table.
+    """
+    columns = ["vendor", "product", "way_in", "events", "no_end", "hours", "hours_longest",
+               "share"]
+    group_of = {term: way for way, terms in schema.WAYS_IN.items() for term in terms}
+    rows = rows.reset_index(drop=True)  # a row per service reached repeats an index
+    ways = metrics.multi_values(rows["affected_clients"].astype("object")).map(
+        group_of).dropna()
+    if ways.empty:
+        return pd.DataFrame(columns=columns)
+    pairs = pd.DataFrame({"row": ways.index, "way_in": ways.to_numpy()}).drop_duplicates()
+    expanded = rows.loc[pairs["row"]].assign(way_in=pairs["way_in"].to_numpy())
+    keys = ["vendor", "product", "way_in"]
+    table = expanded.groupby(keys, observed=True).agg(
+        events=("end_known", "size"), no_end=("end_known", lambda k: int((~k).sum())))
+    for ends, column in (("shortest", "hours"), ("longest", "hours_longest")):
+        spans = _spans(expanded, "every-incident", ends)
+        spans = spans.assign(s=spans["s"].clip(window.start, window.end),
+                             e=spans["e"].clip(window.start, window.end))
+        table[column] = metrics.union_hours(spans[keys], spans["s"], spans["e"]).reindex(
+            table.index).fillna(0.0) if len(spans) else 0.0
+    table["share"] = table["hours"] / window.hours
+    return table.reset_index().sort_values(["vendor", "product", "hours_longest"], ascending=[
+        True, True, False]).reset_index(drop=True)[columns]
 
 
 def sla_services(slas: pd.DataFrame) -> pd.DataFrame:

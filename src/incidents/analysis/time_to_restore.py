@@ -141,15 +141,20 @@ def restore_times(incidents: pd.DataFrame, by: str | list[str] = "vendor",
     """Time to restore per group: Kaplan-Meier median with its interval, p90, and a mean.
 
     Advisories are left out (no service was lost). Ongoing incidents are right-censored at
-    the window end. Incidents whose end was never published (and that are not ongoing) are
-    left out and counted in ``end_unknown``. Incidents whose start or end is known only to
-    the day or month are left out of the Kaplan-Meier estimate (their duration is an interval
-    of a day or more, not hours) and counted in ``imprecise``; they stay in the bounds below.
-    ``median_if_earliest`` / ``median_if_latest``
-    are the plain medians of the shortest and longest durations the date precisions allow, so
-    a reader sees how much precision matters (``imprecise`` counts incidents with a start or
-    end known only to the day or month). The mean (``mean_hours``, restored incidents only)
-    is a labelled aside: restore times are skewed and the median is the headline. Hours.
+    the window end, and so is an incident with no published end at its last update that still
+    reported impact. Incidents whose end was never published, with no such update (and that
+    are not ongoing), cannot enter and are counted in ``end_unknown``.
+
+    A duration whose start or end is known only to the day or month is an interval, not a
+    number of hours: it enters the estimate at both ends of what its dates allow, never at a
+    midpoint. ``median`` is the Kaplan-Meier median with every such incident at its shortest
+    duration, ``median_longest`` with every one at its longest; the true median lies between
+    them (the estimate is monotone in each duration), and they are equal when every time is
+    known to the hour. ``median_lower`` is the lower 95% limit of the first, ``median_upper``
+    the upper limit of the second; ``imprecise`` counts those incidents.
+    ``median_if_earliest`` / ``median_if_latest`` are the plain medians of the shortest and
+    longest durations of the restored incidents. The mean (``mean_hours``, restored incidents
+    only) is a labelled aside: restore times are skewed and the median is the headline. Hours.
     """
     found = metrics.grouping(incidents, by)
     restorable = (incidents["impact"] != "advisory").to_numpy()
@@ -163,17 +168,22 @@ def restore_times(incidents: pd.DataFrame, by: str | list[str] = "vendor",
     known, resolved = column("end_known", bool), column("resolved", bool)
     hours = column("duration_hours", float)
     fine = ["minute", "hour"]
-    # A duration whose start or end is known only to the day is an interval of a day or more,
-    # not a number of hours: it stays out of the hour-level estimate (counted in imprecise).
     precise = (incidents["start_precision"].isin(fine) & (
         incidents["end_precision"].isin(fine) | incidents["end_utc"].isna())).to_numpy()[
             restorable]
-    use = known & precise
-    summary = grouped_kaplan_meier_summary(codes[use], hours[use], resolved[use],
-                                           confidence).reindex(range(size))
+    interval = resolved & ~precise
+    shortest = np.where(interval, column("duration_min_hours", float), hours)
+    longest = np.where(interval, column("duration_max_hours", float), hours)
+    low = grouped_kaplan_meier_summary(codes[known], shortest[known], resolved[known],
+                                       confidence).reindex(range(size))
+    high = grouped_kaplan_meier_summary(codes[known], longest[known], resolved[known],
+                                        confidence).reindex(range(size))
     table = labels.to_frame(index=False)
-    for name in ("n", "events", "median", "median_lower", "median_upper", "p90"):
-        table[name] = summary[name].to_numpy()
+    for name in ("n", "events", "median", "median_lower", "p90"):
+        table[name] = low[name].to_numpy()
+    table["median_longest"] = high["median"].to_numpy()
+    table["median_upper"] = high["median_upper"].to_numpy()
+    table["p90_longest"] = high["p90"].to_numpy()
     done = codes[resolved]
     counted = np.bincount(done, minlength=size)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -184,7 +194,7 @@ def restore_times(incidents: pd.DataFrame, by: str | list[str] = "vendor",
     medians = bounds.groupby(done).median().reindex(range(size))  # one grouping for both
     for name in bounds.columns:
         table[name] = medians[name].to_numpy()
-    table["imprecise"] = np.bincount(codes[known & ~precise], minlength=size)
+    table["imprecise"] = np.bincount(codes[known & interval], minlength=size)
     table["end_unknown"] = np.bincount(codes[~known], minlength=size)
     table["ongoing"] = np.bincount(codes[column("ongoing", bool)], minlength=size)
     for name in ("n", "events"):

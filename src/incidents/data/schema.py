@@ -156,6 +156,26 @@ CLIENTS: dict[str, str] = {
     "unknown": "the source does not say which clients broke",
 }
 
+#: Ways in: the client surfaces and protocols users reach a service by, each a group of
+#: ``CLIENTS`` terms (infrastructure terms such as dns or compute are not a way in).
+WAYS_IN: dict[str, tuple[str, ...]] = {
+    "web": ("outlook-web", "teams-web", "web"),
+    "Windows desktop": ("outlook-desktop-classic", "outlook-desktop-new", "teams-desktop",
+                        "desktop-app"),
+    "Mac": ("outlook-mac-new", "outlook-mac-classic"),
+    "mobile apps": ("outlook-mobile", "teams-mobile", "mobile-app"),
+    "ActiveSync": ("exchange-activesync",),
+    "IMAP/POP": ("imap4", "pop3"),
+    "mail flow (SMTP)": ("smtp", "email-delivery"),
+    "EWS/MAPI": ("ews", "mapi"),
+    "APIs": ("graph-api", "api"),
+    "sign-in": ("sign-in",),
+    "admin console": ("admin-portal",),
+    "calls and meetings": ("voice-video",),
+    "git and CI/CD": ("git", "ci-cd"),
+}
+
+
 ROOT_CAUSE_CATEGORIES: dict[str, str] = {
     "change-deployment": "a code or feature change the vendor deployed",
     "configuration": "a configuration change or wrong configuration",

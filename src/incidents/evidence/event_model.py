@@ -87,6 +87,8 @@ def event_rows(incidents: pd.DataFrame) -> pd.DataFrame:
     from that row and a time from the record row only where it is more precise (see
     :func:`_curated_reading`); ``disagreement`` lists what the rows said differently.
 
+    ``ids_in_event`` lists the ids of the vendor's rows of the event, as the vendors wrote
+    them (a re-logged incident such as EX1268771 stays findable beside EX1256020);
     ``rows_in_event`` counts the rows merged and ``curated_in_event`` says whether a person
     read one of them (causes and clients come from there); an event felt through several
     vendors keeps one row per vendor (each vendor's view of it), and ``vendors_in_event``
@@ -94,6 +96,7 @@ def event_rows(incidents: pd.DataFrame) -> pd.DataFrame:
     """
     if incidents.empty:
         return incidents.assign(disagreement=pd.Series(dtype=object),
+                                ids_in_event=pd.Series(dtype=object),
                                 rows_in_event=pd.Series(dtype=int),
                                 curated_in_event=pd.Series(dtype=bool),
                                 vendors_in_event=pd.Series(dtype=int))
@@ -127,6 +130,13 @@ def event_rows(incidents: pd.DataFrame) -> pd.DataFrame:
     vendors = ordered.groupby("event", sort=False)["vendor"].nunique()
     at = pd.MultiIndex.from_frame(chosen[keys])
     chosen["rows_in_event"] = sizes.reindex(at).to_numpy()
+    chosen["ids_in_event"] = chosen["incident_id"].astype("object").to_numpy()
+    if multi.any():
+        members = ordered.loc[multi]
+        ids = members.groupby(keys, sort=False)["incident_id"].agg(
+            lambda v: "; ".join(dict.fromkeys(v.astype(str))))
+        joined = ids.reindex(at).to_numpy()
+        chosen["ids_in_event"] = np.where(pd.isna(joined), chosen["ids_in_event"], joined)
     chosen["curated_in_event"] = read.reindex(at).to_numpy(dtype=bool)
     chosen["vendors_in_event"] = chosen["event"].map(vendors).to_numpy()
     return chosen.drop(columns="_priority").sort_values(

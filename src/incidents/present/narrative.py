@@ -86,6 +86,36 @@ def count(value: object, noun: str) -> str:
     return f"{whole:,} {noun}{'' if whole == 1 else 's'}"
 
 
+def value_range(low: object, high: object, formatter: Formatter = hours) -> str:
+    """One value when both ends agree (``"9.5 h"``), else ``"2.0 h-9.5 h"``; a missing high
+    end (a median not reached) prints as a bound: ``"at least 2.0 h"``."""
+    if _missing(low):
+        return "n/a"
+    if _missing(high):
+        return f"at least {formatter(low)}"
+    left, right = formatter(low), formatter(high)
+    return left if left == right else f"{left}-{right}"
+
+
+def with_restore_range(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with ``median_range``: its median restore time, as a range where some times
+    are known only to the day (:func:`incidents.analysis.time_to_restore.restore_times`)."""
+    return table.assign(median_range=[value_range(low, high) for low, high in zip(
+        table["median"], table["median_longest"], strict=True)])
+
+
+def with_availability_range(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with ``availability`` written as the range its incidents' times allow
+    (longest spans to shortest, :func:`incidents.analysis.availability.service_availability`)
+    where the two ends print differently, so a day-precise time is never read as midday."""
+    if "availability_longest" not in table:
+        return table
+    return table.assign(availability=[
+        value_range(longest, shortest, availability) if not isinstance(shortest, str)
+        else shortest for longest, shortest in zip(
+            table["availability_longest"], table["availability"], strict=True)])
+
+
 def interval(low: object, high: object, formatter: Formatter = hours) -> str:
     """``"4.0 h to 21 h"``, with "unbounded" or "not reached" for missing ends."""
     left = formatter(low) if not _missing(low) else "n/a"
@@ -197,10 +227,19 @@ def restore_sentence(row: Mapping[str, object]) -> str:
         parts.append(f"{_whole(row['ongoing'])} still open")
     if _whole(row.get("end_unknown")):
         parts.append(f"{_whole(row['end_unknown'])} with no published end left out")
-    median = row.get("median")
+    median, longest = row.get("median"), row.get("median_longest", row.get("median"))
     if _missing(median):
         return (f"Median time to restore not reached: fewer than half of the incidents are "
                 f"restored ({'; '.join(parts)}).")
+    imprecise = _whole(row.get("imprecise"))
+    if imprecise and value_range(median, longest) != hours(median):
+        dated = (f"; {count(imprecise, 'incident')} known only to the day, counted at the "
+                 "shortest and the longest its dates allow")
+        ends = (f"between {hours(median)} and {hours(longest)}" if not _missing(longest)
+                else f"at least {hours(median)}")
+        return (f"Median time to restore {ends} (95% CI "
+                f"{interval(row.get('median_lower'), row.get('median_upper'))}; "
+                f"{'; '.join(parts)}{dated}).")
     return (f"Median time to restore {hours(median)} (95% CI "
             f"{interval(row.get('median_lower'), row.get('median_upper'))}; "
             f"{'; '.join(parts)}).")

@@ -16,7 +16,7 @@ import pandas as pd
 from incidents import config
 from incidents.analysis import availability, basis, metrics, risk, time_to_restore
 from incidents.errors import Problem
-from incidents.evidence import event_model
+from incidents.evidence import event_model, service_hits
 from incidents.evidence import records as evidence_module
 from incidents.present import narrative, parameters
 from incidents.present.report_data import ReportData
@@ -196,9 +196,10 @@ def impact_mix(year: pd.Series) -> str:
 def headline(data: ReportData, by: str | list[str], sla_target: float, min_incidents: int
              ) -> pd.DataFrame:
     """One row per group: events in the window (every record, each event once), restore
-    times, change-induced share; per vendor also the like-for-like rate and trend."""
+    times, change-induced share; per vendor also the like-for-like rate and trend. By
+    ``product``, an event counts against every service it reaches (:func:`service_rows`)."""
     keys = [by] if isinstance(by, str) else list(by)
-    inc = data.window_incidents
+    inc = service_rows(data) if "product" in keys else data.window_incidents
     groups = data.vendors[["vendor"]] if keys == ["vendor"] else None
     table = metrics.frequency(inc, data.window, keys, groups=groups)
     table = table.merge(metrics.mtbf(inc, data.window, keys, min_incidents=min_incidents,
@@ -226,7 +227,7 @@ def sla_table(data: ReportData, sla_target: float = 0.0,
         if sla_target > 0 and len(slas):
             slas.loc[slas["target"].notna(), "target"] = sla_target
         records = getattr(data, "records", None)
-        return availability.sla_periods(data.window_incidents, data.window, slas, rule,
+        return availability.sla_periods(service_rows(data), data.window, slas, rule,
                                         records if records is not None and len(
                                             records.columns) else None)
 
@@ -258,14 +259,37 @@ def sla_verdicts_both_ways(data: ReportData, sla_target: float = 0.0) -> pd.Data
     return table
 
 
+def service_rows(data: ReportData) -> pd.DataFrame:
+    """The window's event rows, one per service each reaches
+    (:func:`incidents.evidence.service_hits.service_rows`): what per-service tables count.
+    Remembered per data set: treat the table as read-only."""
+    def compute() -> pd.DataFrame:
+        found = getattr(data, "evidence", None)
+        vendors = getattr(data, "vendors", None)
+        if vendors is None:
+            vendors = pd.DataFrame({"vendor": [], "services_used": []})
+        return service_hits.service_rows(data.window_incidents, vendors,
+                                         found.service_map if found is not None else None)
+
+    return _remembered(_SERVICE_ROWS, data, (), compute)
+
+
+_SERVICE_ROWS: dict[tuple, tuple[ReportData, pd.DataFrame]] = {}
+
+
 def services_shown(data: ReportData) -> pd.DataFrame:
     """``vendor, product`` pairs to show availability for: the services the organisation
-    uses (``services_used``), else every service with an incident in the window."""
+    uses (``services_used``) and, where any event reached it, the vendor's suite-wide line;
+    for a vendor that lists none, every service with an incident in the window."""
     used = data.vendors[["vendor", "services_used"]].assign(
         product=data.vendors["services_used"].str.split(";")).explode("product")
     used["product"] = used["product"].fillna("").str.strip()
     listed = used.loc[used["product"].ne(""), ["vendor", "product"]]
-    others = data.window_incidents.loc[~data.window_incidents["vendor"].isin(listed["vendor"])]
+    reached = service_rows(data)
+    suites = reached.loc[reached["vendor"].isin(listed["vendor"]) & reached["product"].eq(
+        reached["vendor"].map(service_hits.suite_line)), ["vendor", "product"]]
+    listed = pd.concat([listed, suites.drop_duplicates()], ignore_index=True)
+    others = reached.loc[~reached["vendor"].isin(listed["vendor"])]
     rest = (others.groupby(["vendor", "product"], observed=True).size().rename("n")
             .reset_index().sort_values(["vendor", "n"], ascending=[True, False])
             .groupby("vendor").head(SERVICES_PER_VENDOR)[["vendor", "product"]])
@@ -284,13 +308,17 @@ def enriched(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def used_rows(data: ReportData, rows: pd.DataFrame) -> pd.DataFrame:
-    """Rows on the services the organisation uses (every row of a vendor that lists none)."""
+    """Rows that reach a service the organisation uses, or its vendor's suite-wide line
+    (every row of a vendor that lists none)."""
     used = services_shown(data)
     listed = set(data.vendors.loc[data.vendors["services_used"].fillna("").str.strip().ne(""),
                                   "vendor"])
-    keep = ~rows["vendor"].isin(listed) | pd.MultiIndex.from_frame(
-        rows[["vendor", "product"]].astype(str)).isin(
+    found = getattr(data, "evidence", None)
+    reached = service_hits.service_rows(rows, data.vendors,
+                                        found.service_map if found is not None else None)
+    hit = pd.MultiIndex.from_frame(reached[["vendor", "product"]].astype(str)).isin(
         pd.MultiIndex.from_frame(used.astype(str)))
+    keep = ~rows["vendor"].isin(listed) | rows.index.isin(reached.index[hit])
     return rows.loc[keep]
 
 
@@ -372,7 +400,8 @@ def recommended_actions(data: ReportData, sla_target: float = 0.0) -> list[str]:
         changes=metrics.change_induced_share(enriched(rows), "vendor"),
         incidents=enriched(rows), shared=shared,
         verdicts=sla_verdicts_both_ways(data, sla_target),
-        uncovered=availability.uncovered_services(rows.merge(used, on=["vendor", "product"]),
+        uncovered=availability.uncovered_services(service_rows(data).merge(
+            used, on=["vendor", "product"]),
                                                   data.slas))
 
 
@@ -456,6 +485,19 @@ def client_groups(rows: pd.DataFrame) -> pd.DataFrame:
     table = frame.groupby("group").agg(events=("row", "nunique"), clients=(
         "term", lambda t: ", ".join(sorted(set(t))))).reset_index()
     return table.sort_values("events", ascending=False).reset_index(drop=True)
+
+
+def ways_in(data: ReportData) -> pd.DataFrame:
+    """Availability by way in (:func:`incidents.analysis.availability.way_in_hours`) on the
+    services shown, with ``broken``: the hours each way in was reported broken, as the range
+    its incidents' times allow, and ``share`` of the window at the shortest."""
+    table = availability.way_in_hours(service_rows(data), data.window)
+    shown = services_shown(data)
+    table = table.merge(shown.drop_duplicates(), on=["vendor", "product"])
+    return table.assign(broken=[
+        narrative.value_range(low, high) + (" or more" if missing else "")
+        for low, high, missing in zip(table["hours"], table["hours_longest"],
+                                      table["no_end"].gt(0), strict=True)])
 
 
 #: What a service with no event in the window shows instead of an availability.

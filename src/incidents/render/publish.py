@@ -28,9 +28,10 @@ MANIFEST = ".report-manifest.json"
 PUBLISH_LOCK = ".report.lock"
 
 
-ATTACHMENT_COLUMNS = ["vendor", "incident_id", "product", "service", "title", "impact",
-                      "severity", "start_utc", "start_precision", "end_utc", "end_precision",
-                      "duration_hours", "scope", "affected_clients", "root_cause_category",
+ATTACHMENT_COLUMNS = ["vendor", "incident_id", "ids_in_event", "product", "service", "title",
+                      "impact", "severity", "start_utc", "start_precision", "end_utc",
+                      "end_precision", "duration_min_hours", "duration_max_hours",
+                      "last_impact_utc", "scope", "affected_clients", "root_cause_category",
                       "change_induced", "record_id", "source_urls", "disagreement"]
 
 
@@ -49,7 +50,8 @@ def write_attachments(jobs: list[plan.Job], options: plan.Options, folder: Path,
                           options.end, options.skip_invalid)
     run = run or plan.describe_run(options, data.window)
     table = data.window_incidents[ATTACHMENT_COLUMNS].sort_values(["start_utc", "vendor"])
-    table = table.assign(duration_hours=table["duration_hours"].round(2))
+    table = table.assign(duration_min_hours=table["duration_min_hours"].round(2),
+                         duration_max_hours=table["duration_max_hours"].round(2))
     written = []
     for job in jobs:
         vendor = job.parameters.get("vendor")
