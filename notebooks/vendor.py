@@ -42,7 +42,7 @@ skip_invalid: bool = False  # leave out invalid rows (listed in the appendix) in
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
-from incidents.analysis import availability, cofailure, metrics, trend_tests
+from incidents.analysis import availability, basis, cofailure, metrics, trend_tests
 from incidents.present import findings, narrative, parameters, plots, report
 
 weights = parameters.check_parameters(sla_target, min_incidents, {
@@ -76,8 +76,8 @@ basis_text = (f"{int(vendor_row['basis_events'])} major events on the like-for-l
               f"{narrative.number(vendor_row['basis_per_year_upper'], 1)}); by whole year "
               f"{narrative.text(vendor_row['years_text'])}; trend: {vendor_row['verdict']}."
               if vendor_row.get("ranked") else
-              f"At least {narrative.number(vendor_row['at_least'], 0)} publicly reported "
-              "major incidents (no complete record: no rate, no trend verdict).")
+              f"At least {narrative.number(vendor_row['at_least'], 0)} major incidents "
+              f"({narrative.text(vendor_row['basis'])}; no rate, no trend verdict).")
 display(Markdown("\n".join(f"- {line}" for line in [
     basis_text,
     narrative.restore_sentence(vendor_row),
@@ -168,16 +168,21 @@ else:
 # %%
 # Services as the report counts them (the product of each row, the service table's rows), not
 # the component lists status pages write.
+# Pairs count major events only (outages and partial outages of severity 4-5), against the
+# overlap two independent services failing that long would have by chance.
 blast = cofailure.blast_radius(incidents, by="product")
-pairs = cofailure.co_failures(incidents, "product")
+pairs = cofailure.co_failures(incidents.loc[basis.is_major(incidents)], "product", limit=12,
+                              window_hours=data.window.hours)
 display(Markdown(narrative.blast_sentence(blast, pairs)))
 if len(pairs):
     display(HTML(narrative.table(pairs, {
         "product_a": ("Service", narrative.plain), "product_b": ("and service", narrative.plain),
-        "incidents_a": ("Its incidents that overlapped", narrative.plain),
+        "incidents_a": ("Its events that overlapped", narrative.plain),
         "incidents_b": ("The other's", narrative.plain),
-        "overlap_hours": ("Hours failing together", narrative.hours),
-    }, caption=narrative.co_failure_caption(pairs, "services"))))
+        "overlap_hours": ("Time failing together", narrative.hours),
+        "expected_hours": ("Expected by chance", narrative.hours),
+        "ratio": ("Observed / expected", lambda v: narrative.number(v, 1)),
+    }, caption=narrative.co_failure_caption(pairs, "services") + " (major events)")))
 
 # %% [markdown]
 # ## Against the SLAs that cover these services
@@ -217,7 +222,7 @@ display(HTML(narrative.table(listed, {
     "incident_id": ("Id", narrative.plain),
     "start_utc": ("Start (UTC)", lambda v: f"{v:%Y-%m-%d %H:%M}"),
     "start_precision": ("Known to", narrative.plain),
-    "duration_hours": ("Duration", narrative.hours),
+    "duration": ("Duration", narrative.plain),
     "product": ("Service", narrative.plain),
     "title": ("Title", narrative.plain),
     "impact": ("Impact", narrative.plain),
@@ -232,10 +237,12 @@ display(HTML(narrative.table(listed, {
 # - Evidence: the vendor's own records where it publishes them, curated public reports
 #   otherwise (the evidence line above says which). Availability is per service, weighted as
 #   status pages do (outage 1, partial outage 0.3, degraded 0), leaving out incidents limited
-#   to one customer or to administrators: an estimate, not a tenant's measured uptime.
+#   to one customer or to administrators: an estimate, not a tenant's measured uptime. An event
+#   counts against every service it names; times known only to the day are ranges.
 # - Time to restore: Kaplan-Meier median with a log-transform 95% interval (as R's
 #   `survfit`), open incidents censored, advisories and incidents with no published end left
-#   out. A duration is the middle of the range its date precisions allow.
+#   out. A duration known only to the day enters at its shortest and at its longest, so the
+#   median is a range there, never the middle of the day.
 # - Rates and trend: like-for-like basis only (outages and partial outages of severity 4-5,
 #   in a complete record, per year covered); Laplace test (e-Handbook 8.2.3.4) with the Holm
 #   correction across the vendors tested in the portfolio.

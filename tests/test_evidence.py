@@ -801,3 +801,22 @@ def test_every_id_of_a_linked_event_stays_in_its_row(make_table) -> None:
     table = table.assign(record_kind="curated", basis=False, event=table["event_id"])
     rows = event_model.event_rows(table)
     assert len(rows) == 1 and rows.loc[0, "ids_in_event"] == "EX1; EX2"
+
+
+def test_monthly_counts_that_cluster_widen_the_rate_interval() -> None:
+    window = metrics.Window.from_dates("2025-01-01", "2025-12-31")
+    spans = pd.DataFrame({"vendor": ["A", "B"], "s": [window.start] * 2,
+                          "e": [window.end] * 2})
+    bursts = [f"2025-{m:02d}-0{d}T10:00:00Z" for m in (2, 7) for d in range(1, 10)]
+    steady = [f"2025-{m:02d}-10T10:00:00Z" for m in range(1, 13)] * 2
+    rows = pd.DataFrame({"vendor": ["A"] * len(bursts) + ["B"] * len(steady),
+                         "start_utc": pd.to_datetime(bursts + steady, utc=True)})
+    table = basis.monthly_dispersion(rows, spans, window).set_index("vendor")
+    assert table.loc["A", "months"] == 12 and table.loc["A", "overdispersed"]
+    assert not table.loc["B", "overdispersed"] and table.loc["B", "dispersion"] == 0.0
+    shown = pd.DataFrame({"vendor": ["A", "B"], "dispersion": [table.loc["A", "dispersion"],
+                                                              0.0],
+                          "interval_method": ["quasi-Poisson (monthly counts overdispersed)",
+                                              "exact Poisson"], "tested": [True, False]})
+    caption = report.rate_caption(shown)
+    assert "quasi-Poisson" in caption and "A (" in caption and "Holm" not in caption

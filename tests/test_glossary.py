@@ -37,3 +37,9 @@ def test_a_pipe_in_an_entry_does_not_end_its_cell(monkeypatch):
 def test_an_unknown_term_is_refused():
     with pytest.raises(KeyError):
         glossary.markdown(["Not a method"])
+
+
+def test_the_portfolio_explains_only_terms_it_names_and_every_one_exists():
+    assert set(glossary.PORTFOLIO_TERMS) <= set(glossary.GLOSSARY)
+    text = glossary.markdown(glossary.PORTFOLIO_TERMS)
+    assert "Quasi-Poisson" in text and "Crow-AMSAA" not in text

@@ -255,6 +255,17 @@ def test_co_failures_count_vendor_pairs_with_hours_together(make_table):
     assert pairs.attrs["pairs"] == 1
 
 
+def test_co_failures_set_the_overlap_against_what_independence_would_give(make_table):
+    # Acme fails 10-13 (3 h), Beta 12-14 and 20-21 (3 h) in a 24-hour window: independent
+    # vendors failing that long would overlap 3 x 3 / 24 = 0.375 h; they overlapped 1 h.
+    table = prepared(make_table(span("Acme Mail", 10, 12), span("Acme Mail", 11, 13),
+                                span("Beta Chat", 12, 14), span("Beta Chat", 20, 21)))
+    pair = cofailure.co_failures(table, window_hours=24.0).iloc[0]
+    assert (pair["hours_a"], pair["hours_b"]) == (pytest.approx(3.0), pytest.approx(3.0))
+    assert pair["expected_hours"] == pytest.approx(0.375)
+    assert pair["ratio"] == pytest.approx(1.0 / 0.375)
+
+
 def test_co_failures_are_one_row_per_group_pair_however_many_incidents(make_table):
     # 400 incidents on each of two services, every one overlapping every other: 160,000
     # incident pairs, one pair of services.

@@ -202,7 +202,8 @@ def test_timeline_draws_at_most_its_cap_and_says_so(incidents, monkeypatch):
     ax = figure.axes[0]
     drawn = sum(len(c.get_offsets()) for c in ax.collections if isinstance(c, PathCollection))
     assert drawn == 2
-    assert "(the 2 most severe and longest of 4 incidents drawn)" in ax.get_title()
+    assert ("(the 2 most severe and longest of 4 incidents drawn, major events first)"
+            in ax.get_title())
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Acme Mail", "Beta Chat"]
     plt.close(figure)
 
@@ -215,7 +216,20 @@ def test_restore_chart_draws_a_sample_of_points_and_says_so(incidents, monkeypat
     ax = figure.axes[0]
     drawn = sum(len(c.get_offsets()) for c in ax.collections if isinstance(c, PathCollection))
     assert drawn == 2
-    assert "2 of 4 incidents drawn as points" in ax.get_title()
+    assert "2 of 4 drawn as points" in ax.get_title()
+    plt.close(figure)
+
+
+def test_restore_chart_never_draws_a_day_precise_duration_as_a_point(incidents):
+    from matplotlib.collections import PathCollection
+
+    dated = incidents.copy()
+    first = dated.index[0]
+    dated.loc[first, ["start_precision", "end_precision"]] = "day"
+    figure = plots.restore_time_distribution(dated)
+    ax = figure.axes[0]
+    drawn = sum(len(c.get_offsets()) for c in ax.collections if isinstance(c, PathCollection))
+    assert drawn == 3 and "1 known only to the day not drawn" in ax.get_title()
     plt.close(figure)
 
 

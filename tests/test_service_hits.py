@@ -53,3 +53,12 @@ def test_a_used_service_whose_name_says_multiple_is_a_service_not_a_suite():
     rows = _rows(("CRM Co", "Platform (multiple clouds)", "Sales", "curated"))
     assert list(service_hits.service_rows(rows, vendors)["product"]) == [
         "Platform (multiple clouds)"]
+
+
+def test_an_event_reaches_every_service_any_of_its_rows_named():
+    # A person read the event as "multiple products" in one region; the vendor's own status
+    # history listed two services the organisation uses: the event reaches both.
+    rows = pd.DataFrame({"vendor": ["Suite Co"], "product": ["Suite Co (multiple products)"],
+                         "service": ["one region"], "record_kind": ["curated"],
+                         "services_in_event": ["Mail; Mail; Chat; Billing"]})
+    assert list(service_hits.service_rows(rows, VENDORS)["product"]) == ["Mail", "Chat"]

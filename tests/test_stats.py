@@ -707,3 +707,35 @@ def test_restore_time_median_interval_contains_median(
         assert result.median_lower <= result.median
     if result.median is not None and result.median_upper is not None:
         assert result.median <= result.median_upper
+
+
+# ---------------------------------------------------------------- overdispersion
+
+
+def test_steady_counts_are_not_overdispersed_and_clustered_ones_are():
+    phi, p = stats.dispersion_test([3, 3, 3, 3, 3, 3])
+    assert phi == pytest.approx(0.0) and p == pytest.approx(1.0)
+    # Mean 2.5, squared deviations sum to 100 over 8 months: phi = 100 / 2.5 / 7.
+    phi, p = stats.dispersion_test([0, 0, 9, 0, 1, 8, 0, 2])
+    assert phi == pytest.approx(100 / 2.5 / 7)
+    assert p < 0.001
+
+
+def test_dispersion_needs_two_periods_and_an_event():
+    assert all(math.isnan(v) for v in stats.dispersion_test([4]))
+    assert all(math.isnan(v) for v in stats.dispersion_test([0, 0, 0]))
+
+
+@given(st.integers(min_value=1, max_value=300), st.floats(min_value=1.01, max_value=6.0))
+@settings(max_examples=50, deadline=None)
+def test_a_quasi_poisson_interval_holds_the_exact_one(count, phi):
+    exact = stats.poisson_rate_interval(count, 2.0)
+    rate, lower, upper = stats.quasi_poisson_rate_bounds(count, 2.0, phi)
+    assert rate == pytest.approx(exact.rate)
+    assert lower <= exact.lower + 1e-12 and upper >= exact.upper - 1e-12
+
+
+def test_a_quasi_poisson_interval_without_extra_spread_is_the_exact_one():
+    exact = stats.poisson_rate_interval(20, 2.0)
+    assert stats.quasi_poisson_rate_bounds(20, 2.0, 0.7)[1:] == (
+        pytest.approx(exact.lower), pytest.approx(exact.upper))

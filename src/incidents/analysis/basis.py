@@ -28,6 +28,7 @@ import pandas as pd
 
 from incidents.analysis import metrics, stats, trend_tests
 from incidents.data import schema
+from incidents.data.importers import polls
 from incidents.evidence import records as evidence
 
 MAJOR_SEVERITY = 4
@@ -63,7 +64,8 @@ def largest_outages(rows: pd.DataFrame, since: pd.Timestamp, until: pd.Timestamp
     ranked = major.assign(
         _severity=major["severity"].astype(int),
         _breadth=major["scope"].astype("object").map(breadth).fillna(len(breadth)),
-        _hours=major["duration_hours"].fillna(0.0)).sort_values(
+        _hours=major["duration_max_hours"].fillna(major["duration_hours"]).fillna(0.0)
+        if "duration_max_hours" in major else major["duration_hours"].fillna(0.0)).sort_values(
         ["_severity", "_breadth", "_hours", "start_utc"],
         ascending=[False, True, False, True], kind="stable")
     vendors = ranked.groupby("event", sort=False)["vendor"].agg(list)
@@ -99,7 +101,9 @@ def describe_record(row: pd.Series) -> str:
         rate = row.get("capture_rate")
         captured = f", about {rate:.0%} of incidents of an hour or more captured" if not pd.isna(
             rate) else ""
-        return f"{kind} rebuilt from polling {period} (a lower bound{captured})"
+        cross = ("; one incident posted several times counted once"
+                 if row.get("vendor") in polls.CROSS_POSTING_VENDORS else "")
+        return f"{kind} rebuilt from polling {period} (a lower bound{captured}{cross})"
     return f"{kind} {period} (a selection)"
 
 
@@ -118,11 +122,30 @@ def on_basis(rows: pd.DataFrame, spans: pd.DataFrame) -> pd.DataFrame:
     return inside.loc[is_major(inside)]
 
 
+def unrated_basis(records: pd.DataFrame, vendor: str, window: metrics.Window) -> str:
+    """What a vendor without a rate record in the window rests on: its own status history
+    where it has one that overlaps the window but cannot give a rate (polled below the capture
+    threshold, or a selection), else public reports. A vendor's own history is never called
+    "publicly reported"."""
+    mine = records.loc[records["vendor"].eq(vendor) & records["kind"].isin(
+        evidence.HISTORY_KINDS)]
+    overlapping = mine.loc[(mine["complete_from"] < window.end)
+                           & (mine["complete_to"] + pd.Timedelta(days=1) > window.start)]
+    if overlapping.empty:
+        return "publicly reported incidents only (curated or review list)"
+    rates = overlapping["capture_rate"].dropna()
+    why = (f"captured at {rates.min():.0%}, below the {evidence.MIN_CAPTURE:.0%} a rate needs"
+           if len(rates) else "a selection, not every incident")
+    return f"its own status history, not a rate: {why} (counts are lower bounds)"
+
+
 def comparable_rates(rows: pd.DataFrame, records: pd.DataFrame, window: metrics.Window,
                      vendors: pd.Series | None = None, confidence: float = 0.95,
                      min_events: int = MIN_EVENTS) -> pd.DataFrame:
-    """Per vendor: the basis, covered years, major events and the yearly rate with its exact
-    (Garwood) interval; vendors without a rate record get ``at_least`` (the publicly reported
+    """Per vendor: the basis, covered years, major events and the yearly rate with its
+    interval: exact (Garwood) Poisson, or quasi-Poisson where the record's monthly counts are
+    overdispersed (:func:`monthly_dispersion`; ``interval_method`` says which, ``dispersion``
+    gives the factor); vendors without a rate record get ``at_least`` (the publicly reported
     major events) and ``ranked`` False.
 
     ``rows`` are event rows in the window (:func:`incidents.evidence.records.event_rows` after
@@ -141,9 +164,19 @@ def comparable_rates(rows: pd.DataFrame, records: pd.DataFrame, window: metrics.
     described = describe.groupby("vendor")["text"].agg("; ".join) if len(describe) else {}
     has_rate = table["years"] > 0
     table["basis"] = np.where(has_rate, table["vendor"].map(described).astype(object),
-                              "publicly reported incidents only (curated or review list)")
+                              table["vendor"].map(lambda v: unrated_basis(records, v, window)))
     rate, lower, upper = stats.poisson_rate_bounds_array(
         table["events"].to_numpy(), np.where(has_rate, table["years"], 1.0), confidence)
+    dispersion = monthly_dispersion(basis_rows, spans, window)
+    table = table.merge(dispersion, on="vendor", how="left")
+    widened = has_rate & table["overdispersed"].fillna(False).astype(bool)
+    for i in np.flatnonzero(widened.to_numpy()):
+        _, lower[i], upper[i] = stats.quasi_poisson_rate_bounds(
+            int(table.at[i, "events"]), float(table.at[i, "years"]),
+            float(table.at[i, "dispersion"]), confidence)
+    table["interval_method"] = np.where(
+        ~has_rate, "", np.where(widened, "quasi-Poisson (monthly counts overdispersed)",
+                                "exact Poisson"))
     table["per_year"] = np.where(has_rate & (table["events"] >= 3), rate, np.nan)
     table["per_year_lower"] = np.where(has_rate, lower, np.nan)
     table["per_year_upper"] = np.where(has_rate, upper, np.nan)
@@ -154,6 +187,38 @@ def comparable_rates(rows: pd.DataFrame, records: pd.DataFrame, window: metrics.
     table["complete_basis"] = table["vendor"].map(complete).fillna(False).astype(bool)
     table["enough_events"] = table["events"] >= min_events
     return table
+
+
+#: Fewest whole months of a rate record for a test of overdispersion.
+MIN_DISPERSION_MONTHS = 6
+#: Below this p-value the monthly counts are read as overdispersed.
+DISPERSION_ALPHA = 0.05
+
+
+def monthly_dispersion(basis_rows: pd.DataFrame, spans: pd.DataFrame, window: metrics.Window
+                       ) -> pd.DataFrame:
+    """Per vendor with rate records: basis events per calendar month its records cover whole,
+    their Pearson dispersion (variance over mean, :func:`stats.dispersion_test`), its p-value,
+    the months used and ``overdispersed`` (at least :data:`MIN_DISPERSION_MONTHS` months and
+    p below :data:`DISPERSION_ALPHA`): then the rate interval is quasi-Poisson, since incidents
+    that cluster make exact Poisson intervals too narrow."""
+    columns = ["vendor", "months", "dispersion", "dispersion_p", "overdispersed"]
+    if spans.empty:
+        return pd.DataFrame(columns=columns)
+    grid = pd.date_range(window.start.normalize().replace(day=1), window.end, freq="MS")
+    out = []
+    for vendor, group in spans.groupby("vendor"):
+        whole = [m for m in grid if any(
+            s <= m and e >= m + pd.offsets.MonthBegin(1)
+            for s, e in zip(group["s"], group["e"], strict=True))]
+        starts = basis_rows.loc[basis_rows["vendor"] == vendor, "start_utc"]
+        months = starts.dt.tz_localize(None).dt.to_period("M").value_counts()
+        counts = [int(months.get(m.tz_localize(None).to_period("M"), 0)) for m in whole]
+        phi, p = stats.dispersion_test(counts) if len(counts) >= 2 else (np.nan, np.nan)
+        out.append({"vendor": vendor, "months": len(whole), "dispersion": phi,
+                    "dispersion_p": p, "overdispersed": bool(
+                        len(whole) >= MIN_DISPERSION_MONTHS and p < DISPERSION_ALPHA)})
+    return pd.DataFrame(out, columns=columns)
 
 
 def yearly_counts(rows: pd.DataFrame, records: pd.DataFrame, window: metrics.Window

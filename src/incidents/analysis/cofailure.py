@@ -84,7 +84,8 @@ def _busiest(blocks: list[_Blocks], limit: int) -> list[int]:
 
 
 def co_failures(incidents: pd.DataFrame, by: str = "vendor", limit: int = CO_FAILURE_PAIRS,
-                max_groups: int = CO_FAILURE_GROUPS) -> pd.DataFrame:
+                max_groups: int = CO_FAILURE_GROUPS, window_hours: float | None = None
+                ) -> pd.DataFrame:
     """Pairs of groups (vendors, or the services of one vendor with ``by="service"``) that
     were failing at the same time, one row per pair, never one per pair of incidents.
 
@@ -97,6 +98,12 @@ def co_failures(incidents: pd.DataFrame, by: str = "vendor", limit: int = CO_FAI
     log(incidents); the ``limit`` pairs with the most hours together are returned.
     ``attrs``: ``pairs`` (pairs that overlapped at all), ``groups``, ``groups_compared``.
     Incidents without a known end are left out.
+
+    With ``window_hours`` (the length of the window the incidents come from) each pair also
+    gets ``hours_a`` and ``hours_b`` (each group's own failing hours), ``expected_hours``,
+    the overlap two independent groups failing that long would have by chance
+    (``hours_a x hours_b / window_hours``), and ``ratio``, observed over expected: near 1 is
+    coincidence, well above 1 a shared cause or dependency worth asking about.
     """
     spans = _spans(incidents)
     codes, labels = metrics.group_codes(spans[[by]], [by])
@@ -114,10 +121,15 @@ def co_failures(incidents: pd.DataFrame, by: str = "vendor", limit: int = CO_FAI
             hit_a = int(np.count_nonzero(blocks[b].touching(s[ra], e[ra])))
             hit_b = int(np.count_nonzero(blocks[a].touching(s[rb], e[rb])))
             if hit_a or hit_b:
-                found.append((labels[a], labels[b], hit_a, hit_b, hours))
-    columns = [f"{by}_a", f"{by}_b", "incidents_a", "incidents_b", "overlap_hours"]
+                found.append((labels[a], labels[b], hit_a, hit_b, hours, blocks[a].hours,
+                              blocks[b].hours))
+    columns = [f"{by}_a", f"{by}_b", "incidents_a", "incidents_b", "overlap_hours", "hours_a",
+               "hours_b"]
     table = pd.DataFrame(found, columns=columns).astype(
         {"incidents_a": int, "incidents_b": int, "overlap_hours": float})
+    if window_hours:
+        table["expected_hours"] = table["hours_a"] * table["hours_b"] / window_hours
+        table["ratio"] = table["overlap_hours"] / table["expected_hours"]
     table = table.sort_values(["overlap_hours", f"{by}_a", f"{by}_b"],
                               ascending=[False, True, True], kind="stable")
     table = table.head(limit).reset_index(drop=True)

@@ -39,12 +39,14 @@ __all__ = [
     "LaplaceTrend",
     "MtbfInterval",
     "RateInterval",
+    "dispersion_test",
     "error_budget_minutes",
     "laplace_trend",
     "mtbf_bounds_array",
     "mtbf_interval",
     "poisson_rate_bounds_array",
     "poisson_rate_interval",
+    "quasi_poisson_rate_bounds",
 ]
 
 # R survival's default ``tolerance`` in quantile.survfit: sqrt(.Machine$double.eps).
@@ -410,3 +412,47 @@ def error_budget_minutes(slo: float, window_days: float = 30) -> float:
     if not (math.isfinite(days) and days > 0):
         raise ValueError(f"window_days must be > 0, got {window_days!r}")
     return (1.0 - s) * days * 24.0 * 60.0
+
+
+# --------------------------------------------------------------------------
+# Overdispersion
+# --------------------------------------------------------------------------
+
+
+def dispersion_test(counts: ArrayLike) -> tuple[float, float]:
+    """Pearson dispersion of counts in equal periods, and the p-value of "more spread than
+    Poisson".
+
+    ``phi = sum((x - mean)^2) / (mean * (k - 1))`` over k periods; under a Poisson process
+    ``(k - 1) * phi`` is approximately chi-square with k - 1 degrees of freedom (the index of
+    dispersion test, Fisher 1950), so ``p = chi2.sf((k - 1) * phi, k - 1)``. Incidents that
+    cluster (one bad week, a run of follow-ups) give phi > 1. ``(nan, nan)`` with fewer than
+    two periods or no events.
+    """
+    from scipy.special import gammaincc
+
+    x = _as_counts(counts, "counts").astype(float)
+    k = x.size
+    if k < 2 or x.sum() == 0:
+        return NAN, NAN
+    mean = x.mean()
+    statistic = float(((x - mean) ** 2).sum() / mean)
+    return statistic / (k - 1), float(gammaincc((k - 1) / 2.0, statistic / 2.0))
+
+
+def quasi_poisson_rate_bounds(count: int, exposure: float, phi: float,
+                              confidence: float = 0.95) -> tuple[float, float, float]:
+    """Rate with an interval widened for overdispersion ``phi`` (quasi-Poisson).
+
+    The exact (Garwood) interval of ``count / phi`` events (the information the counts carry
+    when their variance is ``phi`` times their mean), scaled back by ``phi``; with ``phi``
+    at most 1 this is the exact Poisson interval. Returns ``(rate, lower, upper)`` per unit of
+    ``exposure``.
+    """
+    alpha = alpha_from(confidence)
+    k, scale = float(count), max(float(phi), 1.0) if not math.isnan(phi) else 1.0
+    effective = k / scale
+    lower = (float(_chi2_ppf(alpha / 2.0, 2 * effective)) * scale / (2.0 * exposure)
+             if k > 0 else 0.0)
+    upper = float(_chi2_ppf(1.0 - alpha / 2.0, 2 * effective + 2)) * scale / (2.0 * exposure)
+    return k / exposure, lower, upper

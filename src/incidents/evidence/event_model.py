@@ -88,7 +88,9 @@ def event_rows(incidents: pd.DataFrame) -> pd.DataFrame:
     :func:`_curated_reading`); ``disagreement`` lists what the rows said differently.
 
     ``ids_in_event`` lists the ids of the vendor's rows of the event, as the vendors wrote
-    them (a re-logged incident such as EX1268771 stays findable beside EX1256020);
+    them (a re-logged incident such as EX1268771 stays findable beside EX1256020), and
+    ``services_in_event`` what its rows named (products and services; empty for an event of
+    one row), so the event reaches every service any of its rows names;
     ``rows_in_event`` counts the rows merged and ``curated_in_event`` says whether a person
     read one of them (causes and clients come from there); an event felt through several
     vendors keeps one row per vendor (each vendor's view of it), and ``vendors_in_event``
@@ -97,6 +99,7 @@ def event_rows(incidents: pd.DataFrame) -> pd.DataFrame:
     if incidents.empty:
         return incidents.assign(disagreement=pd.Series(dtype=object),
                                 ids_in_event=pd.Series(dtype=object),
+                                services_in_event=pd.Series(dtype=object),
                                 rows_in_event=pd.Series(dtype=int),
                                 curated_in_event=pd.Series(dtype=bool),
                                 vendors_in_event=pd.Series(dtype=int))
@@ -131,12 +134,19 @@ def event_rows(incidents: pd.DataFrame) -> pd.DataFrame:
     at = pd.MultiIndex.from_frame(chosen[keys])
     chosen["rows_in_event"] = sizes.reindex(at).to_numpy()
     chosen["ids_in_event"] = chosen["incident_id"].astype("object").to_numpy()
+    chosen["services_in_event"] = ""
     if multi.any():
         members = ordered.loc[multi]
         ids = members.groupby(keys, sort=False)["incident_id"].agg(
             lambda v: "; ".join(dict.fromkeys(v.astype(str))))
         joined = ids.reindex(at).to_numpy()
         chosen["ids_in_event"] = np.where(pd.isna(joined), chosen["ids_in_event"], joined)
+        blank = pd.Series("", index=members.index, dtype=object)
+        named = (members.get("product", blank).astype("object").fillna("") + "; "
+                 + members.get("service", blank).astype("object").fillna("")).groupby(
+            [members["event"], members["vendor"]], sort=False).agg("; ".join)
+        found = named.reindex(at).to_numpy()
+        chosen["services_in_event"] = np.where(pd.isna(found), "", found)
     chosen["curated_in_event"] = read.reindex(at).to_numpy(dtype=bool)
     chosen["vendors_in_event"] = chosen["event"].map(vendors).to_numpy()
     return chosen.drop(columns="_priority").sort_values(

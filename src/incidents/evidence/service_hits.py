@@ -15,7 +15,10 @@ product it was filed under:
   "multiple"/"multi-service": "Microsoft 365 suite", "Multiple Services") and a named part
   reached a service;
 * a suite row that names no service is never dropped: it counts against its vendor's
-  suite-wide line ("Microsoft 365, suite-wide"), which the per-service tables show.
+  suite-wide line ("Microsoft 365, suite-wide"), which the per-service tables show;
+* an event's row reads what every row of the event named (``services_in_event``, from
+  :func:`incidents.evidence.event_model.event_rows`): a status page that lists Compute Engine
+  and Kubernetes Engine under a review read as "multiple products" reaches both.
 
 Vendor-level figures (rates, exposure, restore times) count the event once; this module only
 says which services it reaches.
@@ -105,6 +108,10 @@ def service_rows(rows: pd.DataFrame, vendors: pd.DataFrame,
         rows = rows.assign(service="")
     plain = rows[keys].astype("object").fillna("").assign(
         curated=rows["record_kind"].eq("curated") if "record_kind" in rows else True)
+    if "services_in_event" in rows:
+        others = rows["services_in_event"].astype("object").fillna("")
+        plain["service"] = plain["service"].where(others.eq(""),
+                                                  plain["service"] + "; " + others)
     found = {key: services_hit(key[0], key[1], key[2], used.get(key[0], []),
                                aliases.get(key[0], []), key[3])
              for key in plain.drop_duplicates().itertuples(index=False, name=None)}

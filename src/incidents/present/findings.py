@@ -146,9 +146,7 @@ def largest_outages_line(data: ReportData, most: int = 3) -> str:
     if largest.empty:
         return ""
     items = []
-    for _, r in largest.iterrows():
-        length = ("no published end" if pd.isna(r["duration_hours"])
-                  else narrative.hours(r["duration_hours"]))
+    for (_, r), length in zip(largest.iterrows(), narrative.durations(largest), strict=True):
         also = f"; also {narrative.text(r['also'])}" if r["also"] else ""
         items.append(f"{r['start_utc']:%d %b %Y} {narrative.text(r['vendor'])}: "
                      f"{narrative.text(r['product'])}, {r['impact']}, {length}, "

@@ -18,6 +18,11 @@ GLOSSARY: Mapping[str, str] = {
         "The range of yearly incident rates that fits the count actually seen. It treats "
         "incidents as arriving at random at a steady rate and is computed exactly rather "
         "than by an approximation, so it stays honest for counts as small as 0, 1 or 2.",
+    "Quasi-Poisson interval":
+        "An exact Poisson interval widened because the incidents cluster: when the monthly "
+        "counts vary more than a steady random process would allow (one bad month, a run of "
+        "follow-up incidents), a count says less about the underlying rate, and the range "
+        "grows with the measured spread.",
     "Kaplan-Meier median":
         "The time by which half of the incidents were over. Incidents still unfinished at "
         "the end of the window are not dropped and not treated as over: they count as "
@@ -53,6 +58,12 @@ GLOSSARY: Mapping[str, str] = {
         "an incident that began and ended between two readings is missing. Its counts are "
         "at least the true number (the share it captures is stated), not an estimate of it.",
 }
+
+
+#: The terms the portfolio names (it shows no MTBF, growth curve or error budget).
+PORTFOLIO_TERMS = ("Exact Poisson interval", "Quasi-Poisson interval", "Kaplan-Meier median",
+                   "Laplace test", "Holm correction", "Rank interval", "Like-for-like basis",
+                   "Lower-bound record")
 
 
 def markdown(terms: Iterable[str] | None = None, heading: str = "## Glossary") -> str:

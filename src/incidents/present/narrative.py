@@ -97,6 +97,21 @@ def value_range(low: object, high: object, formatter: Formatter = hours) -> str:
     return left if left == right else f"{left}-{right}"
 
 
+def durations(rows: pd.DataFrame) -> list[str]:
+    """Each row's length as its times allow: ``"2.0 h"``, a range where a time is known only
+    to the day (``"0 min-24 h"``), ``"at least 3.5 days"`` for an event with no end but a last
+    update with impact (or still open), ``"no published end"`` otherwise; never a midpoint."""
+    out = []
+    for row in rows.itertuples(index=False):
+        if getattr(row, "resolved", False):
+            out.append(value_range(row.duration_min_hours, row.duration_max_hours))
+        elif getattr(row, "end_known", False) and not _missing(row.duration_hours):
+            out.append(f"at least {hours(row.duration_hours)}")
+        else:
+            out.append("no published end")
+    return out
+
+
 def with_restore_range(table: pd.DataFrame) -> pd.DataFrame:
     """``table`` with ``median_range``: its median restore time, as a range where some times
     are known only to the day (:func:`incidents.analysis.time_to_restore.restore_times`)."""

@@ -20,6 +20,9 @@ from matplotlib.collections import PolyCollection
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 
+from incidents.analysis import basis
+from incidents.data import schema
+
 #: One colour per impact level of the schema, partial outages included.
 IMPACT_COLOURS = {"outage": "#67000d", "partial-outage": "#e34a33", "degradation": "#fdae61",
                   "advisory": "#7f8c8d"}
@@ -154,17 +157,23 @@ def incident_timeline(incidents: pd.DataFrame, window_start: pd.Timestamp,
                       window_end: pd.Timestamp, by: str = "service") -> plt.Figure:
     """Each incident as a bar from start to end (a dot when it is short), one row per group.
 
-    At most :data:`TIMELINE_MOST` incidents are drawn, the most severe and then the longest;
-    the title says so when some are left out (every group keeps its row).
+    At most :data:`TIMELINE_MOST` incidents are drawn, chosen as the tables count: major
+    events first (:func:`incidents.analysis.basis.is_major`), then by impact, severity and
+    longest span; the title says so when some are left out (every group keeps its row).
     """
     frame = incidents.sort_values("start_mid")
     title = "Incident timeline"
     if len(frame) > TIMELINE_MOST:
-        drawn = frame.assign(_hours=frame["duration_hours"].fillna(0)).sort_values(
-            ["severity", "_hours"], ascending=False, kind="stable").head(TIMELINE_MOST)
+        rank = {impact: i for i, impact in enumerate(schema.IMPACTS)}
+        drawn = frame.assign(
+            _major=basis.is_major(frame), _impact=-frame["impact"].astype("object").map(
+                rank).fillna(len(rank)), _hours=frame["duration_max_hours"].fillna(0)
+            if "duration_max_hours" in frame else frame["duration_hours"].fillna(0)
+        ).sort_values(["_major", "_impact", "severity", "_hours"], ascending=False,
+                      kind="stable").head(TIMELINE_MOST)
         frame_all, frame = frame, frame.loc[frame.index.isin(drawn.index)]
         title += (f" (the {TIMELINE_MOST:,} most severe and longest of {len(frame_all):,} "
-                  "incidents drawn)")
+                  "incidents drawn, major events first)")
         groups_from = frame_all
     else:
         groups_from = frame
@@ -280,9 +289,16 @@ def _hours_label(value: float, _position: int) -> str:
 def restore_time_distribution(incidents: pd.DataFrame, by: str = "vendor") -> plt.Figure:
     """Hours to restore per incident on a log scale over a box plot per group; red markers
     are incidents still open (censored). Points are spread vertically by a fixed-seed jitter,
-    so the same data always gives the same picture."""
-    frame = incidents.loc[incidents["end_known"] & (incidents["impact"].astype("object")
-                                                    != "advisory")].copy()
+    so the same data always gives the same picture. A duration known only to the day is a
+    range, not a point: those incidents are not drawn (the title counts them; the restore
+    table carries them as ranges)."""
+    restorable = incidents.loc[incidents["end_known"] & (incidents["impact"].astype("object")
+                                                         != "advisory")]
+    fine = ["minute", "hour"]
+    to_the_hour = restorable["start_precision"].isin(fine) & (
+        restorable["end_precision"].isin(fine) | restorable["end_utc"].isna())
+    frame = restorable.loc[to_the_hour].copy()
+    dated = int((~to_the_hour).sum())
     frame["hours"] = frame["duration_hours"].clip(lower=1 / 60)
     frame[by] = _labels(frame[by])  # seaborn draws the group names as tick labels
     order = frame.groupby(by)["hours"].median().sort_values().index.tolist()
@@ -311,9 +327,11 @@ def restore_time_distribution(incidents: pd.DataFrame, by: str = "vendor") -> pl
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("Hours to restore (log scale)")
     ax.set_ylabel(by.replace("_", " ").capitalize())
-    ax.set_title("Time to restore service" + (
-        f" ({POINTS_MOST:,} of {len(frame):,} incidents drawn as points; boxes from all)"
-        if len(frame) > POINTS_MOST else ""))
+    notes = ([f"{POINTS_MOST:,} of {len(frame):,} drawn as points; boxes from all"]
+             if len(frame) > POINTS_MOST else [])
+    if dated:
+        notes.append(f"{dated:,} known only to the day not drawn")
+    ax.set_title("Time to restore service" + (f" ({'; '.join(notes)})" if notes else ""))
     return fig
 
 

@@ -181,6 +181,24 @@ def comparable(data: ReportData, min_events: int = basis.MIN_EVENTS) -> pd.DataF
     return table
 
 
+def rate_caption(table: pd.DataFrame) -> str:
+    """The like-for-like table's caption: which interval each rate carries (exact Poisson, or
+    quasi-Poisson where monthly counts are overdispersed, naming the vendors and how much
+    their counts spread) and how the trend was tested (Holm only when several were)."""
+    widened = table.loc[table.get("interval_method", pd.Series(dtype=object)).astype(str)
+                        .str.startswith("quasi")]
+    interval = "exact Poisson 95% intervals"
+    if len(widened):
+        named = ", ".join(f"{narrative.text(v)} ({d:.1f}x)" for v, d in zip(
+            widened["vendor"], widened["dispersion"], strict=True))
+        interval += (f", quasi-Poisson where monthly counts vary more than a Poisson "
+                     f"process allows (variance over mean): {named}")
+    tested = int(table.get("tested", pd.Series(dtype=bool)).fillna(False).astype(bool).sum())
+    trend = ("Laplace test corrected for the vendors tested (Holm)" if tested > 1
+             else "Laplace test")
+    return f"Major incidents per year on the like-for-like basis, {interval}; trend: {trend}"
+
+
 def impact_mix(year: pd.Series) -> str:
     """What a vendor posted in one year by impact, any severity: "151 in 2024 (20 outages /
     8 partial / 42 degraded / 81 advisories)" (a row of
@@ -369,10 +387,11 @@ def appendix_rows(data: ReportData) -> tuple[pd.DataFrame, int]:
     rows = data.window_incidents
     keep = rows["record_kind"].eq("curated") | basis.is_major(rows)
     ranked = rows.loc[keep].assign(_curated=rows["record_kind"].ne("curated")).sort_values(
-        ["_curated", "duration_hours"], ascending=[True, False], na_position="last")
+        ["_curated", "duration_max_hours"], ascending=[True, False], na_position="last")
     chosen = ranked.head(APPENDIX_LIMIT).drop(columns="_curated").sort_values(
         "start_utc", ascending=False)
-    chosen = chosen.assign(first_source=chosen["source_urls"].str.split(";").str[0])
+    chosen = chosen.assign(first_source=chosen["source_urls"].str.split(";").str[0],
+                           duration=narrative.durations(chosen))
     return chosen, len(rows) - len(chosen)
 
 

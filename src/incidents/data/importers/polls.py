@@ -209,8 +209,9 @@ def _slack_row(line: dict[str, Any], path: str, vendor: str, problems: Problems,
 
 # ---------------------------------------------------------------- cross-posts
 
-#: Vendors that post one incident on several status pages under different ids.
-CROSS_POSTING_VENDORS = frozenset({"Atlassian"})
+#: Vendors that post one incident on several status pages (Atlassian: one per product) or
+#: several times on one page (Cloudflare: once per data-centre location) under different ids.
+CROSS_POSTING_VENDORS = frozenset({"Atlassian", "Cloudflare"})
 
 
 def cross_post_key(row: Row) -> tuple[str, str]:
