@@ -97,15 +97,14 @@ if len(no_figure):
 # count. A vendor without such a record is "at least N" and is not ranked.
 
 # %%
-display(HTML(narrative.table(headline.sort_values(["ranked", "basis_per_year"],
-                                                  ascending=[False, False]), {
+display(HTML(narrative.table(report.events_cell(headline).sort_values(
+        ["ranked", "basis_per_year"], ascending=[False, False]), {
     "vendor": ("Vendor", narrative.plain),
     "basis": ("Basis", narrative.plain),
-    "basis_events": ("Major events", narrative.plain),
+    "events_shown": ("Major events", narrative.plain),
     "basis_per_year": ("Per year", lambda v: narrative.number(v, 1)),
     "basis_per_year_lower": ("95% CI low", lambda v: narrative.number(v, 1)),
     "basis_per_year_upper": ("95% CI high", lambda v: narrative.number(v, 1)),
-    "at_least": ("At least (public)", lambda v: narrative.number(v, 0)),
     "years_text": ("Per whole year", narrative.plain),
     "verdict": ("Trend", narrative.plain),
 }, caption=report.rate_caption(headline))))
@@ -186,7 +185,7 @@ display(HTML(narrative.table(changes.loc[(changes["yes"] + changes["no"]) > 0], 
 services = availability.service_availability(report.service_rows(data), data.window,
                                                report.services_shown(data))
 display(HTML(narrative.table(report.quiet_services_marked(narrative.with_availability_range(
-        services.sort_values(["vendor", "availability"]))), {
+        report.upper_bounds_marked(data, services.sort_values(["vendor", "availability"])))), {
     "vendor": ("Vendor", narrative.plain),
     "product": ("Service", narrative.plain),
     "incidents": ("Events", narrative.plain),

@@ -88,7 +88,7 @@ display(Markdown("\n".join(f"- {line}" for line in [
 services = availability.service_availability(report.service_rows(data), data.window,
                                                report.services_shown(data))
 table = report.quiet_services_marked(narrative.with_restore_range(report.service_table(
-    by_product, narrative.with_availability_range(services)[[
+    by_product, narrative.with_availability_range(report.upper_bounds_marked(data, services))[[
         "product", "availability", "availability_major_only",
         "availability_every_incident"]])))
 display(HTML(narrative.table(table, {
@@ -230,6 +230,9 @@ display(HTML(narrative.table(listed, {
     "first_source": ("Source", narrative.plain),
 }, caption=f"Curated rows, then the longest major events, latest first ({left_out} more "
            "events are in the spreadsheet attachment and the data files)")))
+split_line = report.disagreement_line(data)
+if split_line:
+    display(Markdown(split_line))
 
 # %% [markdown]
 # ## Methods and caveats

@@ -820,3 +820,32 @@ def test_monthly_counts_that_cluster_widen_the_rate_interval() -> None:
                                               "exact Poisson"], "tested": [True, False]})
     caption = report.rate_caption(shown)
     assert "quasi-Poisson" in caption and "A (" in caption and "Holm" not in caption
+
+
+def test_a_bound_prints_as_one_in_its_cell() -> None:
+    from types import SimpleNamespace
+
+    records = pd.DataFrame({"vendor": ["Kept"], "kind": ["status-history"],
+                            "capture": ["complete"],
+                            "complete_from": [JANUARY.start], "complete_to": [JANUARY.end]})
+    data = SimpleNamespace(records=records, window=JANUARY)
+    table = pd.DataFrame({"vendor": ["Kept", "Public"], "product": ["a", "b"],
+                          "availability": [0.999, 0.9995], "availability_longest": [0.998, 0.999],
+                          "incidents": [2, 1]})
+    shown = narrative.with_availability_range(report.upper_bounds_marked(data, table))
+    assert list(shown["availability"]) == ["99.800%-99.900%", "at most 99.950%"]
+    headline = pd.DataFrame({"basis_events": [12, 0], "ranked": [True, False],
+                             "at_least": [np.nan, 9.0]})
+    assert list(report.events_cell(headline)["events_shown"]) == ["12", "at least 9"]
+
+
+def test_the_appendix_names_the_events_whose_rows_disagree() -> None:
+    from types import SimpleNamespace
+
+    rows = pd.DataFrame({"incident_id": ["A1", "A2"], "start_utc": pd.to_datetime(
+        ["2025-01-10", "2025-02-10"], utc=True), "disagreement": [
+        "impact: degradation (feed) / outage (curated); start_utc: 2025-01-10 10:00 (feed) / "
+        "2025-01-10 09:00 (curated)", ""]})
+    line = report.disagreement_line(SimpleNamespace(window_incidents=rows))
+    assert "A1 (10 Jan 2025: impact, start)" in line and "A2" not in line
+    assert report.disagreement_line(SimpleNamespace(window_incidents=rows.iloc[1:])) == ""

@@ -99,11 +99,11 @@ def describe_record(row: pd.Series) -> str:
         return f"complete {kind} {period}"
     if row["capture"] == "lower-bound":
         rate = row.get("capture_rate")
-        captured = f", about {rate:.0%} of incidents of an hour or more captured" if not pd.isna(
+        captured = f": {rate:.0%} of hour-long incidents captured" if not pd.isna(
             rate) else ""
-        cross = ("; one incident posted several times counted once"
+        cross = ("; repeat posts counted once"
                  if row.get("vendor") in polls.CROSS_POSTING_VENDORS else "")
-        return f"{kind} rebuilt from polling {period} (a lower bound{captured}{cross})"
+        return f"{kind} polled {period} (lower bound{captured}{cross})"
     return f"{kind} {period} (a selection)"
 
 

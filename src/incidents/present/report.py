@@ -181,6 +181,32 @@ def comparable(data: ReportData, min_events: int = basis.MIN_EVENTS) -> pd.DataF
     return table
 
 
+def events_cell(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` (the like-for-like headline) with ``events_shown``: the count of major events
+    on the basis, or, for a vendor with no rate record, "at least N" (its publicly reported
+    major events): a bound prints as one, in the cell itself."""
+    shown = [f"{int(n):,}" if ranked else (f"at least {int(low):,}" if pd.notna(low) else "n/a")
+             for n, ranked, low in zip(table["basis_events"].fillna(0),
+                                       table["ranked"].fillna(False).astype(bool),
+                                       table["at_least"], strict=True)]
+    return table.assign(events_shown=shown)
+
+
+def upper_bounds_marked(data: ReportData, table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` (per vendor and service) with the headline availability of a vendor whose status
+    history covers less than :data:`RECORDED_ENOUGH` of the window written "at most ...":
+    public reports miss incidents, so the figure is an upper bound, and the cell says so (at
+    the shortest spans: the highest the evidence allows). Apply before
+    :func:`incidents.present.narrative.with_availability_range`, which keeps text as it is."""
+    share = availability.recorded_share(data.records, data.window)
+    weak = table["vendor"].map(lambda v: float(share.get(v, 0.0)) < RECORDED_ENOUGH)
+    marked = table.copy()
+    marked["availability"] = [f"at most {narrative.availability(v)}" if bound and not
+                              isinstance(v, str) else v
+                              for v, bound in zip(marked["availability"], weak, strict=True)]
+    return marked
+
+
 def rate_caption(table: pd.DataFrame) -> str:
     """The like-for-like table's caption: which interval each rate carries (exact Poisson, or
     quasi-Poisson where monthly counts are overdispersed, naming the vendors and how much
@@ -393,6 +419,25 @@ def appendix_rows(data: ReportData) -> tuple[pd.DataFrame, int]:
     chosen = chosen.assign(first_source=chosen["source_urls"].str.split(";").str[0],
                            duration=narrative.durations(chosen))
     return chosen, len(rows) - len(chosen)
+
+
+def disagreement_line(data: ReportData, most: int = 12) -> str:
+    """Where the rows of one event read it differently (a person's reading against the
+    vendor's record): one line naming each event and the fields, latest first, at most
+    ``most`` (the attachment's ``disagreement`` column has every value); "" when none."""
+    rows = data.window_incidents
+    split = rows.loc[rows["disagreement"].fillna("").ne("")].sort_values(
+        "start_utc", ascending=False)
+    if split.empty:
+        return ""
+    fields = [", ".join(f.replace("_utc", "") for f in event_model.DISAGREEMENT_FIELDS
+                        if f"{f}: " in text) for text in split["disagreement"]]
+    items = [f"{narrative.text(i)} ({start:%d %b %Y}: {what})" for i, start, what in zip(
+        split["incident_id"], split["start_utc"], fields, strict=True)][:most]
+    more = f"; {len(split) - most} more in the attachment" if len(split) > most else ""
+    return ("**Where the rows of one event disagree** (the person's reading of the vendor's "
+            "review is shown, a time from the vendor's record where it is finer; both values are "
+            "in the attachment's disagreement column): " + "; ".join(items) + more + ".")
 
 
 def published_uptime_latest(data: ReportData, periods: int = 4) -> pd.DataFrame:
