@@ -535,3 +535,51 @@ def test_records_csv_refuses_a_record_file_outside_the_data_folder(tmp_path, fil
         companions.load_records(path)
     problem = raised.value.problems[0]
     assert (problem.line, problem.column) == (2, "file")
+
+
+# ---------------------------------------------------------------- an import never leaves the data
+# ---------------------------------------------------------------- worse than it was
+
+
+def _curated_folder(folder: Path, ends: str) -> Path:
+    """``folder`` whose records.csv lists GitHub's curated record, ending on ``ends``, and
+    whose incident file holds one valid curated row."""
+    with (folder / "records.csv").open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.writer(stream, lineterminator="\n")
+        writer.writerow(schema.RECORD_COLUMN_NAMES)
+        writer.writerow(["github-curated", "GitHub", "curated", "selection", "2023-01-01", ends,
+                         "", "incidents.csv", "", "", "curated rows"])
+    from tests.conftest import incident_row
+
+    write_csv(folder / "incidents.csv", [incident_row(
+        incident_id="GH1", vendor="GitHub", product="Actions", record_id="github-curated",
+        start_utc="2024-02-01T10:00:00Z", end_utc="2024-02-01T11:00:00Z")],
+        schema.INCIDENT_COLUMN_NAMES)
+    return folder
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+@pytest.mark.parametrize("ends", ["2024-03-31", "2023-06-30"])
+def test_an_import_the_whole_data_would_refuse_writes_nothing_and_says_why(
+        folder, capsys, dry_run, ends):
+    # The feed's incident (1 May 2024) starts after the curated record the import files it
+    # under ends: the incident file alone is valid, the data as a whole is not.
+    _curated_folder(folder, ends)
+    before = snapshot(folder)
+    code, _out, err, _ = run(capsys, "import", "statuspage", str(
+        FEEDS / "statuspage_incidents.json"), "--vendor", "GitHub", "--into",
+        str(folder / "incidents.csv"), "--vendors", str(folder / "vendors.csv"),
+        *(["--dry-run"] if dry_run else []))
+    assert code != 0 and "Traceback" not in err
+    assert "incidents.csv" in err and "github-curated" in err and "nothing was changed" in err
+    assert str(folder) in err and "incidents-import-" not in err
+    assert snapshot(folder) == before
+
+
+def test_an_import_the_whole_data_accepts_is_written(folder, capsys):
+    _curated_folder(folder, "2026-11-30")
+    code, _out, err, _ = run(capsys, "import", "statuspage", str(
+        FEEDS / "statuspage_incidents.json"), "--vendor", "GitHub", "--into",
+        str(folder / "incidents.csv"), "--vendors", str(folder / "vendors.csv"))
+    assert code == 0, err
+    assert "p1fy2ntmjj3j" in (folder / "incidents.csv").read_text(encoding="utf-8")

@@ -153,15 +153,117 @@ def run_import(fmt: str, data: Any, source: Any, *, vendor: str | None = None,
                dry_run: bool = False, now: Any = None,
                record: str | None = None) -> ImportReport:
     """Parse a feed and merge it into the incident file (or, with ``record``, into that
-    record's file); the report of what happened."""
+    record's file); the report of what happened.
+
+    Before anything is written (a dry run too), the import is rehearsed on a copy of the files
+    ``validate`` reads (:func:`rehearse`) and the result loaded exactly as ``validate`` loads
+    it: a problem there is raised naming the real files, and nothing is written.
+    """
+    from incidents.data.importers import records as record_files
+
+    if record is not None:  # before parsing; "" is refused too, not read as "no record"
+        record_files.check_record_id(record)
+    rehearse(fmt, data, source, vendor=vendor, into=into, vendors=vendors, now=now,
+             record=record)
+    return _import(fmt, data, source, vendor=vendor, into=into, vendors=vendors,
+                   dry_run=dry_run, now=now, record=record)
+
+
+def rehearse(fmt: str, data: Any, source: Any, *, vendor: str | None,
+             into: str | Path | None, vendors: str | Path | None, now: Any,
+             record: str | None) -> None:
+    """Run the import on a temporary copy of the incident file's folder (the incident file,
+    ``records.csv``, ``events.csv``, the record files it lists and, when the vendor file lies
+    there, the vendor-side files) and load the result as ``validate`` does; raise the
+    problems the import would add (those the data had before are not its to answer for),
+    naming the real files. A generated section of ``data/README.md`` whose
+    markers are broken is refused here too, before any file changes."""
+    import shutil
+    import tempfile
+
+    from incidents import config
+    from incidents.errors import InputError, Problem
+    from incidents.evidence import datadoc
+    from incidents.evidence import records as evidence
+
+    main = config.incidents_path(into)
+    folder = main.parent
+    if not folder.is_dir():
+        return  # the merge names the missing folder
+    if datadoc.documents(main) and config.DATA_README.exists():
+        datadoc.check_markers(config.DATA_README.read_text(encoding="utf-8"),
+                              datadoc.shown(config.DATA_README))
+    vendors_file = config.vendors_path(vendors)
+    if not vendors_file.is_file():
+        return  # no vendor file, no validation to rehearse (the summary says so)
+    with tempfile.TemporaryDirectory(prefix="incidents-import-") as temp:
+        staged = Path(temp) / "data"
+        staged.mkdir()
+        for name in _files_validate_reads(folder, main, vendors_file):
+            copy = staged / name
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(folder / name, copy)
+        staged_vendors = (staged / vendors_file.name if vendors_file.parent.resolve()
+                          == folder.resolve() else vendors_file)
+        def problems() -> list[Problem]:
+            try:
+                evidence.load_evidence(staged / main.name, staged_vendors, now=now)
+            except InputError as exc:
+                return exc.problems
+            return []
+
+        def relabel(problem: Problem) -> Problem:
+            real = str(folder)
+            return Problem(problem.file.replace(str(staged), real), problem.line,
+                           problem.column, problem.message.replace(str(staged), real),
+                           problem.fix.replace(str(staged), real) + " (the import was "
+                           "stopped before writing: nothing was changed)")
+
+        before = {str(problem) for problem in problems()}  # not the import's to answer for
+        try:
+            _import(fmt, data, source, vendor=vendor, into=staged / main.name,
+                    vendors=staged_vendors, dry_run=False, now=now, record=record)
+        except InputError as exc:
+            raise InputError([relabel(p) for p in exc.problems]) from None
+        new = [problem for problem in problems() if str(problem) not in before]
+        if new:
+            raise InputError([relabel(p) for p in new])
+
+
+def _files_validate_reads(folder: Path, main: Path, vendors_file: Path) -> list[str]:
+    """Names, relative to ``folder``, of the regular files there that ``validate`` reads for
+    the incident file ``main``."""
+    import csv
+
+    from incidents import config
+
+    names = [main.name, config.RECORDS_NAME, config.EVENTS_NAME]
+    if vendors_file.parent.resolve() == folder.resolve():
+        names += [vendors_file.name, config.SLAS_NAME, config.PUBLISHED_UPTIME_NAME,
+                  config.SERVICE_MAP_NAME]
+    listing = folder / config.RECORDS_NAME
+    if listing.is_file():
+        with listing.open(encoding="utf-8-sig", newline="") as handle:
+            names += [row.get("file") or "" for row in csv.DictReader(handle)]
+    inside = []
+    for name in dict.fromkeys(names):
+        path = folder / name
+        if name and path.is_file() and not path.is_symlink() and path.resolve().is_relative_to(
+                folder.resolve()):
+            inside.append(name)
+    return inside
+
+
+def _import(fmt: str, data: Any, source: Any, *, vendor: str | None,
+            into: str | Path | None, vendors: str | Path | None, dry_run: bool, now: Any,
+            record: str | None) -> ImportReport:
+    """:func:`run_import` without the rehearsal."""
     from incidents import config
     from incidents.data import load
     from incidents.data.importers import mapping, merge
     from incidents.data.importers import records as record_files
     from incidents.data.importers.common import Finding
 
-    if record is not None:  # before parsing; "" is refused too, not read as "no record"
-        record_files.check_record_id(record)
     target = config.incidents_path(into)  # merge.merge_file checks what it writes
     rows, findings = parse_feed(fmt, data, source, vendor)
     notes: list[str] = []

@@ -400,10 +400,14 @@ def _record_problems(frame: pd.DataFrame, name: str, records: pd.DataFrame,
     first = frame["record_id"].map(known["complete_from"])
     last = frame["record_id"].map(known["complete_to"]) + pd.Timedelta(days=1)
     outside = listed & start.notna() & ((start < first) | (start >= last))
-    problems += problems_where(frame, outside, name, "start_utc",
-                               "'{value}' is outside the period of the row's record",
-                               f"check the time, or widen complete_from/complete_to of the "
-                               f"record in {records_file}")
+    for record in frame.loc[outside, "record_id"].drop_duplicates():
+        period = (f"{known.at[record, 'complete_from']:%Y-%m-%d} to "
+                  f"{known.at[record, 'complete_to']:%Y-%m-%d}")
+        problems += problems_where(
+            frame, outside & frame["record_id"].eq(record), name, "start_utc",
+            f"'{{value}}' is outside the period of the row's record '{shorten(record)}' "
+            f"({period})", f"check the time, or widen complete_from/complete_to of record "
+            f"'{shorten(record)}' in {records_file}")
     return problems
 
 
