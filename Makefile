@@ -56,7 +56,10 @@ export IMPORT_DRY_RUN := $(value DRY_RUN)
 # next report look out of date. make's file functions read and write it without a shell,
 # so no value is ever interpreted.
 PARAMS_TEXT := $(value VENDOR)|$(value START)|$(value END)|$(value FORMAT)|$(value DATA)|$(value VENDORS)|$(value SLA)|$(value MIN_INCIDENTS)|$(value SKIP_INVALID)|$(value WEIGHTS)
+# A link or anything but a regular file planted at its name is removed first, never written
+# through (make's file function would follow it).
 ifneq ($(filter report $(REPORT_STAMP),$(MAKECMDGOALS)),)
+$(shell if [ -L "$(PARAMS_FILE)" ] || { [ -e "$(PARAMS_FILE)" ] && [ ! -f "$(PARAMS_FILE)" ]; }; then rm -rf "$(PARAMS_FILE)"; fi)
 ifneq ($(file < $(PARAMS_FILE)),$(PARAMS_TEXT))
 $(shell mkdir -p $(BUILD))
 $(file > $(PARAMS_FILE),$(PARAMS_TEXT))
@@ -125,13 +128,13 @@ $(REPORT_STAMP): $(PARAMS_FILE) $(DATA_FILES) $(INPUTS_STAMP) $(NOTEBOOKS) $(SOU
 	  --end "$$REPORT_END" --format "$$REPORT_FORMAT" --data "$$REPORT_DATA" \
 	  --vendors "$$REPORT_VENDORS" --sla-target "$$REPORT_SLA" \
 	  --min-incidents "$$REPORT_MIN" --weights "$$REPORT_WEIGHTS" $$REPORT_SKIP $$REPORT_VERBOSE
-	@touch $@
+	@if [ -L $@ ]; then rm -f $@; fi; touch $@
 
 # DATA and VENDORS may name any file (spaces, colons or '$' included), so they are not make
 # prerequisites (make would split them into words): this rule runs every time and touches
 # its stamp when either file, read from the quoted REPORT_* copies, is newer than it.
 $(INPUTS_STAMP): FORCE
-	@mkdir -p $(BUILD); \
+	@mkdir -p $(BUILD); if [ -L $@ ]; then rm -f $@; fi; \
 	  for file in "$$REPORT_DATA" "$$REPORT_VENDORS"; do \
 	    if [ -n "$$file" ] && [ "$$file" -nt $@ ]; then touch $@; fi; \
 	  done; \

@@ -76,6 +76,26 @@ def test_only_a_report_run_writes_the_report_options_file(copy):
     assert not params.exists()
 
 
+@pytest.mark.parametrize("planted", ["link", "folder"])
+def test_the_report_options_file_is_never_written_through_a_planted_link(copy, tmp_path,
+                                                                         planted):
+    params = copy / ".build" / "report.params"
+    params.parent.mkdir(exist_ok=True)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep", encoding="utf-8")
+    if params.is_symlink() or params.is_file():
+        params.unlink()
+    if planted == "link":
+        params.symlink_to(victim)
+    else:
+        params.mkdir()
+    result = run_make(copy, "-n", "report", "FORMAT=html", "VENDOR=GitHub")
+    assert result.returncode == 0, result.stderr
+    assert victim.read_text(encoding="utf-8") == "keep"
+    assert params.is_file() and not params.is_symlink()
+    assert "GitHub" in params.read_text(encoding="utf-8")
+
+
 @pytest.mark.report
 def test_nothing_changed_renders_nothing_even_after_other_targets(copy):
     report = ["report", "FORMAT=html", "VENDOR=GitHub", "START=2025-01-01"]

@@ -234,3 +234,56 @@ def test_a_report_process_validates_notebooks_without_compiling_the_iri_grammar(
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout.split() == ["refused", "False"]
+
+
+# ---------------------------------------------------------------- no manifest, planted links
+
+
+def test_without_a_manifest_nothing_this_run_did_not_write_is_removed(tmp_path, monkeypatch,
+                                                                      capsys):
+    # The project's report folder of a fresh clone, or with its manifest lost: files named
+    # like report pages may be replaced by this run's, but nothing else is pruned.
+    out = tmp_path / "report"
+    out.mkdir()
+    monkeypatch.setattr(config, "REPORT_DIR", out)
+    for name in ("portfolio.html", "vendor-old.html", "vendor-old.pdf", "index.html"):
+        (out / name).write_text("earlier " + name, encoding="utf-8")
+    publish.publish(staged(tmp_path / "s", "portfolio.html", "index.html"), out)
+    assert (out / "portfolio.html").read_text(encoding="utf-8") == "portfolio.html"
+    assert (out / "vendor-old.html").read_text(encoding="utf-8") == "earlier vendor-old.html"
+    assert (out / "vendor-old.pdf").exists()
+    said = capsys.readouterr().out
+    assert "vendor-old.html" in said and "left as found" in said
+    # A later full run, with a manifest now, still neither prunes nor refuses those files.
+    publish.publish(staged(tmp_path / "s2", "portfolio.html", "vendor-old.html"), out)
+    assert (out / "vendor-old.html").read_text(encoding="utf-8") == "vendor-old.html"
+    assert (out / "vendor-old.pdf").exists()
+
+
+@pytest.mark.parametrize("planted", [".report-manifest.json.{pid}.tmp",
+                                     ".report-manifest.json.tmp"])
+def test_a_link_planted_at_a_temporary_name_is_never_written_through(tmp_path, planted):
+    out = tmp_path / "out"
+    out.mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep", encoding="utf-8")
+    (out / planted.format(pid=os.getpid())).symlink_to(victim)
+    publish.publish(staged(tmp_path / "s", "portfolio.html"), out)
+    assert victim.read_text(encoding="utf-8") == "keep"
+    assert json.loads((out / publish.MANIFEST).read_text(encoding="utf-8"))["files"] == [
+        "portfolio.html"]
+
+
+@pytest.mark.parametrize("target", ["file", "missing"])
+def test_a_lock_file_that_is_a_link_is_refused_and_creates_nothing_elsewhere(tmp_path,
+                                                                            target):
+    out = tmp_path / "out"
+    out.mkdir()
+    elsewhere = tmp_path / "elsewhere.txt"
+    if target == "file":
+        elsewhere.write_text("keep", encoding="utf-8")
+    (out / publish.PUBLISH_LOCK).symlink_to(elsewhere)
+    with pytest.raises(locking.UnsafeLockFile, match="symbolic link"):
+        publish.publish(staged(tmp_path / "s", "portfolio.html"), out)
+    assert elsewhere.exists() == (target == "file")
+    assert not (out / "portfolio.html").exists()

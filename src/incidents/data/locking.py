@@ -13,6 +13,7 @@ import contextlib
 import errno
 import fcntl
 import os
+import stat
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +27,28 @@ _POLL = 0.1
 
 class LockTimeout(IncidentsError):
     """Another process held the lock for longer than the caller would wait."""
+
+
+class UnsafeLockFile(IncidentsError):
+    """The lock file is a symbolic link or not a regular file: opening it could create or
+    lock a file elsewhere."""
+
+
+def open_no_follow(path: Path, flags: int, what: str) -> int:
+    """``os.open(path, flags | O_NOFOLLOW)``, refusing a symbolic link or anything but a
+    regular file with :class:`UnsafeLockFile` naming ``what`` and the fix."""
+    try:
+        descriptor = os.open(path, flags | getattr(os, "O_NOFOLLOW", 0), 0o666)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.EMLINK):
+            raise UnsafeLockFile(f"{path} ({what}) is a symbolic link: it is never followed. "
+                                 f"Fix: remove {path} and run again") from None
+        raise
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise UnsafeLockFile(f"{path} ({what}) is not a regular file. Fix: remove {path} "
+                             "and run again")
+    return descriptor
 
 
 def lock_path_for(path: Path) -> Path:
@@ -42,7 +65,7 @@ def exclusive(lock_file: Path, what: str, timeout: float | None = None) -> Itera
     incident file data/incidents.csv").
     """
     timeout = DEFAULT_TIMEOUT if timeout is None else timeout
-    descriptor = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o666)
+    descriptor = open_no_follow(lock_file, os.O_RDWR | os.O_CREAT, f"the lock of {what}")
     try:
         deadline = time.monotonic() + timeout
         said = False

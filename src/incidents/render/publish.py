@@ -8,6 +8,7 @@ import html
 import json
 import os
 import re
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -136,33 +137,61 @@ def _report_names(name: str) -> bool:
 
 
 def earlier_outputs(out: Path) -> set[str]:
-    """Names of the files an earlier run published in ``out``, from its manifest.
+    """Names of the files an earlier run published in ``out`` (or found there, named like
+    report pages, when no manifest said what wrote them): files this run may replace.
 
     Only plain names of regular files with a published suffix count (a manifest naming
-    ``../data/incidents.csv`` names nothing). The project's own report folder from before
-    manifests existed: its files with the report's names count as the report's.
+    ``../data/incidents.csv`` names nothing). The project's own report folder without a
+    manifest (a fresh clone, or the manifest lost): its files with the report's names count.
     """
-    manifest = out / MANIFEST
-    try:
-        listed = json.loads(manifest.read_text(encoding="utf-8")).get("files", [])
-    except FileNotFoundError:
-        listed = None
-    except (OSError, ValueError, AttributeError):
-        listed = []
-    if listed is None:
+    written, left = _manifest(out)
+    if written is None:
         same = out.resolve() == config.REPORT_DIR.resolve()
-        listed = [p.name for p in out.iterdir() if same and _report_names(p.name)]
-    return {name for name in listed if isinstance(name, str) and name == Path(name).name
+        written = [p.name for p in out.iterdir() if same and _report_names(p.name)]
+    return _plain_files(out, [*written, *left])
+
+
+def prunable_outputs(out: Path) -> set[str]:
+    """Names a full report may remove from ``out``: only files its manifest says an earlier
+    report wrote. Without a manifest nothing is removed."""
+    written, _ = _manifest(out)
+    return _plain_files(out, written or [])
+
+
+def _manifest(out: Path) -> tuple[list | None, list]:
+    """(files the manifest says a report wrote, files it says were found and left), or
+    ``(None, [])`` when there is no manifest (an unreadable one names nothing)."""
+    try:
+        listed = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None, []
+    except (OSError, ValueError):
+        return [], []
+    if not isinstance(listed, dict):
+        return [], []
+    files, left = listed.get("files", []), listed.get("left", [])
+    return (files if isinstance(files, list) else []), (left if isinstance(left, list) else [])
+
+
+def _plain_files(out: Path, names: Iterable[object]) -> set[str]:
+    return {name for name in names if isinstance(name, str) and name == Path(name).name
             and name not in ("", ".", "..") and Path(name).suffix in PUBLISHED
             and (out / name).is_file() and not (out / name).is_symlink()}
 
 
-def _write_manifest(out: Path, names: Iterable[str]) -> None:
-    text = json.dumps({"written_by": "python -m incidents report",
-                       "files": sorted(names)}, indent=1) + "\n"
-    temporary = out / f".{MANIFEST}.{os.getpid()}.tmp"
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, out / MANIFEST)
+def _write_manifest(out: Path, names: Iterable[str], left: Iterable[str] = ()) -> None:
+    """Write the manifest through a temporary file of an unpredictable name, created
+    exclusively (never through a planted link), then renamed over the manifest."""
+    text = json.dumps({"written_by": "python -m incidents report", "files": sorted(names),
+                       "left": sorted(left)}, indent=1) + "\n"
+    handle, temporary = tempfile.mkstemp(prefix=f".{MANIFEST}.", suffix=".tmp", dir=out)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, out / MANIFEST)
+    finally:
+        if os.path.lexists(temporary):
+            os.unlink(temporary)
 
 
 def publish(staging: Path, out: Path, prune: bool = True) -> list[Path]:
@@ -190,14 +219,21 @@ def publish(staging: Path, out: Path, prune: bool = True) -> list[Path]:
                 f"{' ...' if len(foreign) > 5 else ''}, not written by an earlier report: "
                 "nothing was published. Fix: move those files away, or choose another --out "
                 "folder")
-        _write_manifest(out, earlier | names)  # a crash below leaves every file accounted for
+        prunable = prunable_outputs(out)
+        left = earlier - prunable - names  # found without a manifest: never removed
+        _write_manifest(out, prunable | names, left)  # a crash below leaves all accounted for
         moved = []
         for path in produced:
             target = out / path.name
             os.replace(path, target)
             moved.append(target)
-        kept = names if prune else earlier | names
-        for name in sorted(earlier - kept):
+        kept = names if prune else prunable | names
+        for name in sorted(prunable - kept):
             (out / name).unlink(missing_ok=True)
-        _write_manifest(out, kept)
+        _write_manifest(out, kept, left)
+        if prune and left:
+            print(f"{out}: no manifest said an earlier report wrote "
+                  f"{', '.join(sorted(left)[:5])}{' ...' if len(left) > 5 else ''}, so "
+                  f"{'they were' if len(left) > 1 else 'it was'} left as found (remove by "
+                  "hand what is no longer wanted)", flush=True)
     return moved
