@@ -56,6 +56,7 @@ export IMPORT_DRY_RUN := $(value DRY_RUN)
 # next report look out of date. make's file functions read and write it without a shell,
 # so no value is ever interpreted.
 PARAMS_TEXT := $(value VENDOR)|$(value START)|$(value END)|$(value FORMAT)|$(value DATA)|$(value VENDORS)|$(value SLA)|$(value MIN_INCIDENTS)|$(value SKIP_INVALID)|$(value WEIGHTS)
+export REPORT_PARAMS_TEXT := $(value PARAMS_TEXT)
 # A link or anything but a regular file planted at its name is removed first, never written
 # through (make's file function would follow it).
 ifneq ($(filter report $(REPORT_STAMP),$(MAKECMDGOALS)),)
@@ -128,7 +129,12 @@ $(REPORT_STAMP): $(PARAMS_FILE) $(DATA_FILES) $(INPUTS_STAMP) $(NOTEBOOKS) $(SOU
 	  --end "$$REPORT_END" --format "$$REPORT_FORMAT" --data "$$REPORT_DATA" \
 	  --vendors "$$REPORT_VENDORS" --sla-target "$$REPORT_SLA" \
 	  --min-incidents "$$REPORT_MIN" --weights "$$REPORT_WEIGHTS" $$REPORT_SKIP $$REPORT_VERBOSE
-	@if [ -L $@ ]; then rm -f $@; fi; touch $@
+	@if [ -L $@ ]; then rm -f $@; fi; touch $@; \
+	  if [ "$$(cat $(PARAMS_FILE) 2>/dev/null)" != "$$REPORT_PARAMS_TEXT" ]; then \
+	    touch $(PARAMS_FILE); fi
+# (Two runs at once: the one that finishes last checks that the options file still holds
+# its own options; if another run wrote it meanwhile, the file is made newer than the stamp,
+# so the next make renders again instead of trusting a report made with other options.)
 
 # DATA and VENDORS may name any file (spaces, colons or '$' included), so they are not make
 # prerequisites (make would split them into words): this rule runs every time and touches

@@ -287,3 +287,60 @@ def test_a_lock_file_that_is_a_link_is_refused_and_creates_nothing_elsewhere(tmp
         publish.publish(staged(tmp_path / "s", "portfolio.html"), out)
     assert elsewhere.exists() == (target == "file")
     assert not (out / "portfolio.html").exists()
+
+
+def test_publishing_onto_another_file_system_copies_then_renames(tmp_path, monkeypatch):
+    import errno as errno_module
+
+    out = tmp_path / "share"
+    staging = staged(tmp_path / "s", "portfolio.html", "index.html")
+    real_replace = os.replace
+
+    def across_devices(source, target):
+        # A rename from the staging folder into the share crosses file systems.
+        if Path(source).parent == staging:
+            raise OSError(errno_module.EXDEV, "Invalid cross-device link")
+        real_replace(source, target)
+
+    monkeypatch.setattr(publish.os, "replace", across_devices)
+    publish.publish(staging, out)
+    assert (out / "portfolio.html").read_text(encoding="utf-8") == "portfolio.html"
+    assert sorted(p.name for p in out.iterdir() if p.name.endswith(".tmp")) == []
+    assert list(staging.iterdir()) == []
+
+
+@pytest.mark.parametrize("signal_name", ["SIGINT", "SIGTERM"])
+def test_an_interruption_while_publishing_waits_until_the_whole_run_is_in_place(
+        tmp_path, monkeypatch, signal_name):
+    import signal
+
+    out = tmp_path / "out"
+    publish.publish(staged(tmp_path / "s1", "index.html", "vendor-a.html"), out)
+    real_move = publish.move_into
+    sent = []
+
+    def move_then_interrupt(source, target):
+        if not sent:  # the interruption arrives after the first file of the run
+            os.kill(os.getpid(), getattr(signal, signal_name))
+            sent.append(signal_name)
+        real_move(source, target)
+
+    monkeypatch.setattr(publish, "move_into", move_then_interrupt)
+    cli._terminate_as_interrupt()  # SIGTERM ends a command as Ctrl-C does
+    with pytest.raises(publish.InterruptedAfterPublishing, match="is complete"):
+        publish.publish(staged(tmp_path / "s2", "index.html", "vendor-b.html"), out)
+    assert sorted(p.name for p in out.glob("*.html")) == ["index.html", "vendor-b.html"]
+    assert (out / "index.html").read_text(encoding="utf-8") == "index.html"
+    assert json.loads((out / publish.MANIFEST).read_text(encoding="utf-8"))["files"] == [
+        "index.html", "vendor-b.html"]
+
+
+def test_a_run_folder_left_behind_is_pruned_by_a_later_run(tmp_path):
+    old, fresh = tmp_path / "run-old", tmp_path / "run-fresh"
+    for folder in (old, fresh):
+        (folder / "publish").mkdir(parents=True)
+    day_ago = time.time() - 2 * render.OLD_RUN
+    os.utime(old, (day_ago, day_ago))
+    (tmp_path / "keep-me").mkdir()
+    assert render.prune_old_runs(tmp_path) == [old]
+    assert fresh.exists() and (tmp_path / "keep-me").exists() and not old.exists()

@@ -181,12 +181,31 @@ def exit_code(exc: IncidentsError) -> int:
     return EXIT_USAGE if getattr(exc, "usage", False) else EXIT_INPUT
 
 
+def _terminate_as_interrupt() -> None:
+    """SIGTERM and SIGHUP (a closed terminal, a stopped job) end a command as Ctrl-C does, so
+    that its clean-up runs (temporary folders removed, nothing half-published). Only from the
+    main thread, where Python can install handlers."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def interrupt(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), interrupt)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; the exit code as :data:`EPILOG` lists them."""
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Handler = args.handler
     debug = getattr(args, "debug", False)
+    _terminate_as_interrupt()
     try:
         return handler(args)
     except IncidentsError as exc:
@@ -194,10 +213,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"error: {terminal_text(exc)}", file=sys.stderr)
         return exit_code(exc)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         if debug:
             raise
-        print("interrupted: nothing was published", file=sys.stderr)
+        print(f"interrupted: {exc}" if getattr(exc, "out", None) else
+              "interrupted: nothing was published", file=sys.stderr)
         return EXIT_INTERRUPTED
     except OSError as exc:
         if debug:

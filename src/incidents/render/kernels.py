@@ -15,6 +15,8 @@ Kernels talk over Unix sockets in a private folder, not TCP ports on localhost.
 from __future__ import annotations
 
 import asyncio
+import atexit
+import shutil
 import tempfile
 import time
 import uuid
@@ -110,7 +112,9 @@ def start_kernel(socket_folder: Path) -> KernelManager:
     # same moment under one prefix could pick the same ones and cross their messages.
     prefix = socket_folder / f"kernel-{uuid.uuid4().hex[:8]}"
     if len(str(prefix)) > MAX_SOCKET_PREFIX:  # a Unix socket path has room for ~107 bytes
-        prefix = Path(tempfile.mkdtemp(prefix="incidents-")) / "kernel"
+        short = tempfile.mkdtemp(prefix="incidents-")
+        atexit.register(shutil.rmtree, short, ignore_errors=True)  # every way out removes it
+        prefix = Path(short) / "kernel"
     manager = KernelManager(kernel_name="python3", transport="ipc", ip=str(prefix),
                             client_class="incidents.render.kernels.ReadyKernelClient")
     try:

@@ -4,12 +4,17 @@ and every file moved into place only when all of them are ready.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import html
 import json
 import os
 import re
+import shutil
+import signal
 import tempfile
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from incidents import config
@@ -194,6 +199,67 @@ def _write_manifest(out: Path, names: Iterable[str], left: Iterable[str] = ()) -
             os.unlink(temporary)
 
 
+class InterruptedAfterPublishing(KeyboardInterrupt):
+    """An interruption that arrived while the report was being published: it waited, and
+    every file of the run is in place."""
+
+    def __init__(self, out: Path) -> None:
+        super().__init__(f"the report in {out} is complete (the interruption came while it "
+                         "was being published, and waited for it)")
+        self.out = out
+
+
+HELD_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
+                     if hasattr(signal, name))
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """Hold Ctrl-C, SIGTERM and SIGHUP for the ``with`` block: one that arrives meanwhile is
+    noted, and raised as :class:`KeyboardInterrupt` once the block has finished (handlers
+    can be set only from the main thread; elsewhere the block runs as it is)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+
+    def note(signum: int, _frame: object) -> None:
+        received.append(signum)
+
+    previous = {number: signal.signal(number, note) for number in HELD_SIGNALS}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    if received:
+        raise KeyboardInterrupt(signal.Signals(received[0]).name)
+
+
+def move_into(source: Path, target: Path) -> None:
+    """Put ``source`` at ``target`` atomically: a rename, or, when ``target`` lies on another
+    file system (a share, ``/dev/shm``: "Invalid cross-device link"), a copy into a
+    temporary file of an unpredictable name beside ``target``, synced, then renamed over it."""
+    try:
+        os.replace(source, target)
+        return
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
+                                         dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream, source.open("rb") as original:
+            shutil.copyfileobj(original, stream)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, target)
+    finally:
+        if os.path.lexists(temporary):
+            os.unlink(temporary)
+    source.unlink()
+
+
 def publish(staging: Path, out: Path, prune: bool = True) -> list[Path]:
     """Move every finished file from ``staging`` into ``out``.
 
@@ -221,16 +287,22 @@ def publish(staging: Path, out: Path, prune: bool = True) -> list[Path]:
                 "folder")
         prunable = prunable_outputs(out)
         left = earlier - prunable - names  # found without a manifest: never removed
-        _write_manifest(out, prunable | names, left)  # a crash below leaves all accounted for
-        moved = []
-        for path in produced:
-            target = out / path.name
-            os.replace(path, target)
-            moved.append(target)
         kept = names if prune else prunable | names
-        for name in sorted(prunable - kept):
-            (out / name).unlink(missing_ok=True)
-        _write_manifest(out, kept, left)
+        try:
+            # Ctrl-C, SIGTERM or SIGHUP wait until every file is in place: the folder then
+            # holds one whole run, never a new index beside old deep dives.
+            with signals_held():
+                _write_manifest(out, prunable | names, left)  # a crash leaves all listed
+                moved = []
+                for path in produced:
+                    target = out / path.name
+                    move_into(path, target)
+                    moved.append(target)
+                for name in sorted(prunable - kept):
+                    (out / name).unlink(missing_ok=True)
+                _write_manifest(out, kept, left)
+        except KeyboardInterrupt as exc:  # delivered as the signals were let through
+            raise InterruptedAfterPublishing(out) from exc
         if prune and left:
             print(f"{out}: no manifest said an earlier report wrote "
                   f"{', '.join(sorted(left)[:5])}{' ...' if len(left) > 5 else ''}, so "

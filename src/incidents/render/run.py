@@ -63,6 +63,7 @@ def build(options: plan.Options, timing: stopwatch.Timing | None = None) -> list
     options = plan.check_options(options)  # before any kernel starts or any folder is made
     publish.check_output_folder(options.out, options.data, options.vendors)
     config.BUILD_DIR.mkdir(parents=True, exist_ok=True)
+    prune_old_runs(config.BUILD_DIR)
     workdir = Path(tempfile.mkdtemp(prefix="run-", dir=config.BUILD_DIR))
     try:
         published = _build_in(workdir, options, timing)
@@ -73,6 +74,29 @@ def build(options: plan.Options, timing: stopwatch.Timing | None = None) -> list
         raise
     shutil.rmtree(workdir, ignore_errors=True)
     return published
+
+
+#: A run folder left in the build folder (a killed run, or a failed notebook kept for its
+#: message) is removed by the first run this much later.
+OLD_RUN = 24 * 3600.0
+
+
+def prune_old_runs(build: Path, older_than: float = OLD_RUN) -> list[Path]:
+    """Remove ``run-*`` folders in ``build`` last changed more than ``older_than`` seconds
+    ago (a run in progress changes its folder all the time); return what was removed."""
+    import time
+
+    removed = []
+    now = time.time()
+    for folder in build.glob("run-*"):
+        try:
+            if folder.is_dir() and not folder.is_symlink() and (
+                    now - folder.stat().st_mtime) > older_than:
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder)
+        except OSError:
+            continue
+    return removed
 
 
 def _build_in(workdir: Path, options: plan.Options, timing: stopwatch.Timing) -> list[Path]:
