@@ -583,3 +583,91 @@ def test_an_import_the_whole_data_accepts_is_written(folder, capsys):
         str(folder / "incidents.csv"), "--vendors", str(folder / "vendors.csv"))
     assert code == 0, err
     assert "p1fy2ntmjj3j" in (folder / "incidents.csv").read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------- feeds answer with one error
+
+
+def _statuspage_feed(**incident: object) -> dict:
+    import json
+
+    feed = json.loads((FEEDS / "statuspage_incidents.json").read_text(encoding="utf-8"))
+    feed["incidents"] = [{**feed["incidents"][0], **incident}]
+    return feed
+
+
+HOSTILE_FEEDS = {
+    "huge number": ('{"page": {"name": "GitHub"}, "incidents": [{"id": ' + "7" * 6000 + "}]}",
+                    "thousands of digits"),
+    "huge number in a list": ("[" + "1" * 5000 + "]", "thousands of digits"),
+    "nested deep": ('{"incidents": ' + "[" * 20000 + "]" * 20000 + "}", "nested too deeply"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_FEEDS))
+def test_a_json_value_python_refuses_to_build_is_one_error(tmp_path, capsys, case):
+    text, expected = HOSTILE_FEEDS[case]
+    feed = tmp_path / "feed.json"
+    feed.write_text(text, encoding="utf-8")
+    code, _out, err, _ = run(capsys, "import", "statuspage", str(feed), "--vendor", "GitHub",
+                             "--into", str(tmp_path / "incidents.csv"), "--dry-run")
+    assert code != 0
+    assert_one_line_error(err, expected, str(feed), lines=2)
+
+
+@pytest.mark.parametrize("line", ["[" * 30000 + "]" * 30000, '{"id": ' + "9" * 4400 + "}",
+                                  '{"id": "a", "title": "b\\ud800c"}',
+                                  '{"\\udfff": 1}'])
+def test_a_json_lines_feed_with_a_hostile_line_names_the_line(tmp_path, capsys, line):
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text('{"id": "ok"}\n' + line + "\n", encoding="utf-8")
+    code, _out, err, _ = run(capsys, "import", "github-history", str(feed), "--into",
+                             str(tmp_path / "incidents.csv"), "--dry-run")
+    assert code != 0
+    assert_one_line_error(err, f"{feed}, line 2", lines=2)
+
+
+@pytest.mark.parametrize("where", ["name", "key"])
+def test_a_lone_surrogate_escape_is_refused_not_a_traceback_at_writing(tmp_path, capsys, where):
+    import json
+
+    feed = _statuspage_feed(name="Git \ud800 outage") if where == "name" else _statuspage_feed(
+        **{"odd \udc00 key": 1})
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps(feed), encoding="ascii")  # the escape as a feed writes it
+    code, _out, err, _ = run(capsys, "import", "statuspage", str(path), "--vendor", "GitHub",
+                             "--into", str(tmp_path / "incidents.csv"))
+    assert code != 0
+    assert_one_line_error(err, "unpaired surrogate", lines=2)
+    assert not (tmp_path / "incidents.csv").exists()
+
+
+@pytest.mark.parametrize("created, resolved", [
+    ("0001-01-01T00:30:00+02:00", None), (None, "9999-12-31T23:30:00-02:00"),
+    ("0010-03-04T10:00:00Z", None), ("2024-01-01T10:00:00Z", "3000-01-01T00:00:00Z")])
+def test_a_time_outside_any_status_page_years_is_a_problem_not_a_traceback(
+        tmp_path, capsys, created, resolved):
+    import json
+
+    changes = {key: value for key, value in (("created_at", created),
+                                             ("resolved_at", resolved)) if value}
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps(_statuspage_feed(**changes)), encoding="utf-8")
+    code, _out, err, _ = run(capsys, "import", "statuspage", str(path), "--vendor", "GitHub",
+                             "--into", str(tmp_path / "incidents.csv"), "--dry-run")
+    assert code != 0
+    assert_one_line_error(err, "outside the years", lines=None)
+
+
+@pytest.mark.parametrize("fmt, text", [
+    ("statuspage", '{"page": {"name": "GitHub", "url": "https://x.example"}, "incidents": ['
+     + ", ".join(["{}"] * 20000) + "]}"),
+    ("github-history", "{}\n" * 20000), ("github-history", "not json\n" * 20000)])
+def test_thousands_of_broken_entries_give_a_short_report(tmp_path, capsys, fmt, text):
+    path = tmp_path / "feed"
+    path.write_text(text, encoding="utf-8")
+    code, _out, err, _ = run(capsys, "import", fmt, str(path), "--vendor", "GitHub",
+                             "--into", str(tmp_path / "incidents.csv"), "--dry-run")
+    assert code != 0 and "Traceback" not in err
+    assert err.count("\n") <= 60, err[-500:]
+    assert "more" in err or "stopped after" in err

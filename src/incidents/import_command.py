@@ -214,6 +214,8 @@ def rehearse(fmt: str, data: Any, source: Any, *, vendor: str | None,
 
         def relabel(problem: Problem) -> Problem:
             real = str(folder)
+            if not problem.file.startswith(str(staged)):
+                return problem  # the feed's own problem, named as given
             return Problem(problem.file.replace(str(staged), real), problem.line,
                            problem.column, problem.message.replace(str(staged), real),
                            problem.fix.replace(str(staged), real) + " (the import was "

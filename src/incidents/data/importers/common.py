@@ -47,6 +47,11 @@ class Finding:
 # ---------------------------------------------------------------- times
 
 
+#: Times a feed may hold: a status page older than this, or later, is a corrupt time (and
+#: pandas' nanosecond timestamps end in 2262).
+FIRST_YEAR, LAST_YEAR = 1990, 2199
+
+
 def parse_time(text: str, zone: tzinfo | None = None) -> datetime:
     """An ISO 8601 time as an aware UTC datetime.
 
@@ -58,7 +63,13 @@ def parse_time(text: str, zone: tzinfo | None = None) -> datetime:
         if zone is None:
             raise ValueError("it has no UTC offset")
         moment = moment.replace(tzinfo=zone)
-    return moment.astimezone(UTC)
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:30+02:00, 9999-12-31T23:30-02:00
+        raise ValueError(f"it lies outside the years {FIRST_YEAR}-{LAST_YEAR}") from None
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise ValueError(f"it lies outside the years {FIRST_YEAR}-{LAST_YEAR}")
+    return moment
 
 
 def utc_minute(moment: datetime) -> str:
@@ -83,7 +94,8 @@ def read_time(problems: Problems, obj: dict[str, Any], key: str, path: str, *,
     try:
         return parse_time(value, zone)
     except ValueError as exc:
-        reason = str(exc) if "offset" in str(exc) else "it is not an ISO 8601 time"
+        reason = str(exc) if ("offset" in str(exc) or "years" in str(exc)) else (
+            "it is not an ISO 8601 time")
         problems.add(obj, f"{path}.{key}", f"'{value}' cannot be read: {reason}", TIME_FIX)
         return None
 

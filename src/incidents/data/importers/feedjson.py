@@ -76,12 +76,52 @@ def parse_text(text: str, name: str) -> tuple[Any, Source]:
         data = decoder.decode(text)
     except json.JSONDecodeError as exc:
         raise InputError([_syntax_problem(text, name, exc)]) from None
-    except RecursionError:
-        raise InputError([Problem(name, None, None, "the JSON is nested too deeply",
-                                  "check that this is the vendor's feed file")]) from None
+    except (RecursionError, ValueError) as exc:
+        raise InputError([_value_problem(name, None, exc)]) from None
     newlines = [match.start() for match in re.finditer("\n", text)]
     positions = {key: _line_of(newlines, offset) for key, offset in decoder.offsets.items()}
-    return data, Source(name, positions)
+    source = Source(name, positions)
+    _refuse_lone_surrogates(data, source)
+    return data, source
+
+
+def _value_problem(name: str, line: int | None, exc: Exception) -> Problem:
+    """The problem of a JSON value Python refuses to build: nested past the recursion limit,
+    or an integer of thousands of digits (``ValueError`` from the int conversion limit)."""
+    if isinstance(exc, RecursionError):
+        return Problem(name, line, None, "the JSON is nested too deeply",
+                       "check that this is the vendor's feed file")
+    return Problem(name, line, None, "the JSON holds a number with thousands of digits",
+                   "check that this is the vendor's feed file (no feed field is that long)")
+
+
+#: A UTF-16 surrogate on its own (a JSON escape such as \ud800 without its pair): not a
+#: character, and no file can hold it as UTF-8.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _refuse_lone_surrogates(data: object, source: Source) -> None:
+    """Raise :class:`InputError` for the first text (key or value) holding a lone surrogate,
+    with the line of the object that holds it. Iterative: any depth the parser built."""
+    stack: list[tuple[object, object]] = [(data, data)]
+    while stack:
+        value, holder = stack.pop()
+        texts: list[object] = []
+        if isinstance(value, dict):
+            texts, holder = list(value), value  # a key is in the object itself
+            stack += [(inner, value) for inner in value.values()]
+        elif isinstance(value, list):
+            stack += [(inner, value) for inner in value]
+        elif isinstance(value, str):
+            texts = [value]
+        for text in texts:
+            if isinstance(text, str) and _LONE_SURROGATE.search(text):
+                shown = text.encode("utf-8", "backslashreplace").decode("ascii", "replace")
+                raise InputError([Problem(
+                    source.name, source.line(holder), None,
+                    f"the text '{shown[:60]}' holds an unpaired surrogate escape, which is "
+                    "not a character", "fix or remove that escape in the feed (a \\uD800-"
+                    "\\uDFFF escape must come in a pair)")])
 
 
 def _syntax_problem(text: str, name: str, exc: json.JSONDecodeError) -> Problem:
@@ -185,16 +225,32 @@ def describe(value: object) -> str:
     return type(value).__name__
 
 
+#: Problems of one kind (the same key of every entry) kept in full; the rest are counted.
+MAX_PER_KIND = 10
+_INDEX = re.compile(r"\[\d+\]")
+
+
 class Problems:
-    """Collects the problems of one feed so all are reported at once, not only the first."""
+    """Collects the problems of one feed so all are reported at once, not only the first.
+
+    A feed of thousands of broken entries gives thousands of problems of one kind: the first
+    :data:`MAX_PER_KIND` of each kind (the same JSON path with any entry number, the same
+    message apart from values) are kept and the rest counted, so the report stays short
+    and the import finishes in bounded time and memory."""
 
     def __init__(self, source: Source) -> None:
         self.source = source
         self.items: list[Problem] = []
+        self.more: dict[str, int] = {}
 
     def add(self, where: object, path: str, message: str, fix: str) -> None:
         """Record a problem at JSON ``path`` inside the container ``where``."""
-        self.items.append(Problem(self.source.name, self.source.line(where), path, message, fix))
+        kind = _INDEX.sub("[]", path) + " " + message.split("'")[0]
+        seen = self.more.get(kind, 0)
+        self.more[kind] = seen + 1
+        if seen < MAX_PER_KIND:
+            self.items.append(Problem(self.source.name, self.source.line(where), path, message,
+                                      fix))
 
     def require(self, obj: dict[str, Any], key: str, path: str, kinds: tuple[type, ...],
                 fix: str) -> Any:
@@ -226,6 +282,13 @@ class Problems:
 
     def raise_if_any(self) -> None:
         if self.items:
+            left = {kind.split(" ")[0]: count - MAX_PER_KIND
+                    for kind, count in self.more.items() if count > MAX_PER_KIND}
+            if left:
+                self.items.append(Problem(
+                    self.source.name, None, None, "and " + ", ".join(
+                        f"{count:,} more at {path}" for path, count in sorted(left.items())),
+                    "fix the kinds above: the rest are the same problem in other entries"))
             raise InputError(self.items)
 
 
@@ -240,6 +303,10 @@ def guess_format(data: object) -> str | None:
         if isinstance(data.get("value"), list):
             return "msgraph"
     return None
+
+
+#: A JSON Lines file stops being read after this many lines that are not JSON.
+MAX_LINE_PROBLEMS = 50
 
 
 def read_jsonl(path: str | Path) -> tuple[list[Any], Source]:
@@ -262,6 +329,8 @@ def read_jsonl(path: str | Path) -> tuple[list[Any], Source]:
     positions: dict[int, int] = {}
     problems = []
     for number, line in enumerate(text.split("\n"), 1):  # not splitlines: U+2028 is text
+        if len(problems) >= MAX_LINE_PROBLEMS:
+            break
         if not line.strip():
             continue
         try:
@@ -271,6 +340,9 @@ def read_jsonl(path: str | Path) -> tuple[list[Any], Source]:
                                     f"character {exc.colno}",
                                     "each line must be one complete JSON object"))
             continue
+        except (RecursionError, ValueError) as exc:
+            problems.append(_value_problem(name, number, exc))
+            continue
         values.append(value)
         positions[id(value)] = number
         if isinstance(value, dict):
@@ -278,8 +350,14 @@ def read_jsonl(path: str | Path) -> tuple[list[Any], Source]:
                 if isinstance(inner, dict | list):
                     positions[id(inner)] = number
     if problems:
+        if len(problems) >= MAX_LINE_PROBLEMS:
+            problems.append(Problem(name, None, None, f"stopped after {MAX_LINE_PROBLEMS} lines "
+                                    "that are not JSON; later lines were not read",
+                                    "check that this is a JSON Lines feed"))
         raise InputError(problems)
     if not values:
         raise InputError([Problem(name, None, None, "the feed is empty",
                                   "give a JSON Lines file with one incident per line")])
-    return values, Source(name, positions)
+    source = Source(name, positions)
+    _refuse_lone_surrogates(values, source)
+    return values, source
