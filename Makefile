@@ -125,10 +125,10 @@ $(SYSTEM_STAMP):
 report: setup $(REPORT_STAMP)
 
 $(REPORT_STAMP): $(PARAMS_FILE) $(DATA_FILES) $(INPUTS_STAMP) $(NOTEBOOKS) $(SOURCES) | $(SETUP_STAMP) $(SYSTEM_STAMP)
-	@$(PY) -m incidents report --vendor "$$REPORT_VENDOR" --start "$$REPORT_START" \
-	  --end "$$REPORT_END" --format "$$REPORT_FORMAT" --data "$$REPORT_DATA" \
-	  --vendors "$$REPORT_VENDORS" --sla-target "$$REPORT_SLA" \
-	  --min-incidents "$$REPORT_MIN" --weights "$$REPORT_WEIGHTS" $$REPORT_SKIP $$REPORT_VERBOSE
+	@$(PY) -m incidents report --vendor="$$REPORT_VENDOR" --start="$$REPORT_START" \
+	  --end="$$REPORT_END" --format="$$REPORT_FORMAT" --data="$$REPORT_DATA" \
+	  --vendors="$$REPORT_VENDORS" --sla-target="$$REPORT_SLA" \
+	  --min-incidents="$$REPORT_MIN" --weights="$$REPORT_WEIGHTS" $$REPORT_SKIP $$REPORT_VERBOSE
 	@if [ -L $@ ]; then rm -f $@; fi; touch $@; \
 	  if [ "$$(cat $(PARAMS_FILE) 2>/dev/null)" != "$$REPORT_PARAMS_TEXT" ]; then \
 	    touch $(PARAMS_FILE); fi
@@ -164,13 +164,13 @@ sync: $(SETUP_STAMP)
 ## validate: check data/incidents.csv (or DATA=...), print every problem; refresh data/README.md
 .PHONY: validate
 validate: $(SETUP_STAMP)
-	$(PY) -m incidents validate $${REPORT_DATA:+"$$REPORT_DATA"} $${REPORT_VENDORS:+--vendors "$$REPORT_VENDORS"}
+	$(PY) -m incidents validate $${REPORT_VENDORS:+--vendors="$$REPORT_VENDORS"} -- $${REPORT_DATA:+"$$REPORT_DATA"}
 
 ## import: merge a status feed (FEED=... FILE=...) into data/incidents.csv; refresh data/README.md
 .PHONY: import
 import: $(SETUP_STAMP)
 	@test -n "$$IMPORT_FEED" && test -n "$$IMPORT_FILE" || { echo "usage: make import FEED=statuspage|msgraph|gcloud FILE=path [VENDOR=name] [DRY_RUN=1]"; exit 2; }
-	$(PY) -m incidents import "$$IMPORT_FEED" "$$IMPORT_FILE" $${REPORT_VENDOR:+--vendor "$$REPORT_VENDOR"} $${IMPORT_DRY_RUN:+--dry-run}
+	$(PY) -m incidents import $${REPORT_VENDOR:+--vendor="$$REPORT_VENDOR"} $${IMPORT_DRY_RUN:+--dry-run} -- "$$IMPORT_FEED" "$$IMPORT_FILE"
 
 ## datadoc: regenerate the coverage and dictionary sections of data/README.md
 .PHONY: datadoc

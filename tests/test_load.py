@@ -351,7 +351,10 @@ def test_slug_is_lowercase_ascii_with_single_hyphens(text: str, expected: str) -
 @pytest.mark.parametrize(("vendor", "page"), [
     ("Microsoft 365", "vendor-microsoft-365"), ("Zürich Cloud", "vendor-zurich-cloud"),
     ("🚀", "vendor-" + hashlib.sha1("🚀".encode()).hexdigest()[:10]),
-    ("阿里云 Cloud", "vendor-" + hashlib.sha1("阿里云 Cloud".encode()).hexdigest()[:10])])
+    # The hash is of the name as names are compared (case folded), so case never splits pages.
+    ("阿里云 Cloud", "vendor-" + hashlib.sha1("阿里云 cloud".encode()).hexdigest()[:10]),
+    ("阿里云 CLOUD", "vendor-" + hashlib.sha1("阿里云 cloud".encode()).hexdigest()[:10]),
+    ("Straße", "vendor-strasse")])
 def test_page_name_is_the_ascii_slug_or_a_hash_of_the_name(vendor: str, page: str) -> None:
     assert load.page_name(vendor) == page
 

@@ -64,7 +64,7 @@ def test_report_takes_data_and_vendor_paths_with_spaces(copy, tmp_path):
     result = run_make(copy, "-n", "report", "FORMAT=html", f"DATA={data}", f"VENDORS={vendors}")
     assert result.returncode == 0, result.stderr
     assert "No rule to make target" not in result.stderr
-    assert '--data "$REPORT_DATA"' in result.stdout
+    assert '--data="$REPORT_DATA"' in result.stdout
 
 
 def test_only_a_report_run_writes_the_report_options_file(copy):
@@ -148,3 +148,16 @@ def test_lab_starts_a_server_that_answers_on_its_port(copy, tmp_path):
         except subprocess.TimeoutExpired:
             os.killpg(lab.pid, signal.SIGKILL)
             lab.communicate()
+
+
+@pytest.mark.parametrize("target, variable", [
+    ("validate", "DATA=--help"), ("validate", "VENDORS=--version"),
+    ("import", "FILE=--help"), ("import", "VENDOR=--dry-run")])
+def test_a_make_variable_starting_with_a_dash_is_a_value_never_an_option(copy, target,
+                                                                         variable):
+    extra = ["FEED=statuspage", "FILE=missing.json"] if target == "import" else []
+    result = run_make(copy, target, *extra, variable)
+    assert result.returncode != 0
+    assert "usage:" not in result.stdout and "incidents 0." not in result.stdout
+    assert "Traceback" not in result.stderr
+    assert "error" in result.stderr.lower()

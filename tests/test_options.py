@@ -97,6 +97,13 @@ def test_misspelt_vendor_gets_a_suggestion_and_the_known_list():
     ({"start": "2025-06-01", "end": "2025-01-01"}, "ends .* before it starts"),
     ({"vendor": "Acme Male"}, "Did you mean 'Acme Mail'"),
     ({"weights": {"trend": -1.0}}, "risk weights must be 0 or more"),
+    ({"start": "0001-01-01"}, "outside the years 1990-2199"),
+    ({"start": "0010-03-04"}, "outside the years 1990-2199"),
+    ({"end": "9999-12-31"}, "outside the years 1990-2199"),
+    ({"start": "2024-1-1"}, "is not a date: write it as YYYY-MM-DD"),
+    ({"start": "２０２４-01-01"}, "is not a date: write it as YYYY-MM-DD"),
+    ({"weights": {"trend": float("inf")}}, "too large"),
+    ({"weights": {"frequency": 1e308, "restore": 1e308}}, "too large"),
 ])
 def test_bad_option_is_refused_before_any_kernel_starts_and_leaves_no_folder(
         files, no_kernels, tmp_path, options, message):
@@ -106,6 +113,23 @@ def test_bad_option_is_refused_before_any_kernel_starts_and_leaves_no_folder(
                                   out=tmp_path / "out", **options))
     assert set(config.BUILD_DIR.glob("run-*")) == before
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("written, known", [
+    ("STRASSE AG", "Straße AG"), ("straße ag", "STRASSE AG"), ("ﬁrm cloud", "Firm Cloud"),
+    ("  acme   mail ", "Acme Mail")])
+def test_vendor_names_match_across_case_folding_and_unicode_forms(written, known):
+    assert parameters.check_vendor(written, pd.Series([known, "Other"])) == known
+
+
+def test_vendor_names_that_fold_alike_are_refused_as_one_page(tmp_path):
+    from incidents.data import companions, schema
+    from incidents.errors import InputError
+
+    rows = [{**VENDOR_ROWS[0], "vendor": "Straße AG"}, {**VENDOR_ROWS[1], "vendor": "STRASSE AG"}]
+    path = write_csv(tmp_path / "vendors.csv", rows, schema.VENDOR_COLUMN_NAMES)
+    with pytest.raises(InputError, match="differ only in case"):
+        companions.load_vendors(path)
 
 
 def test_checked_options_spell_the_vendor_as_the_data_does(files):

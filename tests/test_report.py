@@ -597,3 +597,16 @@ def test_a_service_with_no_event_shows_none_reported_not_a_hundred_percent():
     assert marked["availability_major_only"].tolist() == [1.0, report.NO_EVENT_OTHERS]
     assert narrative.availability(marked.at[1, "availability"]) == "none\u00a0reported"
     assert narrative.availability(marked.at[0, "availability"]) == "99.900%"
+
+
+@pytest.mark.report
+def test_a_vendor_listed_with_no_incident_yet_gets_an_honest_empty_page(tmp_path):
+    data = write_csv(tmp_path / "incidents.csv", fixture_rows(), schema.INCIDENT_COLUMN_NAMES)
+    vendors = write_csv(tmp_path / "vendors.csv", [*VENDOR_ROWS, {
+        **VENDOR_ROWS[0], "vendor": "Quiet Co", "services_used": "Thing"}],
+        schema.VENDOR_COLUMN_NAMES)
+    render.build(plan.Options(vendor="quiet co", start="2025-01-01", end="2025-03-31",
+                              data=str(data), vendors=str(vendors), fmt="html",
+                              out=tmp_path / "out"))
+    page = (tmp_path / "out" / "quiet-co" / "vendor-quiet-co.html").read_text(encoding="utf-8")
+    assert "0 events" in page and "none\u00a0reported" in page

@@ -392,8 +392,10 @@ def known_vendor(vendor: str | None, vendors: str | Path | None) -> str | None:
                                                                                newline=""))]
     except (UnicodeDecodeError, csv.Error):
         return vendor  # the merge's validation of the vendor file names the problem
-    folded = {name.strip().casefold(): name for name in names if name}
-    return folded.get(vendor.strip().casefold(), vendor)
+    from incidents.data import load
+
+    folded = {load.fold_name(name): name for name in names if name}
+    return folded.get(load.fold_name(vendor), vendor)
 
 
 def _choose_vendor(args: argparse.Namespace, data: Any) -> tuple[str | None, list[str]]:

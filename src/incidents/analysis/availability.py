@@ -222,7 +222,10 @@ def full_records(records: pd.DataFrame) -> pd.DataFrame:
 def recorded_share(records: pd.DataFrame, window: metrics.Window) -> pd.Series:
     """Per vendor with a full record (:func:`full_records`): the share of the window its
     records cover (overlapping records count once)."""
-    spans = full_records(records).assign(
+    full = full_records(records)
+    if full.empty:
+        return pd.Series(dtype=float)
+    spans = full.assign(
         s=lambda f: f["complete_from"].clip(lower=window.start),
         e=lambda f: (f["complete_to"] + pd.Timedelta(days=1)).clip(upper=window.end))
     spans = spans.loc[spans["e"] > spans["s"]]

@@ -485,12 +485,20 @@ def page_name(vendor: str) -> str:
     first 10 hex digits of the SHA-1 of its UTF-8 text instead, stable and distinct per name.
     Names with the same page name are refused by :func:`load_vendors`.
     """
-    ascii_text = unicodedata.normalize("NFKD", vendor).encode("ascii", "ignore").decode()
+    folded = fold_name(vendor)
+    ascii_text = unicodedata.normalize("NFKD", folded).encode("ascii", "ignore").decode()
     plain = slug(ascii_text)
-    if plain and len(re.findall(r"[^\W_]", vendor)) == len(re.findall(r"[A-Za-z0-9]",
+    if plain and len(re.findall(r"[^\W_]", folded)) == len(re.findall(r"[A-Za-z0-9]",
                                                                       ascii_text)):
         return "vendor-" + plain
-    return "vendor-" + hashlib.sha1(vendor.encode("utf-8")).hexdigest()[:10]
+    return "vendor-" + hashlib.sha1(folded.encode("utf-8", "replace")).hexdigest()[:10]
+
+
+def fold_name(name: str) -> str:
+    """A vendor name as names are compared everywhere (``VENDOR=``, ``--vendor``, page
+    names): Unicode NFKC, case folded (``ß`` is ``ss``, ``ﬁ`` is ``fi``), surrounding spaces
+    and inner runs of spaces ignored."""
+    return " ".join(unicodedata.normalize("NFKC", str(name)).casefold().split())
 
 
 def page_name_problems(frame: pd.DataFrame, name: str) -> list[Problem]:

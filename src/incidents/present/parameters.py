@@ -7,23 +7,40 @@ from __future__ import annotations
 import difflib
 import math
 import numbers
+import re
 from collections.abc import Mapping
+from datetime import datetime
 
 import pandas as pd
 
 from incidents.analysis import metrics, risk
+from incidents.data import load
 from incidents.errors import ParameterError
 
 #: How a day is written in the window parameters.
 DATE_FORMAT = "%Y-%m-%d"
 
 
+#: Years a window may reach: no status page is older, and later years are typing errors.
+FIRST_YEAR, LAST_YEAR = 1990, 2199
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def _parse_day(value: str, name: str) -> pd.Timestamp:
+    """``value`` as written (four-digit year, two-digit month and day: never a year read
+    another way, as ``0010-03-04`` once became 2004-10-03) within the years the evidence can
+    reach."""
+    fix = "write it as YYYY-MM-DD, e.g. 2025-01-01"
+    if not isinstance(value, str) or not _DAY.fullmatch(value):
+        raise ParameterError(f"parameter {name}={value!r} is not a date: {fix}")
     try:
-        return pd.Timestamp(pd.to_datetime(value, format=DATE_FORMAT), tz="UTC")
-    except (ValueError, TypeError):
-        raise ParameterError(f"parameter {name}={value!r} is not a date: write it as "
-                             "YYYY-MM-DD, e.g. 2025-01-01") from None
+        day = datetime.strptime(value, DATE_FORMAT)
+    except ValueError:
+        raise ParameterError(f"parameter {name}={value!r} is not a date: {fix}") from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise ParameterError(f"parameter {name}={value!r} lies outside the years "
+                             f"{FIRST_YEAR}-{LAST_YEAR}: {fix}")
+    return pd.Timestamp(day, tz="UTC")
 
 
 def resolve_window(start: str, end: str, today: pd.Timestamp | None = None,
@@ -90,6 +107,11 @@ def check_min_incidents(min_incidents: int) -> int:
     return min_incidents
 
 
+#: The largest risk weight taken (weights are relative shares; a larger one is a typing error,
+#: and an infinite one would turn every score into nan).
+MAX_WEIGHT = 1000.0
+
+
 def check_weights(weights: Mapping[str, float]) -> dict[str, float]:
     """Every risk weight: the given ones (checked), the rest at their defaults."""
     known = list(risk.COMPONENTS)
@@ -102,6 +124,10 @@ def check_weights(weights: Mapping[str, float]) -> dict[str, float]:
         if isinstance(value, bool) or not isinstance(value, numbers.Real) or math.isnan(value):
             raise ParameterError(f"risk weight {name}={value!r} is not a number: write e.g. "
                                  f"{name}={risk.DEFAULT_WEIGHTS[name]:g}")
+        if not math.isfinite(value) or abs(value) > MAX_WEIGHT:
+            raise ParameterError(f"risk weight {name}={value!r} is too large: weights are "
+                                 f"shares, at most {MAX_WEIGHT:g} (e.g. "
+                                 f"{name}={risk.DEFAULT_WEIGHTS[name]:g})")
     try:
         return risk.check_weights(weights)
     except ValueError:
@@ -112,13 +138,15 @@ def check_weights(weights: Mapping[str, float]) -> dict[str, float]:
 
 
 def check_vendor(vendor: str, known: pd.Series) -> str:
-    """The vendor's name as the data spells it (matched ignoring case and surrounding spaces);
+    """The vendor's name as the data spells it (matched as
+    :func:`incidents.data.load.fold_name` compares: case,
+    Unicode normalisation and spaces aside);
     otherwise a ParameterError suggesting the closest name and listing the known ones."""
     names = sorted(known.astype(str).unique())
     if vendor in names:
         return vendor
-    folded = {name.casefold(): name for name in names}
-    wanted = vendor.strip().casefold()
+    folded = {load.fold_name(name): name for name in names}
+    wanted = load.fold_name(vendor)
     if wanted in folded:
         return folded[wanted]
     close = difflib.get_close_matches(wanted, list(folded), n=1, cutoff=0.6)
