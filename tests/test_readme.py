@@ -230,3 +230,19 @@ def test_readme_commands_run_in_order_in_a_fresh_copy(tmp_path):
         ran.append(str(command))
     assert reports_run == {"full", "one vendor"}
     assert len(ran) >= 12, (ran, not_run)
+
+
+def test_every_promise_names_test_modules_that_exist():
+    import re
+
+    from incidents import config
+
+    text = (config.PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("### What it promises", 1)[1].split("\n## ", 1)[0]
+    promises = [part for part in section.split("\n- ")[1:]]
+    assert len(promises) >= 4
+    for promise in promises:
+        modules = re.findall(r"`(tests/test_[a-z_]+\.py)`", promise)
+        assert modules, promise
+        for module in modules:
+            assert (config.PROJECT_ROOT / module).is_file(), module
