@@ -45,7 +45,7 @@ from IPython.display import HTML, Markdown, display
 
 from incidents.analysis import availability, basis, cofailure, metrics, risk
 from incidents.evidence import event_model
-from incidents.present import findings, narrative, parameters, plots, report
+from incidents.present import findings, narrative, parameters, plots, report, services
 
 weights = parameters.check_parameters(sla_target, min_incidents, {
     "frequency": weight_frequency, "restore": weight_restore, "trend": weight_trend,
@@ -182,10 +182,10 @@ display(HTML(narrative.table(changes.loc[(changes["yes"] + changes["no"]) > 0], 
 # incidents are not a tenant's measured downtime: this is an estimate, not a credit claim.
 
 # %%
-services = availability.service_availability(report.service_rows(data), data.window,
-                                               report.services_shown(data))
-display(HTML(narrative.table(report.quiet_services_marked(narrative.with_availability_range(
-        report.upper_bounds_marked(data, services.sort_values(["vendor", "availability"])))), {
+per_service = availability.service_availability(services.service_rows(data), data.window,
+                                                  services.services_shown(data))
+display(HTML(narrative.table(services.quiet_services_marked(narrative.with_availability_range(
+        services.upper_bounds_marked(data, per_service.sort_values(["vendor", "availability"])))), {
     "vendor": ("Vendor", narrative.plain),
     "product": ("Service", narrative.plain),
     "incidents": ("Events", narrative.plain),
@@ -195,7 +195,7 @@ display(HTML(narrative.table(report.quiet_services_marked(narrative.with_availab
     "no_end": ("No end", narrative.plain),
 }, caption="Estimated availability over the window per service the organisation uses (a "
            "range where times are known only to the hour or day: longest to shortest spans)")))
-basis_note = report.availability_basis_line(data)
+basis_note = services.availability_basis_line(data)
 if basis_note:
     display(Markdown(basis_note))
 

@@ -43,7 +43,7 @@ import pandas as pd
 from IPython.display import HTML, Markdown, display
 
 from incidents.analysis import availability, basis, cofailure, metrics, trend_tests
-from incidents.present import findings, narrative, parameters, plots, report
+from incidents.present import findings, narrative, parameters, plots, report, services
 
 weights = parameters.check_parameters(sla_target, min_incidents, {
     "frequency": weight_frequency, "restore": weight_restore, "trend": weight_trend,
@@ -85,10 +85,10 @@ display(Markdown("\n".join(f"- {line}" for line in [
 ])))
 
 # %%
-services = availability.service_availability(report.service_rows(data), data.window,
-                                               report.services_shown(data))
-table = report.quiet_services_marked(narrative.with_restore_range(report.service_table(
-    by_product, narrative.with_availability_range(report.upper_bounds_marked(data, services))[[
+per_service = availability.service_availability(services.service_rows(data), data.window,
+                                                  services.services_shown(data))
+table = services.quiet_services_marked(narrative.with_restore_range(services.service_table(
+    by_product, narrative.with_availability_range(services.upper_bounds_marked(data, per_service))[[
         "product", "availability", "availability_major_only",
         "availability_every_incident"]])))
 display(HTML(narrative.table(table, {
@@ -100,7 +100,7 @@ display(HTML(narrative.table(table, {
     "yes": ("Own change", narrative.plain),
 }, caption="Per service the organisation uses (availability: status-page impact weights, "
            "users' scopes only)")))
-basis_note = report.availability_basis_line(data)
+basis_note = services.availability_basis_line(data)
 if basis_note:
     display(Markdown(basis_note))
 
@@ -151,7 +151,7 @@ else:
     access = metrics.access_vector_matrix(curated, "Q", data.window)
     plots.show(plots.access_vector_heatmap(access),
                f"Heatmap of {vendor} client surfaces and protocols by quarter.")
-    ways = report.ways_in(data)
+    ways = services.ways_in(data)
     display(HTML(narrative.table(ways.loc[ways["hours_longest"] > 0], {
         "product": ("Service", narrative.plain), "way_in": ("Way in", narrative.plain),
         "events": ("Events", narrative.plain),
@@ -208,7 +208,7 @@ for measured_per, part in report.sla_periods_used(data, sla_target):
                                               xlabel=measured_per.capitalize(), legend="SLA"),
                f"{vendor}'s estimated availability per {measured_per} on the worst covered "
                "service, against each SLA target.")
-uncovered = availability.uncovered_services(report.service_rows(data), data.slas)
+uncovered = availability.uncovered_services(services.service_rows(data), data.slas)
 if len(uncovered):
     display(Markdown("**No SLA with a target covers:** " + ", ".join(
         narrative.text(p) for p in uncovered["product"]) + "."))

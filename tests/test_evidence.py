@@ -14,7 +14,7 @@ from incidents.data import companions, schema, sources
 from incidents.errors import InputError, ParameterError
 from incidents.evidence import event_model
 from incidents.evidence import records as evidence
-from incidents.present import narrative, parameters, report
+from incidents.present import narrative, parameters, report, services
 from tests.conftest import NOW, VENDOR_ROWS, incident_row, write_csv
 
 WINDOW = metrics.Window.from_dates("2024-01-01", "2025-12-31")
@@ -832,7 +832,7 @@ def test_a_bound_prints_as_one_in_its_cell() -> None:
     table = pd.DataFrame({"vendor": ["Kept", "Public"], "product": ["a", "b"],
                           "availability": [0.999, 0.9995], "availability_longest": [0.998, 0.999],
                           "incidents": [2, 1]})
-    shown = narrative.with_availability_range(report.upper_bounds_marked(data, table))
+    shown = narrative.with_availability_range(services.upper_bounds_marked(data, table))
     assert list(shown["availability"]) == ["99.800%-99.900%", "at most 99.950%"]
     headline = pd.DataFrame({"basis_events": [12, 0], "ranked": [True, False],
                              "at_least": [np.nan, 9.0]})

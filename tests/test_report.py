@@ -18,7 +18,7 @@ from incidents.analysis import metrics, time_to_restore
 from incidents.data import load, schema
 from incidents.data.companions import load_vendors
 from incidents.errors import InputError
-from incidents.present import findings, narrative, provenance, report
+from incidents.present import findings, narrative, provenance, report, services
 from incidents.render import execute, export, plan, stopwatch
 from incidents.render import run as render
 from tests.conftest import VENDOR_ROWS, incident_row, write_csv
@@ -567,7 +567,7 @@ def test_a_trend_tested_on_one_vendor_does_not_claim_a_multiple_test_correction(
 
 def test_availability_without_a_full_record_is_called_an_upper_bound(tmp_path):
     data = report.prepare(*_prepared_copy(tmp_path), "2025-01-01", "2025-03-31")
-    line = report.availability_basis_line(data)  # curated rows only: no status history
+    line = services.availability_basis_line(data)  # curated rows only: no status history
     assert line.startswith("**Upper bounds.**")
     assert "Acme Mail (no status history)" in line
 
@@ -592,9 +592,9 @@ def test_recorded_share_counts_overlapping_records_once():
 def test_a_service_with_no_event_shows_none_reported_not_a_hundred_percent():
     services = pd.DataFrame({"product": ["Mail", "Docs"], "incidents": [2, 0],
                              "availability": [0.999, 1.0], "availability_major_only": [1.0, 1.0]})
-    marked = report.quiet_services_marked(services)
-    assert marked["availability"].tolist() == [0.999, report.NO_EVENT]
-    assert marked["availability_major_only"].tolist() == [1.0, report.NO_EVENT_OTHERS]
+    marked = services.quiet_services_marked(services)
+    assert marked["availability"].tolist() == [0.999, services.NO_EVENT]
+    assert marked["availability_major_only"].tolist() == [1.0, services.NO_EVENT_OTHERS]
     assert narrative.availability(marked.at[1, "availability"]) == "none\u00a0reported"
     assert narrative.availability(marked.at[0, "availability"]) == "99.900%"
 

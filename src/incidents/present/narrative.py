@@ -63,7 +63,7 @@ def budget(value: object) -> str:
 
 def availability(value: object) -> str:
     """Availability with enough nines to tell 99.9% from 99.99%; a text (``no reported
-    event``, see :func:`incidents.present.report.quiet_services_marked`) is kept as written."""
+    event``, see :func:`incidents.present.services.quiet_services_marked`) is kept as written."""
     if isinstance(value, str):
         return value
     if _missing(value):

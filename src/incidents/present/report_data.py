@@ -42,3 +42,21 @@ class ReportData:
     @property
     def cutoff(self) -> pd.Timestamp:
         return self.evidence.cutoff if self.evidence is not None else self.window.end
+
+
+#: Tables remembered per store (the oldest is dropped past this).
+_REMEMBERED = 8
+
+
+def remembered(store: dict, data: ReportData, key: tuple, compute) -> pd.DataFrame:
+    """``compute()`` once per data set and ``key`` (the data object is kept beside the result,
+    so a new data set at a reused ``id`` is never served another's table)."""
+    full_key = (id(data), *key)
+    hit = store.get(full_key)
+    if hit is not None and hit[0] is data:
+        return hit[1]
+    table = compute()
+    if len(store) >= _REMEMBERED:
+        store.pop(next(iter(store)))
+    store[full_key] = (data, table)
+    return table

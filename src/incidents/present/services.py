@@ -1,0 +1,149 @@
+"""Per-service tables: which services an event reaches, the services shown, availability by
+way in, and how availability cells read (ranges, bounds, quiet services).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from incidents.analysis import availability
+from incidents.evidence import service_hits
+from incidents.present import narrative
+from incidents.present.report_data import ReportData, remembered
+
+
+def upper_bounds_marked(data: ReportData, table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` (per vendor and service) with the headline availability of a vendor whose status
+    history covers less than :data:`RECORDED_ENOUGH` of the window written "at most ...":
+    public reports miss incidents, so the figure is an upper bound, and the cell says so (at
+    the shortest spans: the highest the evidence allows). Apply before
+    :func:`incidents.present.narrative.with_availability_range`, which keeps text as it is."""
+    share = availability.recorded_share(data.records, data.window)
+    weak = table["vendor"].map(lambda v: float(share.get(v, 0.0)) < RECORDED_ENOUGH)
+    marked = table.copy()
+    marked["availability"] = [f"at most {narrative.availability(v)}" if bound and not
+                              isinstance(v, str) else v
+                              for v, bound in zip(marked["availability"], weak, strict=True)]
+    return marked
+
+def service_rows(data: ReportData) -> pd.DataFrame:
+    """The window's event rows, one per service each reaches
+    (:func:`incidents.evidence.service_hits.service_rows`): what per-service tables count.
+    Remembered per data set: treat the table as read-only."""
+    def compute() -> pd.DataFrame:
+        found = getattr(data, "evidence", None)
+        vendors = getattr(data, "vendors", None)
+        if vendors is None:
+            vendors = pd.DataFrame({"vendor": [], "services_used": []})
+        return service_hits.service_rows(data.window_incidents, vendors,
+                                         found.service_map if found is not None else None)
+
+    return remembered(_SERVICE_ROWS, data, (), compute)
+
+
+_SERVICE_ROWS: dict[tuple, tuple[ReportData, pd.DataFrame]] = {}
+
+
+def services_shown(data: ReportData) -> pd.DataFrame:
+    """``vendor, product`` pairs to show availability for: the services the organisation
+    uses (``services_used``) and, where any event reached it, the vendor's suite-wide line;
+    for a vendor that lists none, every service with an incident in the window."""
+    used = data.vendors[["vendor", "services_used"]].assign(
+        product=data.vendors["services_used"].str.split(";")).explode("product")
+    used["product"] = used["product"].fillna("").str.strip()
+    listed = used.loc[used["product"].ne(""), ["vendor", "product"]]
+    reached = service_rows(data)
+    suites = reached.loc[reached["vendor"].isin(listed["vendor"]) & reached["product"].eq(
+        reached["vendor"].map(service_hits.suite_line)), ["vendor", "product"]]
+    listed = pd.concat([listed, suites.drop_duplicates()], ignore_index=True)
+    others = reached.loc[~reached["vendor"].isin(listed["vendor"])]
+    rest = (others.groupby(["vendor", "product"], observed=True).size().rename("n")
+            .reset_index().sort_values(["vendor", "n"], ascending=[True, False])
+            .groupby("vendor").head(SERVICES_PER_VENDOR)[["vendor", "product"]])
+    return pd.concat([listed, rest], ignore_index=True)
+
+
+#: Services shown per vendor that names none in ``services_used`` (those with most events).
+SERVICES_PER_VENDOR = 5
+
+def used_rows(data: ReportData, rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows that reach a service the organisation uses, or its vendor's suite-wide line
+    (every row of a vendor that lists none)."""
+    used = services_shown(data)
+    listed = set(data.vendors.loc[data.vendors["services_used"].fillna("").str.strip().ne(""),
+                                  "vendor"])
+    found = getattr(data, "evidence", None)
+    reached = service_hits.service_rows(rows, data.vendors,
+                                        found.service_map if found is not None else None)
+    hit = pd.MultiIndex.from_frame(reached[["vendor", "product"]].astype(str)).isin(
+        pd.MultiIndex.from_frame(used.astype(str)))
+    keep = ~rows["vendor"].isin(listed) | rows.index.isin(reached.index[hit])
+    return rows.loc[keep]
+
+#: Below this share of the window covered by a full record, availability is an upper bound.
+RECORDED_ENOUGH = 0.9
+
+
+def availability_basis_line(data: ReportData) -> str:
+    """Which vendors' availability is only an upper bound: those whose status history covers
+    less than :data:`RECORDED_ENOUGH` of the window, or none of it. Public reports miss
+    incidents, so downtime read from them is too low and availability too high. Empty when
+    every vendor shown has a full record."""
+    share = availability.recorded_share(data.records, data.window)
+    shown = sorted(set(data.window_incidents["vendor"]) | set(services_shown(data)["vendor"]))
+    weak = []
+    for vendor in shown:
+        covered = float(share.get(vendor, 0.0))
+        if covered < RECORDED_ENOUGH:
+            weak.append(f"{narrative.text(vendor)} ("
+                        + (f"its status history covers {covered:.0%} of the window"
+                           if covered > 0 else "no status history") + ")")
+    if not weak:
+        return ""
+    return ("**Upper bounds.** For these vendors availability rests, for all or part of the "
+            "window, on public reports, which miss incidents, so it reads too high: "
+            + "; ".join(weak) + ".")
+
+def ways_in(data: ReportData) -> pd.DataFrame:
+    """Availability by way in (:func:`incidents.analysis.availability.way_in_hours`) on the
+    services shown, with ``broken``: the hours each way in was reported broken, as the range
+    its incidents' times allow, and ``share`` of the window at the shortest."""
+    table = availability.way_in_hours(service_rows(data), data.window)
+    shown = services_shown(data)
+    table = table.merge(shown.drop_duplicates(), on=["vendor", "product"])
+    return table.assign(broken=[
+        narrative.value_range(low, high) + (" or more" if missing else "")
+        for low, high, missing in zip(table["hours"], table["hours_longest"],
+                                      table["no_end"].gt(0), strict=True)])
+
+
+#: What a service with no event in the window shows instead of an availability.
+NO_EVENT = "none\u00a0reported"  # one unbroken cell: it never wraps in a narrow column
+#: What the other availability columns show for such a service (the headline says why).
+NO_EVENT_OTHERS = "-"
+AVAILABILITY_COLUMNS = ("availability", "availability_major_only", "availability_every_incident")
+
+
+def quiet_services_marked(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with the availability of a service that had no event in the window (its
+    ``incidents`` is 0) replaced by :data:`NO_EVENT` (the other availability columns by
+    :data:`NO_EVENT_OTHERS`): "100%" there would read as measured
+    perfection where it only means that nothing was reported (a public report misses
+    incidents, and a service nobody reported on has no evidence either way)."""
+    marked = table.copy()
+    quiet = marked["incidents"].eq(0).to_numpy()
+    for column in AVAILABILITY_COLUMNS:
+        if column in marked:
+            shown = NO_EVENT if column == AVAILABILITY_COLUMNS[0] else NO_EVENT_OTHERS
+            marked[column] = marked[column].astype("object").where(~quiet, shown)
+    return marked
+
+
+def service_table(by_product: pd.DataFrame, services: pd.DataFrame) -> pd.DataFrame:
+    """The services the organisation uses with their availability and, where they had
+    incidents, events, restore times and own-change counts (quiet services show 0 events)."""
+    table = services.merge(by_product, on="product", how="left", suffixes=("", "_events"))
+    for column in ("incidents", "yes"):
+        if column in table:
+            table[column] = table[column].fillna(0).astype(int)
+    return table.sort_values("incidents", ascending=False).reset_index(drop=True)
