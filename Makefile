@@ -49,6 +49,7 @@ export LAB_PORT_VALUE := $(value LAB_PORT)
 export IMPORT_FEED := $(value FEED)
 export IMPORT_FILE := $(value FILE)
 export IMPORT_DRY_RUN := $(value DRY_RUN)
+export IMPORT_RECORD := $(value RECORD)
 
 # The options in force, kept in a file that changes only when they do, so that make's own
 # dependency tracking re-renders on a new option and does nothing otherwise. Only a report
@@ -166,11 +167,11 @@ sync: $(SETUP_STAMP)
 validate: $(SETUP_STAMP)
 	$(PY) -m incidents validate $${REPORT_VENDORS:+--vendors="$$REPORT_VENDORS"} -- $${REPORT_DATA:+"$$REPORT_DATA"}
 
-## import: merge a status feed (FEED=... FILE=...) into data/incidents.csv; refresh data/README.md
+## import: merge a status feed (FEED=... FILE=...) into data/incidents.csv, or with RECORD=id into that record's file; refresh data/README.md
 .PHONY: import
 import: $(SETUP_STAMP)
-	@test -n "$$IMPORT_FEED" && test -n "$$IMPORT_FILE" || { echo "usage: make import FEED=statuspage|msgraph|gcloud FILE=path [VENDOR=name] [DRY_RUN=1]"; exit 2; }
-	$(PY) -m incidents import $${REPORT_VENDOR:+--vendor="$$REPORT_VENDOR"} $${IMPORT_DRY_RUN:+--dry-run} -- "$$IMPORT_FEED" "$$IMPORT_FILE"
+	@test -n "$$IMPORT_FEED" && test -n "$$IMPORT_FILE" || { echo "usage: make import FEED=statuspage|msgraph|gcloud FILE=path [RECORD=id] [VENDOR=name] [DRY_RUN=1]"; exit 2; }
+	$(PY) -m incidents import $${REPORT_VENDOR:+--vendor="$$REPORT_VENDOR"} $${IMPORT_RECORD:+--record="$$IMPORT_RECORD"} $${IMPORT_DRY_RUN:+--dry-run} -- "$$IMPORT_FEED" "$$IMPORT_FILE"
 
 ## datadoc: regenerate the coverage and dictionary sections of data/README.md
 .PHONY: datadoc

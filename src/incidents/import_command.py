@@ -64,14 +64,28 @@ def register(subparsers: Any) -> None:
     importer.set_defaults(handler=_import_command)
 
     fetch = subparsers.add_parser(
-        "fetch", help="download a status page's incident feed and merge it",
-        description="Download <URL>/api/v2/incidents.json and merge it into the incident file.")
-    fetch.add_argument("format", choices=("statuspage",), metavar="FORMAT",
-                       help="statuspage (the only feed that can be fetched without a login)")
-    fetch.add_argument("url", metavar="URL", help="the status page, e.g. "
-                       "https://www.githubstatus.com")
+        "fetch", help="download a status page's feed, or a tenant's service health, and merge "
+        "it", description="statuspage: download <URL>/api/v2/incidents.json and merge it into "
+        "the incident file. msgraph: download the tenant's service health issues from "
+        "Microsoft Graph (every page, throttling waited out) and merge them into the tenant "
+        "record (--record); credentials come from the environment (see the README), never "
+        "from the command line.")
+    fetch.add_argument("format", choices=("statuspage", "msgraph"), metavar="FORMAT",
+                       help="statuspage (a public status page) or msgraph (a Microsoft 365 "
+                       "tenant's service health, app permission ServiceHealth.Read.All)")
+    fetch.add_argument("url", metavar="URL", nargs="?", default=None,
+                       help="statuspage: the status page, e.g. https://www.githubstatus.com")
     fetch.add_argument("--timeout", type=float, default=10.0,
-                       help="seconds to wait for the server (default: 10)")
+                       help="seconds to wait for each download (default: 10)")
+    fetch.add_argument("--record", default=None, metavar="RECORD_ID",
+                       help="merge into this record's file (msgraph: e.g. "
+                       "microsoft-365-tenant, created when records.csv does not list it)")
+    fetch.add_argument("--graph-url", default=None, metavar="URL",
+                       help="msgraph: the Graph endpoint (default: "
+                       "https://graph.microsoft.com/v1.0)")
+    fetch.add_argument("--token-env", default=None, metavar="NAME",
+                       help="msgraph: take a ready bearer token from environment variable NAME "
+                       "instead of signing in with MSAL")
     _options(fetch, vendor_help="vendor name as in data/vendors.csv, matched ignoring case "
              "(default: the page's name)")
     fetch.set_defaults(handler=_fetch_command)
@@ -471,10 +485,22 @@ def _import_command(args: argparse.Namespace) -> int:
 
 
 def _fetch_command(args: argparse.Namespace) -> int:
-    from incidents.data.importers import feedjson, fetch
+    from incidents.data.importers import feedjson, fetch, graph
 
     fetch.check_timeout(args.timeout)
     check_options(args)
+    if args.format == "msgraph":
+        if args.url is not None:
+            raise ImportUsageError(f"fetch msgraph takes no URL (got {args.url!r}). Fix: use "
+                                   "--graph-url for another Graph endpoint")
+        url = graph.issues_url(args.graph_url or graph.GRAPH_URL)
+        data = graph.fetch_issues(args.graph_url or graph.GRAPH_URL,
+                                  graph.bearer_token(args.token_env), args.timeout)
+        return _run_and_print(args, data, feedjson.Source(url))
+    if args.url is None or args.graph_url or args.token_env:
+        raise ImportUsageError("fetch statuspage takes the status page's URL and no Graph "
+                               "option. Fix: e.g. python -m incidents fetch statuspage "
+                               "https://www.githubstatus.com")
     url = fetch.statuspage_feed_url(args.url)
     data, source = feedjson.parse_bytes(fetch.get(url, args.timeout), url)
     return _run_and_print(args, data, source)

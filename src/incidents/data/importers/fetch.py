@@ -27,8 +27,11 @@ READ_CHUNK = 64 * 1024
 class FetchError(IncidentsError):
     """The feed could not be downloaded (offline, DNS failure, HTTP error, too large)."""
 
-    def __init__(self, url: str, what: str, fix: str) -> None:
+    def __init__(self, url: str, what: str, fix: str, status: int | None = None,
+                 retry_after: float | None = None) -> None:
         self.url = url
+        self.status = status  # the HTTP status, when the server answered with an error
+        self.retry_after = retry_after  # seconds the server asked to wait (429, 503)
         super().__init__(f"could not fetch {url}: {what}. Fix: {fix}")
 
 
@@ -98,14 +101,19 @@ class _WebOnlyRedirects(urllib.request.HTTPRedirectHandler):
     http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
 
 
-def get(url: str, timeout: float) -> bytes:
+def get(url: str, timeout: float, secret_headers: dict[str, str] | None = None) -> bytes:
     """The body of ``url``, downloaded within ``timeout`` seconds in all (a deadline for the
     whole download, redirects included, not per read: a server that trickles bytes cannot
-    hold the command); raises :class:`FetchError` naming the URL and the fix."""
+    hold the command); raises :class:`FetchError` naming the URL and the fix.
+
+    ``secret_headers`` (an ``Authorization`` bearer token) go to ``url`` only, never to a host
+    it redirects to."""
     check_timeout(timeout)
     deadline = time.monotonic() + timeout
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT,
                                                    "Accept": "application/json"})
+    for name, value in (secret_headers or {}).items():
+        request.add_unredirected_header(name, value)
     opener = urllib.request.build_opener(_WebOnlyRedirects(deadline))
     offline_fix = ("check the address and your network connection (and proxy settings), or "
                    "download the feed with a browser and run 'import' on the file")
@@ -139,7 +147,18 @@ def _http_error(url: str, exc: urllib.error.HTTPError) -> FetchError:
     fix = ("check the status page's address: the feed is at <page>/api/v2/incidents.json"
            if exc.code == 404 else "try again later; the server refused or failed")
     reason = " ".join(str(exc.reason).split())
-    return FetchError(url, f"the server answered HTTP {exc.code} {reason}", fix)
+    return FetchError(url, f"the server answered HTTP {exc.code} {reason}", fix,
+                      status=exc.code, retry_after=_retry_after(exc.headers))
+
+
+def _retry_after(headers: Any) -> float | None:
+    """Seconds from a ``Retry-After`` header given in seconds; None when absent or a date."""
+    value = headers.get("Retry-After") if headers is not None else None
+    try:
+        seconds = float(value) if value is not None else None
+    except ValueError:
+        return None
+    return seconds if seconds is not None and math.isfinite(seconds) and seconds >= 0 else None
 
 
 def _read_body(response: Any, deadline: float, url: str, timeout: float) -> bytes:
