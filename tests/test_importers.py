@@ -256,11 +256,49 @@ def test_msgraph_unknown_future_value_classification_is_written_as_unknown(graph
     assert "unknown value" in topics(findings, "MO1270002", "warning")
 
 
-def test_msgraph_service_interruption_is_an_outage_other_statuses_a_degradation(graph):
-    rows, _ = graph
-    assert rows["EX1270003"]["impact"] == "outage"
-    assert rows["MO1270002"]["impact"] == "degradation"  # serviceDegradation
-    assert rows["EX1256020"]["impact"] == "degradation"  # serviceRestored
+def test_msgraph_impact_is_read_from_the_issue_words_before_its_status(graph):
+    rows, findings = graph
+    assert rows["EX1256020"]["impact"] == "outage"  # "Users may be unable to access"
+    assert rows["EX1256020"]["severity"] == "4" and rows["TM1270001"]["severity"] == "3"
+    assert rows["TM1270001"]["impact"] == "partial-outage"  # "Some users can't join"
+    assert rows["MO1270002"]["impact"] == "degradation"  # "Users may see delays"
+    assert rows["EX1270003"]["impact"] == "advisory"  # an advisory, whatever its words
+    assert any(f.topic == "impact" and "'Some users'" in f.detail for f in findings
+               if f.incident_id == "TM1270001")
+
+
+@pytest.mark.parametrize(("status", "impact"), [
+    ("serviceInterruption", "outage"), ("serviceDegradation", "degradation"),
+    ("serviceRestored", "degradation")])
+def test_msgraph_words_that_say_nothing_leave_the_impact_to_the_status(status, impact):
+    data, source = load("msgraph_issues.json")
+    data = copy.deepcopy(data)
+    issue = data["value"][0]
+    issue.update(title="Issue with mailboxes", impactDescription="Investigating.",
+                 status=status)
+    rows, _ = msgraph.parse(data, source=source)
+    assert by_id(rows)["EX1256020"]["impact"] == impact
+
+
+@pytest.mark.parametrize(("post", "category", "own", "mitigation"), [
+    ("Root cause: A recent change to authentication infrastructure caused requests to fail. "
+     "We reverted the change.", "change-deployment", "yes", "rollback"),
+    ("Final status: The issue was caused by a third-party internet service provider's "
+     "configuration. Traffic was redirected.", "third-party-dependency", "no",
+     "traffic-rerouting"),
+    ("Root cause: A section of infrastructure had insufficient capacity to handle high "
+     "traffic. We restarted the affected components.", "capacity-traffic", "no", "restart"),
+    ("Root cause: A configuration change to the networking infrastructure caused failures. "
+     "We deployed a configuration fix.", "configuration", "yes", "config-fix"),
+])
+def test_msgraph_root_cause_own_change_and_fix_are_read_from_the_final_post(
+        post, category, own, mitigation):
+    from incidents.data.importers import msgraph_reading
+
+    reading = msgraph_reading.read_issue("Users can't access mail", "", "incident",
+                                         ["We're investigating.", post])
+    assert (reading.category, reading.change_induced) == (category, own)
+    assert mitigation in reading.mitigation and reading.root_cause
 
 
 @pytest.mark.parametrize(("name", "client"), [
@@ -318,11 +356,14 @@ def test_msgraph_relogged_issue_ids_are_related_in_both_directions(graph):
     assert rows["EX1256020"]["related_ids"] == "EX1268771"
 
 
-def test_msgraph_post_text_stays_out_of_the_csv_cells(graph):
+def test_msgraph_post_text_stays_out_of_the_csv_cells_but_the_stated_cause(graph):
     rows, _ = graph
     cells = " ".join(value for row in rows.values() for value in row.values())
-    for phrase in ("authentication component", "reviewing service telemetry", "Final status"):
+    for phrase in ("reviewing service telemetry", "Final status"):
         assert phrase not in cells
+    cause = rows["EX1256020"]["root_cause"]
+    assert "authentication component" in cause and cause in rows["EX1256020"]["notes"]
+    assert rows["EX1256020"]["change_induced"] == "yes"
 
 
 def test_msgraph_resolved_issue_without_end_date_has_empty_end_and_a_warning():

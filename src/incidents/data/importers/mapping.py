@@ -44,9 +44,11 @@ Choices, and why:
   :data:`AZURE_OUTAGE_WORDS`.
 * **Microsoft 365** (Graph ``serviceHealthIssue``): ``classification`` is the vendor's label
   (``incident``/``advisory``; ``unknownFutureValue`` -> ``unknown``) and gives the severity by
-  the schema table (incident 3, advisory 2; an unknown label gets an incident's 3). Both
-  levels of that table describe a degradation (severity 2 and 3 of the scale), so the impact
-  is ``degradation`` unless the ``status`` says ``serviceInterruption`` (-> outage).
+  the schema table (incident 3, advisory 2; an unknown label gets an incident's 3). The
+  impact is read from the issue's words first (:mod:`incidents.data.importers.msgraph_reading`:
+  "users can't" an outage, and then severity 4; "some users", "intermittently" a partial
+  outage; "delays" a degradation; an advisory an advisory), then from the ``status``
+  (``serviceInterruption`` -> outage), else ``degradation``.
   ``falsePositive`` issues are dropped. The issue is over when ``isResolved`` is true (or,
   without that flag, when the status is one of :data:`MSGRAPH_RESOLVED_STATUSES`).
 * **Google Cloud**: ``severity`` by the schema table (high 4, medium 3, low 2);

@@ -30,7 +30,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from incidents.data.importers import mapping
+from incidents.data.importers import mapping, msgraph_reading
 from incidents.data.importers.common import (
     Finding,
     Row,
@@ -119,8 +119,16 @@ def _row(issue: dict[str, Any], path: str, vendor: str, problems: Problems,
             mitigation="unknown", change_induced="unknown",
             source_urls=mapping.MSGRAPH_ISSUE_URL + ident)
     row.note(TENANT_NOTE)
-    _impact(status_term, row)
     _classification(classification, row)
+    reading = msgraph_reading.read_issue(
+        title or "", text_value(issue, "impactDescription"),
+        (classification or "").strip().casefold(), [p["text"] for p in posts])
+    _impact(status_term, row, reading)
+    if reading.impact == "outage" and row.cells["severity"] == "3":
+        # Users at large unable to use a service: the scale's 4, not an incident's usual 3.
+        row.set(severity="4")
+        row.mapped("severity", "microsoft 365 incident read as an outage -> 4")
+    _cause(reading, row)
     finished = _resolved(resolved, status, status_term, end, row)
     detected = min((p["created"] for p in posts if p["created"]), default=None)
     row.times(start, end if finished else None, detected)
@@ -164,14 +172,35 @@ def post_text(content: object, content_type: object = "text") -> str:
     return re.sub(r"\s+", " ", html.unescape(text)).strip()
 
 
-def _impact(term: str, row: RowBuilder) -> None:
-    impact = mapping.MSGRAPH_IMPACT_FROM_STATUS.get(term)
-    if impact is not None:
+def _impact(term: str, row: RowBuilder, reading: msgraph_reading.Reading) -> None:
+    """Impact by :mod:`incidents.data.importers.msgraph_reading`'s rules: the issue's words
+    first, then its status, then the default."""
+    impact = reading.impact or mapping.MSGRAPH_IMPACT_FROM_STATUS.get(term)
+    if reading.impact:
+        row.mapped("impact", f"microsoft 365 text {reading.impact_rule} -> {impact}")
+    elif impact is not None:
         row.mapped("impact", f"microsoft 365 status '{term}' -> {impact}")
     else:
         impact = mapping.MSGRAPH_DEFAULT_IMPACT
-        row.mapped("impact", f"microsoft 365 issue -> {impact} (status does not say)")
+        row.mapped("impact", f"microsoft 365 issue -> {impact} (neither text nor status says)")
     row.set(impact=impact)
+
+
+def _cause(reading: msgraph_reading.Reading, row: RowBuilder) -> None:
+    """Root cause, its category, own change and mitigation as the posts state them."""
+    if reading.root_cause:
+        row.set(root_cause=reading.root_cause)
+        row.note(f"Root cause as the posts state it: {reading.root_cause}")
+        row.mapped("root cause", "read from the posts")
+    if reading.category:
+        row.set(root_cause_category=reading.category)
+        row.mapped("root cause category", f"posts -> {reading.category}")
+    if reading.change_induced:
+        row.set(change_induced=reading.change_induced)
+        row.mapped("own change", f"posts -> {reading.change_induced}")
+    if reading.mitigation:
+        row.set(mitigation=";".join(reading.mitigation))
+        row.mapped("mitigation", f"posts -> {';'.join(reading.mitigation)}")
 
 
 def _classification(raw: str | None, row: RowBuilder) -> None:
