@@ -42,7 +42,14 @@ skip_invalid: bool = False  # leave out invalid rows (listed in the appendix) in
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
-from incidents.analysis import availability, basis, cofailure, metrics, trend_tests
+from incidents.analysis import (
+    availability,
+    basis,
+    cofailure,
+    metrics,
+    recurrence,
+    trend_tests,
+)
 from incidents.present import findings, narrative, parameters, plots, report, services
 
 weights = parameters.check_parameters(sla_target, min_incidents, {
@@ -160,6 +167,8 @@ else:
     }, caption="Availability by way in: hours each client surface or protocol was reported "
                "broken, whatever the impact label (a range where times are known only to "
                "the day; 'or more' where an event has no end)")))
+    display(Markdown(narrative.recurrence_line(recurrence.recurrences(
+        services.service_rows(data)))))
     plots.show(plots.cause_breakdown(
         metrics.breakdown(curated, "root_cause_category"),
         metrics.breakdown(curated, "mitigation", multi=True)),

@@ -342,3 +342,20 @@ def sample_sizes(headline: pd.DataFrame, total: int, min_incidents: int) -> str:
     names = ", ".join(text(name) for name in few) or "none"
     return (f"**Sample sizes.** {total} incidents in the window; vendors with fewer than "
             f"{min_incidents} (rates and MTBF shown as bounds only): {names}.")
+
+
+def recurrence_line(pairs: pd.DataFrame, most: int = 8) -> str:
+    """The recurrences (:func:`incidents.analysis.recurrence.recurrences`) as one line, the
+    latest first; a line saying none were found when the table is empty."""
+    head = ("**Recurrences** (the same service broken again within six months by the same "
+            "apparent cause, as DORA groups recurring incidents)")
+    if pairs.empty:
+        return head + ": none in the window among events whose cause is known."
+    items = []
+    for row in pairs.sort_values("second_start", ascending=False).head(most).itertuples():
+        own = ", both the vendor's own changes" if row.change_induced == "yes" else ""
+        items.append(f"{text(row.product)}: {text(row.first_id)} ({row.first_start:%d %b %Y}) "
+                     f"then {text(row.second_id)} ({row.second_start:%d %b %Y}), "
+                     f"{row.days_apart} days apart, {text(row.root_cause_category)}{own}")
+    more = f"; {len(pairs) - most} more" if len(pairs) > most else ""
+    return head + ": " + "; ".join(items) + more + "."

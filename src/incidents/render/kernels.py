@@ -35,7 +35,7 @@ from incidents.errors import IncidentsError
 #: kernel), which keeps each collection during a notebook short.
 NOTEBOOK_MODULES = ("IPython.display", "incidents.analysis.availability",
                     "incidents.analysis.basis", "incidents.analysis.cofailure",
-                    "incidents.analysis.metrics",
+                    "incidents.analysis.metrics", "incidents.analysis.recurrence",
                     "incidents.analysis.risk", "incidents.analysis.trend_tests",
                     "incidents.evidence.event_model", "incidents.present.findings",
                     "incidents.present.glossary", "incidents.present.narrative",
