@@ -764,12 +764,12 @@ def test_availability_of_a_day_precise_outage_is_a_range_not_midday(make_table) 
     table = make_table({"start_utc": "2025-01-10T00:00:00Z", "start_precision": "day",
                         "end_utc": "2025-01-11T00:00:00Z", "end_precision": "day"})
     rows = metrics.in_window(table, JANUARY)
-    services = availability.service_availability(rows, JANUARY).iloc[0]
+    figures = availability.service_availability(rows, JANUARY).iloc[0]
     # Shortest: from the end of 10 Jan to the start of 11 Jan (0 h); longest: 10 Jan 00:00
     # to the end of 11 Jan (48 h). Never the 24 h a midpoint reading would give.
-    assert services["downtime_hours"] == pytest.approx(0.0)
-    assert services["downtime_longest_hours"] == pytest.approx(48.0)
-    shown = narrative.with_availability_range(pd.DataFrame([services]))
+    assert figures["downtime_hours"] == pytest.approx(0.0)
+    assert figures["downtime_longest_hours"] == pytest.approx(48.0)
+    shown = narrative.with_availability_range(pd.DataFrame([figures]))
     assert shown.iloc[0]["availability"] == "93.548%-100%"
 
 

@@ -590,9 +590,9 @@ def test_recorded_share_counts_overlapping_records_once():
 
 
 def test_a_service_with_no_event_shows_none_reported_not_a_hundred_percent():
-    services = pd.DataFrame({"product": ["Mail", "Docs"], "incidents": [2, 0],
-                             "availability": [0.999, 1.0], "availability_major_only": [1.0, 1.0]})
-    marked = services.quiet_services_marked(services)
+    table = pd.DataFrame({"product": ["Mail", "Docs"], "incidents": [2, 0],
+                          "availability": [0.999, 1.0], "availability_major_only": [1.0, 1.0]})
+    marked = services.quiet_services_marked(table)
     assert marked["availability"].tolist() == [0.999, services.NO_EVENT]
     assert marked["availability_major_only"].tolist() == [1.0, services.NO_EVENT_OTHERS]
     assert narrative.availability(marked.at[1, "availability"]) == "none\u00a0reported"
