@@ -232,12 +232,13 @@ if len(latest):
 # no rank: nothing is imputed.
 
 # %%
-display(HTML(narrative.table(exposure.loc[exposure["rank"].notna()], {
+display(HTML(narrative.table(narrative.with_hours_range(
+        exposure.loc[exposure["rank"].notna()]), {
     **report.RANK_COLUMNS,
     "vendor": ("Vendor", narrative.plain),
     "dependence_weight": ("Dependence (set)", lambda v: narrative.number(v, 1)),
     "events": ("Major events", narrative.plain),
-    "hours_per_year": ("Disruption h/yr", lambda v: narrative.number(v, 1)),
+    "hours_range": ("Disruption h/yr", narrative.plain),
     "hours_low": ("90% low", lambda v: narrative.number(v, 1)),
     "hours_high": ("90% high", lambda v: narrative.number(v, 1)),
     "exposure": ("Exposure", lambda v: narrative.number(v, 1)),

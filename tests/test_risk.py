@@ -109,3 +109,13 @@ def test_function_exposure_counts_only_vendors_with_a_rank():
     assert table.loc["chat", "exposure"] == 12.0 and table.loc["chat", "without_figure"] == "C"
     # B's 0.0 rests on too few events: no figure, not a zero
     assert pd.isna(table.loc["web", "exposure"]) and table.loc["web", "without_figure"] == "B"
+
+
+def test_exposure_carries_the_range_the_events_times_allow():
+    rows = pd.DataFrame({"vendor": ["A"] * 10, "duration_hours": 12.0, "impact": "outage",
+                         "scope": "all-users", "resolved": True, "duration_min_hours": 0.0,
+                         "duration_max_hours": 24.0})
+    vendors = pd.DataFrame({"vendor": ["A"], "dependence_weight": [1.0]})
+    table = risk.exposure(rows, pd.Series({"A": 2.0}), vendors, 10, rounds=0)
+    assert (table.loc[0, "hours_per_year_shortest"], table.loc[0, "hours_per_year_longest"]) == (
+        pytest.approx(0.0), pytest.approx(120.0))

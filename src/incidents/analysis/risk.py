@@ -246,10 +246,16 @@ def weight_sensitivity(incidents: pd.DataFrame, window: metrics.Window,
 EXPOSURE_ROUNDS = 1000
 
 
-def _event_hours(rows: pd.DataFrame, rule: str) -> np.ndarray:
+def _event_hours(rows: pd.DataFrame, rule: str, ends: str = "") -> np.ndarray:
+    """Each event's disruption hours under ``rule``; with ``ends`` "shortest" or "longest",
+    a restored event's duration is the shortest or longest its times allow (not the middle)."""
     from incidents.analysis import availability
 
     hours = rows["duration_hours"].fillna(0).to_numpy(dtype=float)
+    column = {"shortest": "duration_min_hours", "longest": "duration_max_hours"}.get(ends)
+    if column and column in rows and "resolved" in rows:
+        bound = rows[column].to_numpy(dtype=float, na_value=np.nan)
+        hours = np.where(rows["resolved"].to_numpy(dtype=bool) & ~np.isnan(bound), bound, hours)
     return hours * availability.weights(rows, rule)
 
 
@@ -261,8 +267,10 @@ def exposure(basis_rows: pd.DataFrame, years: pd.Series, vendors: pd.DataFrame,
 
     ``basis_rows``: event rows on the basis (:func:`incidents.analysis.basis.on_basis`); ``years``:
     covered years per vendor. Disruption hours of an event = its duration x its impact weight
-    (``rule``, see :mod:`incidents.analysis.availability`). Interval: each round redraws a vendor's
-    event count from Poisson(n) and that many of its events with replacement (fixed seed).
+    (``rule``, see :mod:`incidents.analysis.availability`); ``hours_per_year_shortest`` and
+    ``_longest`` give the range the events' times allow (a time known to the hour or day).
+    Interval: each round redraws a vendor's event count from Poisson(n) and that many of its
+    events with replacement (fixed seed).
     A vendor with no rate record, or fewer than ``min_events`` events, gets no figure and no
     rank (``why_no_rank`` says which): nothing is imputed.
     """
@@ -288,6 +296,11 @@ def exposure(basis_rows: pd.DataFrame, years: pd.Series, vendors: pd.DataFrame,
         elif span > 0:
             draws[i] = 0.0
     table["events"] = table["events"].fillna(0).astype(int)
+    for ends in ("shortest", "longest"):  # the range the events' times allow
+        bound = pd.Series(_event_hours(basis_rows, rule, ends)).groupby(codes).sum()
+        per_year = table["vendor"].map(bound).fillna(0.0) / table["years"].where(
+            table["years"] > 0)
+        table[f"hours_per_year_{ends}"] = per_year.where(table["events"] > 0)
     drawn = ~np.isnan(draws).all(axis=1) if rounds else np.zeros(len(table), bool)
     table["hours_low"] = table["hours_high"] = np.nan
     if drawn.any():

@@ -112,6 +112,16 @@ def durations(rows: pd.DataFrame) -> list[str]:
     return out
 
 
+def with_hours_range(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` (an exposure table) with ``hours_range``: disruption hours a year as the range
+    its events' times allow, one number where both ends print alike."""
+    def one(value: object) -> str:
+        return number(value, 1)
+
+    return table.assign(hours_range=[value_range(low, high, one) for low, high in zip(
+        table["hours_per_year_shortest"], table["hours_per_year_longest"], strict=True)])
+
+
 def with_restore_range(table: pd.DataFrame) -> pd.DataFrame:
     """``table`` with ``median_range``: its median restore time, as a range where some times
     are known only to the day (:func:`incidents.analysis.time_to_restore.restore_times`)."""
