@@ -206,14 +206,17 @@ def monthly_dispersion(basis_rows: pd.DataFrame, spans: pd.DataFrame, window: me
     if spans.empty:
         return pd.DataFrame(columns=columns)
     grid = pd.date_range(window.start.normalize().replace(day=1), window.end, freq="MS")
+    month_start = grid.to_numpy()[:, None]
+    month_end = (grid + pd.offsets.MonthBegin(1)).to_numpy()[:, None]
+    labels = grid.tz_localize(None).to_period("M")
     out = []
     for vendor, group in spans.groupby("vendor"):
-        whole = [m for m in grid if any(
-            s <= m and e >= m + pd.offsets.MonthBegin(1)
-            for s, e in zip(group["s"], group["e"], strict=True))]
+        covered = ((group["s"].to_numpy()[None, :] <= month_start)
+                   & (group["e"].to_numpy()[None, :] >= month_end)).any(axis=1)
+        whole = labels[covered]
         starts = basis_rows.loc[basis_rows["vendor"] == vendor, "start_utc"]
         months = starts.dt.tz_localize(None).dt.to_period("M").value_counts()
-        counts = [int(months.get(m.tz_localize(None).to_period("M"), 0)) for m in whole]
+        counts = months.reindex(whole, fill_value=0).astype(int).tolist()
         phi, p = stats.dispersion_test(counts) if len(counts) >= 2 else (np.nan, np.nan)
         out.append({"vendor": vendor, "months": len(whole), "dispersion": phi,
                     "dispersion_p": p, "overdispersed": bool(

@@ -59,10 +59,16 @@ def assign_events(incidents: pd.DataFrame, links: pd.DataFrame) -> pd.Series:
 def event_table(incidents: pd.DataFrame) -> pd.DataFrame:
     """One row per event: its first start, the vendors and records it touches and its rows."""
     grouped = incidents.groupby("event", sort=False)
+
+    def distinct(column: str) -> pd.Series:  # one sort, then a join per event
+        pairs = incidents[["event", column]].astype({column: "object"}).drop_duplicates()
+        return pairs.sort_values(["event", column]).groupby("event", sort=False)[column].agg(
+            "; ".join)
+
     table = pd.DataFrame({
         "start_utc": grouped["start_utc"].min(),
-        "vendors": grouped["vendor"].agg(lambda v: "; ".join(sorted(set(v)))),
-        "records": grouped["record_id"].agg(lambda v: "; ".join(sorted(set(v)))),
+        "vendors": distinct("vendor"),
+        "records": distinct("record_id"),
         "rows": grouped.size(),
         "title": grouped["title"].first(),
     })
