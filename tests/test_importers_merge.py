@@ -170,9 +170,10 @@ def test_merge_appends_only_note_sentences_the_notes_lack():
 
 def test_merge_keeps_a_person_judged_impact_and_severity():
     derivable = mapping.DERIVABLE_IMPACT_SEVERITY["msgraph"]
-    judged, kept = merge.merge_row(row(impact="outage", severity="4"),
+    # (outage, 5): a pair no Graph import writes (it writes outage at 4 at most).
+    judged, kept = merge.merge_row(row(impact="outage", severity="5"),
                                    row(impact="degradation", severity="3"), derivable)
-    assert (judged["impact"], judged["severity"]) == ("outage", "4")
+    assert (judged["impact"], judged["severity"]) == ("outage", "5")
     assert {k.detail.split(":")[0] for k in kept} == {"impact", "severity"}
     imported, _ = merge.merge_row(row(impact="degradation", severity="3"),
                                   row(impact="degradation", severity="2"), derivable)

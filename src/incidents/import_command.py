@@ -74,18 +74,20 @@ def register(subparsers: Any) -> None:
                        help="statuspage (a public status page) or msgraph (a Microsoft 365 "
                        "tenant's service health, app permission ServiceHealth.Read.All)")
     fetch.add_argument("url", metavar="URL", nargs="?", default=None,
-                       help="statuspage: the status page, e.g. https://www.githubstatus.com")
+                       help="statuspage: the status page, e.g. https://www.githubstatus.com "
+                       "(default: none; msgraph takes none)")
     fetch.add_argument("--timeout", type=float, default=10.0,
                        help="seconds to wait for each download (default: 10)")
     fetch.add_argument("--record", default=None, metavar="RECORD_ID",
                        help="merge into this record's file (msgraph: e.g. "
-                       "microsoft-365-tenant, created when records.csv does not list it)")
+                       "microsoft-365-tenant, created when records.csv does not list it; "
+                       "default: the incident file)")
     fetch.add_argument("--graph-url", default=None, metavar="URL",
                        help="msgraph: the Graph endpoint (default: "
                        "https://graph.microsoft.com/v1.0)")
     fetch.add_argument("--token-env", default=None, metavar="NAME",
                        help="msgraph: take a ready bearer token from environment variable NAME "
-                       "instead of signing in with MSAL")
+                       "(default: sign in with MSAL from INCIDENTS_GRAPH_* variables)")
     _options(fetch, vendor_help="vendor name as in data/vendors.csv, matched ignoring case "
              "(default: the page's name)")
     fetch.set_defaults(handler=_fetch_command)

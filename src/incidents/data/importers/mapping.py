@@ -182,6 +182,10 @@ MSGRAPH_IMPACT_FROM_STATUS: dict[str, str] = {
     "serviceinterruption": "outage",
     "servicedegradation": "degradation",
 }
+#: Impacts the words of a Microsoft 365 issue can give (``msgraph_reading``), and the
+#: severity of an incident read as an outage of users at large.
+MSGRAPH_READ_IMPACTS = frozenset({"outage", "partial-outage", "degradation", "advisory"})
+MSGRAPH_OUTAGE_SEVERITY = 4
 #: Impact of a Microsoft 365 issue whose status does not say (see the module notes).
 MSGRAPH_DEFAULT_IMPACT = "degradation"
 #: Severity of a Microsoft 365 issue whose classification is unknown: that of an incident.
@@ -382,8 +386,10 @@ DERIVABLE_IMPACT_SEVERITY: dict[str, frozenset[tuple[str, str]]] = {
     | _fallback_pairs(),
     "gcloud": _pairs(set(GCLOUD_IMPACT.values()), _table_severities(GCLOUD_SEVERITY))
     | _fallback_pairs(),
-    "msgraph": _pairs({MSGRAPH_DEFAULT_IMPACT, *MSGRAPH_IMPACT_FROM_STATUS.values()},
-                      _table_severities(MSGRAPH_SEVERITY) | {MSGRAPH_UNKNOWN_SEVERITY}),
+    "msgraph": _pairs({MSGRAPH_DEFAULT_IMPACT, *MSGRAPH_IMPACT_FROM_STATUS.values(),
+                       *MSGRAPH_READ_IMPACTS},
+                      _table_severities(MSGRAPH_SEVERITY) | {MSGRAPH_UNKNOWN_SEVERITY,
+                                                             MSGRAPH_OUTAGE_SEVERITY}),
 }
 
 

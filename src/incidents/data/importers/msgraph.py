@@ -126,8 +126,9 @@ def _row(issue: dict[str, Any], path: str, vendor: str, problems: Problems,
     _impact(status_term, row, reading)
     if reading.impact == "outage" and row.cells["severity"] == "3":
         # Users at large unable to use a service: the scale's 4, not an incident's usual 3.
-        row.set(severity="4")
-        row.mapped("severity", "microsoft 365 incident read as an outage -> 4")
+        row.set(severity=str(mapping.MSGRAPH_OUTAGE_SEVERITY))
+        row.mapped("severity", f"microsoft 365 incident read as an outage -> "
+                   f"{mapping.MSGRAPH_OUTAGE_SEVERITY}")
     _cause(reading, row)
     finished = _resolved(resolved, status, status_term, end, row)
     detected = min((p["created"] for p in posts if p["created"]), default=None)
