@@ -849,3 +849,18 @@ def test_the_appendix_names_the_events_whose_rows_disagree() -> None:
     line = report.disagreement_line(SimpleNamespace(window_incidents=rows))
     assert "A1 (10 Jan 2025: impact, start)" in line and "A2" not in line
     assert report.disagreement_line(SimpleNamespace(window_incidents=rows.iloc[1:])) == ""
+
+
+def test_an_incident_file_copied_without_its_records_says_what_it_leaves_out(tmp_path) -> None:
+    from tests.conftest import VENDOR_ROWS, incident_row, write_csv
+
+    data = write_csv(tmp_path / "incidents.csv", [incident_row()], schema.INCIDENT_COLUMN_NAMES)
+    vendors = write_csv(tmp_path / "vendors.csv", VENDOR_ROWS, schema.VENDOR_COLUMN_NAMES)
+    found = evidence.load_evidence(data, vendors)
+    assert len(found.notes) == 1 and "No records.csv beside incidents.csv" in found.notes[0]
+    write_csv(tmp_path / "records.csv", [{
+        "record_id": "acme-mail-curated", "vendor": "Acme Mail", "kind": "curated",
+        "capture": "selection", "complete_from": "2023-01-01", "complete_to": "2026-11-30",
+        "capture_rate": "", "file": "incidents.csv", "source_url": "", "archive": "",
+        "misses": "a selection"}], schema.RECORD_COLUMN_NAMES)
+    assert evidence.load_evidence(data, vendors).notes == ()

@@ -96,6 +96,8 @@ def _validate(args: argparse.Namespace) -> int:
     print(terminal_text(f"{datadoc.shown(incident_file)}: no problems found "
                         f"({len(base.incidents)} rows in {len(base.files)} files, "
                         f"{len(base.records)} records, {len(base.links)} links)"))
+    for note in base.notes:
+        print(terminal_text(f"note: {note}"))
     # data/README.md counts the rows of data/incidents.csv; a change to the file is checked
     # here first, so this is where the counts follow it (the data test compares them).
     own_vendors = config.vendors_path(args.vendors).resolve() == config.VENDORS_CSV.resolve()

@@ -50,6 +50,7 @@ class Evidence:
     skipped: list[str] = field(default_factory=list)
     skipped_problems: list[Problem] = field(default_factory=list)  # the same, as objects
     service_map: pd.DataFrame | None = None  # ``service_map.csv``, when there is one
+    notes: tuple[str, ...] = ()  # what the reader must know about what was (not) loaded
 
     @property
     def cutoff(self) -> pd.Timestamp:
@@ -157,7 +158,20 @@ def load_evidence(data_file: str | os.PathLike[str] | None = None,
     return Evidence(incidents, records, vendors,
                     slas if slas is not None else _no_slas(),
                     uptime if uptime is not None else _no_uptime(), links, tuple(files),
-                    skipped, skipped_problems, service_map)
+                    skipped, skipped_problems, service_map, missing_companions(main))
+
+
+def missing_companions(main: Path) -> tuple[str, ...]:
+    """A sentence when the incident file has no ``records.csv`` beside it while the project's
+    data folder has one: a copy of the incident file alone (``DATA=`` elsewhere) leaves out
+    every imported record (status histories, review lists, tenant exports), silently
+    otherwise."""
+    if (main.parent / config.RECORDS_NAME).exists() or not config.RECORDS_CSV.exists():
+        return ()
+    return (f"No {config.RECORDS_NAME} beside {main.name}: only its own rows are used, "
+            "without the imported records (status histories, review lists, tenant exports), "
+            "so no vendor has a rate. Copy records.csv, events.csv and the records/ folder "
+            "beside it to use them.",)
 
 
 def _collect(problems: list[Problem], function, *args):

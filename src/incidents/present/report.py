@@ -463,7 +463,9 @@ def window_line(data: ReportData) -> str:
             f"latest record or report; each vendor's rates stop where its record ends). "
             f"{data.window_note} {len(rows):,} events posted or reported across "
             f"{narrative.count(rows['vendor'].nunique(), 'vendor')}, each event once; vendors "
-            "post at different grain, so compare them only in the like-for-like table.")
+            "post at different grain, so compare them only in the like-for-like table."
+            + "".join(f" **Note:** {narrative.text(n)}" for n in (
+                data.evidence.notes if data.evidence is not None else ())))
 
 
 #: How both notebooks show an SLA verdict (``narrative.table`` columns).
