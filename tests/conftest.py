@@ -33,6 +33,15 @@ def private_build_folder(tmp_path_factory):
         yield config.BUILD_DIR
 
 
+@pytest.fixture
+def no_proxy_for_localhost(monkeypatch):
+    """No proxy for 127.0.0.1: the tests' local servers are reached directly."""
+    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy",
+                 "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+
+
 def incident_row(**overrides: str) -> dict[str, str]:
     """A valid incident row; keyword arguments replace fields."""
     row = {

@@ -27,12 +27,8 @@ FEEDS = Path(__file__).parent / "fixtures" / "feeds"
 TOKEN = "test-token-abc"
 
 
-@pytest.fixture(autouse=True)
-def no_proxy_for_localhost(monkeypatch):
-    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy",
-                 "ALL_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+#: Requests to the local doubles never go through a proxy set in the environment.
+pytestmark = pytest.mark.usefixtures("no_proxy_for_localhost")
 
 
 def issues() -> list[dict]:

@@ -30,11 +30,8 @@ def vendors(tmp_path) -> Path:
     return path
 
 
-@pytest.fixture(autouse=True)
-def no_proxy_for_localhost(monkeypatch):
-    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+#: Requests to the local doubles never go through a proxy set in the environment.
+pytestmark = pytest.mark.usefixtures("no_proxy_for_localhost")
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
