@@ -107,7 +107,8 @@ display(HTML(narrative.table(table, {
     "yes": ("Own change", narrative.plain),
 }, caption="Per service the organisation uses (availability: status-page impact weights, "
            "users' scopes only)")))
-basis_note = services.availability_basis_line(data)
+basis_note = " ".join(part for part in (services.availability_basis_line(data),
+                                         services.tenant_line(data, vendor)) if part)
 if basis_note:
     display(Markdown(basis_note))
 

@@ -864,3 +864,17 @@ def test_an_incident_file_copied_without_its_records_says_what_it_leaves_out(tmp
         "capture_rate": "", "file": "incidents.csv", "source_url": "", "archive": "",
         "misses": "a selection"}], schema.RECORD_COLUMN_NAMES)
     assert evidence.load_evidence(data, vendors).notes == ()
+
+
+def test_microsoft_365_without_a_tenant_record_is_labelled_a_floor_with_the_command() -> None:
+    from types import SimpleNamespace
+
+    none = pd.DataFrame(columns=["vendor", "kind", "capture", "complete_from", "complete_to"])
+    line = services.tenant_line(SimpleNamespace(records=none, window=JANUARY), "Microsoft 365")
+    assert "floor" in line and "fetch msgraph --record microsoft-365-tenant" in line
+    tenant = pd.DataFrame({"vendor": ["Microsoft 365"], "kind": ["tenant"],
+                           "capture": ["complete"], "complete_from": [JANUARY.start],
+                           "complete_to": [JANUARY.end]})
+    assert services.tenant_line(SimpleNamespace(records=tenant, window=JANUARY),
+                                "Microsoft 365") == ""
+    assert services.tenant_line(SimpleNamespace(records=none, window=JANUARY), "GitHub") == ""

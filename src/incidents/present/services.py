@@ -104,6 +104,26 @@ def availability_basis_line(data: ReportData) -> str:
             "window, on public reports, which miss incidents, so it reads too high: "
             + "; ".join(weak) + ".")
 
+
+#: The command that gives a vendor a complete record of its own where no public one exists.
+TENANT_COMMANDS = {"Microsoft 365": "python -m incidents fetch msgraph --record "
+                                    "microsoft-365-tenant"}
+
+
+def tenant_line(data: ReportData, vendor: str) -> str:
+    """For a vendor whose complete record can only be the organisation's own (Microsoft 365)
+    and who has none in the window: every figure here is a floor, and the one command that
+    replaces it. Empty otherwise."""
+    command = TENANT_COMMANDS.get(vendor)
+    if command is None or float(availability.recorded_share(data.records, data.window).get(
+            vendor, 0.0)) >= RECORDED_ENOUGH:
+        return ""
+    return (f"**Every {narrative.text(vendor)} figure here is a floor:** it rests on public "
+            "reports, which miss incidents, and the vendor publishes no history. The "
+            f"tenant's own service health replaces it with a complete record: `{command}` "
+            "(set-up in the README), then `make report`.")
+
+
 def ways_in(data: ReportData) -> pd.DataFrame:
     """Availability by way in (:func:`incidents.analysis.availability.way_in_hours`) on the
     services shown, with ``broken``: the hours each way in was reported broken, as the range
