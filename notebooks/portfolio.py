@@ -43,7 +43,7 @@ skip_invalid: bool = False  # leave out invalid rows (listed in the appendix) in
 # %% tags=["remove-cell"]
 from IPython.display import HTML, Markdown, display
 
-from incidents.analysis import availability, basis, cofailure, metrics, risk
+from incidents.analysis import availability, metrics, risk
 from incidents.evidence import event_model
 from incidents.present import findings, narrative, parameters, plots, report, services
 
@@ -184,8 +184,8 @@ display(HTML(narrative.table(changes.loc[(changes["yes"] + changes["no"]) > 0], 
 # %%
 per_service = availability.service_availability(services.service_rows(data), data.window,
                                                   services.services_shown(data))
-display(HTML(narrative.table(services.quiet_services_marked(narrative.with_availability_range(
-        services.upper_bounds_marked(data, per_service.sort_values(["vendor", "availability"])))), {
+display(HTML(narrative.table(services.availability_cells(
+        data, per_service.sort_values(["vendor", "availability"])), {
     "vendor": ("Vendor", narrative.plain),
     "product": ("Service", narrative.plain),
     "incidents": ("Events", narrative.plain),
@@ -298,8 +298,7 @@ display(Markdown("No event in the window is linked to more than one vendor." if 
 # above 1 suggests a shared cause (a cloud region, a network provider) worth asking about.
 
 # %%
-together = cofailure.co_failures(incidents.loc[basis.is_major(incidents)], "vendor", limit=10,
-                                 window_hours=data.window.hours)
+together = report.major_co_failures(data, "vendor")
 display(HTML(narrative.table(together, {
     "vendor_a": ("Vendor", narrative.plain), "vendor_b": ("and vendor", narrative.plain),
     "incidents_a": ("Its events that overlapped", narrative.plain),

@@ -42,14 +42,7 @@ skip_invalid: bool = False  # leave out invalid rows (listed in the appendix) in
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
-from incidents.analysis import (
-    availability,
-    basis,
-    cofailure,
-    metrics,
-    recurrence,
-    trend_tests,
-)
+from incidents.analysis import availability, cofailure, metrics, trend_tests
 from incidents.present import findings, narrative, parameters, plots, report, services
 
 weights = parameters.check_parameters(sla_target, min_incidents, {
@@ -94,10 +87,9 @@ display(Markdown("\n".join(f"- {line}" for line in [
 # %%
 per_service = availability.service_availability(services.service_rows(data), data.window,
                                                   services.services_shown(data))
-table = services.quiet_services_marked(narrative.with_restore_range(services.service_table(
-    by_product, narrative.with_availability_range(services.upper_bounds_marked(data, per_service))[[
-        "product", "availability", "availability_major_only",
-        "availability_every_incident"]])))
+table = narrative.with_restore_range(services.service_table(
+    by_product, services.availability_cells(data, per_service)[[
+        "product", "availability", "availability_major_only", "availability_every_incident"]]))
 display(HTML(narrative.table(table, {
     "product": ("Service", narrative.plain),
     "incidents": ("Events", narrative.plain),
@@ -168,8 +160,7 @@ else:
     }, caption="Availability by way in: hours each client surface or protocol was reported "
                "broken, whatever the impact label (a range where times are known only to "
                "the day; 'or more' where an event has no end)")))
-    display(Markdown(narrative.recurrence_line(recurrence.recurrences(
-        services.service_rows(data)))))
+    display(Markdown(narrative.recurrence_line(services.recurrences(data))))
     plots.show(plots.cause_breakdown(
         metrics.breakdown(curated, "root_cause_category"),
         metrics.breakdown(curated, "mitigation", multi=True)),
@@ -181,8 +172,7 @@ else:
 # Pairs count major events only (outages and partial outages of severity 4-5), against the
 # overlap two independent services failing that long would have by chance.
 blast = cofailure.blast_radius(incidents, by="product")
-pairs = cofailure.co_failures(incidents.loc[basis.is_major(incidents)], "product", limit=12,
-                              window_hours=data.window.hours)
+pairs = report.major_co_failures(data, "product")
 display(Markdown(narrative.blast_sentence(blast, pairs)))
 if len(pairs):
     display(HTML(narrative.table(pairs, {

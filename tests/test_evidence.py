@@ -872,6 +872,7 @@ def test_microsoft_365_without_a_tenant_record_is_labelled_a_floor_with_the_comm
     none = pd.DataFrame(columns=["vendor", "kind", "capture", "complete_from", "complete_to"])
     line = services.tenant_line(SimpleNamespace(records=none, window=JANUARY), "Microsoft 365")
     assert "floor" in line and "fetch msgraph --record microsoft-365-tenant" in line
+    assert "every availability a ceiling" in line
     tenant = pd.DataFrame({"vendor": ["Microsoft 365"], "kind": ["tenant"],
                            "capture": ["complete"], "complete_from": [JANUARY.start],
                            "complete_to": [JANUARY.end]})

@@ -28,7 +28,6 @@ import pandas as pd
 
 from incidents.analysis import metrics, stats, trend_tests
 from incidents.data import schema
-from incidents.data.importers import polls
 from incidents.evidence import records as evidence
 
 MAJOR_SEVERITY = 4
@@ -102,7 +101,7 @@ def describe_record(row: pd.Series) -> str:
         captured = f": {rate:.0%} of hour-long incidents captured" if not pd.isna(
             rate) else ""
         cross = ("; repeat posts counted once"
-                 if row.get("vendor") in polls.CROSS_POSTING_VENDORS else "")
+                 if row.get("vendor") in schema.CROSS_POSTING_VENDORS else "")
         return f"{kind} polled {period} (lower bound{captured}{cross})"
     return f"{kind} {period} (a selection)"
 

@@ -156,6 +156,11 @@ CLIENTS: dict[str, str] = {
     "unknown": "the source does not say which clients broke",
 }
 
+#: Vendors that post one incident on several status pages (Atlassian: one per product) or
+#: several times on one page (Cloudflare: once per data-centre location) under different ids;
+#: the poll importer gives those posts one event, and the like-for-like table says so.
+CROSS_POSTING_VENDORS = frozenset({"Atlassian", "Cloudflare"})
+
 #: Ways in: the client surfaces and protocols users reach a service by, each a group of
 #: ``CLIENTS`` terms (infrastructure terms such as dns or compute are not a way in).
 WAYS_IN: dict[str, tuple[str, ...]] = {

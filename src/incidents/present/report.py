@@ -14,7 +14,14 @@ from pathlib import Path
 import pandas as pd
 
 from incidents import config
-from incidents.analysis import availability, basis, metrics, risk, time_to_restore
+from incidents.analysis import (
+    availability,
+    basis,
+    cofailure,
+    metrics,
+    risk,
+    time_to_restore,
+)
 from incidents.errors import Problem
 from incidents.evidence import event_model
 from incidents.evidence import records as evidence_module
@@ -453,6 +460,19 @@ def composite_risk(data: ReportData, weights: Mapping[str, float],
         return pd.DataFrame(columns=["vendor", "score", "rank", "rank_low", "rank_high"])
     return risk.vendor_risk(rows.loc[rows["vendor"].isin(ranked)], data.window, vendors,
                             weights)
+
+
+#: Pairs of vendors or services a co-failure table shows at most.
+CO_FAILURE_ROWS = 10
+
+
+def major_co_failures(data: ReportData, by: str = "vendor") -> pd.DataFrame:
+    """:func:`incidents.analysis.cofailure.co_failures` of the window's major events (the
+    like-for-like basis's outages and partial outages), against the overlap independence
+    would give over the window."""
+    rows = data.window_incidents
+    return cofailure.co_failures(rows.loc[basis.is_major(rows)], by, limit=CO_FAILURE_ROWS,
+                                 window_hours=data.window.hours)
 
 
 def window_line(data: ReportData) -> str:

@@ -6,25 +6,40 @@ from __future__ import annotations
 
 import pandas as pd
 
-from incidents.analysis import availability
+from incidents.analysis import availability, recurrence
 from incidents.evidence import service_hits
 from incidents.present import narrative
 from incidents.present.report_data import ReportData, remembered
 
 
-def upper_bounds_marked(data: ReportData, table: pd.DataFrame) -> pd.DataFrame:
-    """``table`` (per vendor and service) with the headline availability of a vendor whose status
-    history covers less than :data:`RECORDED_ENOUGH` of the window written "at most ...":
-    public reports miss incidents, so the figure is an upper bound, and the cell says so (at
-    the shortest spans: the highest the evidence allows). Apply before
-    :func:`incidents.present.narrative.with_availability_range`, which keeps text as it is."""
+def upper_bound_vendors(data: ReportData, vendors) -> dict[str, float]:
+    """Of ``vendors``, those whose availability is only an upper bound, with the share of the
+    window their status history covers: less than :data:`RECORDED_ENOUGH`, or none."""
     share = availability.recorded_share(data.records, data.window)
-    weak = table["vendor"].map(lambda v: float(share.get(v, 0.0)) < RECORDED_ENOUGH)
+    covered = {vendor: float(share.get(vendor, 0.0)) for vendor in vendors}
+    return {vendor: part for vendor, part in covered.items() if part < RECORDED_ENOUGH}
+
+
+def upper_bounds_marked(data: ReportData, table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` (per vendor and service) with the headline availability of a vendor of
+    :func:`upper_bound_vendors` written "at most ...": public reports miss incidents, so the
+    figure is an upper bound, and the cell says so (at the shortest spans: the highest the
+    evidence allows)."""
+    weak = upper_bound_vendors(data, set(table["vendor"]))
     marked = table.copy()
-    marked["availability"] = [f"at most {narrative.availability(v)}" if bound and not
-                              isinstance(v, str) else v
-                              for v, bound in zip(marked["availability"], weak, strict=True)]
+    marked["availability"] = [f"at most {narrative.availability(v)}" if vendor in weak and not
+                              isinstance(v, str) else v for v, vendor in zip(
+                                  marked["availability"], marked["vendor"], strict=True)]
     return marked
+
+
+def availability_cells(data: ReportData, table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` (:func:`incidents.analysis.availability.service_availability`) as its cells
+    read: "at most" for an upper bound, a range where times are known only to the day, "none
+    reported" for a service with no event. One place, in the order that keeps each right."""
+    return quiet_services_marked(narrative.with_availability_range(
+        upper_bounds_marked(data, table)))
+
 
 def service_rows(data: ReportData) -> pd.DataFrame:
     """The window's event rows, one per service each reaches
@@ -66,6 +81,7 @@ def services_shown(data: ReportData) -> pd.DataFrame:
 #: Services shown per vendor that names none in ``services_used`` (those with most events).
 SERVICES_PER_VENDOR = 5
 
+
 def used_rows(data: ReportData, rows: pd.DataFrame) -> pd.DataFrame:
     """Rows that reach a service the organisation uses, or its vendor's suite-wide line
     (every row of a vendor that lists none)."""
@@ -80,24 +96,20 @@ def used_rows(data: ReportData, rows: pd.DataFrame) -> pd.DataFrame:
     keep = ~rows["vendor"].isin(listed) | rows.index.isin(reached.index[hit])
     return rows.loc[keep]
 
+
 #: Below this share of the window covered by a full record, availability is an upper bound.
 RECORDED_ENOUGH = 0.9
 
 
 def availability_basis_line(data: ReportData) -> str:
-    """Which vendors' availability is only an upper bound: those whose status history covers
-    less than :data:`RECORDED_ENOUGH` of the window, or none of it. Public reports miss
-    incidents, so downtime read from them is too low and availability too high. Empty when
-    every vendor shown has a full record."""
-    share = availability.recorded_share(data.records, data.window)
-    shown = sorted(set(data.window_incidents["vendor"]) | set(services_shown(data)["vendor"]))
-    weak = []
-    for vendor in shown:
-        covered = float(share.get(vendor, 0.0))
-        if covered < RECORDED_ENOUGH:
-            weak.append(f"{narrative.text(vendor)} ("
-                        + (f"its status history covers {covered:.0%} of the window"
-                           if covered > 0 else "no status history") + ")")
+    """Which vendors' availability is only an upper bound (:func:`upper_bound_vendors`).
+    Public reports miss incidents, so downtime read from them is too low and availability too
+    high. Empty when every vendor shown has a full record."""
+    shown = set(data.window_incidents["vendor"]) | set(services_shown(data)["vendor"])
+    weak = [f"{narrative.text(vendor)} (" + (
+        f"its status history covers {covered:.0%} of the window" if covered > 0
+        else "no status history") + ")"
+        for vendor, covered in sorted(upper_bound_vendors(data, shown).items())]
     if not weak:
         return ""
     return ("**Upper bounds.** For these vendors availability rests, for all or part of the "
@@ -115,13 +127,17 @@ def tenant_line(data: ReportData, vendor: str) -> str:
     and who has none in the window: every figure here is a floor, and the one command that
     replaces it. Empty otherwise."""
     command = TENANT_COMMANDS.get(vendor)
-    if command is None or float(availability.recorded_share(data.records, data.window).get(
-            vendor, 0.0)) >= RECORDED_ENOUGH:
+    if command is None or vendor not in upper_bound_vendors(data, [vendor]):
         return ""
-    return (f"**Every {narrative.text(vendor)} figure here is a floor:** it rests on public "
-            "reports, which miss incidents, and the vendor publishes no history. The "
-            f"tenant's own service health replaces it with a complete record: `{command}` "
-            "(set-up in the README), then `make report`.")
+    return (f"**{narrative.text(vendor)} publishes no history:** these figures rest on public "
+            "reports, which miss incidents, so every count is a floor (at least) and every "
+            "availability a ceiling (at most). The tenant's own service health replaces them "
+            f"with a complete record: `{command}` (set-up in the README), then `make report`.")
+
+
+def recurrences(data: ReportData) -> pd.DataFrame:
+    """:func:`incidents.analysis.recurrence.recurrences` on the services each event reaches."""
+    return recurrence.recurrences(service_rows(data))
 
 
 def ways_in(data: ReportData) -> pd.DataFrame:

@@ -34,8 +34,7 @@ from incidents.errors import IncidentsError
 #: create are then frozen out of the garbage collector's sweeps (they live as long as the
 #: kernel), which keeps each collection during a notebook short.
 NOTEBOOK_MODULES = ("IPython.display", "incidents.analysis.availability",
-                    "incidents.analysis.basis", "incidents.analysis.cofailure",
-                    "incidents.analysis.metrics", "incidents.analysis.recurrence",
+                    "incidents.analysis.cofailure", "incidents.analysis.metrics",
                     "incidents.analysis.risk", "incidents.analysis.trend_tests",
                     "incidents.evidence.event_model", "incidents.present.findings",
                     "incidents.present.glossary", "incidents.present.narrative",

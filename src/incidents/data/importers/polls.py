@@ -209,9 +209,8 @@ def _slack_row(line: dict[str, Any], path: str, vendor: str, problems: Problems,
 
 # ---------------------------------------------------------------- cross-posts
 
-#: Vendors that post one incident on several status pages (Atlassian: one per product) or
-#: several times on one page (Cloudflare: once per data-centre location) under different ids.
-CROSS_POSTING_VENDORS = frozenset({"Atlassian", "Cloudflare"})
+#: Vendors whose posts of one incident share an event (see the schema).
+CROSS_POSTING_VENDORS = schema.CROSS_POSTING_VENDORS
 
 
 def cross_post_key(row: Row) -> tuple[str, str]:
