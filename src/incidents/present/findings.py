@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from incidents.analysis import basis, metrics
-from incidents.present import narrative, report
+from incidents.present import narrative, report, services
 from incidents.present.report_data import ReportData
 
 
@@ -145,12 +145,21 @@ def largest_outages_line(data: ReportData, most: int = 3) -> str:
     largest = basis.largest_outages(data.window_incidents, since, until, most)
     if largest.empty:
         return ""
+    reached = services.service_rows(data)
     items = []
     for (_, r), length in zip(largest.iterrows(), narrative.durations(largest), strict=True):
         also = f"; also {narrative.text(r['also'])}" if r["also"] else ""
+        # The other services it reached (AWS's summary names EC2 and Lambda beside
+        # DynamoDB), and the region, when it was one: what a reader remembers it by.
+        others = reached.loc[reached["event"].eq(r["event"]) & reached["vendor"].eq(
+            r["vendor"]) & reached["product"].ne(r["product"]), "product"].unique()
+        broke = narrative.text(r["product"]) + (
+            f" (with {', '.join(narrative.text(o) for o in others)})" if len(others) else "")
+        where = (f"region {narrative.text(r['regions'].replace(';', ', '))}"
+                 if r["scope"] == "region" and str(r.get("regions") or "") not in (
+                     "", "unknown") else r["scope"])
         items.append(f"{r['start_utc']:%d %b %Y} {narrative.text(r['vendor'])}: "
-                     f"{narrative.text(r['product'])}, {r['impact']}, {length}, "
-                     f"{r['scope']}{also}")
+                     f"{broke}, {r['impact']}, {length}, {where}{also}")
     last = until - pd.Timedelta(days=1)
     return (f"Largest outages {since:%d %b %Y} to {last:%d %b %Y} (severity, breadth, length): "
             + "; ".join(items) + ".")
