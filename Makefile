@@ -20,6 +20,7 @@ END ?=
 FORMAT ?= both
 DATA ?=
 VENDORS ?=
+ORG_FILE ?=
 SLA ?= 0
 MIN_INCIDENTS ?= 3
 SKIP_INVALID ?=
@@ -32,14 +33,16 @@ FILE ?=
 DRY_RUN ?=
 # make would expand these (running any $(...) in them) when it hands them to a recipe's
 # environment; only the REPORT_* copies below, taken verbatim with $(value), are passed on.
-unexport VENDOR START END FORMAT DATA VENDORS SLA MIN_INCIDENTS SKIP_INVALID WEIGHTS VERBOSE \
-  LAB_PORT FEED FILE DRY_RUN
+unexport VENDOR START END FORMAT DATA VENDORS ORG_FILE SLA MIN_INCIDENTS SKIP_INVALID WEIGHTS \
+  VERBOSE LAB_PORT FEED FILE DRY_RUN
 export REPORT_VENDOR := $(value VENDOR)
 export REPORT_START := $(value START)
 export REPORT_END := $(value END)
 export REPORT_FORMAT := $(value FORMAT)
 export REPORT_DATA := $(value DATA)
-export REPORT_VENDORS := $(value VENDORS)
+# ORG_FILE names the organisation file (data/organisation.toml by default); VENDORS is the
+# same option under its older name (a bare vendor CSV), ORG_FILE winning when both are set.
+export REPORT_VENDORS := $(if $(value ORG_FILE),$(value ORG_FILE),$(value VENDORS))
 export REPORT_SLA := $(value SLA)
 export REPORT_MIN := $(value MIN_INCIDENTS)
 export REPORT_SKIP := $(if $(value SKIP_INVALID),--skip-invalid,)
@@ -56,7 +59,7 @@ export IMPORT_RECORD := $(value RECORD)
 # run writes it: the options of another target (make validate DATA=...) must not make the
 # next report look out of date. make's file functions read and write it without a shell,
 # so no value is ever interpreted.
-PARAMS_TEXT := $(value VENDOR)|$(value START)|$(value END)|$(value FORMAT)|$(value DATA)|$(value VENDORS)|$(value SLA)|$(value MIN_INCIDENTS)|$(value SKIP_INVALID)|$(value WEIGHTS)
+PARAMS_TEXT := $(value VENDOR)|$(value START)|$(value END)|$(value FORMAT)|$(value DATA)|$(value VENDORS)|$(value ORG_FILE)|$(value SLA)|$(value MIN_INCIDENTS)|$(value SKIP_INVALID)|$(value WEIGHTS)
 export REPORT_PARAMS_TEXT := $(value PARAMS_TEXT)
 # A link or anything but a regular file planted at its name is removed first, never written
 # through (make's file function would follow it).
@@ -71,6 +74,7 @@ endif
 SOURCES := $(shell find src/incidents -name "*.py" -o -path "*/templates/*" -type f)
 NOTEBOOKS := $(wildcard notebooks/*.ipynb)
 DATA_FILES := data/incidents.csv data/vendors.csv
+RENDERED_NOW := $(BUILD)/.rendered-now
 INPUTS_STAMP := $(BUILD)/inputs.stamp
 
 ## help: list the targets and their options (this page)
@@ -86,7 +90,8 @@ help:
 	@echo "           WEIGHTS=frequency=0.3,restore=0.25,trend=0.15,change=0.1,broad_impact=0.2"
 	@echo "           SKIP_INVALID=1           leave out invalid rows (listed in the report's appendix)"
 	@echo "           VERBOSE=1                list every file written"
-	@echo "  report, validate   DATA=path/to/incidents.csv VENDORS=path/to/vendors.csv"
+	@echo "  report, validate   DATA=path/to/incidents.csv ORG_FILE=path/to/organisation.toml"
+	@echo "                     (VENDORS=path: the same option under its older name, for a bare vendor CSV)"
 	@echo "  import   FEED=statuspage|msgraph|gcloud FILE=feed.json [VENDOR=name] [DRY_RUN=1]"
 	@echo "  lab      LAB_PORT=8888"
 
@@ -124,28 +129,33 @@ $(SYSTEM_STAMP):
 ## report: render the report into report/ (HTML and A4 PDF); options below
 .PHONY: report
 report: setup $(REPORT_STAMP)
+	@if [ -f $(RENDERED_NOW) ]; then rm -f $(RENDERED_NOW); else \
+	  echo "report/ is up to date: no input, notebook, source or option changed since it was rendered on $$(date -u -r $(REPORT_STAMP) '+%Y-%m-%d %H:%M UTC')."; fi
 
 $(REPORT_STAMP): $(PARAMS_FILE) $(DATA_FILES) $(INPUTS_STAMP) $(NOTEBOOKS) $(SOURCES) | $(SETUP_STAMP) $(SYSTEM_STAMP)
 	@$(PY) -m incidents report --vendor="$$REPORT_VENDOR" --start="$$REPORT_START" \
 	  --end="$$REPORT_END" --format="$$REPORT_FORMAT" --data="$$REPORT_DATA" \
 	  --vendors="$$REPORT_VENDORS" --sla-target="$$REPORT_SLA" \
 	  --min-incidents="$$REPORT_MIN" --weights="$$REPORT_WEIGHTS" $$REPORT_SKIP $$REPORT_VERBOSE
-	@if [ -L $@ ]; then rm -f $@; fi; touch $@; \
+	@if [ -L $@ ]; then rm -f $@; fi; touch $@ $(RENDERED_NOW); \
 	  if [ "$$(cat $(PARAMS_FILE) 2>/dev/null)" != "$$REPORT_PARAMS_TEXT" ]; then \
 	    touch $(PARAMS_FILE); fi
 # (Two runs at once: the one that finishes last checks that the options file still holds
 # its own options; if another run wrote it meanwhile, the file is made newer than the stamp,
 # so the next make renders again instead of trusting a report made with other options.)
 
-# DATA and VENDORS may name any file (spaces, colons or '$' included), so they are not make
-# prerequisites (make would split them into words): this rule runs every time and touches
-# its stamp when either file, read from the quoted REPORT_* copies, is newer than it.
-$(INPUTS_STAMP): FORCE
+# Every file the report reads (the incident file, records.csv and each record file it lists,
+# events, SLAs, published uptime, the service map, the organisation file and its vendor
+# table), listed by the package itself, one per line; DATA and ORG_FILE may name any file
+# (spaces, colons or '$' included), so they are not make prerequisites (make would split
+# them into words): this rule runs every time and touches its stamp when any is newer.
+$(INPUTS_STAMP): FORCE | $(SETUP_STAMP)
 	@mkdir -p $(BUILD); if [ -L $@ ]; then rm -f $@; fi; \
-	  for file in "$$REPORT_DATA" "$$REPORT_VENDORS"; do \
-	    if [ -n "$$file" ] && [ "$$file" -nt $@ ]; then touch $@; fi; \
-	  done; \
-	  [ -e $@ ] || touch $@
+	  [ -e $@ ] || touch $@; \
+	  $(PY) -m incidents.data.inputs --data="$$REPORT_DATA" --vendors="$$REPORT_VENDORS" | \
+	  while IFS= read -r file; do \
+	    if [ "$$file" -nt $@ ]; then touch $@; break; fi; \
+	  done
 
 ## test: run the tests and the linter
 .PHONY: test

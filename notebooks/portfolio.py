@@ -39,13 +39,23 @@ weight_broad_impact: float = 0.20  # composite score: weight of severe or global
 data_file: str = ""  # incident CSV; empty means data/incidents.csv and the records beside it
 vendors_file: str = ""  # vendor CSV (dependence); empty means data/vendors.csv
 skip_invalid: bool = False  # leave out invalid rows (listed in the appendix) instead of failing
+previous_state: str = ""  # the last published report's state file; empty: nothing to compare
+state_out: str = ""  # where this report's state is written for the next one; empty: nowhere
 
 # %% tags=["remove-cell"]
 from IPython.display import HTML, Markdown, display
 
-from incidents.analysis import availability, metrics, risk
+from incidents.analysis import metrics, risk
 from incidents.evidence import event_model
-from incidents.present import findings, narrative, parameters, plots, report, services
+from incidents.present import (
+    findings,
+    narrative,
+    parameters,
+    plots,
+    report,
+    scorecard,
+    services,
+)
 
 weights = parameters.check_parameters(sla_target, min_incidents, {
     "frequency": weight_frequency, "restore": weight_restore, "trend": weight_trend,
@@ -62,13 +72,26 @@ exposure = report.exposure_table(data, min_events)
 # %%
 display(Markdown(report.prepared_line(data)))
 display(Markdown(report.window_line(data)))
+card = scorecard.page_one(data, sla_target, min_incidents, min_events)
+display(HTML(narrative.table(card, scorecard.COLUMNS, caption=(
+    "The vendors the organisation uses, most worrying first: dependence x hours of full "
+    "outages a year; vendors without a complete record follow, by what public reports show. "
+    "Major outages: outages and partial outages of severity 4-5 a year (95% interval); "
+    "disruption: full outages to outages and partial outages; each vendor's figures end at "
+    "its own data cut-off"))))
+
+# %%
 display(Markdown("**Findings:**\n\n" + "\n".join(f"- {line}" for line in findings.findings(
     headline, exposure, data, min_incidents))))
-display(Markdown("**What the evidence is, per vendor:**\n\n" + "\n".join(
-    f"- {line}" for line in findings.evidence_lines(data))))
-display(Markdown("**Recommended actions** (generated from the findings by the rules in the "
-                 "methods appendix):\n\n" + "\n".join(
+display(Markdown("**Recommended actions** (most pressing first; the rules are in the methods "
+                 "appendix):\n\n" + "\n".join(
                      f"- {line}" for line in report.recommended_actions(data, sla_target))))
+current = scorecard.state(data, card)
+if state_out:
+    scorecard.save_state(state_out, current)
+display(Markdown("**What changed since the last report:**\n\n" + "\n".join(
+    f"- {line}" for line in scorecard.changes(scorecard.load_state(previous_state), current,
+                                             data))))
 
 # %%
 by_function = risk.function_exposure(exposure, data.vendors)
@@ -80,7 +103,7 @@ display(HTML(narrative.table(by_function.loc[by_function["exposure"].notna()], {
     "exposure_high": ("90% high", lambda v: narrative.number(v, 1)),
     "without_figure": ("No figure (no complete record, or too few events)", narrative.plain),
 }, caption="Exposure by business function, from the dependence the organisation set in "
-           "data/vendors.csv")))
+           "its vendor table")))
 no_figure = by_function.loc[by_function["exposure"].isna(), "function"]
 if len(no_figure):
     display(Markdown("**No figure** (every vendor behind it lacks a complete record or enough "
@@ -182,8 +205,7 @@ display(HTML(narrative.table(changes.loc[(changes["yes"] + changes["no"]) > 0], 
 # incidents are not a tenant's measured downtime: this is an estimate, not a credit claim.
 
 # %%
-per_service = availability.service_availability(services.service_rows(data), data.window,
-                                                  services.services_shown(data))
+per_service = services.availability_table(data)
 display(HTML(narrative.table(services.availability_cells(
         data, per_service.sort_values(["vendor", "availability"])), {
     "vendor": ("Vendor", narrative.plain),
@@ -259,29 +281,6 @@ display(HTML(narrative.table(sensitivity.loc[sensitivity["base"].notna()], colum
                              caption="Rank under other impact rules and dependences")))
 
 # %% [markdown]
-# ### Composite score (the organisation's weights)
-#
-# A second view, with the weights the organisation sets (`--weights`): frequency, restore
-# time, trend, own-change share and broad impact, each scaled 0-1 across the vendors shown,
-# times the dependence. Only vendors ranked on exposure are scored, on their like-for-like
-# events, so no component rests on a curated sample; a component with no data for a vendor
-# takes the others' middle value, as `incidents.analysis.risk` documents.
-
-# %%
-composite = report.composite_risk(data, weights, min_events)
-display(HTML(narrative.table(composite, {
-    **report.RANK_COLUMNS,
-    "vendor": ("Vendor", narrative.plain),
-    "frequency": ("Frequency", lambda v: narrative.number(v, 2)),
-    "restore": ("Restore", lambda v: narrative.number(v, 2)),
-    "trend": ("Trend", lambda v: narrative.number(v, 2)),
-    "change": ("Own change", lambda v: narrative.number(v, 2)),
-    "broad_impact": ("Broad impact", lambda v: narrative.number(v, 2)),
-    "score": ("Score", lambda v: narrative.number(v, 3)),
-}, caption="Composite score with the organisation's weights (" + ", ".join(
-    f"{name} {value:g}" for name, value in weights.items()) + ")")))
-
-# %% [markdown]
 # ## Shared dependencies: events that touched several vendors
 
 # %%
@@ -338,6 +337,10 @@ display(HTML(narrative.table(together, {
 #   no SLA figure -> ask for the document.
 
 # %%
+display(Markdown("**What the evidence is, per vendor:**\n\n" + "\n".join(
+    f"- {line}" for line in findings.evidence_lines(data))))
+
+# %%
 from incidents.present import glossary, provenance
 
 display(Markdown(glossary.markdown(glossary.PORTFOLIO_TERMS)))
@@ -352,3 +355,63 @@ if data.skipped:
 display(Markdown(provenance.provenance(data, {
     "start": start, "end": end or "data cut-off", "sla_target": sla_target,
     "min_incidents": min_incidents, "min_events": min_events})))
+
+# %% [markdown]
+# ## Annex: third-party risk (candidates for the organisation's own classification)
+#
+# For the risk and compliance staff who classify ICT-related incidents under DORA and keep
+# the register of information: the vendor events that may have been major incidents for this
+# organisation, because they made a service behind a critical or important function
+# unavailable for too long, with the facts the classification and the report template ask for
+# (times, downtime, functions hit, the provider chain, the vendor's own page). It is a list of
+# candidates, not a classification: whether an incident was major is the organisation's
+# decision, on evidence this report cannot see (clients and transactions affected, data lost,
+# cost), and the organisation owns it. The attachments (CSV and JSON) hold every candidate
+# with every field.
+
+# %%
+from incidents.present import annex
+
+display(Markdown(annex.rule_line()))
+display(Markdown(annex.coverage_line(data)))
+
+# %%
+candidates_shown, candidates_total = annex.candidates_shown(data)
+display(HTML(narrative.table(candidates_shown, annex.CANDIDATE_COLUMNS,
+                             caption=annex.candidates_caption(len(candidates_shown),
+                                                              candidates_total))))
+
+# %% [markdown]
+# ### Recurring incidents
+#
+# Events on one vendor's service within six months with the same apparent root cause, or the
+# same incident logged again by the vendor: the regulation has them assessed as one incident.
+
+# %%
+display(Markdown(annex.recurrence_markdown(data)))
+
+# %% [markdown]
+# ### Where the dependence concentrates
+#
+# Per provider group (vendors under one owner), the services used, the critical functions
+# they support, the candidates that reached them and the expected disruption in hours a year;
+# then the components several vendors run on, where one failure reaches them all.
+
+# %%
+providers, shared_components = annex.concentration_tables(data)
+display(HTML(narrative.table(providers, annex.PROVIDER_COLUMNS,
+                             caption="Dependence per provider group")))
+display(HTML(narrative.table(shared_components, annex.COMPONENT_COLUMNS,
+                             caption="Components other vendors run on (as the vendor table's "
+                                     "runs_on names them)")))
+
+# %% [markdown]
+# ### Evidence for the register of information
+#
+# Per vendor: the functions it supports, how often its outages outlasted the strictest
+# recovery time objective of those functions, its longest outage, its recurrence groups, its
+# least available service and its SLA record over the window.
+
+# %%
+display(HTML(narrative.table(annex.register_shown(data), annex.REGISTER_COLUMNS,
+                             caption="Register-of-information evidence per vendor")))

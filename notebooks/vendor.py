@@ -85,8 +85,7 @@ display(Markdown("\n".join(f"- {line}" for line in [
 ])))
 
 # %%
-per_service = availability.service_availability(services.service_rows(data), data.window,
-                                                  services.services_shown(data))
+per_service = services.availability_table(data)
 table = narrative.with_restore_range(services.service_table(
     by_product, services.availability_cells(data, per_service)[[
         "product", "availability", "availability_major_only", "availability_every_incident"]]))
@@ -212,6 +211,35 @@ uncovered = availability.uncovered_services(services.service_rows(data), data.sl
 if len(uncovered):
     display(Markdown("**No SLA with a target covers:** " + ", ".join(
         narrative.text(p) for p in uncovered["product"]) + "."))
+
+# %%
+below, below_basis = services.months_below_target(data, vendor)
+if len(below):
+    display(HTML(narrative.table(below, {
+        "product": ("Service", narrative.plain),
+        "period": ("Month", narrative.plain),
+        "downtime_hours": ("Certain downtime", narrative.hours),
+        "availability": ("Availability at most", narrative.availability),
+        "level": ("Against", narrative.availability),
+        "ids": ("Events behind it", narrative.plain),
+        "claim": ("Claim deadline", narrative.plain),
+    }, caption="Months public reports alone put below target, per service used")))
+else:
+    display(Markdown("No whole month in the window is below target on public reports alone."))
+display(Markdown(below_basis))
+
+# %% [markdown]
+# ## When the vendor's own change broke a way in
+#
+# The longest incidents the sources attribute to the vendor's own change and that name the
+# clients that broke: what broke and for how long, why, how it was fixed, whether it came
+# back, and which ways in were not reported broken.
+
+# %%
+stories = services.change_stories(data)
+display(Markdown("\n\n".join(stories) if stories else
+                 "No incident in the window is attributed to the vendor's own change with the "
+                 "clients it broke named."))
 
 # %% [markdown]
 # ## Appendix: the incidents

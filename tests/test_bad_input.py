@@ -156,8 +156,8 @@ CASES: tuple[Case, ...] = (
     case("huge_field.csv", E(3, "notes", f"the value is longer than {NOTES_LIMIT} characters",
                              f"shorten it to at most {NOTES_LIMIT} characters"),
          make=huge_field),
-    case("unknown_vendor.csv", E(4, "vendor", "'Github' is not in " + str(VENDORS),
-                                 "did you mean 'GitHub'?")),
+    case("unknown_vendor.csv", E(4, "vendor", "'Github' is spelled differently from 'GitHub' "
+                                 "in " + str(VENDORS), "write 'GitHub' exactly")),
     case("wrong_field_count.csv", E(4, None, "the row has 23 fields where the header has 22",
                                     "check for a missing or extra comma")),
     case("unclosed_quote.csv", E(3, "title", "a quoted field opened on this line is never "

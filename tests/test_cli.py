@@ -45,7 +45,7 @@ def test_every_option_says_its_default(name):
 
 def test_validate_help_names_the_default_file():
     text = subcommands()["validate"].format_help()
-    assert "default: data/incidents.csv" in text and "default: data/vendors.csv" in text
+    assert "default: data/incidents.csv" in text and "data/organisation.toml" in text
     assert "(default: data/)" not in text
 
 

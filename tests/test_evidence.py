@@ -501,11 +501,13 @@ def test_actions_follow_their_rules() -> None:
     out = actions.recommended(unrecorded_vendors=["Microsoft 365"], changes=changes,
                               incidents=incidents, shared=shared, verdicts=verdicts,
                               uncovered=uncovered)
-    assert "import msgraph" in out[0]
-    assert out[1].startswith("A (4 of 5)") and "B (" not in out[1]
-    assert "mobile apps broke in 3 of the 3" in out[2]
-    assert "failed together" in out[3]
-    assert "2 of 12 months below target" in out[4]
+    # Most pressing first: a claim window, then shared dependencies and own changes.
+    assert "2 of 12 months below target" in out[0]
+    assert "failed together" in out[1]
+    assert out[2].startswith("A (4 of 5)") and "B (" not in out[2]
+    assert "mobile apps broke in 3 of the 3" in out[3]
+    assert "web kept working in 2 of those 3" in out[3]
+    assert "import msgraph" in out[4]
     assert out[5].startswith("B: no SLA figure")
 
 
@@ -631,7 +633,8 @@ def test_record_rows_count_against_the_service_of_their_components(tmp_path: Pat
 def test_a_service_map_with_a_broken_pattern_or_unknown_vendor_is_refused(
         tmp_path: Path) -> None:
     entries = _map_rows(("pattern", "(unclosed", "Mail", ""))
-    entries.append({**entries[0], "vendor": "Nobody", "match": "exact", "component": "X"})
+    entries.append({**entries[0], "vendor": entries[0]["vendor"].upper(), "match": "exact",
+                    "component": "X"})
     entries.append({**entries[0], "field": "title", "match": "exact", "component": "Y"})
     write_csv(tmp_path / "service_map.csv", entries, schema.SERVICE_MAP_COLUMN_NAMES)
     write_csv(tmp_path / "vendors.csv", VENDOR_ROWS, schema.VENDOR_COLUMN_NAMES)
@@ -640,7 +643,7 @@ def test_a_service_map_with_a_broken_pattern_or_unknown_vendor_is_refused(
                                     companions.load_vendors(tmp_path / "vendors.csv"))
     text = str(caught.value)
     assert "line 2, column 'component': '(unclosed' is not a regular expression" in text
-    assert "'Nobody'" in text
+    assert f"'{entries[0]['vendor'].upper()}' is spelled differently" in text
     assert "line 4, column 'field': 'title' is not a known term" in text
 
 

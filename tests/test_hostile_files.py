@@ -538,13 +538,14 @@ def test_records_csv_refuses_a_record_file_outside_the_data_folder(tmp_path, fil
 
 
 def _curated_folder(folder: Path, ends: str) -> Path:
-    """``folder`` whose records.csv lists GitHub's curated record, ending on ``ends``, and
-    whose incident file holds one valid curated row."""
+    """``folder`` whose records.csv lists GitHub's record of the incident file as a review
+    list (a fixed period, unlike a curated selection, which grows), ending on ``ends``, and
+    whose incident file holds one valid row."""
     with (folder / "records.csv").open("w", encoding="utf-8", newline="") as stream:
         writer = csv.writer(stream, lineterminator="\n")
         writer.writerow(schema.RECORD_COLUMN_NAMES)
-        writer.writerow(["github-curated", "GitHub", "curated", "selection", "2023-01-01", ends,
-                         "", "incidents.csv", "", "", "curated rows"])
+        writer.writerow(["github-curated", "GitHub", "review-list", "selection", "2023-01-01",
+                         ends, "", "incidents.csv", "", "", "curated rows"])
     from tests.conftest import incident_row
 
     write_csv(folder / "incidents.csv", [incident_row(
@@ -558,8 +559,8 @@ def _curated_folder(folder: Path, ends: str) -> Path:
 @pytest.mark.parametrize("ends", ["2024-03-31", "2023-06-30"])
 def test_an_import_the_whole_data_would_refuse_writes_nothing_and_says_why(
         folder, capsys, dry_run, ends):
-    # The feed's incident (1 May 2024) starts after the curated record the import files it
-    # under ends: the incident file alone is valid, the data as a whole is not.
+    # The feed's incident (1 May 2024) starts after the record the import files it under
+    # ends: the incident file alone is valid, the data as a whole is not.
     _curated_folder(folder, ends)
     before = snapshot(folder)
     code, _out, err, _ = run(capsys, "import", "statuspage", str(

@@ -301,14 +301,14 @@ def test_cells_starting_with_formula_characters_are_written_unchanged(tmp_path, 
 
 def test_invalid_merged_table_raises_and_leaves_the_original_untouched(tmp_path):
     target = tmp_path / "incidents.csv"
-    only_github = write_vendors(tmp_path / "vendors.csv", ["GitHub"])
-    import_feed("statuspage", "statuspage_incidents.json", target, only_github, vendor="GitHub")
+    shouting = write_vendors(tmp_path / "vendors.csv", ["GitHub", "MICROSOFT 365"])
+    import_feed("statuspage", "statuspage_incidents.json", target, shouting, vendor="GitHub")
     before = target.read_bytes()
     with pytest.raises(InputError) as caught:
-        import_feed("msgraph", "msgraph_issues.json", target, only_github)
+        import_feed("msgraph", "msgraph_issues.json", target, shouting)
     problem = caught.value.problems[0]
     assert problem.column == "vendor"
-    assert "Microsoft 365" in problem.message and "imported from" in problem.message
+    assert "spelled differently" in problem.message and "imported from" in problem.message
     assert problem.file.startswith(str(target))
     assert target.read_bytes() == before
     left = sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".lock"))

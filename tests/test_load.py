@@ -325,14 +325,24 @@ def test_load_vendors_rejects_a_vendor_listed_twice(tmp_path: Path) -> None:
     assert [(p.line, p.column) for p in raised.value.problems] == [(3, "vendor")]
 
 
-def test_a_vendor_missing_from_the_vendor_file_is_named_with_that_file(tmp_path: Path) -> None:
+def test_a_vendor_spelled_another_way_is_named_with_the_vendor_file(tmp_path: Path) -> None:
     vendors = companions.load_vendors(write_vendors(tmp_path))
-    path = write_incidents(tmp_path, [valid_row(vendor="acme cloud")])
+    path = write_incidents(tmp_path, [valid_row(vendor=VENDOR.upper())])
     with pytest.raises(InputError) as raised:
         load.load_incidents(path, vendors=vendors, now=NOW)
     (problem,) = raised.value.problems
-    assert problem.message == f"'acme cloud' is not in {tmp_path / 'vendors.csv'}"
-    assert f"did you mean '{VENDOR}'?" in problem.fix
+    assert problem.message == (f"'{VENDOR.upper()}' is spelled differently from '{VENDOR}' in "
+                               f"{tmp_path / 'vendors.csv'}")
+    assert problem.fix == f"write '{VENDOR}' exactly"
+
+
+def test_a_vendor_the_organisation_does_not_use_is_evidence_not_a_problem(
+        tmp_path: Path) -> None:
+    vendors = companions.load_vendors(write_vendors(tmp_path))
+    path = write_incidents(tmp_path, [valid_row(vendor="Other Cloud")])
+    table = load.load_incidents(path, vendors=vendors, now=NOW)
+    assert list(table["vendor"]) == ["Other Cloud"]
+    assert load.unused_vendors(table, [VENDOR]) == {"Other Cloud": ""}
 
 
 def test_multi_values_explodes_and_strips_and_drops_empty_terms() -> None:

@@ -108,8 +108,24 @@ def test_nothing_changed_renders_nothing_even_after_other_targets(copy):
     assert run_make(copy, "validate", "DATA=data/incidents.csv").returncode == 0
     second = run_make(copy, *report)
     assert second.returncode == 0, second.stderr
-    assert second.stdout == ""
+    assert second.stdout.startswith("report/ is up to date: no input, notebook, source or "
+                                    "option changed since it was rendered on ")
     assert (published.stat().st_mtime_ns, stamp.stat().st_mtime_ns) == before
+
+
+@pytest.mark.report
+def test_a_changed_record_file_or_organisation_file_renders_again(copy):
+    report = ["report", "FORMAT=html", "VENDOR=GitHub", "START=2025-01-01"]
+    assert run_make(copy, *report).returncode == 0
+    stamp = copy / ".build" / "report.stamp"
+    for changed in (copy / "data" / "records" / "github-status-history.csv",
+                    copy / "data" / "organisation.toml"):
+        later = stamp.stat().st_mtime + 5
+        os.utime(changed, (later, later))
+        again = run_make(copy, *report)
+        assert again.returncode == 0, again.stderr
+        assert "up to date" not in again.stdout
+        assert stamp.stat().st_mtime >= later
 
 
 def _free_port() -> int:

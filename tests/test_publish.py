@@ -149,25 +149,26 @@ def test_the_snapshot_holds_every_file_the_evidence_is_read_from(tmp_path):
     (data / "records").mkdir(parents=True)
     shared.mkdir()
     for path in (data / "incidents.csv", data / config.EVENTS_NAME, data / "records" / "a.csv",
-                 shared / "vendors.csv", shared / config.SLAS_NAME,
-                 shared / config.PUBLISHED_UPTIME_NAME, shared / config.SERVICE_MAP_NAME,
+                 shared / "table.csv", data / config.SLAS_NAME,
+                 data / config.PUBLISHED_UPTIME_NAME, data / config.SERVICE_MAP_NAME,
                  tmp_path / "outside.csv"):
         path.write_text(path.name, encoding="utf-8")
+    (shared / "client.toml").write_text('vendors = "table.csv"\n', encoding="utf-8")
     (data / config.RECORDS_NAME).write_text("record_id,file\nr1,records/a.csv\n",
                                             encoding="utf-8")
     options, originals = render.snapshot_inputs(
-        plan.Options(data=str(data / "incidents.csv"), vendors=str(shared / "vendors.csv")),
+        plan.Options(data=str(data / "incidents.csv"), vendors=str(shared / "client.toml")),
         tmp_path / "snapshot")
     copied = {Path(copy).relative_to(tmp_path / "snapshot").as_posix(): Path(given).name
               for copy, given in originals.items()}
     assert copied == {
         "data/incidents.csv": "incidents.csv", "data/records.csv": "records.csv",
         "data/events.csv": "events.csv", "data/records/a.csv": "a.csv",
-        "vendors/vendors.csv": "vendors.csv", "vendors/slas.csv": "slas.csv",
-        "vendors/published_uptime.csv": "published_uptime.csv",
-        "vendors/service_map.csv": "service_map.csv"}
+        "data/slas.csv": "slas.csv", "data/published_uptime.csv": "published_uptime.csv",
+        "data/service_map.csv": "service_map.csv",
+        "vendors/client.toml": "client.toml", "vendors/table.csv": "table.csv"}
     assert options.data == str(tmp_path / "snapshot" / "data" / "incidents.csv")
-    assert options.vendors == str(tmp_path / "snapshot" / "vendors" / "vendors.csv")
+    assert options.vendors == str(tmp_path / "snapshot" / "vendors" / "client.toml")
 
 
 def test_record_files_outside_the_data_folder_are_read_in_place(tmp_path, capsys):

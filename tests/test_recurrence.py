@@ -45,3 +45,21 @@ def test_no_known_cause_no_recurrence():
                  ("B", "Mail", "unknown", "2026-01-02", "unknown"))
     assert recurrence.recurrences(rows).empty
     assert "none in the window" in narrative.recurrence_line(recurrence.recurrences(rows))
+
+
+def test_a_row_without_a_cause_takes_its_events_known_cause():
+    rows = pd.DataFrame({"event": ["E1", "E1", "E2"],
+                         "root_cause_category": ["unknown", "configuration", "unknown"],
+                         "change_induced": ["unknown", "yes", "no"]})
+    filled = recurrence.one_cause_per_event(rows)
+    assert filled["root_cause_category"].tolist() == ["configuration", "configuration",
+                                                      "unknown"]
+    assert filled["change_induced"].tolist() == ["yes", "yes", "no"]
+
+
+def test_own_changes_of_different_kinds_on_one_service_recur():
+    rows = _rows(("AFD1", "Front Door", "change-deployment", "2025-10-09", "yes"),
+                 ("AFD2", "Front Door", "configuration", "2025-10-29", "yes"))
+    found = recurrence.recurrences(rows)
+    assert found[["first_id", "second_id", "root_cause_category"]].values.tolist() == [
+        ["AFD1", "AFD2", recurrence.OWN_CHANGE]]

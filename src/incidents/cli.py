@@ -100,7 +100,8 @@ def _validate(args: argparse.Namespace) -> int:
         print(terminal_text(f"note: {note}"))
     # data/README.md counts the rows of data/incidents.csv; a change to the file is checked
     # here first, so this is where the counts follow it (the data test compares them).
-    own_vendors = config.vendors_path(args.vendors).resolve() == config.VENDORS_CSV.resolve()
+    own_vendors = config.vendors_path(args.vendors).resolve() in (
+        config.VENDORS_CSV.resolve(), config.ORGANISATION_TOML.resolve())
     if datadoc.documents(incident_file) and own_vendors and datadoc.refresh():
         print(f"{datadoc.shown(config.DATA_README)}: generated sections brought up to date")
     return 0
@@ -145,8 +146,9 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
                        "data/README.md are brought up to date.")
     validate.add_argument("file", nargs="?", default=None,
                           help="incident CSV (default: data/incidents.csv, or $INCIDENTS_DATA)")
-    validate.add_argument("--vendors", default=None, metavar="PATH",
-                          help="vendor CSV (default: data/vendors.csv, or $INCIDENTS_VENDORS)")
+    validate.add_argument("--org", "--vendors", dest="vendors", default=None, metavar="PATH",
+                          help="organisation file, or a bare vendor CSV (default: "
+                               "data/organisation.toml, or $INCIDENTS_VENDORS)")
     validate.set_defaults(handler=_validate)
 
     datadict = command("datadict", help="print the generated data dictionary")

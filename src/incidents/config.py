@@ -15,15 +15,17 @@ PROJECT_ROOT = PACKAGE_DIR.parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
 INCIDENTS_CSV = DATA_DIR / "incidents.csv"
 VENDORS_CSV = DATA_DIR / "vendors.csv"
+#: The organisation file: its name, its vendor table (``vendors.csv`` beside it), functions.
+ORGANISATION_TOML = DATA_DIR / "organisation.toml"
 DATA_README = DATA_DIR / "README.md"
 #: Beside the incident file: the records, event links, SLAs and published uptime.
 RECORDS_NAME = "records.csv"
 EVENTS_NAME = "events.csv"
 SLAS_NAME = "slas.csv"
 PUBLISHED_UPTIME_NAME = "published_uptime.csv"
-#: Beside the vendor file: which status-page component counts against which service.
+#: Which status-page component counts against which service.
 SERVICE_MAP_NAME = "service_map.csv"
-#: The files read from beside the vendor file.
+#: Evidence files read from beside the incident file (with the records and event links).
 VENDOR_COMPANIONS = (SLAS_NAME, PUBLISHED_UPTIME_NAME, SERVICE_MAP_NAME)
 RECORDS_CSV = DATA_DIR / RECORDS_NAME
 EVENTS_CSV = DATA_DIR / EVENTS_NAME
@@ -51,6 +53,8 @@ def incidents_path(explicit: str | os.PathLike[str] | None = None) -> Path:
 
 
 def vendors_path(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """The vendor file: ``explicit`` if given, else ``$INCIDENTS_VENDORS``, else the default."""
-    chosen = explicit or os.environ.get(VENDORS_ENV) or VENDORS_CSV
+    """The organisation file (TOML) or a bare vendor CSV: ``explicit`` if given, else
+    ``$INCIDENTS_VENDORS``, else ``data/organisation.toml`` (``data/vendors.csv`` without it)."""
+    default = ORGANISATION_TOML if ORGANISATION_TOML.is_file() else VENDORS_CSV
+    chosen = explicit or os.environ.get(VENDORS_ENV) or default
     return Path(chosen)

@@ -255,10 +255,9 @@ def _files_validate_reads(folder: Path, main: Path, vendors_file: Path) -> list[
 
     from incidents import config
 
-    names = [main.name, config.RECORDS_NAME, config.EVENTS_NAME]
+    names = [main.name, config.RECORDS_NAME, config.EVENTS_NAME, *config.VENDOR_COMPANIONS]
     if vendors_file.parent.resolve() == folder.resolve():
-        names += [vendors_file.name, config.SLAS_NAME, config.PUBLISHED_UPTIME_NAME,
-                  config.SERVICE_MAP_NAME]
+        names += [vendors_file.name, config.VENDORS_CSV.name]
     listing = folder / config.RECORDS_NAME
     if listing.is_file():
         with listing.open(encoding="utf-8-sig", newline="") as handle:
@@ -400,6 +399,15 @@ def known_vendor(vendor: str | None, vendors: str | Path | None) -> str | None:
     from incidents.data.importers import feedjson
     from incidents.data.read import MAX_FILE_BYTES
 
+    if vendors_file.suffix.lower() == ".toml":  # the organisation file names its table
+        from incidents.data import organisation
+        from incidents.errors import InputError
+
+        try:
+            names = list(organisation.load_organisation(vendors_file).vendors["vendor"])
+        except InputError:
+            return vendor  # the merge's validation names the problem
+        return _spelled_as(vendor, names)
     data = feedjson.read_regular(vendors_file, MAX_FILE_BYTES, "pass --vendors the path of "
                                  "the vendor CSV (e.g. data/vendors.csv)")
     try:
@@ -408,6 +416,11 @@ def known_vendor(vendor: str | None, vendors: str | Path | None) -> str | None:
                                                                                newline=""))]
     except (UnicodeDecodeError, csv.Error):
         return vendor  # the merge's validation of the vendor file names the problem
+    return _spelled_as(vendor, names)
+
+
+def _spelled_as(vendor: str, names: list[str]) -> str:
+    """``vendor`` as ``names`` spells it, ignoring case and Unicode forms; else unchanged."""
     from incidents.data import load
 
     folded = {load.fold_name(name): name for name in names if name}

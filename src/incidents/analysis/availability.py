@@ -129,8 +129,30 @@ def _clip_to_periods(spans: pd.DataFrame, keys: list[str], grid: pd.DataFrame) -
     return pieces.assign(s=pieces[["s", "ps"]].max(axis=1), e=pieces[["e", "pe"]].min(axis=1))
 
 
+def clipped(spans: pd.DataFrame, window: metrics.Window, ends: pd.Series | None
+            ) -> pd.DataFrame:
+    """``spans`` (``s``, ``e``) cut to the window and, with ``ends`` (vendor -> timestamp),
+    to each vendor's own end."""
+    stop = (spans["vendor"].map(ends).fillna(window.end) if ends is not None and len(spans)
+            else window.end)
+    return spans.assign(s=spans["s"].clip(lower=window.start).clip(upper=stop),
+                        e=spans["e"].clip(lower=window.start).clip(upper=stop))
+
+
+def covered_hours(vendors: pd.Series, window: metrics.Window, ends: pd.Series | None
+                  ) -> np.ndarray:
+    """Hours from the window's start to each vendor's end (``ends``; the window's end
+    without one): the denominator of its availability."""
+    if ends is None:
+        return np.full(len(vendors), window.hours)
+    stop = pd.to_datetime(vendors.map(ends), utc=True).fillna(window.end)
+    return ((stop - window.start) / pd.Timedelta(hours=1)).clip(lower=1e-9).to_numpy(
+        dtype=float)
+
+
 def service_availability(rows: pd.DataFrame, window: metrics.Window,
-                         services: pd.DataFrame | None = None) -> pd.DataFrame:
+                         services: pd.DataFrame | None = None,
+                         ends: pd.Series | None = None) -> pd.DataFrame:
     """Availability over the window per vendor and service (``product``) under each rule.
 
     ``services`` (``vendor``, ``product``) lists the services to show, quiet ones at 100%;
@@ -140,24 +162,24 @@ def service_availability(rows: pd.DataFrame, window: metrics.Window,
     longest span: the two differ where times are known only to the hour or day, and the
     truth lies between), ``downtime_hours`` and ``downtime_longest_hours``,
     ``availability_major_only``, ``availability_every_incident``, ``incidents``, ``no_end``
-    (left out: no end and no last update with impact).
+    (left out: no end and no last update with impact). With ``ends`` (vendor -> timestamp)
+    each vendor is measured from the window's start to its own end (``covered_hours``).
     """
     keys = ["vendor", "product"]
     shown = rows[keys].drop_duplicates() if services is None else services[keys]
     table = shown.drop_duplicates().reset_index(drop=True)
-    for rule, ends, column in (("status-page", "shortest", "availability"),
+    table["covered_hours"] = covered_hours(table["vendor"], window, ends)
+    for rule, which, column in (("status-page", "shortest", "availability"),
                                ("status-page", "longest", "availability_longest"),
                                ("major-only", "shortest", "availability_major_only"),
                                ("every-incident", "shortest", "availability_every_incident")):
-        spans = _spans(rows, rule, ends)
-        spans = spans.assign(s=spans["s"].clip(window.start, window.end),
-                             e=spans["e"].clip(window.start, window.end))
+        spans = clipped(_spans(rows, rule, which), window, ends)
         hours = weighted_hours(spans, keys)
         lost = pd.MultiIndex.from_frame(table[keys]).map(
             lambda k, h=hours: h.get(k, 0.0)).to_numpy(dtype=float) if len(hours) else 0.0
-        table[column] = 1 - np.asarray(lost) / window.hours
+        table[column] = 1 - np.asarray(lost) / table["covered_hours"].to_numpy()
         if rule == "status-page":
-            table["downtime_hours" if ends == "shortest" else "downtime_longest_hours"] = lost
+            table["downtime_hours" if which == "shortest" else "downtime_longest_hours"] = lost
     counts = rows.groupby(keys, observed=True).size()
     no_end = rows.loc[~rows["end_known"]].groupby(keys, observed=True).size()
     index = pd.MultiIndex.from_frame(table[keys])
@@ -166,7 +188,8 @@ def service_availability(rows: pd.DataFrame, window: metrics.Window,
     return table
 
 
-def way_in_hours(rows: pd.DataFrame, window: metrics.Window) -> pd.DataFrame:
+def way_in_hours(rows: pd.DataFrame, window: metrics.Window, ends: pd.Series | None = None
+                 ) -> pd.DataFrame:
     """Availability by way in: per vendor, service and way in (:data:`schema.WAYS_IN`), the
     hours in which that way in was reported broken, whatever the impact label.
 
@@ -190,13 +213,12 @@ def way_in_hours(rows: pd.DataFrame, window: metrics.Window) -> pd.DataFrame:
     keys = ["vendor", "product", "way_in"]
     table = expanded.groupby(keys, observed=True).agg(
         events=("end_known", "size"), no_end=("end_known", lambda k: int((~k).sum())))
-    for ends, column in (("shortest", "hours"), ("longest", "hours_longest")):
-        spans = _spans(expanded, "every-incident", ends)
-        spans = spans.assign(s=spans["s"].clip(window.start, window.end),
-                             e=spans["e"].clip(window.start, window.end))
+    for which, column in (("shortest", "hours"), ("longest", "hours_longest")):
+        spans = clipped(_spans(expanded, "every-incident", which), window, ends)
         table[column] = metrics.union_hours(spans[keys], spans["s"], spans["e"]).reindex(
             table.index).fillna(0.0) if len(spans) else 0.0
-    table["share"] = table["hours"] / window.hours
+    table["share"] = table["hours"] / covered_hours(
+        table.index.get_level_values("vendor").to_series(), window, ends)
     return table.reset_index().sort_values(["vendor", "product", "hours_longest"], ascending=[
         True, True, False]).reset_index(drop=True)[columns]
 
@@ -252,8 +274,8 @@ def recorded_periods(periods_table: pd.DataFrame, records: pd.DataFrame) -> np.n
 
 
 def sla_periods(rows: pd.DataFrame, window: metrics.Window, slas: pd.DataFrame,
-                rule: str = "status-page", records: pd.DataFrame | None = None
-                ) -> pd.DataFrame:
+                rule: str = "status-page", records: pd.DataFrame | None = None,
+                ends: pd.Series | None = None) -> pd.DataFrame:
     """Availability per SLA and SLA period, from the incidents on the services it covers.
 
     Only SLAs with a target are judged; each covered service is measured on its own and the
@@ -262,7 +284,8 @@ def sla_periods(rows: pd.DataFrame, window: metrics.Window, slas: pd.DataFrame,
     window), ``recorded`` (a status history or tenant record of the vendor covers the whole
     period, :func:`recorded_periods`; every period when ``records`` is not given),
     ``availability``, ``target``, ``below_target`` (only for complete periods),
-    ``credit_percent`` (indicative), ``incidents``.
+    ``credit_percent`` (indicative), ``incidents``. With ``ends`` (vendor -> timestamp) a
+    period after a vendor's own end is not complete (its evidence stops before it ends).
     """
     judged = slas.loc[slas["target"].notna() & slas["period"].isin(["month", "quarter"])]
     out = []
@@ -297,6 +320,9 @@ def sla_periods(rows: pd.DataFrame, window: metrics.Window, slas: pd.DataFrame,
     table = pd.concat(out, ignore_index=True).merge(
         judged[["sla_id", "vendor", "name", "services", "target", "credit_tiers",
                 "period"]].rename(columns={"period": "measured_per"}), on="sla_id")
+    if ends is not None:
+        stop = pd.to_datetime(table["vendor"].map(ends), utc=True).fillna(window.end)
+        table["complete"] = table["complete"] & (table["e"] <= stop)
     length = (table["e"] - table["s"]) / pd.Timedelta(hours=1)
     table["recorded"] = (recorded_periods(table, records) if records is not None
                          else np.ones(len(table), dtype=bool))
@@ -340,3 +366,39 @@ def uncovered_services(rows: pd.DataFrame, slas: pd.DataFrame) -> pd.DataFrame:
     seen = rows[["vendor", "product"]].drop_duplicates()
     merged = seen.merge(judged, on=["vendor", "product"], how="left")
     return merged.loc[merged["sla_id"].isna(), ["vendor", "product"]].reset_index(drop=True)
+
+
+def months_below(rows: pd.DataFrame, window: metrics.Window, level: float,
+                 ends: pd.Series | None = None) -> pd.DataFrame:
+    """Whole calendar months in which the downtime that certainly happened (status-page
+    weights, every incident at its shortest span) already puts a service below ``level``
+    (a fraction): public reports can put a month below a target, never above it, so each
+    such month is "at least below". Months after a vendor's own end (``ends``) are left out.
+
+    Columns: ``vendor, product, period, s, e, downtime_hours, availability`` (an upper
+    bound) and ``ids`` (the incidents behind it, ``;``-joined), worst months first.
+    """
+    columns = ["vendor", "product", "period", "s", "e", "downtime_hours", "availability",
+               "ids"]
+    spans = clipped(_spans(rows, "status-page", "shortest"), window, ends)
+    grid = periods(window, "month")
+    grid = grid.loc[grid["complete"]].drop(columns="complete")
+    if spans.empty or grid.empty:
+        return pd.DataFrame(columns=columns)
+    keys = ["vendor", "product"]
+    pieces = _clip_to_periods(spans, [*keys, "incident_id"], grid)
+    hours = weighted_hours(pieces, [*keys, "period"])
+    if hours.empty:
+        return pd.DataFrame(columns=columns)
+    table = hours.rename("downtime_hours").reset_index().merge(grid, on="period")
+    table["availability"] = 1 - table["downtime_hours"] / (
+        (table["e"] - table["s"]) / pd.Timedelta(hours=1))
+    if ends is not None:
+        stop = pd.to_datetime(table["vendor"].map(ends), utc=True).fillna(window.end)
+        table = table.loc[table["e"] <= stop]
+    table = table.loc[table["availability"] < level]
+    ids = pieces.groupby([*keys, "period"])["incident_id"].agg(
+        lambda v: ";".join(dict.fromkeys(map(str, v))))
+    table["ids"] = [ids.get(tuple(k), "") for k in table[[*keys, "period"]].itertuples(
+        index=False)]
+    return table[columns].sort_values("availability").reset_index(drop=True)

@@ -143,7 +143,7 @@ def _stamps(nanoseconds: np.ndarray, index: pd.Index) -> pd.Series:
                      index=index)
 
 
-def with_times(incidents: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+def with_times(incidents: pd.DataFrame, as_of: pd.Timestamp | pd.Series) -> pd.DataFrame:
     """Add best-estimate times and duration bounds, honouring each stamp's precision.
 
     New columns: ``resolved`` (an end is published), ``ongoing`` (no end, started within
@@ -154,6 +154,7 @@ def with_times(incidents: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     of that range; for ongoing incidents the time so far, censored), ``start_mid`` (middle of
     the start's precision interval), ``end_mid`` (``start_mid + duration``) and ``end_known``.
     Two stamps known to the same day give 12 h, not 0. Computed on int64 nanoseconds.
+    ``as_of`` is one time, or one per row (each vendor's own end: its evidence's cut-off).
     """
     table = incidents.copy(deep=False)  # copy-on-write: new columns never touch the input
     start, end = _nanoseconds(table["start_utc"]), _nanoseconds(table["end_utc"])
@@ -162,7 +163,10 @@ def with_times(incidents: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     resolved = end != _NAT
     has_start = start != _NAT
     start_mid = np.where(has_start, start + start_width // 2, _NAT)
-    now = pd.Timestamp(as_of).as_unit("ns").value
+    if isinstance(as_of, pd.Series):
+        now = _nanoseconds(pd.to_datetime(as_of.reindex(table.index), utc=True))
+    else:
+        now = pd.Timestamp(as_of).as_unit("ns").value
     horizon = pd.Timedelta(ONGOING_HORIZON).as_unit("ns").value
     ongoing = ~resolved & has_start & (start >= now - horizon)
     # A poll-derived end lies between end_utc and end_latest_utc; an incident with no end but
@@ -200,10 +204,17 @@ def with_times(incidents: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     return table
 
 
-def in_window(incidents: pd.DataFrame, window: Window) -> pd.DataFrame:
-    """Incidents that started inside the window, with :func:`with_times` columns added."""
+def in_window(incidents: pd.DataFrame, window: Window, ends: pd.Series | None = None
+              ) -> pd.DataFrame:
+    """Incidents that started inside the window, with :func:`with_times` columns added; with
+    ``ends`` (vendor -> time) an open incident is judged as of its vendor's own end."""
     inside = (incidents["start_utc"] >= window.start) & (incidents["start_utc"] < window.end)
-    return with_times(incidents.loc[inside], window.end)
+    chosen = incidents.loc[inside]
+    if ends is None:
+        return with_times(chosen, window.end)
+    as_of = chosen["vendor"].astype("object").map(ends)
+    return with_times(chosen, pd.to_datetime(as_of, utc=True).fillna(window.end).clip(
+        upper=window.end))
 
 
 def vendors_with_enough_incidents(incidents: pd.DataFrame, minimum: int) -> list[str]:

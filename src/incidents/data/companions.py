@@ -11,24 +11,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from incidents import config
 from incidents.data import load, schema
 from incidents.errors import InputError, Problem
 
 
 def load_vendors(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
-    """Read and validate ``vendors.csv``; raises :class:`InputError` listing every problem."""
-    file = config.vendors_path(path)
-    frame, problems = load.read_table(file, schema.VENDOR_COLUMNS)
-    problems += load.unique_problems(frame, str(file), ["vendor"], "vendor")
-    problems += load.page_name_problems(frame, str(file))
-    if problems:
-        raise InputError(problems)
-    typed = frame.rename(columns={"_line": "source_line"})
-    typed["dependence_weight"] = pd.to_numeric(typed["dependence_weight"].replace("", np.nan))
-    typed = typed.reset_index(drop=True)
-    typed.attrs["source_file"] = str(file)
-    return typed
+    """The vendors in the report: the rows of the organisation's vendor table
+    (:func:`incidents.data.organisation.load_organisation`) with a dependence weight above 0.
+    Raises :class:`InputError` listing every problem."""
+    from incidents.data import organisation
+
+    found = organisation.load_organisation(path)
+    used = found.used
+    used.attrs["source_file"] = found.vendors.attrs.get("source_file", str(found.file))
+    return used
 
 
 def _known_vendor_problems(frame: pd.DataFrame, name: str, vendors: pd.DataFrame | None

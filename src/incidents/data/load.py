@@ -254,19 +254,30 @@ def _end_bound_problems(frame: pd.DataFrame, name: str, start: pd.Series,
 
 def vendor_problems(frame: pd.DataFrame, name: str, known: list[str],
                     vendors_file: str) -> list[Problem]:
-    unknown = ~frame["vendor"].isin(set(known)) & frame["vendor"].ne("")
-    by_lower = {vendor.lower(): vendor for vendor in known}
+    """Rows naming a vendor of ``known`` spelled another way ("microsoft 365", "Microsoft
+    365" with a non-breaking space): the row would silently fall out of the report. A vendor
+    the vendor table does not list at all is evidence the organisation does not use: kept in
+    the evidence base, not in the report, and no problem (:func:`unused_vendors` names it)."""
+    folded = {fold_name(vendor): vendor for vendor in known}
+    values = frame["vendor"].astype(str)
+    unknown = ~values.isin(set(known)) & values.ne("")
+    variant = unknown & values.map(lambda v: fold_name(v) in folded).astype(bool)
     problems = []
-    rows = frame.loc[unknown.to_numpy(), ["_line", "vendor"]].head(MAX_PROBLEMS_PER_CHECK)
+    rows = frame.loc[variant.to_numpy(), ["_line", "vendor"]].head(MAX_PROBLEMS_PER_CHECK)
     for line, value in rows.itertuples(index=False):
-        guess = by_lower.get(value.lower()) or next(
-            iter(difflib.get_close_matches(value, known, n=1)), None)
-        fix = f"add a row for this vendor to {vendors_file}, or correct the spelling"
-        if guess:
-            fix += f" (did you mean '{guess}'?)"
+        guess = folded[fold_name(value)]
         problems.append(Problem(name, int(line), "vendor",
-                                f"'{shorten(value)}' is not in {vendors_file}", fix))
+                                f"'{shorten(value)}' is spelled differently from '{guess}' in "
+                                f"{vendors_file}", f"write '{guess}' exactly"))
     return problems
+
+
+def unused_vendors(frame: pd.DataFrame, known: list[str]) -> dict[str, str]:
+    """Vendors named in ``frame`` that ``known`` does not list, each with the closest name in
+    ``known`` ("" when none is close): a note, not a problem (see :func:`vendor_problems`)."""
+    named = pd.unique(frame["vendor"].astype(str))
+    return {value: next(iter(difflib.get_close_matches(value, known, n=1, cutoff=0.8)), "")
+            for value in named if value and value not in set(known)}
 
 
 def _parse(values: pd.Series) -> pd.Series:
@@ -384,7 +395,10 @@ def _fill_records(frame: pd.DataFrame) -> None:
 
 def _record_problems(frame: pd.DataFrame, name: str, records: pd.DataFrame,
                      records_file: str) -> list[Problem]:
-    """Every row names a known record of its vendor and starts inside the record's period."""
+    """Every row names a known record of its vendor and starts inside the record's period.
+
+    A curated record is a selection that grows as reviews are read: a row may start after
+    its ``complete_to`` (the vendor's cut-off then moves with it, and no other vendor's)."""
     known = records.set_index("record_id")
     curated = frame["record_id"].str.endswith("-curated") & ~frame["record_id"].isin(known.index)
     unknown = ~frame["record_id"].isin(known.index) & ~curated & frame["record_id"].ne("")
@@ -399,7 +413,8 @@ def _record_problems(frame: pd.DataFrame, name: str, records: pd.DataFrame,
     start = _parse(frame["start_utc"])
     first = frame["record_id"].map(known["complete_from"])
     last = frame["record_id"].map(known["complete_to"]) + pd.Timedelta(days=1)
-    outside = listed & start.notna() & ((start < first) | (start >= last))
+    growing = frame["record_id"].map(known["kind"]).eq("curated")
+    outside = listed & start.notna() & ((start < first) | ((start >= last) & ~growing))
     for record in frame.loc[outside, "record_id"].drop_duplicates():
         period = (f"{known.at[record, 'complete_from']:%Y-%m-%d} to "
                   f"{known.at[record, 'complete_to']:%Y-%m-%d}")

@@ -301,6 +301,13 @@ VENDOR_COLUMNS: tuple[Column, ...] = (
            "that depend on the vendor, `;`-separated.", required=False),
     Column("dependence_weight", "fraction", "The organisation's own choice: how much it "
            "depends on the vendor, 0 (not at all) to 1 (cannot work without it)."),
+    Column("provider_group", "text", "The group the provider belongs to (e.g. Microsoft for "
+           "Microsoft 365 and Microsoft Azure); empty: the vendor is its own group.",
+           required=False, header_optional=True, max_length=80),
+    Column("runs_on", "text", "Known subcontracting: components of other vendors this vendor "
+           "runs on, `;`-separated `Vendor: Service` (e.g. `Microsoft Azure: Azure Front "
+           "Door`); empty when none is known.", required=False, header_optional=True,
+           max_length=1000),
     Column("notes", "text", "Anything a reader should know about the vendor.", required=False),
 )
 

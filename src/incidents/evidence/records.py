@@ -12,8 +12,9 @@ event.
 Files: the incident file (default ``data/incidents.csv``, the curated rows), plus every record
 file that the ``records.csv`` beside it lists; ``events.csv`` beside it; ``slas.csv``,
 ``published_uptime.csv`` and ``service_map.csv`` (which status-page component counts against
-which service: :func:`map_services`) beside the vendor file. A companion file that is absent
-is empty.
+which service: :func:`map_services`), all beside it. A companion file that is absent is empty.
+The organisation file says which vendors are in the report; the rest of the evidence stays
+in the files, unused.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import pandas as pd
 
 from incidents import config
 from incidents.data import companions, load, schema, sources
+from incidents.data import organisation as profile
 from incidents.errors import InputError, Problem
 from incidents.evidence import event_model
 
@@ -51,6 +53,7 @@ class Evidence:
     skipped_problems: list[Problem] = field(default_factory=list)  # the same, as objects
     service_map: pd.DataFrame | None = None  # ``service_map.csv``, when there is one
     notes: tuple[str, ...] = ()  # what the reader must know about what was (not) loaded
+    organisation: profile.Organisation | None = None  # who the report is for
 
     @property
     def cutoff(self) -> pd.Timestamp:
@@ -58,6 +61,11 @@ class Evidence:
         record's period and the last curated incident's start (UTC midnight of that day).
         Rates never run past a record's own end: they use each record's covered span."""
         return data_cutoff(self.records, self.incidents)
+
+    @property
+    def vendor_cutoffs(self) -> pd.Series:
+        """Per vendor, the last day its own evidence covers (:func:`vendor_cutoffs`)."""
+        return vendor_cutoffs(self.records, self.incidents)
 
 
 def empty_table(columns: tuple[schema.Column, ...]) -> pd.DataFrame:
@@ -86,17 +94,31 @@ def implicit_curated_records(incidents: pd.DataFrame, records: pd.DataFrame) -> 
     return pd.concat([records, extra], ignore_index=True)
 
 
-def data_cutoff(records: pd.DataFrame, incidents: pd.DataFrame) -> pd.Timestamp:
-    """Last day covered by the records in use (see :attr:`Evidence.cutoff`)."""
+def vendor_cutoffs(records: pd.DataFrame, incidents: pd.DataFrame) -> pd.Series:
+    """Per vendor, the last day its own evidence covers (UTC midnight): the latest end of a
+    non-curated record of the vendor that holds rows, or its last curated row's start,
+    whichever is later. A vendor's figures end there: new data about one vendor never moves
+    another's."""
     used = records.loc[records["record_id"].isin(incidents["record_id"])
                        & records["kind"].ne("curated")]
-    ends = [pd.Timestamp(used["complete_to"].max()).normalize()] if len(used) else []
+    ends = [used.groupby("vendor")["complete_to"].max()] if len(used) else []
     curated = incidents.loc[incidents["record_kind"].eq("curated")] if (
         "record_kind" in incidents) else incidents.loc[
         ~incidents["record_id"].isin(used["record_id"])]
     if len(curated):
-        ends.append(pd.Timestamp(curated["start_utc"].max()).normalize())
-    return max(ends) if ends else pd.Timestamp.now(tz="UTC").normalize()
+        ends.append(curated.groupby("vendor", observed=True)["start_utc"].max())
+    if not ends:
+        return pd.Series(dtype="datetime64[ns, UTC]", name="cutoff")
+    joined = pd.concat(ends).groupby(level=0).max()
+    return pd.to_datetime(joined, utc=True).dt.normalize().rename("cutoff")
+
+
+def data_cutoff(records: pd.DataFrame, incidents: pd.DataFrame) -> pd.Timestamp:
+    """Last day covered by the records in use: the latest vendor cut-off
+    (:func:`vendor_cutoffs`); today when there is no evidence at all."""
+    cutoffs = vendor_cutoffs(records, incidents)
+    return pd.Timestamp(cutoffs.max()) if len(cutoffs) else pd.Timestamp.now(
+        tz="UTC").normalize()
 
 
 def incident_files(data_file: str | os.PathLike[str] | None,
@@ -118,25 +140,30 @@ def load_evidence(data_file: str | os.PathLike[str] | None = None,
                   skip_invalid: bool = False, now: pd.Timestamp | None = None) -> Evidence:
     """Load and validate the whole evidence base; every problem of every file is raised
     together as one :class:`InputError` (or, with ``skip_invalid``, bad rows are left out and
-    listed in ``Evidence.skipped``)."""
+    listed in ``Evidence.skipped``).
+
+    ``vendors_file`` is the organisation file (or a bare vendor table): the evidence of the
+    vendors it uses (dependence weight above 0) is kept; rows, records, SLAs and components
+    of other vendors are read and checked, then left out, and a note names them."""
     main = config.incidents_path(data_file)
-    vendors = companions.load_vendors(vendors_file)
-    folder, vendor_folder = main.parent, config.vendors_path(vendors_file).parent
+    org = profile.load_organisation(vendors_file)
+    everyone = org.vendors
+    folder = main.parent
     problems: list[Problem] = []
     records = _collect(problems, _optional, folder / config.RECORDS_NAME, companions.load_records,
-                       vendors)
+                       everyone)
     links = _collect(problems, _optional, folder / config.EVENTS_NAME, companions.load_event_links)
-    slas = _collect(problems, _optional, vendor_folder / config.SLAS_NAME, companions.load_slas,
-                    vendors)
-    uptime = _collect(problems, _optional, vendor_folder / config.PUBLISHED_UPTIME_NAME,
+    slas = _collect(problems, _optional, folder / config.SLAS_NAME, companions.load_slas,
+                    everyone)
+    uptime = _collect(problems, _optional, folder / config.PUBLISHED_UPTIME_NAME,
                       companions.load_published_uptime)
-    service_map = _collect(problems, _optional, vendor_folder / config.SERVICE_MAP_NAME,
-                           companions.load_service_map, vendors)
+    service_map = _collect(problems, _optional, folder / config.SERVICE_MAP_NAME,
+                           companions.load_service_map, everyone)
     files = incident_files(data_file, records)
     tables, skipped, skipped_problems = [], [], []
     for path in files:
         try:
-            table = load.load_incidents(path, vendors=vendors, records=records,
+            table = load.load_incidents(path, vendors=everyone, records=records,
                                         skip_invalid=skip_invalid, now=now)
         except InputError as exc:
             problems += exc.problems
@@ -153,12 +180,46 @@ def load_evidence(data_file: str | os.PathLike[str] | None = None,
     records = implicit_curated_records(incidents, records)
     links = links if links is not None else empty_table(schema.EVENT_LINK_COLUMNS)
     incidents = map_services(with_evidence_columns(incidents, records, links), service_map)
+    used = org.used
+    used.attrs["source_file"] = everyone.attrs.get("source_file", str(org.file))
+    notes = (*missing_companions(main), *unused_notes(incidents, org))
+    incidents = _of(incidents, used)
     incidents.attrs["skipped"] = skipped
     incidents.attrs["source_file"] = str(main)
-    return Evidence(incidents, records, vendors,
-                    slas if slas is not None else _no_slas(),
-                    uptime if uptime is not None else _no_uptime(), links, tuple(files),
-                    skipped, skipped_problems, service_map, missing_companions(main))
+    return Evidence(incidents, _of(records, used),
+                    used, _of(slas if slas is not None else _no_slas(), used),
+                    _of(uptime if uptime is not None else _no_uptime(), used), links,
+                    tuple(files), skipped, skipped_problems,
+                    _of(service_map, used) if service_map is not None else None, notes, org)
+
+
+def _of(table: pd.DataFrame, vendors: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``table`` about the vendors in the report."""
+    kept = table.loc[table["vendor"].isin(set(vendors["vendor"]))]
+    if len(kept) == len(table):
+        return table
+    out = kept.reset_index(drop=True)
+    out.attrs.update(table.attrs)
+    return out
+
+
+def unused_notes(incidents: pd.DataFrame, org: profile.Organisation) -> tuple[str, ...]:
+    """Sentences naming the vendors whose evidence is read but not in the report: listed with
+    a dependence weight of 0, or not in the vendor table at all (with a close spelling, if one
+    looks like a typing slip)."""
+    notes = []
+    counts = incidents["vendor"].value_counts()
+    table = Path(org.vendors.attrs.get("source_file", org.file)).name
+    if org.left_out:
+        notes.append("Not in this report (dependence weight 0 in " + table + "): " + ", ".join(
+            f"{v} ({int(counts.get(v, 0))} rows)" for v in org.left_out) + ".")
+    absent = load.unused_vendors(incidents, list(org.vendors["vendor"]))
+    if absent:
+        notes.append(f"Evidence kept but not in this report (not in {table}): " + ", ".join(
+            f"{v} ({int(counts.get(v, 0))} rows" + (f"; did you mean {close}?)" if close
+                                                     else ")")
+            for v, close in sorted(absent.items())) + ".")
+    return tuple(notes)
 
 
 def missing_companions(main: Path) -> tuple[str, ...]:

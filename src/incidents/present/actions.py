@@ -30,7 +30,7 @@ from incidents.present import narrative
 
 MIN_KNOWN = 3
 MIN_CLIENT_EVENTS = 3
-MAX_ACTIONS = 8
+MAX_ACTIONS = 3  # lines per rule: every rule reaches the page
 
 #: Client terms grouped into what a CIO recognises.
 CLIENT_GROUPS: dict[str, tuple[str, ...]] = {
@@ -98,10 +98,30 @@ def _one_way_in(incidents: pd.DataFrame) -> list[str]:
         total = naming[row["vendor"]]
         if row["events"] >= MIN_CLIENT_EVENTS and row["events"] * 3 >= total:
             out.append(f"{narrative.text(row['vendor'])}: {row['group']} broke in "
-                       f"{int(row['events'])} of the {int(total)} incidents that name a client: "
-                       f"keep an alternative access path (another client or protocol) and "
-                       "tell users which one to use.")
+                       f"{int(row['events'])} of the {int(total)} incidents that name a "
+                       "client: " + _alternative(frame, row["vendor"], row["group"]))
     return out
+
+
+def _alternative(frame: pd.DataFrame, vendor: str, group: str) -> str:
+    """The way in that kept working most often when ``group`` broke (one the vendor's
+    incidents name elsewhere, so it is in use; sign-in failing stops every way in), with its
+    evidence; or, where none held, that a fallback client would not have helped."""
+    mine = frame.loc[frame["vendor"].eq(vendor)]
+    broken = set(mine.loc[mine["group"].eq(group), "row"])
+    signed_out = set(mine.loc[mine["group"].eq("sign-in"), "row"])
+    best, kept = "", 0
+    for other in sorted(set(mine["group"]) - {group, "sign-in", "admin console"}):
+        also = set(mine.loc[mine["group"].eq(other), "row"])
+        held = len(broken - also - signed_out)
+        if held > kept:
+            best, kept = other, held
+    if not best:
+        return ("in none of them did another way in the incidents name keep working (or "
+                "sign-in failed too): plan for the service being down, not for a fallback "
+                "client.")
+    return (f"{best} kept working in {kept} of those {len(broken)}, as far as the incidents "
+            f"say: keep it ready as the alternative and tell users when to switch.")
 
 
 def _shared(shared: pd.DataFrame) -> list[str]:
@@ -142,8 +162,9 @@ def _no_sla(uncovered: pd.DataFrame) -> list[str]:
 def recommended(*, unrecorded_vendors: list[str], changes: pd.DataFrame,
                 incidents: pd.DataFrame, shared: pd.DataFrame, verdicts: pd.DataFrame,
                 uncovered: pd.DataFrame, limit: int = MAX_ACTIONS) -> list[str]:
-    """The actions of the rules above, in rule order, at most ``limit``."""
-    actions = (_no_record(unrecorded_vendors) + _own_changes(changes)
-               + _one_way_in(incidents) + _shared(shared) + _sla(verdicts)
-               + _no_sla(uncovered))
-    return actions[:limit]
+    """The actions of the rules above, most pressing first: SLA claims (a claim window closes),
+    then shared dependencies and own changes (what concentrates risk), then the rest; never
+    cut in rule order (each rule keeps at most ``limit`` of its own lines)."""
+    groups = (_sla(verdicts), _shared(shared), _own_changes(changes), _one_way_in(incidents),
+              _no_record(unrecorded_vendors), _no_sla(uncovered))
+    return [line for group in groups for line in group[:limit]]

@@ -65,7 +65,9 @@ def _short_record(record: pd.Series) -> str:
 
 def findings(table: pd.DataFrame, risk_table: pd.DataFrame | None, data: ReportData,
              min_incidents: int, by: str = "vendor") -> list[str]:
-    """Three to five findings, each generated from the numbers, with its basis."""
+    """Three to five findings, each generated from the numbers, with its basis. The ranking
+    is the page-one scorecard's (:mod:`incidents.present.scorecard`), never restated here;
+    ``risk_table`` is kept for callers that pass it."""
     rows = table.loc[table["incidents"] > 0].copy()
     if rows.empty:
         return [f"No incident in the window ({data.window.label()})."]
@@ -81,9 +83,10 @@ def findings(table: pd.DataFrame, risk_table: pd.DataFrame | None, data: ReportD
         for _, r in yoy.head(2).iterrows():
             out.append(f"{narrative.text(r['vendor'])}: {int(r['count_b'])} outages and "
                        f"partial outages of severity 4-5 in {int(r['year_b'])} against "
-                       f"{int(r['count_a'])} in {int(r['year_a'])} (rate ratio "
-                       f"{r['ratio']:.1f}, exact 95% CI {r['ratio_low']:.1f}-"
-                       f"{r['ratio_high']:.1f}); all it posted: {r['mix_b']}, against "
+                       f"{int(r['count_a'])} in {int(r['year_a'])} ({r['ratio']:.1f} times "
+                       f"the rate; somewhere between {r['ratio_low']:.1f} and "
+                       f"{r['ratio_high']:.1f} times, 95% sure); all it posted: {r['mix_b']}, "
+                       "against "
                        f"{r['mix_a']}; {r['basis']}"
                        + ("." if r["complete_basis"] else
                           "; counts are lower bounds and follow what the vendor posts."))
@@ -94,28 +97,20 @@ def findings(table: pd.DataFrame, risk_table: pd.DataFrame | None, data: ReportD
                     "is tested" if tested == 1 else
                     "vendors whose record covers less than 90% of the window are not tested")
         if len(moving) and tested == 1:
-            out.append(f"Trend (Laplace test, 5% level; {untested}): " + ", ".join(
+            out.append(f"Trend over the window (a test of a steady rate, 5% level; "
+                       f"{untested}): " + ", ".join(
                 f"{narrative.text(r['vendor'])} {r['verdict']} "
                 f"({narrative.p_value(r['p_holm'])})" for _, r in moving.iterrows()) + ".")
         elif len(moving):
-            out.append("Trend after correcting for testing " + narrative.count(
-                tested, "vendor") + f" (Holm, 5% level; {untested}): " + ", ".join(
+            out.append("Trend over the window, allowing for testing " + narrative.count(
+                tested, "vendor") + f" at once (5% level; {untested}): " + ", ".join(
                 f"{narrative.text(r['vendor'])} {r['verdict']} (adjusted "
                 f"{narrative.p_value(r['p_holm'])})" for _, r in moving.iterrows()) + ".")
         elif tested:
             out.append(f"No vendor's rate of major incidents changed significantly over the "
                        f"window once {narrative.count(tested, 'vendor')} tested together are "
-                       "corrected for (Holm, 5% level); vendors without a complete record "
+                       "allowed for (5% level); vendors without a complete record "
                        "are not tested.")
-    if risk_table is not None and len(risk_table) and risk_table["rank"].notna().any():
-        top = risk_table.iloc[0]
-        out.append(f"Largest exposure: {narrative.text(top['vendor'])}, about "
-                   f"{narrative.number(top['hours_per_year'], 0)} disruption hours a year "
-                   f"(90% interval {narrative.number(top['hours_low'], 0)}-"
-                   f"{narrative.number(top['hours_high'], 0)}) times the dependence the "
-                   f"organisation set ({narrative.number(top['dependence_weight'], 1)}); "
-                   f"rank {int(top['rank_low'])}-{int(top['rank_high'])} in 90% of "
-                   "resamples.")
     public = rows.loc[rows.get("ranked", pd.Series(True, index=rows.index)).eq(False)]
     if len(public):
         out.append("Publicly reported incidents only (no complete record, not ranked): "

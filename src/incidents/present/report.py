@@ -85,12 +85,14 @@ def _evidence_key(data_file: str, vendors_file: str) -> tuple[tuple[str, int, in
     """Size and modification time of the incident and vendor files and of every file beside
     them that the evidence base reads (records, event links, SLAs, published uptime, and the
     imported records' incident files)."""
+    from incidents.data import organisation
+
     main = config.incidents_path(data_file or None)
-    vendors = config.vendors_path(vendors_file or None)
-    beside = [main.parent / name for name in (config.RECORDS_NAME, config.EVENTS_NAME)]
-    beside += [vendors.parent / name for name in config.VENDOR_COMPANIONS]
+    beside = [main.parent / name for name in (config.RECORDS_NAME, config.EVENTS_NAME,
+                                              *config.VENDOR_COMPANIONS)]
     imported = sorted((main.parent / config.RECORDS_DIR.name).glob("*.csv"))
-    return tuple(_file_key(path) for path in [main, vendors, *beside, *imported])
+    return tuple(_file_key(path) for path in [main, *organisation.files_read(vendors_file or None),
+                                              *beside, *imported])
 
 
 def _file_key(path: Path) -> tuple[str, int, int]:
@@ -109,8 +111,9 @@ def _prepare(data_file: str, vendors_file: str, start: str, end: str,
     rows = event_model.event_rows(found.incidents)
     vendors_source = found.vendors.attrs.get("source_file")
     problems = found.skipped_problems
+    ends = found.vendor_cutoffs + pd.Timedelta(days=1)
     return ReportData(found.incidents, found.vendors.reset_index(drop=True), window,
-                      metrics.in_window(rows, window),
+                      metrics.in_window(rows, window, ends),
                       config.incidents_path(data_file or None),
                       [skipped_row(p, vendors_source) for p in problems], found, note,
                       skipped_rows=len({(p.file, p.line) for p in problems}))
@@ -265,12 +268,19 @@ def sla_table(data: ReportData, sla_target: float = 0.0,
         records = getattr(data, "records", None)
         return availability.sla_periods(services.service_rows(data), data.window, slas, rule,
                                         records if records is not None and len(
-                                            records.columns) else None)
+                                            records.columns) else None,
+                                        ends=_vendor_ends(data))
 
     return remembered(_SLA_TABLES, data, (sla_target, rule), compute)
 
 
 _SLA_TABLES: dict[tuple, tuple[ReportData, pd.DataFrame]] = {}
+
+
+def _vendor_ends(data: ReportData) -> pd.Series | None:
+    """Where each vendor's figures end (:attr:`ReportData.vendor_ends`); None for a stand-in
+    data object without a vendor table."""
+    return data.vendor_ends if isinstance(data, ReportData) else None
 
 
 def sla_verdicts_both_ways(data: ReportData, sla_target: float = 0.0) -> pd.DataFrame:
@@ -422,11 +432,19 @@ def slas_without_target(data: ReportData) -> pd.Series:
 
 
 def prepared_line(data: ReportData) -> str:
-    """Whose portfolio this is and when the page was made (page one states both)."""
+    """Whose portfolio this is and when the page was made (page one states both): the
+    organisation's name and note from its file; "example" only while the shipped example
+    is in use."""
     made = pd.Timestamp.now(tz="UTC").strftime("%d %b %Y")
+    org = data.evidence.organisation if data.evidence is not None else None
     source = Path(data.vendors.attrs.get("source_file", config.VENDORS_CSV)).name
-    return (f"**Portfolio:** the organisation's dependences as set in {narrative.text(source)} "
-            f"(the shipped file is an example: edit it to describe your organisation). "
+    if org is None:
+        return f"**Portfolio:** as set in {narrative.text(source)}. **Prepared** {made}."
+    name = narrative.text(org.name) if org.name else "the organisation"
+    note = f" {narrative.text(org.note)}" if org.note else ""
+    example = (f" This is the shipped example ({narrative.text(org.file.name)}): edit it to "
+               "describe your organisation." if org.is_example else "")
+    return (f"**Prepared for** {name} from {narrative.text(org.file.name)}.{note}{example} "
             f"**Prepared** {made}.")
 
 

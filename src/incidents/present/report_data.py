@@ -43,6 +43,17 @@ class ReportData:
     def cutoff(self) -> pd.Timestamp:
         return self.evidence.cutoff if self.evidence is not None else self.window.end
 
+    @property
+    def vendor_ends(self) -> pd.Series:
+        """Per vendor in the report, where its figures end: the day after its own cut-off
+        (:attr:`incidents.evidence.records.Evidence.vendor_cutoffs`), never past the window's
+        end; the window's end for a vendor with no evidence."""
+        cutoffs = (self.evidence.vendor_cutoffs if self.evidence is not None
+                   else pd.Series(dtype="datetime64[ns, UTC]"))
+        ends = (cutoffs + pd.Timedelta(days=1)).clip(upper=self.window.end)
+        return ends.reindex(self.vendors["vendor"]).fillna(self.window.end).clip(
+            lower=self.window.start).rename("end")
+
 
 #: Tables remembered per store (the oldest is dropped past this).
 _REMEMBERED = 8

@@ -41,6 +41,15 @@ def availability_cells(data: ReportData, table: pd.DataFrame) -> pd.DataFrame:
         upper_bounds_marked(data, table)))
 
 
+def availability_table(data: ReportData, shown: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Availability per service shown (:func:`services_shown`, or ``shown``), each vendor
+    measured over its own evidence: from the window's start to its own cut-off
+    (:attr:`ReportData.vendor_ends`), so new data about one vendor never moves another's."""
+    return availability.service_availability(
+        service_rows(data), data.window, services_shown(data) if shown is None else shown,
+        ends=data.vendor_ends)
+
+
 def service_rows(data: ReportData) -> pd.DataFrame:
     """The window's event rows, one per service each reaches
     (:func:`incidents.evidence.service_hits.service_rows`): what per-service tables count.
@@ -144,7 +153,7 @@ def ways_in(data: ReportData) -> pd.DataFrame:
     """Availability by way in (:func:`incidents.analysis.availability.way_in_hours`) on the
     services shown, with ``broken``: the hours each way in was reported broken, as the range
     its incidents' times allow, and ``share`` of the window at the shortest."""
-    table = availability.way_in_hours(service_rows(data), data.window)
+    table = availability.way_in_hours(service_rows(data), data.window, data.vendor_ends)
     shown = services_shown(data)
     table = table.merge(shown.drop_duplicates(), on=["vendor", "product"])
     return table.assign(broken=[
@@ -183,3 +192,88 @@ def service_table(by_product: pd.DataFrame, services: pd.DataFrame) -> pd.DataFr
         if column in table:
             table[column] = table[column].fillna(0).astype(int)
     return table.sort_values("incidents", ascending=False).reset_index(drop=True)
+
+
+#: The reference level where a vendor's SLA figure could not be read (three nines).
+REFERENCE_LEVEL = 0.999
+
+
+def months_below_target(data: ReportData, vendor: str) -> tuple[pd.DataFrame, str]:
+    """Per service of ``vendor`` the organisation uses, the whole months public reports alone
+    put below its SLA target (or :data:`REFERENCE_LEVEL` where the vendor's figure was not
+    read), with the events behind each and the claim deadline where the SLA states one as
+    "the end of the calendar month following" the incident's; and a sentence saying which
+    level was used. Only the tenant's own record can show a month above target."""
+    slas = data.slas.loc[data.slas["vendor"].eq(vendor)] if len(data.slas) else data.slas
+    covered = availability.sla_services(slas) if len(slas) else pd.DataFrame(
+        columns=["sla_id", "vendor", "product"])
+    targets = covered.merge(slas[["sla_id", "target", "claim_deadline"]], on="sla_id")
+    shown = services_shown(data)
+    mine = shown.loc[shown["vendor"].eq(vendor)]
+    rows = service_rows(data).merge(mine, on=["vendor", "product"])
+    read = targets.dropna(subset=["target"]).groupby("product")["target"].min()
+    level_of = {product: float(read.get(product, REFERENCE_LEVEL)) for product in mine["product"]}
+    table = availability.months_below(rows, data.window, max(level_of.values(), default=1.0),
+                                      data.vendor_ends)
+    table["level"] = table["product"].map(level_of)
+    table = table.loc[table["availability"] < table["level"]].reset_index(drop=True)
+    unread = sorted(set(mine["product"]) - set(read.index))
+    basis = ("Each service against its SLA target where the vendor's own document gave one"
+             + (f"; {', '.join(narrative.text(u) for u in unread)} against "
+                f"{narrative.percent(REFERENCE_LEVEL, 1)}, a reference level and not the "
+                "vendor's figure ("
+                + ("its SLA document could not be read)" if len(slas) else
+                   "no SLA of the vendor is recorded)") if unread else "")
+             + ". Availability is at most the figure shown (public reports miss incidents): "
+             "only the tenant's own service-health record can show a month above target or "
+             "settle a claim.")
+    deadline_text = " ".join(targets["claim_deadline"].dropna().astype(str))
+    if "end of the calendar month following" in deadline_text:
+        table["claim_by"] = (table["e"] + pd.offsets.MonthEnd(1)).dt.normalize()
+        now = pd.Timestamp.now(tz="UTC").normalize()
+        table["claim"] = [f"by {d:%d %b %Y}" + (" (passed)" if d < now else " (open)")
+                          for d in table["claim_by"]]
+    else:
+        table["claim"] = "deadline not read"
+    return table, basis
+
+
+def change_stories(data: ReportData, most: int = 2) -> list[str]:
+    """The vendor's own changes that broke named ways in, told as a CIO needs them (longest
+    first, at most ``most``): which clients broke and for how long, the cause in the sources'
+    words, how service came back, whether it came back again (a re-logged follow-up), and the
+    ways in the sources did not report broken (what users could switch to, as far as the
+    sources say)."""
+    from incidents.data import load, schema
+
+    rows = data.window_incidents
+    chosen = rows.loc[rows["change_induced"].astype("object").eq("yes")
+                      & rows["affected_clients"].astype("object").fillna("").str.strip().ne("")]
+    chosen = chosen.sort_values("duration_max_hours", ascending=False).head(most)
+    stories = []
+    for _, row in chosen.iterrows():
+        clients = [c for c in str(row["affected_clients"]).split(";") if c.strip()]
+        named = ", ".join(schema.CLIENTS.get(c.strip(), c.strip()) for c in clients)
+        length = narrative.durations(row.to_frame().T)[0]
+        everything = data.incidents
+        follow = everything.loc[everything["incident_id"].astype(str).isin(
+            [i.strip() for i in str(row.get("related_ids") or "").split(";") if i.strip()])
+            & (everything["start_utc"] > row["start_utc"])].drop_duplicates("incident_id")
+        same = rows.loc[rows["vendor"].eq(row["vendor"]) & rows["product"].eq(row["product"])]
+        known = set(load.multi_values(same["affected_clients"].astype("object")))
+        back = "; ".join(f"it came back as {r['incident_id']} from {r['start_utc']:%d %b %Y}"
+                         + ("" if pd.notna(r["end_utc"]) else " (no end published)")
+                         for _, r in follow.iterrows())
+        others = sorted(known - set(clients) - {"unknown"} & {
+            "outlook-web", "outlook-desktop-classic", "outlook-desktop-new",
+            "exchange-activesync", "teams-web", "web", "desktop-app"})
+        spare = (" Not reported broken (what users could switch to, as far as the sources "
+                 "say): " + ", ".join(schema.CLIENTS[c] for c in others) + "." if others
+                 else "")
+        stories.append(
+            f"**{narrative.text(row['incident_id'])}** ({narrative.text(row['product'])}, from "
+            f"{row['start_utc']:%d %b %Y}, {length}): {narrative.text(named)} broke. Cause, "
+            f"the vendor's own change: {narrative.text(row['root_cause'] or 'not disclosed')} "
+            f"Restored by: {narrative.text(str(row['mitigation']).replace(';', ', '))}"
+            + (f"; {narrative.text(back)}." if back else ".") + spare)
+    return stories

@@ -39,7 +39,8 @@ NOTEBOOK_MODULES = ("IPython.display", "incidents.analysis.availability",
                     "incidents.evidence.event_model", "incidents.present.findings",
                     "incidents.present.glossary", "incidents.present.narrative",
                     "incidents.present.parameters", "incidents.present.plots",
-                    "incidents.present.services",
+                    "incidents.present.services", "incidents.present.annex",
+                    "incidents.present.scorecard",
                     "incidents.present.provenance", "incidents.present.report")
 WARM_UP = f"import gc, {', '.join(NOTEBOOK_MODULES)}; gc.collect(); gc.freeze()"
 #: Kernel options: no input history, and no output cache (``Out``, ``_1``...), whose flush

@@ -182,8 +182,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "a component left out keeps its default)")
     parser.add_argument("--data", default="", metavar="PATH",
                         help="incident CSV (default: data/incidents.csv, or $INCIDENTS_DATA)")
-    parser.add_argument("--vendors", default="", metavar="PATH",
-                        help="vendor CSV (default: data/vendors.csv, or $INCIDENTS_VENDORS)")
+    parser.add_argument("--org", "--vendors", dest="vendors", default="", metavar="PATH",
+                        help="organisation file, or a bare vendor CSV (default: "
+                             "data/organisation.toml, or $INCIDENTS_VENDORS)")
     parser.add_argument("--format", dest="fmt", choices=FORMATS, default="both",
                         type=str.lower, help="html, pdf (A4, printed by Chromium) or both")
     parser.add_argument("--out", type=Path, default=config.REPORT_DIR, metavar="FOLDER",

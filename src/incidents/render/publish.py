@@ -24,7 +24,7 @@ from incidents.errors import (
 )
 from incidents.render import plan
 
-PUBLISHED = (".html", ".pdf", ".csv")
+PUBLISHED = (".html", ".pdf", ".csv", ".json")
 
 
 #: In the output folder: the files the report wrote there (only those are ever removed).
@@ -47,10 +47,24 @@ def attachment_name(job: plan.Job, run: plan.Run) -> str:
     return f"{job.stem}-incidents-{run.window_slug}.csv"
 
 
+def annex_names(run: plan.Run) -> tuple[str, str]:
+    """The file names of the portfolio's third-party annex (CSV, JSON); they name the window."""
+    from incidents.present import annex
+
+    return (annex.annex_name(run.window_slug, ".csv"), annex.annex_name(run.window_slug, ".json"))
+
+
+def is_portfolio(job: plan.Job) -> bool:
+    """Whether ``job`` is the portfolio report (it has no vendor of its own)."""
+    return job.parameters.get("vendor") is None
+
+
 def write_attachments(jobs: list[plan.Job], options: plan.Options, folder: Path,
                       run: plan.Run | None = None) -> list[Path]:
-    """Each report's incidents as a CSV for spreadsheets (formula-like cells neutralised)."""
-    from incidents.present import report, safe
+    """Each report's incidents as a CSV for spreadsheets (formula-like cells neutralised),
+    and, beside the portfolio report, its third-party annex as CSV and JSON
+    (:func:`incidents.present.annex.write_annex`)."""
+    from incidents.present import annex, report, safe
 
     data = report.prepare(options.data, options.vendors, options.start or plan.DEFAULT_START,
                           options.end, options.skip_invalid)
@@ -63,6 +77,8 @@ def write_attachments(jobs: list[plan.Job], options: plan.Options, folder: Path,
         vendor = job.parameters.get("vendor")
         rows = table if vendor is None else table.loc[table["vendor"] == vendor]
         written.append(safe.write_spreadsheet_csv(rows, folder / attachment_name(job, run)))
+        if is_portfolio(job):
+            written += annex.write_annex(data, folder, run.window_slug)
     return written
 
 
@@ -80,6 +96,10 @@ def write_index(jobs: list[plan.Job], folder: Path, formats: tuple[str, ...], ru
                            for ext in formats)
         links += (f' · <a href="{html.escape(attachment_name(job, run))}">incidents '
                   "(CSV)</a>")
+        if is_portfolio(job):
+            csv_name, json_name = annex_names(run)
+            links += (f' · third-party annex (<a href="{html.escape(csv_name)}">CSV</a>, '
+                      f'<a href="{html.escape(json_name)}">JSON</a>)')
         items.append(f"<li><strong>{html.escape(job.title)}</strong>: {links}</li>")
     scope = ("every vendor" if run.title == "All vendors"
              else f"{html.escape(run.title)} only")
@@ -138,6 +158,7 @@ def _refusal(out: Path, why: str) -> str:
 def _report_names(name: str) -> bool:
     """A name the report writes (its pages, PDFs, attachments and index)."""
     return bool(re.fullmatch(r"(index\.html|portfolio(-incidents\.csv|\.html|\.pdf)"
+                             r"|third-party-annex-[a-z0-9-]+\.(csv|json)"
                              r"|vendor-[a-z0-9-]+(-incidents\.csv|\.html|\.pdf))", name))
 
 
@@ -180,7 +201,7 @@ def _manifest(out: Path) -> tuple[list | None, list]:
 
 def _plain_files(out: Path, names: Iterable[object]) -> set[str]:
     return {name for name in names if isinstance(name, str) and name == Path(name).name
-            and name not in ("", ".", "..") and Path(name).suffix in PUBLISHED
+            and name not in ("", ".", "..", MANIFEST) and Path(name).suffix in PUBLISHED
             and (out / name).is_file() and not (out / name).is_symlink()}
 
 

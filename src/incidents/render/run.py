@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from incidents import config
-from incidents.data import read
+from incidents.data import organisation, read
 from incidents.errors import (
     NotebookError,
     terminal_text,
@@ -114,6 +114,7 @@ def _build_in(workdir: Path, options: plan.Options, timing: stopwatch.Timing) ->
         with _named_as_given(originals):
             jobs, data = plan.prepare_jobs(options)
         pool.adopt(_share_prepared(workdir))
+        _hand_over_state(jobs, plan.run_folder(options), workdir, staging)
         run = plan.describe_run(options, data.window)
         if data.skipped_rows:
             rows = "row" if data.skipped_rows == 1 else "rows"
@@ -146,6 +147,25 @@ def _build_in(workdir: Path, options: plan.Options, timing: stopwatch.Timing) ->
     left_out = None if options.vendor else plan.left_out_vendors(options)
     publish.write_index(jobs, staging, formats, run, left_out, options.min_incidents)
     return publish.publish(staging, plan.run_folder(options))
+
+
+def _hand_over_state(jobs: list[plan.Job], out: Path, workdir: Path, staging: Path) -> None:
+    """Point the portfolio at the last published report's state (a copy, taken now: the
+    published folder may change while this run works) and at where to write its own, which
+    is published with the pages for the next run to compare with."""
+    from incidents.present import scorecard
+
+    previous = out / scorecard.STATE_NAME
+    copy = workdir / f"previous-{scorecard.STATE_NAME}"
+    try:
+        if previous.is_file() and not previous.is_symlink():
+            shutil.copyfile(previous, copy)
+    except OSError:
+        pass  # no previous state: the page says it has nothing to compare with
+    for job in jobs:
+        if job.notebook == "portfolio":
+            job.parameters["previous_state"] = str(copy) if copy.is_file() else ""
+            job.parameters["state_out"] = str(staging / scorecard.STATE_NAME)
 
 
 def shown(path: Path) -> str:
@@ -183,12 +203,13 @@ def snapshot_inputs(options: plan.Options, folder: Path) -> tuple[plan.Options, 
     else:
         data_copy = _copy_input(data, root / data.name, originals)
     if data_copy != str(data):
-        for name in (config.RECORDS_NAME, config.EVENTS_NAME, *listed):
+        for name in (config.RECORDS_NAME, config.EVENTS_NAME, *config.VENDOR_COMPANIONS,
+                     *listed):
             _copy_input(data.parent / name, root / name, originals)
     vendors_copy = _copy_input(vendors, folder / "vendors" / vendors.name, originals)
-    if vendors_copy != str(vendors):
-        for name in config.VENDOR_COMPANIONS:
-            _copy_input(vendors.parent / name, folder / "vendors" / name, originals)
+    if vendors_copy != str(vendors):  # the organisation file and the vendor table it names
+        for beside in organisation.files_read(vendors)[1:]:
+            _copy_input(beside, folder / "vendors" / beside.name, originals)
     return dataclasses.replace(options, data=data_copy, vendors=vendors_copy), originals
 
 
