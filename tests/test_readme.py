@@ -38,7 +38,8 @@ SKIPPED_TARGETS = {"test": "runs this test again", "bench": "1.5 minutes; see te
                    "lab": "a server; see test_makefile", "clean": "removes the set-up"}
 #: Make variables -> fields of plan.Options, to check a report command not run here.
 REPORT_VARIABLES = {"VENDOR": "vendor", "START": "start", "END": "end", "FORMAT": "fmt",
-                    "DATA": "data", "VENDORS": "vendors", "SLA": "sla_target",
+                    "DATA": "data", "VENDORS": "vendors", "ORG_FILE": "vendors",
+                    "SLA": "sla_target",
                     "MIN_INCIDENTS": "min_incidents", "SKIP_INVALID": "skip_invalid",
                     "WEIGHTS": "weights"}
 
