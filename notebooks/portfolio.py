@@ -94,17 +94,22 @@ display(Markdown("**What changed since the last report:**\n\n" + "\n".join(
                                              data))))
 
 # %%
-by_function = risk.function_exposure(exposure, data.vendors)
-display(HTML(narrative.table(by_function.loc[by_function["exposure"].notna()], {
+by_function, function_total = scorecard.function_table(data, min_events)
+with_figure = by_function["without_figure"].ne(by_function["vendors"])
+display(HTML(narrative.table(by_function.loc[with_figure].assign(
+        critical=by_function["critical"].map({True: "critical", False: ""})), {
     "function": ("Business function", narrative.plain),
+    "critical": ("", narrative.plain),
     "vendors": ("Depends on", narrative.plain),
-    "exposure": ("Expected disruption h/yr x dependence", lambda v: narrative.number(v, 1)),
-    "exposure_low": ("90% low", lambda v: narrative.number(v, 1)),
-    "exposure_high": ("90% high", lambda v: narrative.number(v, 1)),
-    "without_figure": ("No figure (no complete record, or too few events)", narrative.plain),
-}, caption="Exposure by business function, from the dependence the organisation set in "
-           "its vendor table")))
-no_figure = by_function.loc[by_function["exposure"].isna(), "function"]
+    "events": ("Events on its services", narrative.plain),
+    "hours_shortest": ("Disruption h/yr x dependence, shortest", lambda v: narrative.number(v, 1)),
+    "hours_longest": ("longest", lambda v: narrative.number(v, 1)),
+    "without_figure": ("No figure for", narrative.plain),
+}, caption="Exposure by business function, from the services that serve it (organisation "
+           "file): each event once per function, at the shortest and longest its times allow")))
+if function_total:
+    display(Markdown(function_total))
+no_figure = by_function.loc[~with_figure, "function"]
 if len(no_figure):
     display(Markdown("**No figure** (every vendor behind it lacks a complete record or enough "
                      "events for a rank): "

@@ -97,20 +97,6 @@ def test_per_round_median_and_mean_match_numpy_per_round(rows):
         assert means[r] == pytest.approx(expected_mean, nan_ok=True)
 
 
-def test_function_exposure_counts_only_vendors_with_a_rank():
-    exposure = pd.DataFrame({
-        "vendor": ["A", "B", "C"], "exposure": [12.0, 0.0, np.nan],
-        "exposure_low": [8.0, 0.0, np.nan], "exposure_high": [15.0, 0.0, np.nan],
-        "why_no_rank": ["", "fewer than 10 events on the basis", "no complete status history"]})
-    vendors = pd.DataFrame({"vendor": ["A", "B", "C"],
-                            "business_functions": ["email;chat", "web", "chat"]})
-    table = risk.function_exposure(exposure, vendors).set_index("function")
-    assert table.loc["email", "exposure"] == 12.0
-    assert table.loc["chat", "exposure"] == 12.0 and table.loc["chat", "without_figure"] == "C"
-    # B's 0.0 rests on too few events: no figure, not a zero
-    assert pd.isna(table.loc["web", "exposure"]) and table.loc["web", "without_figure"] == "B"
-
-
 def test_exposure_carries_the_range_the_events_times_allow():
     rows = pd.DataFrame({"vendor": ["A"] * 10, "duration_hours": 12.0, "impact": "outage",
                          "scope": "all-users", "resolved": True, "duration_min_hours": 0.0,

@@ -246,7 +246,7 @@ def weight_sensitivity(incidents: pd.DataFrame, window: metrics.Window,
 EXPOSURE_ROUNDS = 1000
 
 
-def _event_hours(rows: pd.DataFrame, rule: str, ends: str = "") -> np.ndarray:
+def event_hours(rows: pd.DataFrame, rule: str, ends: str = "") -> np.ndarray:
     """Each event's disruption hours under ``rule``; with ``ends`` "shortest" or "longest",
     a restored event's duration is the shortest or longest its times allow (not the middle)."""
     from incidents.analysis import availability
@@ -280,7 +280,7 @@ def exposure(basis_rows: pd.DataFrame, years: pd.Series, vendors: pd.DataFrame,
         table["dependence_weight"] = table["vendor"].map(dependence).fillna(
             table["dependence_weight"])
     table["years"] = table["vendor"].map(years).fillna(0.0)
-    hours = _event_hours(basis_rows, rule)
+    hours = event_hours(basis_rows, rule)
     codes = basis_rows["vendor"].to_numpy()
     draws = np.full((len(table), rounds), np.nan)
     for i, (name, span) in enumerate(zip(table["vendor"], table["years"], strict=True)):
@@ -297,7 +297,7 @@ def exposure(basis_rows: pd.DataFrame, years: pd.Series, vendors: pd.DataFrame,
             draws[i] = 0.0
     table["events"] = table["events"].fillna(0).astype(int)
     for ends in ("shortest", "longest"):  # the range the events' times allow
-        bound = pd.Series(_event_hours(basis_rows, rule, ends)).groupby(codes).sum()
+        bound = pd.Series(event_hours(basis_rows, rule, ends)).groupby(codes).sum()
         per_year = table["vendor"].map(bound).fillna(0.0) / table["years"].where(
             table["years"] > 0)
         table[f"hours_per_year_{ends}"] = per_year.where(table["events"] > 0)
@@ -350,34 +350,3 @@ def exposure_sensitivity(basis_rows: pd.DataFrame, years: pd.Series, vendors: pd
         halved[name] = other.set_index("vendor").loc[name, "rank"]
     table["own dependence halved"] = table["vendor"].map(halved)
     return table
-
-
-def function_exposure(exposure_table: pd.DataFrame, vendors: pd.DataFrame) -> pd.DataFrame:
-    """Exposure by business function: for each function the organisation listed in
-    ``vendors.csv``, the ranked vendors it depends on and the sum of their dependence-weighted
-    disruption hours per year (the interval adds the vendors' 90% bounds, so it is wider than
-    a joint interval); vendors with no figure (no complete record, or too few events for a
-    rank: ``why_no_rank``) are named, not counted."""
-    functions = vendors[["vendor", "business_functions"]].assign(
-        function=vendors["business_functions"].fillna("").str.split(";")).explode("function")
-    functions["function"] = functions["function"].str.strip()
-    functions = functions.loc[functions["function"].ne("")]
-    figures = exposure_table[["vendor", "exposure", "exposure_low", "exposure_high"]].copy()
-    if "why_no_rank" in exposure_table:  # too few events or no complete record: no figure
-        unranked = exposure_table["why_no_rank"].fillna("").ne("").to_numpy()
-        figures.loc[unranked, ["exposure", "exposure_low", "exposure_high"]] = np.nan
-    table = functions.merge(figures, on="vendor", how="left")
-    rows = []
-    for name, group in table.groupby("function", sort=True):
-        known = group.dropna(subset=["exposure"])
-        rows.append({"function": name,
-                     "vendors": "; ".join(sorted(group["vendor"])),
-                     "exposure": known["exposure"].sum() if len(known) else np.nan,
-                     "exposure_low": known["exposure_low"].sum() if len(known) else np.nan,
-                     "exposure_high": known["exposure_high"].sum() if len(known) else np.nan,
-                     "without_figure": "; ".join(sorted(set(group["vendor"])
-                                                        - set(known["vendor"])))})
-    out = pd.DataFrame(rows, columns=["function", "vendors", "exposure", "exposure_low",
-                                      "exposure_high", "without_figure"])
-    return out.sort_values("exposure", ascending=False, na_position="last").reset_index(
-        drop=True)

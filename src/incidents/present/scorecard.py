@@ -248,3 +248,37 @@ def changes(previous: dict | None, current: dict, data: ReportData) -> list[str]
     head = f"Since the report of {prepared}" if prepared else "Since the last report"
     return [f"{head}: " + ("nothing changed." if not lines else f"{len(lines)} vendor(s) "
                            "changed."), *lines]
+
+
+def function_table(data: ReportData, min_events: int = basis.MIN_EVENTS
+                   ) -> tuple[pd.DataFrame, str]:
+    """Exposure per business function from the services that serve it
+    (:func:`incidents.analysis.function_exposure.function_exposure`), and a sentence with the
+    portfolio total and how much of the functions' sum is the same hours counted twice."""
+    from incidents.analysis import function_exposure
+    from incidents.data import organisation
+    from incidents.evidence import service_hits
+    from incidents.present import report
+
+    org = data.evidence.organisation if data.evidence is not None else None
+    if org is None:
+        return pd.DataFrame(columns=function_exposure.COLUMNS), ""
+    rows, years = report.exposure_inputs(data)
+    found = data.evidence
+    reached = service_hits.service_rows(rows, data.vendors, found.service_map)
+    exposure = report.exposure_table(data, min_events)
+    ranked = set(exposure.loc[exposure["why_no_rank"].fillna("").eq(""), "vendor"])
+    table, totals = function_exposure.function_exposure(
+        reached, years, organisation.service_functions(org), org.functions,
+        data.vendors.set_index("vendor")["dependence_weight"], ranked)
+    line = (f"**Portfolio total** (each event once): {_span(totals, 'total')} hours a year x "
+            f"dependence; the functions' sum exceeds it by {_span(totals, 'overlap')}, the "
+            "hours in which one event stopped several functions at once.")
+    return table, line
+
+
+def _span(totals: dict[str, float], key: str) -> str:
+    low, high = totals[f"{key}_shortest"], totals[f"{key}_longest"]
+    if round(low, 1) == round(high, 1):
+        return narrative.number(low, 1)
+    return f"{narrative.number(low, 1)}-{narrative.number(high, 1)}"
