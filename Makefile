@@ -24,7 +24,6 @@ ORG_FILE ?=
 SLA ?= 0
 MIN_INCIDENTS ?= 3
 SKIP_INVALID ?=
-WEIGHTS ?=
 VERBOSE ?=
 LAB_PORT ?= 8888
 # make import: the feed's format and file, and DRY_RUN=1 to write nothing.
@@ -33,8 +32,8 @@ FILE ?=
 DRY_RUN ?=
 # make would expand these (running any $(...) in them) when it hands them to a recipe's
 # environment; only the REPORT_* copies below, taken verbatim with $(value), are passed on.
-unexport VENDOR START END FORMAT DATA VENDORS ORG_FILE SLA MIN_INCIDENTS SKIP_INVALID WEIGHTS \
-  VERBOSE LAB_PORT FEED FILE DRY_RUN
+unexport VENDOR START END FORMAT DATA VENDORS ORG_FILE SLA MIN_INCIDENTS SKIP_INVALID VERBOSE \
+  LAB_PORT FEED FILE DRY_RUN
 export REPORT_VENDOR := $(value VENDOR)
 export REPORT_START := $(value START)
 export REPORT_END := $(value END)
@@ -46,7 +45,6 @@ export REPORT_VENDORS := $(if $(value ORG_FILE),$(value ORG_FILE),$(value VENDOR
 export REPORT_SLA := $(value SLA)
 export REPORT_MIN := $(value MIN_INCIDENTS)
 export REPORT_SKIP := $(if $(value SKIP_INVALID),--skip-invalid,)
-export REPORT_WEIGHTS := $(value WEIGHTS)
 export REPORT_VERBOSE := $(if $(value VERBOSE),--verbose,)
 export LAB_PORT_VALUE := $(value LAB_PORT)
 export IMPORT_FEED := $(value FEED)
@@ -59,7 +57,7 @@ export IMPORT_RECORD := $(value RECORD)
 # run writes it: the options of another target (make validate DATA=...) must not make the
 # next report look out of date. make's file functions read and write it without a shell,
 # so no value is ever interpreted.
-PARAMS_TEXT := $(value VENDOR)|$(value START)|$(value END)|$(value FORMAT)|$(value DATA)|$(value VENDORS)|$(value ORG_FILE)|$(value SLA)|$(value MIN_INCIDENTS)|$(value SKIP_INVALID)|$(value WEIGHTS)
+PARAMS_TEXT := $(value VENDOR)|$(value START)|$(value END)|$(value FORMAT)|$(value DATA)|$(value VENDORS)|$(value ORG_FILE)|$(value SLA)|$(value MIN_INCIDENTS)|$(value SKIP_INVALID)
 export REPORT_PARAMS_TEXT := $(value PARAMS_TEXT)
 # A link or anything but a regular file planted at its name is removed first, never written
 # through (make's file function would follow it).
@@ -87,7 +85,6 @@ help:
 	@echo "           FORMAT=both              html, pdf or both"
 	@echo "           SLA=0                    availability objective as a fraction (0.999); 0: each vendor's own"
 	@echo "           MIN_INCIDENTS=3          below this count rates are shown as bounds only"
-	@echo "           WEIGHTS=frequency=0.3,restore=0.25,trend=0.15,change=0.1,broad_impact=0.2"
 	@echo "           SKIP_INVALID=1           leave out invalid rows (listed in the report's appendix)"
 	@echo "           VERBOSE=1                list every file written"
 	@echo "  report, validate   DATA=path/to/incidents.csv ORG_FILE=path/to/organisation.toml"
@@ -136,7 +133,7 @@ $(REPORT_STAMP): $(PARAMS_FILE) $(DATA_FILES) $(INPUTS_STAMP) $(NOTEBOOKS) $(SOU
 	@$(PY) -m incidents report --vendor="$$REPORT_VENDOR" --start="$$REPORT_START" \
 	  --end="$$REPORT_END" --format="$$REPORT_FORMAT" --data="$$REPORT_DATA" \
 	  --vendors="$$REPORT_VENDORS" --sla-target="$$REPORT_SLA" \
-	  --min-incidents="$$REPORT_MIN" --weights="$$REPORT_WEIGHTS" $$REPORT_SKIP $$REPORT_VERBOSE
+	  --min-incidents="$$REPORT_MIN" $$REPORT_SKIP $$REPORT_VERBOSE
 	@if [ -L $@ ]; then rm -f $@; fi; touch $@ $(RENDERED_NOW); \
 	  if [ "$$(cat $(PARAMS_FILE) 2>/dev/null)" != "$$REPORT_PARAMS_TEXT" ]; then \
 	    touch $(PARAMS_FILE); fi

@@ -31,11 +31,6 @@ end: str = ""  # last day of the window (UTC, inclusive); empty means the data c
 sla_target: float = 0.0  # replaces the target of every SLA that has one; 0 keeps the SLAs'
 min_incidents: int = 3  # below this count a rate or MTBF is shown as a bound only
 min_events: int = 10  # fewest like-for-like events for a trend verdict or an exposure rank
-weight_frequency: float = 0.30  # composite score (exposure section): weight of events a year
-weight_restore: float = 0.25  # composite score: weight of the median time to restore
-weight_trend: float = 0.15  # composite score: weight of a rising incident rate
-weight_change: float = 0.10  # composite score: weight of the share from the vendor's changes
-weight_broad_impact: float = 0.20  # composite score: weight of severe or global incidents
 data_file: str = ""  # incident CSV; empty means data/incidents.csv and the records beside it
 vendors_file: str = ""  # vendor CSV (dependence); empty means data/vendors.csv
 skip_invalid: bool = False  # leave out invalid rows (listed in the appendix) instead of failing
@@ -57,9 +52,7 @@ from incidents.present import (
     services,
 )
 
-weights = parameters.check_parameters(sla_target, min_incidents, {
-    "frequency": weight_frequency, "restore": weight_restore, "trend": weight_trend,
-    "change": weight_change, "broad_impact": weight_broad_impact})
+parameters.check_parameters(sla_target, min_incidents)
 data = report.prepare(data_file, vendors_file, start, end, skip_invalid)
 plots.apply_style()
 incidents = data.window_incidents

@@ -29,11 +29,6 @@ end: str = ""  # last day of the window (UTC, inclusive); empty means the data c
 sla_target: float = 0.0  # replaces the target of every SLA that has one; 0 keeps the SLAs'
 min_incidents: int = 3  # below this count a rate or MTBF is shown as a bound only
 min_events: int = 10  # fewest like-for-like events for a trend verdict or an exposure rank
-weight_frequency: float = 0.30  # risk weight of incidents per year
-weight_restore: float = 0.25  # risk weight of the median time to restore
-weight_trend: float = 0.15  # risk weight of a rising incident rate (Laplace test)
-weight_change: float = 0.10  # risk weight of the share caused by the vendor's own changes
-weight_broad_impact: float = 0.20  # risk weight of the share of severe or global incidents
 data_file: str = ""  # incident CSV; empty means data/incidents.csv and the records beside it
 vendors_file: str = ""  # vendor CSV (dependence); empty means data/vendors.csv
 skip_invalid: bool = False  # leave out invalid rows (listed in the appendix) instead of failing
@@ -45,9 +40,7 @@ from IPython.display import HTML, Markdown, display
 from incidents.analysis import availability, cofailure, metrics, trend_tests
 from incidents.present import findings, narrative, parameters, plots, report, services
 
-weights = parameters.check_parameters(sla_target, min_incidents, {
-    "frequency": weight_frequency, "restore": weight_restore, "trend": weight_trend,
-    "change": weight_change, "broad_impact": weight_broad_impact})
+parameters.check_parameters(sla_target, min_incidents)
 everyone = report.prepare(data_file, vendors_file, start, end, skip_invalid)
 data = report.prepare(data_file, vendors_file, start, end, skip_invalid, vendor=vendor)
 plots.apply_style()

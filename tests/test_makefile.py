@@ -40,7 +40,7 @@ def test_help_lists_every_option_the_makefile_takes(copy):
     makefile = (copy / "Makefile").read_text(encoding="utf-8")
     options = re.findall(r"^([A-Z_]+) \?=", makefile, flags=re.M)
     shown = run_make(copy, "help").stdout
-    assert "MIN_INCIDENTS" in options and "WEIGHTS" in options
+    assert "MIN_INCIDENTS" in options and "ORG_FILE" in options
     assert [name for name in options if name != "PYTHON" and f"{name}=" not in shown] == []
     assert "above" not in shown
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from incidents import cli, config
-from incidents.analysis import risk
 from incidents.errors import ParameterError
 from incidents.present import parameters
 from incidents.render import kernels, plan
@@ -59,24 +57,6 @@ def test_minimum_incident_count_must_be_a_positive_whole_number(value):
         parameters.check_min_incidents(value)
 
 
-def test_unknown_weight_suggests_the_closest_name():
-    with pytest.raises(ParameterError, match=r"unknown risk weight 'frequncy'\. Did you mean "
-                       r"frequency\? The weights are frequency, restore"):
-        parameters.check_weights({"frequncy": 0.3})
-
-
-def test_negative_or_all_zero_weights_are_refused_naming_every_weight():
-    with pytest.raises(ParameterError, match=r"must be 0 or more.*frequency=-1"):
-        parameters.check_weights({"frequency": -1})
-    with pytest.raises(ParameterError, match="not all 0"):
-        parameters.check_weights(dict.fromkeys(risk.COMPONENTS, 0.0))
-
-
-def test_weights_left_out_keep_their_defaults():
-    full = parameters.check_weights({"frequency": 1.0})
-    assert full == {**risk.DEFAULT_WEIGHTS, "frequency": 1.0}
-
-
 def test_vendor_is_matched_ignoring_case_and_spaces():
     known = pd.Series(["Microsoft 365", "GitHub"])
     assert parameters.check_vendor(" microsoft 365", known) == "Microsoft 365"
@@ -96,14 +76,11 @@ def test_misspelt_vendor_gets_a_suggestion_and_the_known_list():
     ({"start": "2025-13-01"}, "is not a date: write it as YYYY-MM-DD"),
     ({"start": "2025-06-01", "end": "2025-01-01"}, "ends .* before it starts"),
     ({"vendor": "Acme Male"}, "Did you mean 'Acme Mail'"),
-    ({"weights": {"trend": -1.0}}, "risk weights must be 0 or more"),
     ({"start": "0001-01-01"}, "outside the years 1990-2199"),
     ({"start": "0010-03-04"}, "outside the years 1990-2199"),
     ({"end": "9999-12-31"}, "outside the years 1990-2199"),
     ({"start": "2024-1-1"}, "is not a date: write it as YYYY-MM-DD"),
     ({"start": "２０２４-01-01"}, "is not a date: write it as YYYY-MM-DD"),
-    ({"weights": {"trend": float("inf")}}, "too large"),
-    ({"weights": {"frequency": 1e308, "restore": 1e308}}, "too large"),
 ])
 def test_bad_option_is_refused_before_any_kernel_starts_and_leaves_no_folder(
         files, no_kernels, tmp_path, options, message):
@@ -135,7 +112,6 @@ def test_vendor_names_that_fold_alike_are_refused_as_one_page(tmp_path):
 def test_checked_options_spell_the_vendor_as_the_data_does(files):
     checked = plan.check_options(plan.Options(vendor="ACME MAIL", vendors=files["vendors"]))
     assert checked.vendor == "Acme Mail"
-    assert checked.weights == risk.DEFAULT_WEIGHTS
 
 
 def test_command_line_percentage_sla_exits_2_with_the_message(files, no_kernels, tmp_path,
@@ -146,40 +122,3 @@ def test_command_line_percentage_sla_exits_2_with_the_message(files, no_kernels,
     assert "SLA target 99.9 looks like a percentage: write 0.999" in capsys.readouterr().err
 
 
-def test_weights_option_is_parsed_into_names_and_numbers():
-    assert plan.parse_weights("frequency=0.4, restore=0.2") == {"frequency": 0.4,
-                                                                "restore": 0.2}
-    assert plan.parse_weights("") == {}
-
-
-@pytest.mark.parametrize("text", ["frequency", "frequency=high", "=0.2"])
-def test_malformed_weights_option_is_a_usage_error(text, capsys):
-    with pytest.raises(SystemExit) as stopped:
-        cli.main(["report", "--weights", text])
-    assert stopped.value.code == 2
-    assert "--weights" in capsys.readouterr().err
-
-
-def test_every_risk_weight_is_a_notebook_parameter_and_planned(files):
-    for notebook in ("portfolio.py", "vendor.py"):
-        text = (NOTEBOOKS / notebook).read_text(encoding="utf-8")
-        cell = text.split('tags=["parameters"]', 1)[1].split("# %%", 1)[0]
-        declared = set(re.findall(r"^(weight_\w+):", cell, flags=re.M))
-        assert declared == {f"weight_{name}" for name in risk.COMPONENTS}, notebook
-    options = plan.check_options(plan.Options(data=files["data"], vendors=files["vendors"],
-                                              start="2025-01-01", min_incidents=1,
-                                              weights={"trend": 0.5}))
-    for job in plan.plan_jobs(options):
-        assert job.parameters["weight_trend"] == 0.5
-        assert job.parameters["weight_frequency"] == risk.DEFAULT_WEIGHTS["frequency"]
-
-
-def test_help_states_the_default_weights_the_risk_model_uses():
-    parser = cli.build_parser()
-    text = parser._subparsers._group_actions[0].choices["report"].format_help()
-    text = re.sub(r"\s+", "", text)
-    for name, value in risk.DEFAULT_WEIGHTS.items():
-        assert f"{name}={value:g}" in text
-    makefile = (NOTEBOOKS.parent / "Makefile").read_text(encoding="utf-8")
-    defaults = ",".join(f"{name}={value:g}" for name, value in risk.DEFAULT_WEIGHTS.items())
-    assert f"WEIGHTS={defaults}" in makefile

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from incidents.analysis import metrics, risk, trend_tests
+from incidents.analysis import metrics, trend_tests
 from incidents.present import plots
 
 WINDOW = metrics.Window.from_dates("2025-01-01", "2025-03-31")
@@ -31,8 +31,6 @@ def monthly_availability(names) -> pd.DataFrame:
 
 
 def figures(incidents, names=("Acme Mail", "Beta Chat")):
-    vendors = pd.DataFrame({"vendor": list(names), "dependence_weight": [1, .5],
-                            "sla_target": [0.999, 0.9999], "sla_credit_tiers": ["", ""]})
     monthly = monthly_availability(names)
     return {
         "timeline": plots.incident_timeline(incidents, WINDOW.start, WINDOW.end, "vendor"),
@@ -42,8 +40,6 @@ def figures(incidents, names=("Acme Mail", "Beta Chat")):
         "causes": plots.cause_breakdown(metrics.breakdown(incidents, "root_cause_category"),
                                         metrics.breakdown(incidents, "mitigation", multi=True)),
         "availability": plots.availability_against_sla(monthly),
-        "risk": plots.risk_components(risk.vendor_risk(incidents, WINDOW, vendors, rounds=20),
-                                      list(risk.COMPONENTS)),
     }
 
 

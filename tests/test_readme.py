@@ -40,8 +40,7 @@ SKIPPED_TARGETS = {"test": "runs this test again", "bench": "1.5 minutes; see te
 REPORT_VARIABLES = {"VENDOR": "vendor", "START": "start", "END": "end", "FORMAT": "fmt",
                     "DATA": "data", "VENDORS": "vendors", "ORG_FILE": "vendors",
                     "SLA": "sla_target",
-                    "MIN_INCIDENTS": "min_incidents", "SKIP_INVALID": "skip_invalid",
-                    "WEIGHTS": "weights"}
+                    "MIN_INCIDENTS": "min_incidents", "SKIP_INVALID": "skip_invalid"}
 
 
 @dataclass(frozen=True)
@@ -183,8 +182,6 @@ def check_report_options(words: tuple[str, ...]) -> None:
                 fields[field] = float(value)
             elif field == "min_incidents":
                 fields[field] = int(value)
-            elif field == "weights":
-                fields[field] = plan.parse_weights(value)
             elif field == "skip_invalid":
                 fields[field] = bool(value)
             else:
@@ -194,8 +191,7 @@ def check_report_options(words: tuple[str, ...]) -> None:
     args = cli.build_parser().parse_args(cli_arguments(words))
     plan.check_options(plan.Options(
         vendor=args.vendor, start=args.start, end=args.end, sla_target=args.sla_target,
-        min_incidents=args.min_incidents, data=args.data, vendors=args.vendors, fmt=args.fmt,
-        weights=args.weights))
+        min_incidents=args.min_incidents, data=args.data, vendors=args.vendors, fmt=args.fmt))
 
 
 def run_in(copy: Path, words: tuple[str, ...]) -> subprocess.CompletedProcess[str]:

@@ -485,20 +485,6 @@ def test_full_report_index_says_its_window_and_run_time(rendered):
     assert 'href="vendor-acme-mail-incidents-2025-01-01-to-2025-03-14.csv"' in index
 
 
-def test_risk_weights_reach_the_notebooks(rendered, tmp_path):
-    kept = tmp_path / "notebooks"
-    render.build(plan.Options(vendor="Acme Mail", start="2025-01-01", end="2025-03-31",
-                              data=str(rendered["data"]), vendors=str(rendered["vendors"]),
-                              fmt="html", out=tmp_path / "out", keep_notebooks=kept,
-                              weights={"frequency": 1.0, "restore": 0.0}))
-    notebook = nbformat.read(kept / "vendor-acme-mail.ipynb", as_version=4)
-    injected = next(c for c in notebook.cells if "injected-parameters" in c.metadata.get(
-        "tags", []))
-    assert "weight_frequency = 1.0" in injected.source
-    assert "weight_restore = 0.0" in injected.source
-    assert "weight_trend = 0.15" in injected.source
-
-
 def _prepared_copy(tmp_path):
     folder = tmp_path / "data"
     folder.mkdir()

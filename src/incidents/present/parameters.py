@@ -1,5 +1,5 @@
 """The report's parameters checked before anything runs: window, SLA target, minimum incidents,
-risk weights and vendor, each refused with a sentence that says the fix.
+and vendor, each refused with a sentence that says the fix.
 """
 
 from __future__ import annotations
@@ -8,12 +8,11 @@ import difflib
 import math
 import numbers
 import re
-from collections.abc import Mapping
 from datetime import datetime
 
 import pandas as pd
 
-from incidents.analysis import metrics, risk
+from incidents.analysis import metrics
 from incidents.data import load
 from incidents.errors import ParameterError
 
@@ -69,15 +68,10 @@ def resolve_window(start: str, end: str, today: pd.Timestamp | None = None,
     return metrics.Window.from_dates(f"{first:%Y-%m-%d}", f"{last:%Y-%m-%d}"), note
 
 
-def check_parameters(sla_target: float, min_incidents: int,
-                     weights: Mapping[str, float]) -> dict[str, float]:
-    """Check the numeric parameters; return the full weight set or raise ParameterError.
-
-    ``weights`` may name some components only (the others keep their default weight).
-    """
+def check_parameters(sla_target: float, min_incidents: int) -> None:
+    """Check the numeric parameters; raise ParameterError with the fix."""
     check_sla_target(sla_target)
     check_min_incidents(min_incidents)
-    return check_weights(weights)
 
 
 def check_sla_target(sla_target: float) -> float:
@@ -105,36 +99,6 @@ def check_min_incidents(min_incidents: int) -> int:
         raise ParameterError(f"minimum incident count {min_incidents!r} must be a whole "
                              "number of at least 1, e.g. 3")
     return min_incidents
-
-
-#: The largest risk weight taken (weights are relative shares; a larger one is a typing error,
-#: and an infinite one would turn every score into nan).
-MAX_WEIGHT = 1000.0
-
-
-def check_weights(weights: Mapping[str, float]) -> dict[str, float]:
-    """Every risk weight: the given ones (checked), the rest at their defaults."""
-    known = list(risk.COMPONENTS)
-    for name, value in weights.items():
-        if name not in known:
-            close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
-            hint = f" Did you mean {close[0]}?" if close else ""
-            raise ParameterError(f"unknown risk weight {name!r}.{hint} The weights are "
-                                 f"{', '.join(known)}")
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or math.isnan(value):
-            raise ParameterError(f"risk weight {name}={value!r} is not a number: write e.g. "
-                                 f"{name}={risk.DEFAULT_WEIGHTS[name]:g}")
-        if not math.isfinite(value) or abs(value) > MAX_WEIGHT:
-            raise ParameterError(f"risk weight {name}={value!r} is too large: weights are "
-                                 f"shares, at most {MAX_WEIGHT:g} (e.g. "
-                                 f"{name}={risk.DEFAULT_WEIGHTS[name]:g})")
-    try:
-        return risk.check_weights(weights)
-    except ValueError:
-        full = {name: float(weights.get(name, risk.DEFAULT_WEIGHTS[name])) for name in known}
-        shown = ", ".join(f"{name}={value:g}" for name, value in full.items())
-        raise ParameterError(f"risk weights must be 0 or more and not all 0; got {shown}"
-                             ) from None
 
 
 def check_vendor(vendor: str, known: pd.Series) -> str:

@@ -471,30 +471,3 @@ def availability_grid(table: pd.DataFrame, by: str = "vendor", period: str = "mo
     ax.set_ylabel("")
     ax.set_title("Error budget used against each SLA (over 100% = below target)")
     return fig
-
-
-def risk_components(scores: pd.DataFrame, components: list[str]) -> plt.Figure:
-    """Each vendor's risk score split into its weighted components, with its rank interval."""
-    frame = scores.sort_values("score")
-    names = _labels(frame["vendor"])
-    fig, (ax, ax_rank) = plt.subplots(1, 2, figsize=(WIDTH, _height(len(frame), 0.36)),
-                                      gridspec_kw={"width_ratios": [3, 1.2]}, sharey=True)
-    left = np.zeros(len(frame))
-    palette = sns.color_palette("colorblind", n_colors=len(components))
-    for colour, name in zip(palette, components, strict=True):
-        values = frame[f"weighted_{name}"].to_numpy()
-        ax.barh(names, values, left=left, color=colour, label=name.replace("_", " "))
-        left += values
-    ax.set_xlabel("Risk score (weighted components)")
-    ax.set_ylabel("")
-    ax.set_title("Vendor risk")
-    ax.legend(loc="lower right", frameon=True, fontsize=8.5)
-    ax_rank.hlines(names, frame["rank_low"], frame["rank_high"], color="#1f4e79",
-                   linewidth=3)
-    ax_rank.scatter(frame["rank"], names, color="black", zorder=3, s=18)
-    ax_rank.set_xlim(len(frame) + 0.7, 0.3)  # rank 1 at the right, no rank on the frame
-    ax_rank.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=5))
-    ax_rank.set_xlabel("Rank (1 = riskiest), 90% interval")
-    ax_rank.set_title("Rank uncertainty")
-    fig.tight_layout()
-    return fig

@@ -7,7 +7,6 @@ Notebooks stay thin: one call per cell, the numbers come from :mod:`incidents.an
 from __future__ import annotations
 
 import pickle
-from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -466,20 +465,6 @@ def client_groups(rows: pd.DataFrame) -> pd.DataFrame:
     return table.sort_values("events", ascending=False).reset_index(drop=True)
 
 
-def composite_risk(data: ReportData, weights: Mapping[str, float],
-                   min_events: int = basis.MIN_EVENTS) -> pd.DataFrame:
-    """The weighted composite score of :mod:`incidents.analysis.risk`, computed only where it can be
-    defended: on the like-for-like basis events of the vendors that get an exposure rank
-    (complete records, enough events), so no component stands on a curated sample."""
-    rows, _ = exposure_inputs(data)
-    ranked = exposure_table(data, min_events).dropna(subset=["rank"])["vendor"]
-    vendors = data.vendors.loc[data.vendors["vendor"].isin(ranked)].reset_index(drop=True)
-    if vendors.empty:
-        return pd.DataFrame(columns=["vendor", "score", "rank", "rank_low", "rank_high"])
-    return risk.vendor_risk(rows.loc[rows["vendor"].isin(ranked)], data.window, vendors,
-                            weights)
-
-
 #: Pairs of vendors or services a co-failure table shows at most.
 CO_FAILURE_ROWS = 10
 
@@ -507,7 +492,7 @@ def window_line(data: ReportData) -> str:
 
 
 #: How both notebooks show an SLA verdict (``narrative.table`` columns).
-#: The rank columns of the exposure and composite tables: the rank and its 90% interval.
+#: The rank columns of the exposure table: the rank and its 90% interval.
 RANK_COLUMNS: dict[str, tuple[str, narrative.Formatter]] = {
     "rank": ("Rank", narrative.rank),
     "rank_low": ("Rank 5%", narrative.rank),

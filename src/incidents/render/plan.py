@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 import os
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -53,7 +52,6 @@ class Options:
     skip_invalid: bool = False
     jobs: int = 0  # notebooks at once; 0 = one per core
     keep_notebooks: Path | None = None
-    weights: Mapping[str, float] = field(default_factory=dict)  # risk weights; others default
     verbose: bool = False  # list every notebook, page and file as it is done
 
 
@@ -71,7 +69,7 @@ def check_options(options: Options) -> Options:
     """Check every option before anything starts; raise ParameterError with the fix.
 
     Returns the options with the vendor spelled as ``vendors.csv`` spells it (``"microsoft
-    365"`` finds ``"Microsoft 365"``) and the full set of risk weights.
+    365"`` finds ``"Microsoft 365"``).
     """
 
     if options.fmt not in FORMATS:
@@ -80,14 +78,13 @@ def check_options(options: Options) -> Options:
     if options.jobs < 0:
         raise ParameterError(f"jobs={options.jobs} must be 0 (one per core) or more (notebooks "
                              "run at once)")
-    weights = parameters.check_parameters(options.sla_target, options.min_incidents,
-                                          options.weights)
+    parameters.check_parameters(options.sla_target, options.min_incidents)
     parameters.resolve_window(options.start or DEFAULT_START, options.end)
     vendor = options.vendor
     if vendor:
         known = companions.load_vendors(options.vendors or None)["vendor"]
         vendor = parameters.check_vendor(vendor, known)
-    return replace(options, vendor=vendor, weights=weights)
+    return replace(options, vendor=vendor)
 
 
 def plan_jobs(options: Options) -> list[Job]:
@@ -175,11 +172,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "0.999; 0 uses each vendor's own SLA")
     parser.add_argument("--min-incidents", type=int, default=3, metavar="N",
                         help="below this count rates are shown as bounds only")
-    parser.add_argument("--weights", type=parse_weights, default={}, metavar="NAME=W,...",
-                        help="risk weights, e.g. frequency=0.4,restore=0.2 (components: "
-                        "frequency, restore, trend, change, broad_impact; default: "
-                        "frequency=0.3,restore=0.25,trend=0.15,change=0.1,broad_impact=0.2; "
-                        "a component left out keeps its default)")
     parser.add_argument("--data", default="", metavar="PATH",
                         help="incident CSV (default: data/incidents.csv, or $INCIDENTS_DATA)")
     parser.add_argument("--org", "--vendors", dest="vendors", default="", metavar="PATH",
@@ -204,24 +196,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "line per notebook and a summary)")
 
 
-def parse_weights(text: str) -> dict[str, float]:
-    """``"frequency=0.4, restore=0.2"`` -> ``{"frequency": 0.4, "restore": 0.2}`` (empty: no
-    change); the names and values are checked by
-    :func:`incidents.present.parameters.check_weights`."""
-    weights: dict[str, float] = {}
-    for part in filter(None, (piece.strip() for piece in text.split(","))):
-        name, equals, value = (side.strip() for side in part.partition("="))
-        if not equals or not name:
-            raise argparse.ArgumentTypeError(
-                f"{part!r} is not NAME=WEIGHT: write e.g. --weights frequency=0.4,restore=0.2")
-        try:
-            weights[name] = float(value)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"weight {name}={value!r} is not a number: write e.g. {name}=0.2") from None
-    return weights
-
-
 def prepare_jobs(options: Options):  # -> tuple[list[Job], report_data.ReportData]
     """The notebooks to run and the data they read, loaded and checked once (an invalid file is
     refused here, before any kernel starts)."""
@@ -236,7 +210,6 @@ def prepare_jobs(options: Options):  # -> tuple[list[Job], report_data.ReportDat
         "min_incidents": int(options.min_incidents),
         "skip_invalid": bool(options.skip_invalid),
     }
-    common.update({f"weight_{name}": float(value) for name, value in options.weights.items()})
     if options.start:
         common["start"] = options.start
     if options.end:

@@ -266,7 +266,7 @@ def main(args: argparse.Namespace) -> int:
                            sla_target=args.sla_target, min_incidents=args.min_incidents,
                            data=args.data, vendors=args.vendors, fmt=args.fmt, out=args.out,
                            skip_invalid=args.skip_invalid, jobs=args.jobs,
-                           keep_notebooks=args.keep_notebooks, weights=args.weights,
+                           keep_notebooks=args.keep_notebooks,
                            verbose=args.verbose)
     started = time.perf_counter()
     timing = stopwatch.Timing()
