@@ -59,7 +59,8 @@ rank_text = (f"exposure rank {int(mine['rank'])} of {int(exposure['rank'].notna(
 
 # %%
 display(Markdown(f"## {narrative.text(vendor)}\n\n**Window:** {data.window.label()}. "
-                 f"Data cut-off {data.cutoff:%d %b %Y}. {data.window_note} "
+                 f"Its data cut-off {data.vendor_ends[vendor] - pd.Timedelta(days=1):%d %b %Y} "
+                 f"(its figures end there). {data.window_note} "
                  f"**{narrative.count(len(incidents), 'event')}**; {rank_text}."))
 display(Markdown("**What the evidence is:** " + " ".join(findings.evidence_lines(data))))
 basis_text = (f"{int(vendor_row['basis_events'])} major events on the like-for-like "

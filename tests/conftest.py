@@ -33,6 +33,17 @@ def private_build_folder(tmp_path_factory):
         yield config.BUILD_DIR
 
 
+@pytest.fixture(autouse=True)
+def no_pages_kept_from_other_tests(private_build_folder):
+    """Each test renders its pages afresh: pages kept by an earlier test are dropped (a test
+    of reuse renders twice itself)."""
+    import shutil
+
+    from incidents.render import reuse
+
+    shutil.rmtree(reuse.cache_dir(), ignore_errors=True)
+
+
 @pytest.fixture
 def no_proxy_for_localhost(monkeypatch):
     """No proxy for 127.0.0.1: the tests' local servers are reached directly."""

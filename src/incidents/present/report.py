@@ -144,13 +144,19 @@ def display_path(path: str | Path) -> str:
 
 
 def _one_vendor(data: ReportData, vendor: str) -> ReportData:
+    """One vendor's slice of ``data``, over its own window: from the window's start to its
+    own cut-off (:attr:`ReportData.vendor_ends`), so that new data about another vendor,
+    which may move the portfolio's cut-off, never changes this vendor's page."""
     vendor = parameters.check_vendor(vendor, data.vendors["vendor"])
+    own_end = pd.Timestamp(data.vendor_ends.get(vendor, data.window.end))
+    window = (metrics.Window(data.window.start, own_end)
+              if data.window.start < own_end < data.window.end else data.window)
     found = data.evidence
     if found is not None:
         found = replace(found, records=found.records.loc[found.records["vendor"] == vendor],
                         slas=found.slas.loc[found.slas["vendor"] == vendor])
     return replace(
-        data, evidence=found,
+        data, evidence=found, window=window,
         incidents=data.incidents.loc[data.incidents["vendor"] == vendor],
         vendors=data.vendors.loc[data.vendors["vendor"] == vendor].reset_index(drop=True),
         window_incidents=data.window_incidents.loc[data.window_incidents["vendor"] == vendor])

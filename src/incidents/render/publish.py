@@ -83,12 +83,14 @@ def write_attachments(jobs: list[plan.Job], options: plan.Options, folder: Path,
 
 
 def write_index(jobs: list[plan.Job], folder: Path, formats: tuple[str, ...], run: plan.Run,
-                left_out: dict[str, int] | None = None, min_incidents: int = 3) -> Path:
+                left_out: dict[str, int] | None = None, min_incidents: int = 3,
+                reused: dict[str, str] | None = None) -> Path:
     """The run's own page: what it covers, its window, when it was made, a link to each of
     its files (no script, no external URL).
 
     ``left_out`` maps each vendor with no deep dive to its incident count in the window,
-    which is below ``min_incidents``.
+    which is below ``min_incidents``; ``reused`` maps each page taken from an earlier run
+    (nothing it reads changed) to when that run rendered it.
     """
     items = []
     for job in jobs:
@@ -100,6 +102,9 @@ def write_index(jobs: list[plan.Job], folder: Path, formats: tuple[str, ...], ru
             csv_name, json_name = annex_names(run)
             links += (f' · third-party annex (<a href="{html.escape(csv_name)}">CSV</a>, '
                       f'<a href="{html.escape(json_name)}">JSON</a>)')
+        if reused and job.stem in reused:
+            links += (f" (reused from the run of {html.escape(reused[job.stem])}: nothing it "
+                      "reads changed since)")
         items.append(f"<li><strong>{html.escape(job.title)}</strong>: {links}</li>")
     scope = ("every vendor" if run.title == "All vendors"
              else f"{html.escape(run.title)} only")

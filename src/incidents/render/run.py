@@ -28,7 +28,7 @@ from incidents.errors import (
     NotebookError,
     terminal_text,
 )
-from incidents.render import execute, export, plan, publish, stopwatch
+from incidents.render import execute, export, plan, publish, reuse, stopwatch
 
 # ---------------------------------------------------------------- planning
 
@@ -120,14 +120,19 @@ def _build_in(workdir: Path, options: plan.Options, timing: stopwatch.Timing) ->
             rows = "row" if data.skipped_rows == 1 else "rows"
             print(f"skipped {data.skipped_rows} invalid {rows} (listed in the report's "
                   "appendix)", flush=True)
-        print(terminal_text(f"Rendering {len(jobs)} notebook(s) into "
-                            f"{shown(plan.run_folder(options))}/ ..."), flush=True)
-        note = plan.jobs_note(options.jobs, min(workers, len(jobs)), len(jobs))
-        if note:
+        keys = _page_keys(jobs, data, options)
+        reused = _take_kept_pages(jobs, keys, staging, formats)
+        to_run = [job for job in jobs if job.stem not in reused]
+        print(terminal_text(f"Rendering {len(to_run)} notebook(s) into "
+                            f"{shown(plan.run_folder(options))}/ ..."
+                            + (f" ({len(reused)} page(s) reused: nothing they read changed)"
+                               if reused else "")), flush=True)
+        note = plan.jobs_note(options.jobs, min(workers, len(to_run)), len(to_run))
+        if note and to_run:
             print(note, flush=True)
-        pool.submit(jobs)
+        pool.submit(to_run)
         export.warm_up_exporting()
-        html_files = pool.wait(jobs)
+        html_files = pool.wait(to_run)
     except BaseException:
         pool.close()
         if printer is not None:
@@ -136,17 +141,61 @@ def _build_in(workdir: Path, options: plan.Options, timing: stopwatch.Timing) ->
     pool.close()
     if printer is not None:
         printer.finish()
+    for job in to_run:
+        reuse.keep(job.stem, keys[job.stem], staging, _page_files(job, ("html", "pdf")))
     if options.keep_notebooks:
         options.keep_notebooks.mkdir(parents=True, exist_ok=True)
-        for job in jobs:
+        for job in to_run:
             shutil.copy2(workdir / f"{job.stem}.ipynb", options.keep_notebooks)
     if "html" not in formats:
         for path in html_files:
             path.unlink()
     publish.write_attachments(jobs, options, staging, run)
     left_out = None if options.vendor else plan.left_out_vendors(options)
-    publish.write_index(jobs, staging, formats, run, left_out, options.min_incidents)
+    publish.write_index(jobs, staging, formats, run, left_out, options.min_incidents, reused)
     return publish.publish(staging, plan.run_folder(options))
+
+
+def _page_files(job: plan.Job, formats: tuple[str, ...]) -> list[str]:
+    """The files a page is: its HTML and PDF as asked, and the portfolio's state file."""
+    from incidents.present import scorecard
+
+    names = [f"{job.stem}.{fmt}" for fmt in formats]
+    return names + ([scorecard.STATE_NAME] if job.notebook == "portfolio" else [])
+
+
+def _page_keys(jobs: list[plan.Job], data, options: plan.Options) -> dict[str, str]:
+    """Each page's key (:mod:`incidents.render.reuse`): its code, parameters and evidence."""
+    from incidents.data import inputs
+    from incidents.present import report
+
+    codes = {job.notebook: reuse.code_digest(job.notebook) for job in jobs}
+    digests: dict[str, str] = {}
+    if any(job.notebook == "vendor" for job in jobs):
+        digests = reuse.vendor_digests(data, report.exposure_table(data))
+    keys = {}
+    for job in jobs:
+        if job.notebook == "portfolio":
+            files = inputs.input_files(options.data, options.vendors)
+            previous = str(job.parameters.get("previous_state") or "")
+            evidence = reuse.evidence_digest([*files, *([Path(previous)] if previous else [])])
+        else:
+            evidence = digests.get(str(job.parameters.get("vendor")), "")
+        keys[job.stem] = reuse.page_key(job.parameters, codes[job.notebook], evidence)
+    return keys
+
+
+def _take_kept_pages(jobs: list[plan.Job], keys: dict[str, str], staging: Path,
+                     formats: tuple[str, ...]) -> dict[str, str]:
+    """Copy into ``staging`` every page kept under its current key; return each taken
+    page's stem with when it was rendered."""
+    taken = {}
+    for job in jobs:
+        folder = reuse.kept_page(job.stem, keys[job.stem], tuple(f".{f}" for f in formats))
+        if folder is not None:
+            reuse.take(folder, staging, _page_files(job, formats))
+            taken[job.stem] = reuse.rendered_at(folder) or "an earlier run"
+    return taken
 
 
 def _hand_over_state(jobs: list[plan.Job], out: Path, workdir: Path, staging: Path) -> None:
