@@ -357,3 +357,14 @@ def test_the_annex_note_says_it_lists_candidates_not_a_classification():
     note = annex(event("AM1", 2.5))["note"]
     assert "not a classification" in note
     assert "owns" in note
+
+
+@pytest.mark.parametrize(("scope", "regions", "expected"), [
+    ("all-users", "", third_party.CLIENTS_BROAD),
+    ("region", "europe;north-america", third_party.SPREAD_BROAD),
+    ("subset", "global", third_party.SPREAD_BROAD),
+    ("region", "bangkok", ""),
+    ("unknown", "unknown", ""),
+])
+def test_the_second_criterion_is_the_breadth_the_sources_show(scope, regions, expected):
+    assert third_party.second_criterion(scope, regions) == expected

@@ -75,7 +75,7 @@ CANDIDATE_COLUMNS = [
     "occurred_utc", "occurred_precision", "recovered_utc", "recovered_precision",
     "duration_min_hours", "duration_max_hours", "services_hit", "functions_hit", "via",
     "scope", "impact", "root_cause_category", "change_induced", "recurrence_group",
-    "test_met", "threshold_hours", "tenant_affected", "event"]
+    "test_met", "second_criterion", "threshold_hours", "tenant_affected", "event"]
 GROUP_COLUMNS = ["group", "vendor", "service", "root_cause_category", "events", "ids",
                  "first_utc", "last_utc", "change_induced_all", "sentence"]
 PROVIDER_COLUMNS = ["provider_group", "vendors", "services", "critical_functions",
@@ -194,6 +194,25 @@ def _reach_table(rows: pd.DataFrame, functions: pd.DataFrame,
 
 
 # --- 1. candidate major incidents -------------------------------------------------------
+#: What the sources say about a second criterion of RTS 2024/1772 Art. 8(1) besides downtime.
+CLIENTS_BROAD = "clients: all users reached"
+SPREAD_BROAD = "geographical spread: several regions"
+
+
+def second_criterion(scope: object, regions: object) -> str:
+    """The breadth the sources show, a second criterion beside downtime (RTS 2024/1772
+    Art. 8(1) needs two besides critical services): all users reached (towards "clients
+    affected", Art. 1), or several regions or a global incident (towards "geographical
+    spread", Art. 4); "" when they show neither (one location, a subset, or unknown)."""
+    if str(scope) == "all-users":
+        return CLIENTS_BROAD
+    places = [p.strip() for p in str(regions or "").split(";")
+              if p.strip() and p.strip() != "unknown"]
+    if "global" in places or len(places) >= 2:
+        return SPREAD_BROAD
+    return ""
+
+
 def downtime_test(impact: pd.Series, scope: pd.Series, shortest: pd.Series,
                   longest: pd.Series, threshold: pd.Series) -> pd.Series:
     """Which downtime test each row meets ('' for none); hours throughout.
@@ -290,7 +309,10 @@ def candidate_major_incidents(rows: pd.DataFrame, functions: pd.DataFrame,
             "root_cause_category": lead["root_cause_category"],
             "change_induced": lead["change_induced"],
             "recurrence_group": groups.get(event, ""),
-            "test_met": lead["test_met"], "threshold_hours": float(lead["threshold_hours"]),
+            "test_met": lead["test_met"],
+            "second_criterion": max((second_criterion(row.get("scope"), row.get("regions"))
+                                     for _, row in every.iterrows()), key=len, default=""),
+            "threshold_hours": float(lead["threshold_hours"]),
             "tenant_affected": (TENANT_YES if _text(every, "record_kind").eq("tenant").any()
                                 else TENANT_TO_CONFIRM),
             "event": event,

@@ -277,13 +277,17 @@ def candidates_shown(data: ReportData, limit: int = SHOWN_CANDIDATES
     Adds ``occurred`` (:func:`occurred_text`) and ``duration`` (:func:`duration_text`).
     """
     found = candidates(data)
+    # Events with a second criterion besides downtime (breadth) first: a candidate on
+    # downtime alone (one location, or who was reached unknown) is the weaker case.
+    found = found.assign(_weak=found["second_criterion"].fillna("").eq(""))
     ranked = found.assign(_longest=found["duration_max_hours"].astype(float)).sort_values(
         "_longest", ascending=False, na_position="last", kind="stable")
     ranked = ranked.assign(_round=ranked.groupby("vendor", sort=False).cumcount())
-    chosen = ranked.sort_values(["_round", "_longest"], ascending=[True, False],
-                                na_position="last", kind="stable").head(limit)
+    chosen = ranked.sort_values(["_weak", "_round", "_longest"],
+                                ascending=[True, True, False], na_position="last",
+                                kind="stable").head(limit)
     chosen = chosen.sort_values("occurred_utc", kind="stable").drop(columns=["_longest",
-                                                                             "_round"])
+                                                                             "_round", "_weak"])
     return chosen.assign(
         occurred=[occurred_text(s, p) for s, p in zip(
             chosen["occurred_utc"], chosen["occurred_precision"], strict=True)],
@@ -302,8 +306,9 @@ def candidates_caption(shown: int, total: int, window_slug: str = "") -> str:
     if shown >= total:
         return (f"All {narrative.count(total, 'candidate major incident')}; {files} hold "
                 "every field")
-    return (f"{shown} of {narrative.count(total, 'candidate major incident')} (each vendor's "
-            f"longest first, in rounds); {files} hold all {total:,} with every field")
+    return (f"{shown} of {narrative.count(total, 'candidate major incident')} (those whose "
+            "sources show breadth first, then each vendor's longest, in rounds); "
+            f"{files} hold all {total:,} with every field")
 
 
 def recurrence_lines(data: ReportData) -> list[str]:
@@ -332,6 +337,7 @@ CANDIDATE_COLUMNS: dict[str, tuple[str, narrative.Formatter]] = {
     "functions_hit": ("Critical functions hit", narrative.plain),
     "via": ("Through", narrative.plain),
     "test_met": ("Test met", narrative.plain),
+    "second_criterion": ("Breadth shown", narrative.plain),
     "recurrence_group": ("Recurrence group", narrative.plain),
     "tenant_affected": ("Tenant affected", narrative.plain),
 }
