@@ -18,12 +18,8 @@
 # %% [markdown]
 # # Cloud vendor reliability: the portfolio
 #
-# How often each SaaS and cloud vendor the business depends on failed, how long service took
-# to come back, whether it is getting worse, which ways in broke, how many failures came from
-# the vendor's own changes, and how exposed the organisation is. Figures rest on the vendors'
-# own records where they publish them (complete status histories, review lists), and on
-# curated public reports where they do not; every figure says which, and carries its
-# uncertainty.
+# How often each vendor the business depends on fails, how long until service returns, and
+# what to do; every figure says what evidence it rests on and how sure it is.
 
 # %% tags=["parameters"]
 start: str = "2023-01-01"  # first day of the analysis window (UTC, inclusive), YYYY-MM-DD
@@ -67,24 +63,23 @@ display(Markdown(report.prepared_line(data)))
 display(Markdown(report.window_line(data)))
 card = scorecard.page_one(data, sla_target, min_incidents, min_events)
 display(HTML(narrative.table(card, scorecard.COLUMNS, caption=(
-    "The vendors the organisation uses, most worrying first: dependence x hours of full "
-    "outages a year; vendors without a complete record follow, by what public reports show. "
-    "Major outages: outages and partial outages of severity 4-5 a year (95% interval); "
-    "disruption: full outages to outages and partial outages; each vendor's figures end at "
-    "its own data cut-off"))))
-
-# %%
-display(Markdown("**Findings:**\n\n" + "\n".join(f"- {line}" for line in findings.findings(
-    headline, exposure, data, min_incidents))))
-display(Markdown("**Recommended actions** (most pressing first; the rules are in the methods "
-                 "appendix):\n\n" + "\n".join(
-                     f"- {line}" for line in report.recommended_actions(data, sla_target))))
+    "Most worrying first (dependence x hours of full outages a year; vendors with public "
+    "reports only follow). Major outages: outages and partial outages of severity 4-5 a "
+    "year, 95% interval. Disruption: full outages to outages and partial outages."),
+    compact=True)))
 current = scorecard.state(data, card)
 if state_out:
     scorecard.save_state(state_out, current)
 display(Markdown("**What changed since the last report:**\n\n" + "\n".join(
     f"- {line}" for line in scorecard.changes(scorecard.load_state(previous_state), current,
                                              data))))
+display(Markdown("**Recommended actions** (most pressing first; the rules are in the methods "
+                 "appendix):\n\n" + "\n".join(
+                     f"- {line}" for line in report.recommended_actions(data, sla_target))))
+
+# %%
+display(Markdown("**Findings:**\n\n" + "\n".join(f"- {line}" for line in findings.findings(
+    headline, exposure, data, min_incidents))))
 
 # %%
 by_function, function_total = scorecard.function_table(data, min_events)
@@ -377,7 +372,8 @@ display(Markdown(annex.coverage_line(data)))
 candidates_shown, candidates_total = annex.candidates_shown(data)
 display(HTML(narrative.table(candidates_shown, annex.CANDIDATE_COLUMNS,
                              caption=annex.candidates_caption(len(candidates_shown),
-                                                              candidates_total))))
+                                                              candidates_total),
+                             compact=True)))
 
 # %% [markdown]
 # ### Recurring incidents

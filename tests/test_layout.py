@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from incidents import config
 from incidents.render import plan
 from incidents.render import run as render
 
@@ -149,6 +150,19 @@ def test_the_portfolio_body_prints_on_at_most_fourteen_pages(published):
             capture_output=True, text=True, check=True).stdout)
     assert first_appendix - 1 <= 14
     assert pages <= 22
+
+
+def test_page_one_holds_the_scorecard_the_actions_and_what_changed(published):
+    from incidents.data import organisation
+
+    text = " ".join(subprocess.run(["pdftotext", "-l", "1", str(published / "portfolio.pdf"),
+                                    "-"], capture_output=True, text=True,
+                                   check=True).stdout.split())
+    org = organisation.load_organisation(config.ORGANISATION_TOML)
+    assert f"Prepared for {org.name}" in text
+    for vendor in org.used["vendor"]:
+        assert vendor in text, vendor
+    assert "Recommended actions" in text and "What changed since the last report" in text
 
 
 def test_pdf_titles_name_the_subject_and_the_window(published):

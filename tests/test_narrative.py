@@ -146,3 +146,9 @@ def test_table_shows_at_most_its_limit_and_says_how_many_rows_there_are():
 def test_ranks_read_as_whole_numbers_and_shared_ranks_keep_their_half():
     assert [narrative.rank(v) for v in (1.0, 3, 2.5, float("nan"), None)] == [
         "1", "3", "2.5", "", ""]
+
+
+def test_a_range_prints_its_unit_once_when_both_ends_share_it():
+    assert narrative.value_range(2.0, 9.5) == "2.0-9.5 h"
+    assert narrative.value_range(0.5, 2.0) == "30 min-2.0 h"
+    assert narrative.value_range(3.0, 3.0) == "3.0 h"

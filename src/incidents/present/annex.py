@@ -336,10 +336,10 @@ CANDIDATE_COLUMNS: dict[str, tuple[str, narrative.Formatter]] = {
     "duration": ("Downtime", narrative.plain),
     "functions_hit": ("Critical functions hit", narrative.plain),
     "via": ("Through", narrative.plain),
-    "test_met": ("Test met", narrative.plain),
-    "second_criterion": ("Breadth shown", narrative.plain),
+    "test_met": ("Downtime test", narrative.plain),
+    "second_criterion": ("Breadth", narrative.plain),
     "recurrence_group": ("Recurrence group", narrative.plain),
-    "tenant_affected": ("Tenant affected", narrative.plain),
+    "tenant_affected": ("Tenant hit", narrative.plain),
 }
 PROVIDER_COLUMNS: dict[str, tuple[str, narrative.Formatter]] = {
     "provider_group": ("Provider group", narrative.plain),

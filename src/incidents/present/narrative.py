@@ -87,14 +87,20 @@ def count(value: object, noun: str) -> str:
 
 
 def value_range(low: object, high: object, formatter: Formatter = hours) -> str:
-    """One value when both ends agree (``"9.5 h"``), else ``"2.0 h-9.5 h"``; a missing high
-    end (a median not reached) prints as a bound: ``"at least 2.0 h"``."""
+    """One value when both ends agree (``"9.5 h"``), else ``"2.0-9.5 h"`` (one unit when
+    both ends share it, ``"30 min-2.0 h"`` when not); a missing high end (a median not
+    reached) prints as a bound: ``"at least 2.0 h"``."""
     if _missing(low):
         return "n/a"
     if _missing(high):
         return f"at least {formatter(low)}"
     left, right = formatter(low), formatter(high)
-    return left if left == right else f"{left}-{right}"
+    if left == right:
+        return left
+    unit_left, unit_right = left.rpartition(" ")[2], right.rpartition(" ")[2]
+    if " " in left and unit_left == unit_right and not unit_left[:1].isdigit():
+        return f"{left.rpartition(' ')[0]}-{right}"  # "2.5-2.6 days", one unit
+    return f"{left}-{right}"
 
 
 def durations(rows: pd.DataFrame) -> list[str]:
@@ -177,7 +183,7 @@ TABLE_ROWS = 1_000
 
 
 def table(frame: pd.DataFrame, columns: Mapping[str, tuple[str, Formatter]],
-          caption: str = "", limit: int = TABLE_ROWS) -> str:
+          caption: str = "", limit: int = TABLE_ROWS, compact: bool = False) -> str:
     """An HTML table of ``frame`` with labelled, formatted columns; every cell escaped.
 
     The table sits in its own scroll box (a narrow screen scrolls the table, not the page),
@@ -187,7 +193,8 @@ def table(frame: pd.DataFrame, columns: Mapping[str, tuple[str, Formatter]],
     rows, smaller tables stay whole;
     ``report-table-wide`` (:data:`WIDE_TABLE_COLUMNS` or more columns) shows a scroll hint on
     a narrow screen. At most ``limit`` rows are shown (the first ones); when rows are left
-    out the caption says how many of how many.
+    out the caption says how many of how many. ``compact`` prints it in a smaller type (a
+    page-one table that must fit the page with what follows it).
     """
     head = "".join(f'<th scope="col">{html.escape(label)}</th>'
                    for label, _ in columns.values())
@@ -205,6 +212,8 @@ def table(frame: pd.DataFrame, columns: Mapping[str, tuple[str, Formatter]],
         kinds.append("report-table-long")
     if len(columns) >= WIDE_TABLE_COLUMNS:
         kinds.append("report-table-wide")
+    if compact:
+        kinds.append("report-table-compact")
     label = html.escape(caption or "Table", quote=True)
     cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
     hint = ('<p class="scroll-hint" aria-hidden="true">Scroll sideways for every column '

@@ -401,9 +401,19 @@ def recommended_actions(data: ReportData, sla_target: float = 0.0) -> list[str]:
         changes=metrics.change_induced_share(enriched(rows), "vendor"),
         incidents=enriched(rows), shared=shared,
         verdicts=sla_verdicts_both_ways(data, sla_target),
-        uncovered=availability.uncovered_services(services.service_rows(data).merge(
-            used, on=["vendor", "product"]),
-                                                  data.slas))
+        uncovered=_named_services(availability.uncovered_services(
+            services.service_rows(data).merge(used, on=["vendor", "product"]), data.slas)))
+
+
+def _named_services(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` without the vendors' suite-wide lines (no SLA covers "a suite", so asking
+    for one would be no action)."""
+    from incidents.evidence import service_hits
+
+    if table.empty:
+        return table
+    suite = table["vendor"].map(service_hits.suite_line)
+    return table.loc[table["product"].ne(suite)].reset_index(drop=True)
 
 
 def sla_verdicts_used(data: ReportData, sla_target: float = 0.0) -> tuple[pd.DataFrame, int]:
@@ -447,10 +457,9 @@ def prepared_line(data: ReportData) -> str:
         return f"**Portfolio:** as set in {narrative.text(source)}. **Prepared** {made}."
     name = narrative.text(org.name) if org.name else "the organisation"
     note = f" {narrative.text(org.note)}" if org.note else ""
-    example = (f" This is the shipped example ({narrative.text(org.file.name)}): edit it to "
-               "describe your organisation." if org.is_example else "")
-    return (f"**Prepared for** {name} from {narrative.text(org.file.name)}.{note}{example} "
-            f"**Prepared** {made}.")
+    example = (f" The shipped example: edit {narrative.text(org.file.name)} to describe "
+               "yours." if org.is_example else "")
+    return f"**Prepared for {name}**, {made}.{note}{example}"
 
 
 def client_groups(rows: pd.DataFrame) -> pd.DataFrame:
@@ -485,14 +494,12 @@ def major_co_failures(data: ReportData, by: str = "vendor") -> pd.DataFrame:
 
 
 def window_line(data: ReportData) -> str:
-    """The window, what sets its end, and how many events it holds, with why they are not
-    comparable across vendors."""
+    """The window, its cut-off, and how many events it holds, in two short sentences (each
+    vendor's own cut-off is on the scorecard), with any note on what was not loaded."""
     rows = data.window_incidents
-    return (f"**Window:** {data.window.label()}. **Data cut-off** {data.cutoff:%d %b %Y} (the "
-            f"latest record or report; each vendor's rates stop where its record ends). "
-            f"{data.window_note} {len(rows):,} events posted or reported across "
-            f"{narrative.count(rows['vendor'].nunique(), 'vendor')}, each event once; vendors "
-            "post at different grain, so compare them only in the like-for-like table."
+    return (f"**Window:** {data.window.label()}, data to {data.cutoff:%d %b %Y}; each "
+            f"vendor's figures end at its own cut-off. {data.window_note} {len(rows):,} "
+            f"events across {narrative.count(rows['vendor'].nunique(), 'vendor')}, each once."
             + "".join(f" **Note:** {narrative.text(n)}" for n in (
                 data.evidence.notes if data.evidence is not None else ())))
 

@@ -26,8 +26,7 @@ RECENT = pd.Timedelta(days=365)
 
 COLUMNS = {
     "order": ("#", narrative.plain),
-    "vendor": ("Vendor", narrative.plain),
-    "dependence": ("Depend.", narrative.plain),
+    "vendor_dependence": ("Vendor (dependence)", narrative.plain),
     "evidence": ("Evidence", narrative.plain),
     "outages": ("Major outages a year", narrative.plain),
     "restore": ("Median restore", narrative.plain),
@@ -125,10 +124,9 @@ def disruption_cell(row: pd.Series) -> str:
 
 
 def worst_text(row: pd.Series, length: str) -> str:
-    """An event as page one names it: date, the vendor's title (shortened), its duration."""
-    title = str(row.get("title") or row.get("incident_id"))
-    title = title if len(title) <= 30 else title[:29].rstrip() + "…"
-    return f"{row['start_utc']:%b %Y}, {length}: {title}"
+    """An event as page one names it: its month and how long it lasted (the deep dive names
+    it in full)."""
+    return f"{row['start_utc']:%b %Y}, {length}"
 
 
 def page_one(data: ReportData, sla_target: float = 0.0, min_incidents: int = 3,
@@ -173,13 +171,14 @@ def scorecard(data: ReportData, headline: pd.DataFrame, exposure: pd.DataFrame,
     cutoff = ends - pd.Timedelta(days=1)
     card["cutoff"] = card["vendor"].map(lambda v: f"{cutoff[v]:%Y-%m-%d}")
     card["dependence"] = card["dependence_weight"].map(lambda v: narrative.number(v, 1))
+    card["vendor_dependence"] = card["vendor"] + " (" + card["dependence"] + ")"
     card["_worry"] = (card["dependence_weight"] * card["outage_hours"]).where(
         card["why_no_rank"].fillna("").eq("")).fillna(-1.0)
     card["_secondary"] = card["dependence_weight"].fillna(0) * card["at_least"]
     card = card.sort_values(["_worry", "_secondary", "dependence_weight"],
                             ascending=False).reset_index(drop=True)
     card["order"] = np.arange(1, len(card) + 1)
-    return card[[*COLUMNS, "rank", "exposure"]]
+    return card[[*COLUMNS, "vendor", "dependence", "rank", "exposure"]]
 
 
 def state(data: ReportData, card: pd.DataFrame, prepared: pd.Timestamp | None = None) -> dict:
