@@ -3,6 +3,7 @@ source quality and the window's cut-off: each rule on tiny hand-made data."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -63,6 +64,8 @@ def test_a_row_outside_its_records_period_is_rejected(tmp_path: Path) -> None:
         _evidence(tmp_path, [{"start_utc": "2023-06-01T10:00:00Z",
                               "end_utc": "2023-06-01T11:00:00Z"}])
     assert "outside the period of the row's record" in str(raised.value)
+    (problem,) = raised.value.problems
+    assert re.search(r"in .*records\.csv \(line 2\)$", problem.fix), problem.fix
 
 
 def test_a_row_naming_an_unknown_record_is_rejected(tmp_path: Path) -> None:

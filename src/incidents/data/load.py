@@ -421,8 +421,11 @@ def _record_problems(frame: pd.DataFrame, name: str, records: pd.DataFrame,
         problems += problems_where(
             frame, outside & frame["record_id"].eq(record), name, "start_utc",
             f"'{{value}}' is outside the period of the row's record '{shorten(record)}' "
-            f"({period})", f"check the time, or widen complete_from/complete_to of record "
-            f"'{shorten(record)}' in {records_file}")
+            f"({period})", f"check the time, or, if that record really covers it, widen "
+            f"complete_from/complete_to of record '{shorten(record)}' in {records_file}"
+            + (f" (line {int(known.at[record, 'source_line'])})"
+               if "source_line" in known and pd.notna(known.at[record, "source_line"])
+               else ""))
     return problems
 
 

@@ -59,8 +59,16 @@ def code_digest(notebook: str) -> str:
     files = sorted(p for p in config.PACKAGE_DIR.rglob("*")
                    if p.is_file() and "__pycache__" not in p.parts)
     files += [config.NOTEBOOKS_DIR / f"{notebook}.ipynb", config.PROJECT_ROOT / "requirements.txt"]
-    return _digest([str(p.relative_to(config.PROJECT_ROOT)).encode() + b"\0" + _bytes(p)
-                    for p in files])
+    return _digest([_shown(p).encode() + b"\0" + _bytes(p) for p in files])
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the project where it is inside it (a notebook folder pointed
+    elsewhere keeps its absolute path)."""
+    try:
+        return str(path.relative_to(config.PROJECT_ROOT))
+    except ValueError:
+        return str(path)
 
 
 def _bytes(path: Path) -> bytes:

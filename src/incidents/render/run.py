@@ -116,6 +116,8 @@ def _build_in(workdir: Path, options: plan.Options, timing: stopwatch.Timing) ->
         pool.adopt(_share_prepared(workdir))
         _hand_over_state(jobs, plan.run_folder(options), workdir, staging)
         run = plan.describe_run(options, data.window)
+        for note in (data.evidence.notes if data.evidence is not None else ()):
+            print(terminal_text(f"note: {note}"), flush=True)
         if data.skipped_rows:
             rows = "row" if data.skipped_rows == 1 else "rows"
             print(f"skipped {data.skipped_rows} invalid {rows} (listed in the report's "
