@@ -241,12 +241,6 @@ def _first_url(urls: Iterable[object]) -> str | None:
     return next((parts[0] for cell in urls if (parts := _split(cell))), None)
 
 
-def _event_ids(event_rows: pd.DataFrame) -> str:
-    """Every id the event was given, over all its rows, ';'-joined."""
-    more = [one for cell in _text(event_rows, "ids_in_event") for one in _split(cell)]
-    return _joined([*event_rows["incident_id"].astype("object"), *more], sep=";")
-
-
 def candidate_major_incidents(rows: pd.DataFrame, functions: pd.DataFrame,
                               service_functions: pd.DataFrame, vendors: pd.DataFrame,
                               threshold_hours: float = DOWNTIME_THRESHOLD_HOURS,
@@ -266,6 +260,7 @@ def candidate_major_incidents(rows: pd.DataFrame, functions: pd.DataFrame,
     """
     if rows.empty:
         return pd.DataFrame(columns=CANDIDATE_COLUMNS)
+    given = rows
     rows = _with_event(rows).reset_index(drop=True)
     pairs = (rows.assign(_row=np.arange(len(rows)), vendor=_text(rows, "vendor"),
                          product=_text(rows, "product"))
@@ -281,44 +276,59 @@ def candidate_major_incidents(rows: pd.DataFrame, functions: pd.DataFrame,
         _rank=lambda f: f["test_met"].map(TEST_RANK))
     if met.empty:
         return pd.DataFrame(columns=CANDIDATE_COLUMNS)
-    groups = recurrence_group_of_event(rows)
-    out = []
-    for event, passed in met.sort_values(["_rank", "threshold_hours", "duration_max_hours"],
-                                         ascending=[True, True, False]).groupby(
-                                             "event", sort=False):
-        lead = passed.iloc[0]
-        every = rows.loc[rows["event"] == event]
-        has_end = pd.notna(lead["end_utc"])
-        out.append({
-            "vendor": lead["vendor"],
-            "vendors_hit": _joined([*every["vendor"].astype("object"),
-                                    *passed["reached_vendor"]]),
-            "incident_id": lead["incident_id"], "incident_ids": _event_ids(every),
-            "source_url": _first_url([lead.get("source_urls"),
-                                      *_text(every, "source_urls")]),
-            "description": lead.get("title"),
-            "occurred_utc": lead["start_utc"], "occurred_precision": lead["start_precision"],
-            "recovered_utc": lead["end_utc"] if has_end else pd.NaT,
-            "recovered_precision": lead["end_precision"] if has_end else None,
-            "duration_min_hours": lead["duration_min_hours"],
-            "duration_max_hours": lead["duration_max_hours"],
-            "services_hit": _joined(passed["reached_vendor"] + ": "
-                                    + passed["reached_service"]),
-            "functions_hit": _joined(passed["function"]), "via": _joined(passed["via"]),
-            "scope": lead["scope"], "impact": lead["impact"],
-            "root_cause_category": lead["root_cause_category"],
-            "change_induced": lead["change_induced"],
-            "recurrence_group": groups.get(event, ""),
-            "test_met": lead["test_met"],
-            "second_criterion": max((second_criterion(row.get("scope"), row.get("regions"))
-                                     for _, row in every.iterrows()), key=len, default=""),
-            "threshold_hours": float(lead["threshold_hours"]),
-            "tenant_affected": (TENANT_YES if _text(every, "record_kind").eq("tenant").any()
-                                else TENANT_TO_CONFIRM),
-            "event": event,
-        })
+    groups = recurrence_group_of_event(given)
+    order = met.sort_values(["_rank", "threshold_hours", "duration_max_hours"],
+                            ascending=[True, True, False], kind="stable")
+    chosen = rows.loc[rows["event"].isin(set(order["event"]))]
+    every = {column: _text(chosen, column).to_numpy() for column in (
+        "vendor", "incident_id", "ids_in_event", "source_urls", "record_kind", "scope",
+        "regions")}
+    passed = {column: order[column].astype("object").to_numpy() for column in (
+        "reached_vendor", "reached_service", "function", "via")}
+    rows_of = chosen.groupby("event", sort=False).indices
+    met_of = order.groupby("event", sort=False).indices
+    out = [_candidate(lead, every, rows_of[lead.event], passed, met_of[lead.event],
+                      groups.get(lead.event, ""))
+           for lead in order.drop_duplicates("event").itertuples(index=False)]
     table = pd.DataFrame(out, columns=CANDIDATE_COLUMNS)
     return table.sort_values("occurred_utc", kind="stable").reset_index(drop=True)
+
+
+def _candidate(lead, every: dict[str, np.ndarray], mine: np.ndarray,
+               passed: dict[str, np.ndarray], hits: np.ndarray, group: str) -> dict:
+    """One candidate's row: ``lead`` (the pair meeting the strongest test) gives times, scope
+    and cause; ``every[...][mine]`` are all the event's rows, ``passed[...][hits]`` the pairs
+    of it that met a test (plain arrays: this runs once per candidate)."""
+    has_end = pd.notna(lead.end_utc)
+    ids = [*every["incident_id"][mine],
+           *(one for cell in every["ids_in_event"][mine] for one in _split(cell))]
+    return {
+        "vendor": lead.vendor,
+        "vendors_hit": _joined([*every["vendor"][mine], *passed["reached_vendor"][hits]]),
+        "incident_id": lead.incident_id, "incident_ids": _joined(ids, sep=";"),
+        "source_url": _first_url([getattr(lead, "source_urls", None),
+                                  *every["source_urls"][mine]]),
+        "description": getattr(lead, "title", None),
+        "occurred_utc": lead.start_utc, "occurred_precision": lead.start_precision,
+        "recovered_utc": lead.end_utc if has_end else pd.NaT,
+        "recovered_precision": lead.end_precision if has_end else None,
+        "duration_min_hours": lead.duration_min_hours,
+        "duration_max_hours": lead.duration_max_hours,
+        "services_hit": _joined(f"{v}: {s}" for v, s in zip(
+            passed["reached_vendor"][hits], passed["reached_service"][hits], strict=True)),
+        "functions_hit": _joined(passed["function"][hits]),
+        "via": _joined(passed["via"][hits]),
+        "scope": lead.scope, "impact": lead.impact,
+        "root_cause_category": lead.root_cause_category,
+        "change_induced": lead.change_induced, "recurrence_group": group,
+        "test_met": lead.test_met,
+        "second_criterion": max((second_criterion(scope, regions) for scope, regions in zip(
+            every["scope"][mine], every["regions"][mine], strict=True)), key=len, default=""),
+        "threshold_hours": float(lead.threshold_hours),
+        "tenant_affected": (TENANT_YES if (every["record_kind"][mine] == "tenant").any()
+                            else TENANT_TO_CONFIRM),
+        "event": lead.event,
+    }
 
 
 # --- 2. recurrence groups ---------------------------------------------------------------
@@ -378,8 +388,23 @@ def recurrence_sentence(service: str, ids: list[str], starts: list[pd.Timestamp]
     return f"{service} broken {times} {span} {how} ({listed})."
 
 
+#: The last table :func:`_groups` was asked about and its answer (the annex asks three times:
+#: for the candidates' groups, the groups themselves and the register's counts).
+_LAST_GROUPS: list = []
+
+
 def _groups(rows: pd.DataFrame, within: pd.Timedelta) -> list[dict]:
-    """Recurrence groups as dicts of :data:`GROUP_COLUMNS` plus ``_events`` (event keys)."""
+    """Recurrence groups as dicts of :data:`GROUP_COLUMNS` plus ``_events`` (event keys);
+    the same table asked again (the same object, unchanged in length) is answered from the
+    last call."""
+    if _LAST_GROUPS and _LAST_GROUPS[0] is rows and _LAST_GROUPS[1] == (within, len(rows)):
+        return _LAST_GROUPS[2]
+    found = _grouped(rows, within)
+    _LAST_GROUPS[:] = [rows, (within, len(rows)), found]
+    return found
+
+
+def _grouped(rows: pd.DataFrame, within: pd.Timedelta) -> list[dict]:
     if rows.empty:
         return []
     rows = _with_event(rows)
@@ -399,8 +424,9 @@ def _groups(rows: pd.DataFrame, within: pd.Timedelta) -> list[dict]:
     for one, two in [*links, *_relog_links(base)]:
         parent[_find(parent, one)] = _find(parent, two)
     base["_root"] = [_find(parent, node) for node in nodes]
+    sizes = base["_root"].map(base["_root"].value_counts())
     out = []
-    for _, members in base.groupby("_root", sort=False):
+    for _, members in base.loc[sizes > 1].groupby("_root", sort=False):
         if members["event"].nunique() < 2:
             continue
         first = members.iloc[0]
@@ -531,10 +557,10 @@ def register_evidence(rows: pd.DataFrame, functions: pd.DataFrame,
     and ``sla`` (vendor plus one text column each) are merged in as given, named after the
     argument.
     """
+    groups = recurrence_groups(rows)
     rows = _with_event(rows)
     critical = _critical_functions(functions)
     rto = functions.set_index("function")["rto_hours"].astype(float)
-    groups = recurrence_groups(rows)
     group_of = provider_groups(vendors)
     out = []
     for vendor in dict.fromkeys([*vendors["vendor"], *service_functions["vendor"]]):
