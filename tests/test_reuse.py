@@ -102,3 +102,33 @@ def test_a_changed_notebook_or_package_source_changes_every_pages_code(tmp_path,
     with (notebooks / "vendor.ipynb").open("a", encoding="utf-8") as handle:
         handle.write("\n")
     assert len({before, after_source, reuse.code_digest("vendor")}) == 3
+
+
+def _edit_csv(path: Path, vendor: str, column: str, value: str) -> None:
+    """Set ``column`` of ``vendor``'s first row of the CSV at ``path`` (line endings kept)."""
+    text = path.read_bytes().decode("utf-8")
+    ending = "\r\n" if "\r\n" in text else "\n"
+    rows = list(csv.DictReader(text.splitlines()))
+    next(r for r in rows if r["vendor"] == vendor)[column] = value
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, list(rows[0]), lineterminator=ending)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+@pytest.mark.parametrize(("name", "column", "value"), [
+    ("slas.csv", "notes", "read again"),
+    ("vendors.csv", "dependence_weight", "0.9"),
+    ("records.csv", "misses", "read again"),
+])
+def test_an_edit_to_one_vendors_companion_row_changes_only_that_vendors_digest(
+        tmp_path, name, column, value):
+    data = tmp_path / "data"
+    shutil.copytree(config.DATA_DIR, data)
+    org = str(data / "organisation.toml")
+    before = report.prepare(str(data / "incidents.csv"), org, "2023-01-01", "")
+    first = reuse.vendor_digests(before, report.exposure_table(before))
+    _edit_csv(data / name, "Zoom", column, value)
+    after = report.prepare(str(data / "incidents.csv"), org, "2023-01-01", "")
+    second = reuse.vendor_digests(after, report.exposure_table(after))
+    assert [vendor for vendor in first if first[vendor] != second[vendor]] == ["Zoom"]
