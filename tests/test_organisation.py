@@ -44,7 +44,9 @@ def rewrite_vendors(path: Path, keep) -> None:
 
 
 def test_the_shipped_files_are_the_example_the_digest_names():
-    paths = organisation.files_read(config.ORGANISATION_TOML)
+    from incidents.data import inputs
+
+    paths = inputs.organisation_files(str(config.ORGANISATION_TOML))
     assert organisation.content_digest(*paths) == organisation.EXAMPLE_DIGEST, (
         "the shipped example changed: set organisation.EXAMPLE_DIGEST to its new digest")
     assert organisation.load_organisation(config.ORGANISATION_TOML).is_example

@@ -17,14 +17,19 @@ from pathlib import Path
 from incidents import config
 
 
-def record_files(folder: Path) -> list[Path]:
-    """The record files ``records.csv`` in ``folder`` lists (none when it is unreadable: the
-    loader explains that)."""
+def record_names(folder: Path) -> list[str]:
+    """The record files ``records.csv`` in ``folder`` lists, as written (relative names; none
+    when the file is unreadable: the loader explains that)."""
     try:
         with (folder / config.RECORDS_NAME).open(encoding="utf-8-sig", newline="") as handle:
-            return [folder / row["file"] for row in csv.DictReader(handle) if row.get("file")]
+            return [row["file"] for row in csv.DictReader(handle) if row.get("file")]
     except (OSError, UnicodeDecodeError, csv.Error, KeyError):
         return []
+
+
+def record_files(folder: Path) -> list[Path]:
+    """The record files ``records.csv`` in ``folder`` lists, as paths."""
+    return [folder / name for name in record_names(folder)]
 
 
 def organisation_files(vendors: str | None) -> list[Path]:

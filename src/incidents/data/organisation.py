@@ -110,14 +110,6 @@ def load_organisation(path: str | os.PathLike[str] | None = None) -> Organisatio
                         _is_example(file, vendor_file))
 
 
-def files_read(path: str | os.PathLike[str] | None = None) -> list[Path]:
-    """The files the organisation is read from: the organisation file and the vendor table
-    it names (:func:`incidents.data.inputs.organisation_files`)."""
-    from incidents.data import inputs
-
-    return inputs.organisation_files(str(path) if path else None)
-
-
 def load_vendor_table(path: Path) -> pd.DataFrame:
     """Read and validate the vendor CSV; raises :class:`InputError` listing every problem."""
     frame, problems = load.read_table(path, schema.VENDOR_COLUMNS)

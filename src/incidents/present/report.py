@@ -81,17 +81,12 @@ def adopt_prepared(path: str) -> None:
 
 
 def _evidence_key(data_file: str, vendors_file: str) -> tuple[tuple[str, int, int], ...]:
-    """Size and modification time of the incident and vendor files and of every file beside
-    them that the evidence base reads (records, event links, SLAs, published uptime, and the
-    imported records' incident files)."""
-    from incidents.data import organisation
+    """Size and modification time of every file the evidence base reads
+    (:func:`incidents.data.inputs.input_files`)."""
+    from incidents.data import inputs
 
-    main = config.incidents_path(data_file or None)
-    beside = [main.parent / name for name in (config.RECORDS_NAME, config.EVENTS_NAME,
-                                              *config.VENDOR_COMPANIONS)]
-    imported = sorted((main.parent / config.RECORDS_DIR.name).glob("*.csv"))
-    return tuple(_file_key(path) for path in [main, *organisation.files_read(vendors_file or None),
-                                              *beside, *imported])
+    return tuple(_file_key(path) for path in inputs.input_files(data_file or None,
+                                                                 vendors_file or None))
 
 
 def _file_key(path: Path) -> tuple[str, int, int]:

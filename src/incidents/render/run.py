@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from incidents import config
-from incidents.data import organisation, read
+from incidents.data import inputs, read
 from incidents.errors import (
     NotebookError,
     terminal_text,
@@ -242,7 +242,7 @@ def snapshot_inputs(options: plan.Options, folder: Path) -> tuple[plan.Options, 
     originals: dict[str, str] = {}
     data = config.incidents_path(options.data or None)
     vendors = config.vendors_path(options.vendors or None)
-    listed = _record_files(data.parent)
+    listed = inputs.record_names(data.parent)
     root = folder / "data"
     outside = [name for name in listed
                if not os.path.normpath(root / name).startswith(str(folder) + os.sep)]
@@ -259,7 +259,7 @@ def snapshot_inputs(options: plan.Options, folder: Path) -> tuple[plan.Options, 
             _copy_input(data.parent / name, root / name, originals)
     vendors_copy = _copy_input(vendors, folder / "vendors" / vendors.name, originals)
     if vendors_copy != str(vendors):  # the organisation file and the vendor table it names
-        for beside in organisation.files_read(vendors)[1:]:
+        for beside in inputs.organisation_files(str(vendors))[1:]:
             _copy_input(beside, folder / "vendors" / beside.name, originals)
     return dataclasses.replace(options, data=data_copy, vendors=vendors_copy), originals
 
@@ -278,17 +278,6 @@ def _copy_input(given: Path, copy: Path, originals: dict[str, str]) -> str:
     shutil.copyfile(given, copy)
     originals[str(copy)] = str(given)
     return str(copy)
-
-
-def _record_files(folder: Path) -> list[str]:
-    """The record files ``records.csv`` in ``folder`` lists (relative names as written)."""
-    import csv
-
-    try:
-        with (folder / config.RECORDS_NAME).open(encoding="utf-8-sig", newline="") as handle:
-            return [row["file"] for row in csv.DictReader(handle) if row.get("file")]
-    except (OSError, UnicodeDecodeError, csv.Error):
-        return []
 
 
 @contextlib.contextmanager
