@@ -67,6 +67,9 @@ display(HTML(narrative.table(card, scorecard.COLUMNS, caption=(
     "reports only follow). Major outages: outages and partial outages of severity 4-5 a "
     "year, 95% interval. Disruption: full outages to outages and partial outages."),
     compact=True)))
+largest = findings.largest_outages_line(data)
+if largest:
+    display(Markdown(largest))
 current = scorecard.state(data, card)
 if state_out:
     scorecard.save_state(state_out, current)

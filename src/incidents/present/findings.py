@@ -66,15 +66,13 @@ def _short_record(record: pd.Series) -> str:
 def findings(table: pd.DataFrame, risk_table: pd.DataFrame | None, data: ReportData,
              min_incidents: int, by: str = "vendor") -> list[str]:
     """Three to five findings, each generated from the numbers, with its basis. The ranking
-    is the page-one scorecard's (:mod:`incidents.present.scorecard`), never restated here;
+    is the page-one scorecard's (:mod:`incidents.present.scorecard`), never restated here, and
+    the largest outages have their own line under it (:func:`largest_outages_line`);
     ``risk_table`` is kept for callers that pass it."""
     rows = table.loc[table["incidents"] > 0].copy()
     if rows.empty:
         return [f"No incident in the window ({data.window.label()})."]
     out = []
-    largest = largest_outages_line(data)
-    if largest:
-        out.append(largest)
     if "ratio" in rows:
         # A year-on-year change is read from complete records first: a polled record's
         # capture moves with the polling, and counts there are lower bounds.
@@ -156,5 +154,5 @@ def largest_outages_line(data: ReportData, most: int = 3) -> str:
         items.append(f"{r['start_utc']:%d %b %Y} {narrative.text(r['vendor'])}: "
                      f"{broke}, {r['impact']}, {length}, {where}{also}")
     last = until - pd.Timedelta(days=1)
-    return (f"Largest outages {since:%d %b %Y} to {last:%d %b %Y} (severity, breadth, length): "
-            + "; ".join(items) + ".")
+    return (f"**Largest outages {since:%d %b %Y} to {last:%d %b %Y}** (severity, breadth, "
+            "length): " + "; ".join(items) + ".")
