@@ -296,6 +296,14 @@ def _forget_pages() -> None:
     shutil.rmtree(reuse.cache_dir(), ignore_errors=True)
 
 
+def _forget_checks() -> None:
+    """Drop the checked incident files kept between runs (:mod:`incidents.data.checked`):
+    with the pages gone too, the next run is a new user's first report."""
+    from incidents.data import checked
+
+    shutil.rmtree(checked.cache_dir(), ignore_errors=True)
+
+
 def report_rows(runs: int) -> tuple[list[Row], dict[str, Any]]:
     """Rows 1, 1b and 2, and what the cost breakdown needs (notebook count and times)."""
     root = config.PROJECT_ROOT
@@ -309,6 +317,12 @@ def report_rows(runs: int) -> tuple[list[Row], dict[str, Any]]:
         stamp.unlink(missing_ok=True)
         _forget_pages()
         single_times.append(_run([*make, f"VENDOR={vendor}"], root)[0])
+    first_times = []
+    for _ in range(runs):
+        stamp.unlink(missing_ok=True)
+        _forget_pages()
+        _forget_checks()
+        first_times.append(_run(make, root)[0])
     full_times, notebook_times, notebooks = [], [], 0
     for _ in range(runs):
         stamp.unlink(missing_ok=True)
@@ -340,8 +354,16 @@ def report_rows(runs: int) -> tuple[list[Row], dict[str, Any]]:
             f"{_fmt_s(pm)} + nbconvert {_fmt_s(nb)}, both command line); the report runs "
             f"{notebooks} notebooks (the portfolio and a deep dive per vendor), 2 at a time "
             f"on warm kernels, median {per_notebook:.1f} s each; the floor runs one empty "
-            f"notebook" + contended),
+            f"notebook; the incident files' checks are kept from the run before (the data did "
+            f"not change)" + contended),
     ]
+    first = statistics.median(first_times)
+    rows.append(Row(
+        "First report from an empty build folder (no page, no checked file kept)",
+        f"{first / floor:.1f}x", "<= 3.0x", "yes" if first / floor <= 3.0 else "no",
+        f"{_fmt_s(first)} / floor {_fmt_s(floor)}: what a new user, a changed notebook or a "
+        f"changed package source meets (every incident file read and checked, every page "
+        f"rendered)" + contended))
     if single_times:
         single = statistics.median(single_times)
         rows.append(Row(
@@ -921,7 +943,7 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Row] = []
     info = None
     if args.no_report:
-        rows += [Row("Report vs floor", "skipped", "<= 1.2x", "-", "--no-report"),
+        rows += [Row("Report vs floor", "skipped", "<= 2.5x", "-", "--no-report"),
                  Row("One notebook vs floor", "skipped", "<= 1.2x", "-", "--no-report"),
                  Row("No-op rebuild", "skipped", "< 0.3 s", "-", "--no-report"),
                  Row("Report on a large file", "skipped", "< 120 s; < 2 GB", "-",
@@ -934,7 +956,7 @@ def main(argv: list[str] | None = None) -> int:
             rows += report
         except Exception as exc:
             note = f"{type(exc).__name__}: {exc}"[:400]
-            rows += [Row("Report vs floor", "failed", "<= 1.2x", "no", note),
+            rows += [Row("Report vs floor", "failed", "<= 2.5x", "no", note),
                      Row("No-op rebuild", "failed", "< 0.3 s", "no", note)]
     if not args.no_report:
         print(f"row 2b: the report on {args.large:,} incidents", file=sys.stderr, flush=True)

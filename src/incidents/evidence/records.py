@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from incidents import config
-from incidents.data import companions, load, schema, sources
+from incidents.data import checked, companions, load, schema, sources
 from incidents.data import organisation as profile
 from incidents.errors import InputError, Problem
 from incidents.evidence import event_model
@@ -137,14 +137,19 @@ def incident_files(data_file: str | os.PathLike[str] | None,
 
 def load_evidence(data_file: str | os.PathLike[str] | None = None,
                   vendors_file: str | os.PathLike[str] | None = None, *,
-                  skip_invalid: bool = False, now: pd.Timestamp | None = None) -> Evidence:
+                  skip_invalid: bool = False, now: pd.Timestamp | None = None,
+                  cache: Path | None = None) -> Evidence:
     """Load and validate the whole evidence base; every problem of every file is raised
     together as one :class:`InputError` (or, with ``skip_invalid``, bad rows are left out and
     listed in ``Evidence.skipped``).
 
     ``vendors_file`` is the organisation file (or a bare vendor table): the evidence of the
     vendors it uses (dependence weight above 0) is kept; rows, records, SLAs and components
-    of other vendors are read and checked, then left out, and a note names them."""
+    of other vendors are read and checked, then left out, and a note names them.
+
+    With ``cache`` (a folder), an incident file checked before with the same bytes is taken
+    from there (:mod:`incidents.data.checked`); the report run passes one, ``make validate``
+    does not (it always reads every cell)."""
     main = config.incidents_path(data_file)
     org = profile.load_organisation(vendors_file)
     everyone = org.vendors
@@ -163,8 +168,8 @@ def load_evidence(data_file: str | os.PathLike[str] | None = None,
     tables, skipped, skipped_problems = [], [], []
     for path in files:
         try:
-            table = load.load_incidents(path, vendors=everyone, records=records,
-                                        skip_invalid=skip_invalid, now=now)
+            table = checked.load_checked(path, vendors=everyone, records=records,
+                                         skip_invalid=skip_invalid, now=now, cache=cache)
         except InputError as exc:
             problems += exc.problems
             continue

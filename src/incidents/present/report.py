@@ -99,8 +99,11 @@ def _file_key(path: Path) -> tuple[str, int, int]:
 
 def _prepare(data_file: str, vendors_file: str, start: str, end: str,
              skip_invalid: bool) -> ReportData:
+    from incidents.data import checked
+
     found = evidence_module.load_evidence(data_file or None, vendors_file or None,
-                                          skip_invalid=skip_invalid)
+                                          skip_invalid=skip_invalid,
+                                          cache=checked.cache_dir())
     window, note = parameters.resolve_window(start, end, cutoff=found.cutoff)
     rows = event_model.event_rows(found.incidents)
     vendors_source = found.vendors.attrs.get("source_file")

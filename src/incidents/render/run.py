@@ -134,6 +134,8 @@ def _build_in(workdir: Path, options: plan.Options, timing: stopwatch.Timing) ->
             print(note, flush=True)
         pool.submit(to_run)
         export.warm_up_exporting()
+        # The attachments read only the prepared data: written while the notebooks run.
+        publish.write_attachments(jobs, options, staging, run)
         html_files = pool.wait(to_run)
     except BaseException:
         pool.close()
@@ -152,7 +154,6 @@ def _build_in(workdir: Path, options: plan.Options, timing: stopwatch.Timing) ->
     if "html" not in formats:
         for path in html_files:
             path.unlink()
-    publish.write_attachments(jobs, options, staging, run)
     left_out = None if options.vendor else plan.left_out_vendors(options)
     publish.write_index(jobs, staging, formats, run, left_out, options.min_incidents, reused)
     return publish.publish(staging, plan.run_folder(options))
