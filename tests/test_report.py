@@ -512,6 +512,30 @@ def test_kernels_adopt_what_the_run_prepared_instead_of_loading_again(tmp_path, 
     assert set(one.window_incidents["vendor"]) == {"Acme Mail"}
 
 
+def test_kernels_adopt_the_tables_the_run_computed_with_the_data(tmp_path, monkeypatch):
+    from incidents.analysis import risk
+    from incidents.present import report_data
+
+    data, vendors = _prepared_copy(tmp_path)
+    monkeypatch.setattr(report, "_PREPARED", {})
+    for name in list(report_data.STORES):
+        monkeypatch.setitem(report_data.STORES, name, {})
+    monkeypatch.setattr(report, "_EXPOSURE", report_data.STORES["exposure"])
+    computed = report.exposure_table(report.prepare(data, vendors, "2025-01-01", "2025-03-31"))
+    shared = tmp_path / "prepared.pickle"
+    report.save_prepared(shared)
+    monkeypatch.setattr(report, "_PREPARED", {})  # as a freshly started kernel
+    report_data.STORES["exposure"].clear()
+
+    def no_computing(*_args, **_kwargs):
+        raise AssertionError("the exposure table was computed again")
+
+    monkeypatch.setattr(risk, "exposure", no_computing)
+    report.adopt_prepared(str(shared))
+    adopted = report.exposure_table(report.prepare(data, vendors, "2025-01-01", "2025-03-31"))
+    pd.testing.assert_frame_equal(adopted, computed)
+
+
 def test_an_adopted_data_set_is_not_used_once_a_file_beside_it_changed(tmp_path, monkeypatch):
     data, vendors = _prepared_copy(tmp_path)
     monkeypatch.setattr(report, "_PREPARED", {})

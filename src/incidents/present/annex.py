@@ -22,7 +22,7 @@ import pandas as pd
 from incidents.analysis import availability, recurrence, third_party
 from incidents.data import organisation as profile
 from incidents.present import narrative, report, safe, services
-from incidents.present.report_data import ReportData, remembered
+from incidents.present.report_data import ReportData, remembered, store
 
 ANNEX_NOTE = (
     "A list of candidates, not a classification: each row is a vendor event that may meet "
@@ -112,7 +112,7 @@ def candidates(data: ReportData) -> pd.DataFrame:
         *annex_inputs(data)))
 
 
-_CANDIDATES: dict[tuple, tuple[ReportData, pd.DataFrame]] = {}
+_CANDIDATES = store('candidates')
 
 
 def recurrences(data: ReportData) -> pd.DataFrame:
@@ -122,7 +122,7 @@ def recurrences(data: ReportData) -> pd.DataFrame:
         services.service_rows(data)))
 
 
-_RECURRENCES: dict[tuple, tuple[ReportData, pd.DataFrame]] = {}
+_RECURRENCES = store('recurrences')
 
 
 def exposure_hours(data: ReportData) -> pd.Series:
@@ -145,7 +145,7 @@ def concentration_tables(data: ReportData) -> tuple[pd.DataFrame, pd.DataFrame]:
     return remembered(_CONCENTRATION, data, (), compute)
 
 
-_CONCENTRATION: dict[tuple, tuple[ReportData, tuple]] = {}
+_CONCENTRATION = store('concentration')
 
 
 def lowest_availability(data: ReportData) -> pd.DataFrame:
@@ -213,7 +213,7 @@ def register_table(data: ReportData) -> pd.DataFrame:
     return remembered(_REGISTER, data, (), compute)
 
 
-_REGISTER: dict[tuple, tuple[ReportData, pd.DataFrame]] = {}
+_REGISTER = store('register')
 
 
 # --- words ------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from incidents.errors import Problem
 from incidents.evidence import event_model
 from incidents.evidence import records as evidence_module
 from incidents.present import narrative, parameters, services
-from incidents.present.report_data import ReportData, remembered
+from incidents.present.report_data import ReportData, remembered, store
 
 
 def prepare(data_file: str, vendors_file: str, start: str, end: str,
@@ -56,28 +56,37 @@ _PREPARED: dict[tuple, ReportData] = {}
 
 
 def save_prepared(path: Path) -> None:
-    """Write the data sets this process has prepared to ``path`` (a pickle in the run's
-    private build folder), for the report's kernels to adopt instead of loading and checking
-    the same files again (about a second each on the real evidence base)."""
+    """Write the data sets this process has prepared, with the tables it computed from them
+    (:func:`incidents.present.report_data.remembered`: the exposure ranking, for one), to
+    ``path`` (a pickle in the run's private build folder), for the report's kernels to adopt
+    instead of loading and checking the same files and computing the same tables again."""
+    from incidents.present import report_data
+
     with open(path, "wb") as file:
-        pickle.dump(dict(_PREPARED), file, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump({"prepared": dict(_PREPARED), "tables": report_data.shared_tables()},
+                    file, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def adopt_prepared(path: str) -> None:
-    """Remember the data sets :func:`save_prepared` wrote to ``path``.
+    """Remember the data sets and tables :func:`save_prepared` wrote to ``path``.
 
-    Each is keyed on its files' sizes and modification times, so an entry whose files have
-    changed since is never used. A missing or unreadable file is ignored: :func:`prepare`
-    then loads the files itself.
+    Each data set is keyed on its files' sizes and modification times, so an entry whose
+    files have changed since is never used. A missing or unreadable file is ignored:
+    :func:`prepare` then loads the files itself.
     """
+    from incidents.present import report_data
+
     try:
         with open(path, "rb") as file:
             found = pickle.load(file)  # written by this run, in its own private folder
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
         return
-    for key, data in found.items():
+    if not isinstance(found, dict) or "prepared" not in found:
+        return
+    for key, data in found["prepared"].items():
         if key not in _PREPARED and len(_PREPARED) < _REMEMBERED:
             _PREPARED[key] = data
+    report_data.adopt_tables(found.get("tables", {}))
 
 
 def _evidence_key(data_file: str, vendors_file: str) -> tuple[tuple[str, int, int], ...]:
@@ -277,7 +286,7 @@ def sla_table(data: ReportData, sla_target: float = 0.0,
     return remembered(_SLA_TABLES, data, (sla_target, rule), compute)
 
 
-_SLA_TABLES: dict[tuple, tuple[ReportData, pd.DataFrame]] = {}
+_SLA_TABLES = store('sla_tables')
 
 
 def _vendor_ends(data: ReportData) -> pd.Series | None:
@@ -322,7 +331,7 @@ def exposure_inputs(data: ReportData) -> tuple[pd.DataFrame, pd.Series]:
     return services.used_rows(data, rows), spans.groupby("vendor")["years"].sum()
 
 
-_EXPOSURE: dict[tuple, tuple[ReportData, pd.DataFrame]] = {}
+_EXPOSURE = store('exposure')
 
 
 def exposure_table(data: ReportData, min_events: int = basis.MIN_EVENTS) -> pd.DataFrame:

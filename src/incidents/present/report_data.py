@@ -57,6 +57,32 @@ class ReportData:
 
 #: Tables remembered per store (the oldest is dropped past this).
 _REMEMBERED = 8
+#: Every store of :func:`remembered`, by name: a report run hands what its own process
+#: computed to its kernels with the prepared data (see
+#: :func:`incidents.present.report.save_prepared`).
+STORES: dict[str, dict] = {}
+
+
+def store(name: str) -> dict:
+    """The store of remembered tables called ``name`` (made on first use)."""
+    return STORES.setdefault(name, {})
+
+
+def shared_tables() -> dict[str, list[tuple[tuple, ReportData, object]]]:
+    """Every remembered table with its data set and key (without the data set's ``id``,
+    which means nothing in another process), by store."""
+    return {name: [(key[1:], data, table) for key, (data, table) in entries.items()]
+            for name, entries in STORES.items()}
+
+
+def adopt_tables(shared: dict[str, list[tuple[tuple, ReportData, object]]]) -> None:
+    """Remember tables :func:`shared_tables` listed in another process, keyed on their data
+    sets as this process holds them (unpickled together with them)."""
+    for name, entries in shared.items():
+        target = store(name)
+        for key, data, table in entries:
+            if len(target) < _REMEMBERED:
+                target.setdefault((id(data), *key), (data, table))
 
 
 def remembered(store: dict, data: ReportData, key: tuple, compute) -> pd.DataFrame:

@@ -9,7 +9,7 @@ import pandas as pd
 from incidents.analysis import availability, recurrence
 from incidents.evidence import service_hits
 from incidents.present import narrative
-from incidents.present.report_data import ReportData, remembered
+from incidents.present.report_data import ReportData, remembered, store
 
 
 def upper_bound_vendors(data: ReportData, vendors) -> dict[str, float]:
@@ -65,7 +65,7 @@ def service_rows(data: ReportData) -> pd.DataFrame:
     return remembered(_SERVICE_ROWS, data, (), compute)
 
 
-_SERVICE_ROWS: dict[tuple, tuple[ReportData, pd.DataFrame]] = {}
+_SERVICE_ROWS = store('service_rows')
 
 
 def services_shown(data: ReportData) -> pd.DataFrame:

@@ -113,7 +113,6 @@ def _build_in(workdir: Path, options: plan.Options, timing: stopwatch.Timing) ->
         options, originals = snapshot_inputs(options, workdir / "snapshot")
         with _named_as_given(originals):
             jobs, data = plan.prepare_jobs(options)
-        pool.adopt(_share_prepared(workdir))
         _hand_over_state(jobs, plan.run_folder(options), workdir, staging)
         run = plan.describe_run(options, data.window)
         for note in (data.evidence.notes if data.evidence is not None else ()):
@@ -123,6 +122,7 @@ def _build_in(workdir: Path, options: plan.Options, timing: stopwatch.Timing) ->
             print(f"skipped {data.skipped_rows} invalid {rows} (listed in the report's "
                   "appendix)", flush=True)
         keys = _page_keys(jobs, data, options)
+        pool.adopt(_share_prepared(workdir))  # with the tables the page keys computed
         reused = _take_kept_pages(jobs, keys, staging, formats)
         to_run = [job for job in jobs if job.stem not in reused]
         print(terminal_text(f"Rendering {len(to_run)} notebook(s) into "
