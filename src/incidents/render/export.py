@@ -57,14 +57,36 @@ def warm_up_exporting() -> None:
 
 def _new_html_exporter():  # -> nbconvert.HTMLExporter
     from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
     from nbconvert.preprocessors import TagRemovePreprocessor
     from traitlets.config import Config
+
+    class ReportHTMLExporter(HTMLExporter):
+        """nbconvert's HTML exporter without its last step, which parses the whole page
+        again with BeautifulSoup (about half of an export's time) to give an image without
+        alt text a placeholder and every output a ``tabindex``: every chart of the report
+        carries its own alt text (:func:`incidents.present.plots.show`) and every table its
+        own focusable scroll region (:func:`incidents.present.narrative.table`), and the
+        rest is plain text. The filters nbconvert registers first are registered the same
+        way (nbconvert is pinned in ``requirements.txt``)."""
+
+        def from_notebook_node(self, nb, resources=None, **kw):
+            language = nb.metadata.get("language_info", {})
+            lexer = language.get("pygments_lexer", language.get("name", None))
+            self.register_filter("highlight_code", self.filters.get(
+                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
+            resources = self._init_resources(resources)
+            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
 
     settings = Config()
     settings.TagRemovePreprocessor.remove_cell_tags = set(HIDDEN_CELL_TAGS)
     settings.TagRemovePreprocessor.enabled = True
-    exporter = HTMLExporter(config=settings, template_name="report",
-                            extra_template_basedirs=[str(config.TEMPLATE_DIR)])
+    exporter = ReportHTMLExporter(config=settings, template_name="report",
+                                  extra_template_basedirs=[str(config.TEMPLATE_DIR)])
     exporter.exclude_input = True
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
