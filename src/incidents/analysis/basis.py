@@ -260,14 +260,14 @@ def rate_ratio(later: int, earlier: int, confidence: float = 0.95
     Given the total ``n = later + earlier``, ``later`` is binomial(n, p) with p = r / (1 + r);
     the Clopper-Pearson interval for p maps to one for r (Ulm 1990).
     """
-    from scipy.stats import beta
+    from scipy.special import betaincinv  # the beta quantile (``scipy.stats`` imports slowly)
 
     n = later + earlier
     if n == 0 or earlier == 0:
         return (float("nan"), float("nan"), float("nan"))
     tail = (1 - confidence) / 2
-    low = beta.ppf(tail, later, earlier + 1) if later > 0 else 0.0
-    high = beta.ppf(1 - tail, later + 1, earlier)
+    low = float(betaincinv(later, earlier + 1, tail)) if later > 0 else 0.0
+    high = float(betaincinv(later + 1, earlier, 1 - tail))
     return (later / earlier, low / (1 - low), high / (1 - high) if high < 1 else float("inf"))
 
 
