@@ -175,10 +175,9 @@ plots.show(plots.access_vector_heatmap(access),
            "broke each.")
 
 # %%
-plots.show(plots.cause_breakdown(
+display(Markdown(narrative.cause_line(
     metrics.breakdown(report.enriched(incidents), "root_cause_category"),
-    metrics.breakdown(report.enriched(incidents), "mitigation", multi=True)),
-           "Bar charts of incidents by root-cause category and by how service was restored.")
+    metrics.breakdown(report.enriched(incidents), "mitigation", multi=True))))
 changes = metrics.change_induced_share(report.enriched(incidents), "vendor")
 display(HTML(narrative.table(changes.loc[(changes["yes"] + changes["no"]) > 0], {
     "vendor": ("Vendor", narrative.plain),

@@ -154,10 +154,9 @@ else:
                "broken, whatever the impact label (a range where times are known only to "
                "the day; 'or more' where an event has no end)")))
     display(Markdown(narrative.recurrence_line(services.recurrences(data))))
-    plots.show(plots.cause_breakdown(
+    display(Markdown(narrative.cause_line(
         metrics.breakdown(curated, "root_cause_category"),
-        metrics.breakdown(curated, "mitigation", multi=True)),
-               f"Bar charts of {vendor} incidents by root cause and by mitigation.")
+        metrics.breakdown(curated, "mitigation", multi=True))))
 
 # %%
 # Services as the report counts them (the product of each row, the service table's rows), not

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
 import pytest
 
 from incidents.present import narrative
@@ -152,3 +153,12 @@ def test_a_range_prints_its_unit_once_when_both_ends_share_it():
     assert narrative.value_range(2.0, 9.5) == "2.0-9.5 h"
     assert narrative.value_range(0.5, 2.0) == "30 min-2.0 h"
     assert narrative.value_range(3.0, 3.0) == "3.0 h"
+
+
+def test_cause_line_lists_terms_most_frequent_first_summed_over_groups():
+    causes = pd.DataFrame({"vendor": ["A", "B", "A"], "term": [
+        "change-deployment", "change-deployment", "capacity"], "incidents": [2, 3, 4]})
+    none = pd.DataFrame(columns=["vendor", "term", "incidents"])
+    line = narrative.cause_line(causes, none)
+    assert line == ("**Root cause** (events a person read): change deployment 5, capacity 4. "
+                    "**How service was restored:** none recorded.")

@@ -378,3 +378,19 @@ def recurrence_line(pairs: pd.DataFrame, most: int = 8) -> str:
                      f"{row.days_apart} days apart, {text(row.root_cause_category)}{own}")
     more = f"; {len(pairs) - most} more" if len(pairs) > most else ""
     return head + ": " + "; ".join(items) + more + "."
+
+
+def cause_line(causes: pd.DataFrame, mitigations: pd.DataFrame) -> str:
+    """Root-cause categories and ways service was restored
+    (:func:`incidents.analysis.metrics.breakdown` tables, summed over their groups) as two
+    lists in one paragraph, most frequent first: the counts a bar chart would show, read in
+    a line (a term is written as the data spells it, hyphens as spaces)."""
+    def listed(table: pd.DataFrame) -> str:
+        if table.empty:
+            return "none recorded"
+        totals = table.groupby("term")["incidents"].sum()
+        ordered = sorted(totals.items(), key=lambda item: (-item[1], str(item[0])))
+        return ", ".join(f"{text(str(term).replace('-', ' '))} {int(n)}" for term, n in ordered)
+
+    return (f"**Root cause** (events a person read): {listed(causes)}. "
+            f"**How service was restored:** {listed(mitigations)}.")
