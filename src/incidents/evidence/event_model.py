@@ -60,10 +60,13 @@ def event_table(incidents: pd.DataFrame) -> pd.DataFrame:
     """One row per event: its first start, the vendors and records it touches and its rows."""
     grouped = incidents.groupby("event", sort=False)
 
-    def distinct(column: str) -> pd.Series:  # one sort, then a join per event
-        pairs = incidents[["event", column]].astype({column: "object"}).drop_duplicates()
-        return pairs.sort_values(["event", column]).groupby("event", sort=False)[column].agg(
-            "; ".join)
+    def distinct(column: str) -> pd.Series:  # one sort; a join only where there is a list
+        pairs = incidents[["event", column]].astype({column: "object"}).drop_duplicates(
+            ).sort_values(["event", column])
+        several = pairs["event"].duplicated(keep=False).to_numpy()
+        values = pairs.loc[~several].set_index("event")[column]
+        joined = pairs.loc[several].groupby("event", sort=False)[column].agg("; ".join)
+        return (pd.concat([values, joined]) if len(joined) else values).astype(str)
 
     table = pd.DataFrame({
         "start_utc": grouped["start_utc"].min(),
