@@ -248,8 +248,17 @@ def headline(data: ReportData, by: str | list[str], sla_target: float, min_incid
              ) -> pd.DataFrame:
     """One row per group: events in the window (every record, each event once), restore
     times, change-induced share; per vendor also the like-for-like rate and trend. By
-    ``product``, an event counts against every service it reaches (:func:`service_rows`)."""
+    ``product``, an event counts against every service it reaches (:func:`service_rows`).
+    Remembered per data set (page one and the findings read the same table): read-only."""
     keys = [by] if isinstance(by, str) else list(by)
+    return remembered(_HEADLINES, data, (tuple(keys), sla_target, min_incidents),
+                      lambda: _headline(data, keys, min_incidents))
+
+
+_HEADLINES = store("headlines")
+
+
+def _headline(data: ReportData, keys: list[str], min_incidents: int) -> pd.DataFrame:
     inc = services.service_rows(data) if "product" in keys else data.window_incidents
     groups = data.vendors[["vendor"]] if keys == ["vendor"] else None
     table = metrics.frequency(inc, data.window, keys, groups=groups)
