@@ -268,8 +268,9 @@ if split_line:
 #   out. A duration known only to the day enters at its shortest and at its longest, so the
 #   median is a range there, never the middle of the day.
 # - Rates and trend: like-for-like basis only (outages and partial outages of severity 4-5,
-#   in a complete record, per year covered); Laplace test (e-Handbook 8.2.3.4) with the Holm
-#   correction across the vendors tested in the portfolio.
+#   in a complete record, per year covered); Laplace test (e-Handbook 8.2.3.4) on this
+#   vendor alone. The portfolio tests every vendor at once and corrects for that (Holm), so
+#   its verdict for this vendor can be the more cautious one.
 # - Exposure: the portfolio report explains it; the dependence is the organisation's input.
 
 # %%
