@@ -902,8 +902,8 @@ def largest_cost(info: dict[str, Any] | None, profile_cells: bool) -> list[str]:
               f"of kernel time over {len(timing.cells)} notebooks on 2 cores, of which cells "
               f"that draw charts take {charts:.1f} s (matplotlib laying out and rasterising "
               f"text, about 0.1-0.2 s a chart); next, starting the two warm kernels "
-              f"({max(timing.kernels_ready or [0]):.1f} s, mostly imports: seaborn pulls in "
-              "scipy.stats). The floor executes one empty notebook, so a "
+              f"({max(timing.kernels_ready or [0]):.1f} s, mostly imports of pandas, "
+              "matplotlib and the package). The floor executes one empty notebook, so a "
               f"{len(timing.cells)}-notebook report cannot come within 1.2x of it on 2 "
               "cores; one deep dive alone is compared with the floor in its own row."]
     return lines

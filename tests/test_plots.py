@@ -37,8 +37,6 @@ def figures(incidents, names=("Acme Mail", "Beta Chat")):
         "frequency": plots.monthly_frequency(trend_tests.monthly_counts(incidents, WINDOW)),
         "restore": plots.restore_time_distribution(incidents),
         "heatmap": plots.access_vector_heatmap(metrics.access_vector_matrix(incidents)),
-        "causes": plots.cause_breakdown(metrics.breakdown(incidents, "root_cause_category"),
-                                        metrics.breakdown(incidents, "mitigation", multi=True)),
         "availability": plots.availability_against_sla(monthly),
     }
 
@@ -177,8 +175,6 @@ def test_names_with_dollar_signs_are_drawn_as_written(incidents):
     charts["timeline by service"] = plots.incident_timeline(marked, WINDOW.start, WINDOW.end,
                                                             "service")
     charts["restore by service"] = plots.restore_time_distribution(marked, "service")
-    terms = pd.DataFrame({"term": [MATH], "incidents": [2], "vendor": ["v"]})
-    charts["causes"] = plots.cause_breakdown(terms, terms)
     charts["heatmap"] = plots.access_vector_heatmap(pd.DataFrame({"2025Q1": [1]}, index=[MATH]))
     grid = pd.DataFrame({"vendor": [f"{MATH} {i}" for i in range(6)], "month": "2025-01",
                          "availability": 0.999, "sla_target": 0.999})
@@ -278,3 +274,102 @@ def test_a_partial_outage_is_drawn_on_the_timeline_with_its_own_label(make_table
     labels = figure.axes[0].get_legend_handles_labels()[1]
     plt.close(figure)
     assert labels == ["partial-outage"]
+
+
+def test_the_charts_module_imports_neither_seaborn_nor_scipy_stats():
+    """Seaborn would pull scipy.stats into every notebook kernel's start-up."""
+    import subprocess
+    import sys
+
+    code = ("import sys, incidents.present.plots; "
+            "print(sorted(m for m in ('seaborn', 'scipy.stats') if m in sys.modules))")
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True).stdout
+    assert shown.strip() == "[]"
+
+
+def test_the_style_is_a_white_grid_with_the_colour_blind_cycle():
+    from matplotlib.colors import to_hex
+
+    plots.apply_style()
+    figure, ax = plt.subplots()
+    cycle = [to_hex(c["color"]) for c in plt.rcParams["axes.prop_cycle"]]
+    assert cycle == list(plots.GROUP_PALETTE[:10])
+    assert ax.xaxis.get_gridlines()[0].get_visible() and ax.get_axisbelow() is True
+    assert to_hex(ax.spines["left"].get_edgecolor()) == "#cccccc"  # light grey frame
+    plt.close(figure)
+
+
+def test_restore_chart_draws_one_box_per_group_named_in_order_top_down(incidents):
+    from matplotlib.colors import to_hex
+    from matplotlib.patches import PathPatch
+
+    plots.apply_style()
+    figure = plots.restore_time_distribution(incidents)
+    ax = figure.axes[0]
+    boxes = [patch for patch in ax.patches if isinstance(patch, PathPatch)]
+    # Beta Chat's one incident took 1 h; Acme Mail's took 3, 4 and 5 h (median 4 h).
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Beta Chat", "Acme Mail"]
+    assert list(ax.get_yticks()) == [0, 1]
+    assert [round(float(box.get_path().vertices[:, 1].mean())) for box in boxes] == [0, 1]
+    assert ax.yaxis_inverted() and ax.get_xscale() == "log"
+    assert {to_hex(box.get_facecolor()) for box in boxes} == {plots.BOX_FILL}
+    # The medians: the lines drawn over the boxes (whiskers and caps lie under them).
+    medians = sorted(line.get_xdata()[0] for line in ax.lines if line.get_zorder() > 2)
+    assert medians == pytest.approx([1.0, 4.0])
+    plt.close(figure)
+
+
+def test_group_colours_are_distinct_for_thirty_names():
+    colours = plots.group_colours([f"name {i}" for i in range(30)])
+    values = list(colours.values())
+    assert len(values) == len(set(values)) == 30
+    assert all(len(value) == 7 and value.startswith("#") for value in values)
+    assert colours == plots.group_colours(reversed(list(colours)))
+    extra = np.array([cielab(c) for c in values[len(plots.GROUP_PALETTE):]])
+    distances = np.sqrt(((extra[:, None] - extra[None]) ** 2).sum(-1))
+    assert distances[np.triu_indices(len(extra), 1)].min() >= 15
+
+
+def saved(figure) -> np.ndarray:
+    """The PNG that show() would display, as an RGB array."""
+    import io
+
+    from PIL import Image
+
+    data = plots._png(figure)
+    plt.close(figure)
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+
+
+def test_every_saved_chart_keeps_all_it_draws_inside_the_image(incidents, monkeypatch):
+    """Nothing is cut at an edge: the outermost pixels are blank, also for a legend beside the
+    chart (the timeline), a title wider than the chart and row names far longer than the chart
+    is wide."""
+    plots.apply_style()
+    long_names = pd.DataFrame({"vendor": [f"SLA of a service with a long name, part {i}"
+                                          for i in range(6)], "month": "2025-01",
+                               "availability": 0.999, "sla_target": 0.999})
+    charts = figures(incidents)
+    charts["availability grid"] = plots.availability_against_sla(long_names)
+    monkeypatch.setattr(plots, "TIMELINE_MOST", 2)  # a title that says so, wider than the chart
+    charts["timeline, capped"] = plots.incident_timeline(incidents, WINDOW.start, WINDOW.end)
+    charts["heatmap, two panels"] = plots.access_vector_heatmap(pd.DataFrame(
+        np.arange(80).reshape(20, 4) % 3, index=[f"surface-{i}" for i in range(20)],
+        columns=[f"2025Q{q}" for q in range(1, 5)]))
+    for name, figure in charts.items():
+        image = saved(figure)
+        edges = np.concatenate([image[:2].reshape(-1, 3), image[-2:].reshape(-1, 3),
+                                image[:, :2].reshape(-1, 3), image[:, -2:].reshape(-1, 3)])
+        assert (edges == 255).all(), name
+
+
+def test_a_chart_that_fits_its_canvas_is_saved_at_the_canvas_size(incidents):
+    """Only a figure that reaches past its canvas is cropped (and grown) to what it draws."""
+    plots.apply_style()
+    figure = plots.monthly_frequency(trend_tests.monthly_counts(incidents, WINDOW))
+    width, height = figure.get_size_inches() * figure.dpi
+    assert saved(figure).shape[:2] == (round(height), round(width))
+    timeline = plots.incident_timeline(incidents, WINDOW.start, WINDOW.end, "vendor")
+    canvas_width = timeline.get_size_inches()[0] * timeline.dpi
+    assert saved(timeline).shape[1] > canvas_width  # its legend sits beside the chart

@@ -1,4 +1,4 @@
-"""Seaborn figures in one style, shown as PNG images with alt text.
+"""Matplotlib figures in one style, shown as PNG images with alt text.
 
 Each function takes a table from :mod:`incidents.analysis.metrics` or
 :mod:`incidents.analysis.risk` and returns
@@ -9,16 +9,21 @@ left alone: forcing ``agg`` inside a notebook would hide every inline figure.
 
 from __future__ import annotations
 
+import colorsys
 import io
 from collections.abc import Iterable
 
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
+from matplotlib import cycler
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.cbook import boxplot_stats
 from matplotlib.collections import PolyCollection
+from matplotlib.colors import to_hex
 from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, NullLocator
 
 from incidents.analysis import basis
 from incidents.data import schema
@@ -50,6 +55,37 @@ GROUP_PALETTE = (
     "#ece133", "#56b4e9", "#be0032", "#b2df8a", "#2ca02c", "#6a3d9a", "#8c564b", "#8db600",
     "#ff9896", "#b3446c", "#006374")
 
+#: The rc settings of seaborn 0.13's ``set_theme(style="whitegrid", palette="colorblind",
+#: context="notebook")``, written out: the same look without importing seaborn (and the
+#: scipy.stats it pulls in) in every notebook kernel. Grey text and light grey frame and grid
+#: behind the data, no tick marks, the "notebook" line widths, tick sizes and font sizes (the
+#: font sizes are overridden in :func:`apply_style`) and the colour-blind colour cycle (the
+#: first ten of :data:`GROUP_PALETTE`). Seaborn's default colour map ("rocket") is left out:
+#: only seaborn registers it, and every chart here names its own.
+THEME = {
+    # whitegrid style
+    "figure.facecolor": "white", "axes.facecolor": "white", "axes.edgecolor": ".8",
+    "axes.grid": True, "axes.axisbelow": True, "axes.labelcolor": ".15", "text.color": ".15",
+    "xtick.color": ".15", "ytick.color": ".15", "xtick.direction": "out",
+    "ytick.direction": "out", "xtick.bottom": False, "ytick.left": False, "xtick.top": False,
+    "ytick.right": False, "grid.color": ".8", "grid.linestyle": "-",
+    "axes.spines.left": True, "axes.spines.bottom": True, "axes.spines.right": True,
+    "axes.spines.top": True, "font.family": ["sans-serif"],
+    "font.sans-serif": ["Arial", "DejaVu Sans", "Liberation Sans", "Bitstream Vera Sans",
+                        "sans-serif"],
+    "lines.solid_capstyle": "round", "patch.edgecolor": "w", "patch.force_edgecolor": True,
+    # notebook context
+    "axes.linewidth": 1.25, "grid.linewidth": 1, "lines.linewidth": 1.5,
+    "lines.markersize": 6, "patch.linewidth": 1, "xtick.major.width": 1.25,
+    "ytick.major.width": 1.25, "xtick.minor.width": 1, "ytick.minor.width": 1,
+    "xtick.major.size": 6, "ytick.major.size": 6, "xtick.minor.size": 4,
+    "ytick.minor.size": 4, "font.size": 12, "axes.labelsize": 12, "axes.titlesize": 12,
+    "xtick.labelsize": 11, "ytick.labelsize": 11, "legend.fontsize": 11,
+    "legend.title_fontsize": 12,
+    # colorblind palette
+    "axes.prop_cycle": cycler(color=list(GROUP_PALETTE[:10])),
+}
+
 
 def apply_style() -> None:
     """The report's one style: white grid, colour-blind palette, sizes readable in print.
@@ -57,12 +93,15 @@ def apply_style() -> None:
     Text sizes are points on a chart :data:`WIDTH` inches wide, which is what they measure on
     an A4 page.
     """
-    sns.set_theme(style="whitegrid", palette="colorblind", context="notebook",
-                  rc={"figure.dpi": DPI, "savefig.dpi": DPI, "axes.titleweight": "bold",
-                      "axes.titlesize": 12.5, "axes.labelsize": 11, "font.size": 11,
-                      "xtick.labelsize": 10, "ytick.labelsize": 10, "legend.fontsize": 9.5,
-                      "legend.title_fontsize": 10, "svg.hashsalt": "report",
-                      "text.usetex": False})
+    matplotlib.rcParams.update({
+        **THEME, "figure.dpi": DPI, "savefig.dpi": DPI, "axes.titleweight": "bold",
+        "axes.titlesize": 12.5, "axes.labelsize": 11, "font.size": 11, "xtick.labelsize": 10,
+        "ytick.labelsize": 10, "legend.fontsize": 9.5, "legend.title_fontsize": 10,
+        "svg.hashsalt": "report", "text.usetex": False,
+        # Titles just above the frame, where matplotlib's automatic placement puts them when
+        # no tick labels sit on top (none do here); placing them itself, it measures every
+        # tick label of the y axis again for each title at each layout pass and draw.
+        "axes.titley": 1.0})
 
 
 def group_colours(names: Iterable[object]) -> dict[str, str]:
@@ -70,13 +109,14 @@ def group_colours(names: Iterable[object]) -> dict[str, str]:
 
     The same set of names always gets the same colours, and every chart of a report passes
     all of its groups (the monthly tables carry zero rows for quiet vendors), so a vendor has
-    one colour throughout. Past the palette's 19 colours, evenly spaced HUSL hues follow
-    (distinct, though closer to each other).
+    one colour throughout. Past the palette's 19 colours, evenly spaced hues at one lightness
+    and saturation follow (distinct, though closer to each other).
     """
     ordered = sorted({str(name) for name in names})
     extra = max(0, len(ordered) - len(GROUP_PALETTE))
-    colours = list(GROUP_PALETTE) + (sns.color_palette("husl", extra).as_hex() if extra else [])
-    return dict(zip(ordered, colours, strict=False))
+    hues = [to_hex(colorsys.hls_to_rgb((0.01 + i / extra) % 1, 0.6, 0.65))
+            for i in range(extra)]
+    return dict(zip(ordered, [*GROUP_PALETTE, *hues], strict=False))
 
 
 def _legend_below(ax: plt.Axes, handles: list, title: str | None = None,
@@ -131,13 +171,40 @@ def show(figure: plt.Figure, alt: str) -> None:
     """Display ``figure`` as a PNG with ``alt`` text, then close it."""
     from IPython.display import Image, display
 
+    data = _png(figure)
+    plt.close(figure)
+    display(Image(data=data), metadata={"image/png": {"alt": alt}})
+
+
+def _png(figure: plt.Figure) -> bytes:
+    """``figure`` as PNG bytes at its own dpi: its whole canvas when everything drawn lies
+    inside it, else cropped to what is drawn (with savefig's padding), which may reach past
+    the canvas (a title wider than the figure, a legend beside the chart), as
+    ``bbox_inches="tight"`` does.
+
+    ``bbox_inches="tight"`` alone goes through the figure twice: a pass that lays it out and
+    goes through every artist without drawing, then the drawing, on a new canvas of the cropped
+    size where every text is measured again. Here the layout is run on its own, what is drawn
+    is measured on the canvas it will be drawn on, and a figure that fits is drawn on that same
+    canvas. The figure is left without its layout engine: it is laid out, ready to be closed.
+    """
+    if not isinstance(figure.canvas, FigureCanvasAgg):  # the PNG canvas, whatever the backend
+        FigureCanvasAgg(figure)
+    if (engine := figure.get_layout_engine()) is not None:
+        engine.execute(figure)  # a constrained layout
+        figure.set_layout_engine(None)  # or savefig would lay the figure out again
+    drawn = figure.get_tightbbox(figure.canvas.get_renderer())
+    frame = figure.bbox_inches
+    fits = (drawn.x0 >= frame.x0 and drawn.y0 >= frame.y0 and drawn.x1 <= frame.x1
+            and drawn.y1 <= frame.y1)
     buffer = io.BytesIO()
     # Fast zlib level: the encoder took a tenth of a chart's time at the default level, for
     # files about 10% smaller.
-    figure.savefig(buffer, format="png", bbox_inches="tight", metadata={"Software": None},
+    figure.savefig(buffer, format="png", dpi=figure.dpi, metadata={"Software": None},
+                   bbox_inches=None if fits else drawn.padded(
+                       matplotlib.rcParams["savefig.pad_inches"]),
                    pil_kwargs={"compress_level": 1})
-    plt.close(figure)
-    display(Image(data=buffer.getvalue()), metadata={"image/png": {"alt": alt}})
+    return buffer.getvalue()
 
 
 def _height(rows: int, per_row: float = 0.32, minimum: float = 2.6) -> float:
@@ -300,13 +367,12 @@ def restore_time_distribution(incidents: pd.DataFrame, by: str = "vendor") -> pl
     frame = restorable.loc[to_the_hour].copy()
     dated = int((~to_the_hour).sum())
     frame["hours"] = frame["duration_hours"].clip(lower=1 / 60)
-    frame[by] = _labels(frame[by])  # seaborn draws the group names as tick labels
+    frame[by] = _labels(frame[by])  # the group names, drawn as tick labels
     order = frame.groupby(by)["hours"].median().sort_values().index.tolist()
     fig, ax = plt.subplots(figsize=(WIDTH, _height(len(order), 0.3) + 0.3),
                            layout="constrained")
     if not frame.empty:
-        sns.boxplot(data=frame, x="hours", y=by, order=order, ax=ax, color="#dfe6ee",
-                    showfliers=False, log_scale=True, width=0.6)
+        _boxes(ax, frame.groupby(by)["hours"], order)
         rng = np.random.default_rng(0)
         points = frame if len(frame) <= POINTS_MOST else frame.iloc[np.sort(rng.choice(
             len(frame), POINTS_MOST, replace=False))]
@@ -322,9 +388,12 @@ def restore_time_distribution(incidents: pd.DataFrame, by: str = "vendor") -> pl
         handles, _ = ax.get_legend_handles_labels()
         if handles:
             _legend_below(ax, handles)
+        ax.invert_yaxis()  # the first group on top; the limits still fit the boxes and points
     ax.margins(x=0.04)
     ax.xaxis.set_major_formatter(FuncFormatter(_hours_label))
-    ax.xaxis.set_minor_formatter(NullFormatter())
+    # The style draws no tick marks and grid lines at major ticks only: a minor tick would
+    # draw nothing, and computing them on a log axis is a noticeable share of the chart's time.
+    ax.xaxis.set_minor_locator(NullLocator())
     ax.set_xlabel("Hours to restore (log scale)")
     ax.set_ylabel(by.replace("_", " ").capitalize())
     notes = ([f"{POINTS_MOST:,} of {len(frame):,} drawn as points; boxes from all"]
@@ -333,6 +402,37 @@ def restore_time_distribution(incidents: pd.DataFrame, by: str = "vendor") -> pl
         notes.append(f"{dated:,} known only to the day not drawn")
     ax.set_title("Time to restore service" + (f" ({'; '.join(notes)})" if notes else ""))
     return fig
+
+
+#: The boxes' fill and lines: a light blue-grey, its lines a mid grey (0.6 times the fill's
+#: lightness), as seaborn draws a box plot of that colour.
+BOX_FILL, BOX_LINE = "#e1e6ec", "#8a8a8a"
+
+
+def _boxes(ax: plt.Axes, hours: pd.api.typing.SeriesGroupBy, order: list[str]) -> None:
+    """One horizontal box per group in ``order`` at rows 0, 1, ...: quartiles, and whiskers
+    to the furthest value within 1.5 times the interquartile range, computed on the logarithm
+    of the hours as the log axis shows them; no outlier markers (the points show them). The
+    x axis becomes logarithmic; the row names are the y tick labels, with no grid lines along
+    the rows."""
+    ax.set_xscale("log")
+    stats, rows = [], []
+    for row, name in enumerate(order):
+        logs = np.log10(hours.get_group(name).to_numpy(dtype=float))
+        logs = logs[np.isfinite(logs)]
+        if len(logs):
+            box = boxplot_stats(logs, whis=1.5)[0]
+            stats.append({key: 10 ** box[key] for key in ("med", "q1", "q3", "whislo",
+                                                          "whishi")})
+            rows.append(row)
+    ax.bxp(stats, rows, widths=0.6, capwidths=0.3, orientation="horizontal",
+           patch_artist=True, showfliers=False, manage_ticks=False,
+           boxprops={"facecolor": BOX_FILL, "edgecolor": BOX_LINE},
+           medianprops={"color": BOX_LINE, "solid_capstyle": "butt"},
+           whiskerprops={"color": BOX_LINE, "solid_capstyle": "butt"},
+           capprops={"color": BOX_LINE})
+    ax.set_yticks(range(len(order)), order)
+    ax.yaxis.grid(False)
 
 
 #: A heatmap with more rows than this is drawn as two panels side by side, so that its rows
@@ -366,7 +466,8 @@ def access_vector_heatmap(matrix: pd.DataFrame) -> plt.Figure:
                 if value:
                     ax.text(column + 0.5, row + 0.5, f"{value:.0f}", ha="center",
                             va="center", fontsize=8 if panels > 1 else 9,
-                            color="white" if value > top / 2 else "black")
+                            color="white" if value > top / 2 else "black",
+                            in_layout=False)  # inside its cell: nothing for a layout to do
             if panels > 1:
                 ax.tick_params(axis="x", labelsize=8)
         ax.set_xlabel("Quarter")
@@ -396,23 +497,6 @@ def _grid(ax: plt.Axes, values: np.ndarray, frame: pd.DataFrame, cmap: str, vmin
     for spine in ax.spines.values():
         spine.set_visible(False)
     return mesh
-
-
-def cause_breakdown(causes: pd.DataFrame, mitigations: pd.DataFrame) -> plt.Figure:
-    """Root-cause categories and mitigations, counts of incidents."""
-    fig, axes = plt.subplots(1, 2, figsize=(WIDTH, 3.6))
-    for ax, table, title in ((axes[0], causes, "Root cause"), (axes[1], mitigations,
-                                                               "How service was restored")):
-        totals = table.groupby("term")["incidents"].sum().sort_values()
-        ax.barh(totals.index.map(label), totals.to_numpy(), color="#1f4e79", height=0.7)
-        ax.margins(y=0.02)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=5))
-        ax.grid(axis="y", visible=False)
-        ax.set_xlabel("Incidents")
-        ax.set_ylabel("")
-        ax.set_title(title)
-    fig.tight_layout()  # (cheaper here than a constrained layout)
-    return fig
 
 
 def availability_against_sla(table: pd.DataFrame, by: str = "vendor", period: str = "month",

@@ -1,6 +1,6 @@
 """Warm notebook kernels for the report: started once, reused for several notebooks.
 
-A kernel costs about two seconds to start and import pandas, matplotlib and seaborn; the
+A kernel costs about two seconds to start and import pandas and matplotlib; the
 report runs a dozen notebooks, so each worker keeps one kernel and resets its namespace
 between notebooks. Two details keep the per-notebook overhead in milliseconds:
 
