@@ -100,16 +100,18 @@ if basis_note:
 # %% [markdown]
 # ## When incidents happened
 #
-# The charts draw the products with most incidents one by one; past a dozen, the rest share
-# one row ("N other products"). The service table above lists every product.
+# The timeline draws the products with most incidents one by one; past a dozen, the rest
+# share one row ("N other products"); the service table above lists every product. The
+# monthly bars show what each month held by impact, outages at the bottom: a month of
+# advisories is not a bad month.
 
 # %%
 charted = plots.fold_rare_groups(incidents, "product")
 plots.show(plots.incident_timeline(charted, data.window.start, data.window.end, "product"),
            f"Timeline of {vendor} incidents by product, coloured by impact.")
-plots.show(plots.monthly_frequency(trend_tests.monthly_counts(charted, data.window, "product"),
-                                   "product"),
-           f"Stacked bars of {vendor} incidents per month by product with a rolling mean.")
+plots.show(plots.monthly_frequency(trend_tests.monthly_counts(incidents, data.window, "impact"),
+                                   "impact"),
+           f"Stacked bars of {vendor} incidents per month by impact with a rolling mean.")
 
 # %% [markdown]
 # ## How long until service returns

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -373,3 +374,19 @@ def test_a_chart_that_fits_its_canvas_is_saved_at_the_canvas_size(incidents):
     timeline = plots.incident_timeline(incidents, WINDOW.start, WINDOW.end, "vendor")
     canvas_width = timeline.get_size_inches()[0] * timeline.dpi
     assert saved(timeline).shape[1] > canvas_width  # its legend sits beside the chart
+
+
+def test_monthly_bars_by_impact_stack_the_most_severe_first_in_the_impact_colours(incidents):
+    plots.apply_style()
+    figure = plots.monthly_frequency(trend_tests.monthly_counts(incidents, WINDOW, "impact"),
+                                     "impact")
+    legend = figure.legends[0]
+    names = [text.get_text() for text in legend.get_texts()]
+    levels = [name for name in names if name in plots.IMPACT_COLOURS]
+    assert levels == [level for level in plots.IMPACT_COLOURS if level in levels]
+    assert levels and names[-1] == "3-month mean"
+    assert legend.get_title().get_text() == "Impact"
+    layers = [c for c in figure.axes[0].collections]
+    assert [matplotlib.colors.to_hex(c.get_facecolor()[0]) for c in layers] == [
+        plots.IMPACT_COLOURS[level] for level in levels]
+    plt.close(figure)

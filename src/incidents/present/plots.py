@@ -305,12 +305,18 @@ def _short(label: str, limit: int = 38) -> str:
 
 
 def monthly_frequency(counts: pd.DataFrame, by: str = "vendor") -> plt.Figure:
-    """Incidents per month (bars) with the rolling mean (line), stacked by group."""
+    """Incidents per month (bars) with the rolling mean (line), stacked by group; by
+    ``impact``, the most severe at the bottom in the impact colours of every chart."""
     table = counts.pivot_table(index="month", columns=by, values="incidents", aggfunc="sum",
                                fill_value=0, observed=True)
     rolling = counts.groupby("month")["incidents"].sum().rolling(3, min_periods=1).mean()
     fig, ax = plt.subplots(figsize=(WIDTH, 4.0), layout="constrained")
-    colours = group_colours(table.columns)
+    if by == "impact":
+        table.columns = table.columns.astype(str)
+        table = table[[level for level in IMPACT_COLOURS if level in table.columns]]
+        colours = IMPACT_COLOURS
+    else:
+        colours = group_colours(table.columns)
     x = np.arange(len(table))
     bottom = np.zeros(len(table))
     handles = []
@@ -329,7 +335,7 @@ def monthly_frequency(counts: pd.DataFrame, by: str = "vendor") -> plt.Figure:
     ax.set_xlabel("Month")
     ax.set_ylabel("Incidents per month")
     ax.set_title("Monthly incident count")
-    _legend_below(ax, [*handles, line])
+    _legend_below(ax, [*handles, line], "Impact" if by == "impact" else None, columns=5)
     return fig
 
 
