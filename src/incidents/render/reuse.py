@@ -29,6 +29,7 @@ import shutil
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from incidents import config
@@ -89,6 +90,28 @@ def table_digest(frame: pd.DataFrame | None) -> str:
                           + ",".join(map(str, frame.columns)).encode()).hexdigest()
 
 
+def _row_hashes(frame: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray, str] | None:
+    """One hash per row of ``frame`` (values only, as :func:`table_digest` hashes them), the
+    rows' vendors and the column names: hashed once, then selected per vendor."""
+    if frame is None or frame.empty:
+        return None
+    hashed = pd.util.hash_pandas_object(frame.drop(columns=["regex"], errors="ignore"),
+                                        index=False)
+    return (hashed.to_numpy(), frame["vendor"].astype(str).to_numpy(),
+            ",".join(map(str, frame.columns)))
+
+
+def _rows_digest(rows: tuple[np.ndarray, np.ndarray, str] | None, vendor: str) -> str:
+    """The digest of one vendor's rows of a table hashed by :func:`_row_hashes`."""
+    if rows is None:
+        return "<no table>"
+    hashes, vendors, columns = rows
+    mine = hashes[vendors == vendor]
+    if not len(mine):
+        return "<empty>"
+    return hashlib.sha256(mine.tobytes() + columns.encode()).hexdigest()
+
+
 def vendor_digests(data, exposure: pd.DataFrame) -> dict[str, str]:
     """Per vendor in ``data`` (a :class:`incidents.present.report_data.ReportData`), the
     digest of the evidence its deep dive reads (see the module docstring)."""
@@ -104,10 +127,10 @@ def vendor_digests(data, exposure: pd.DataFrame) -> dict[str, str]:
               "service_map": found.service_map if found is not None else None,
               "vendors": data.vendors, "served": served}
     ends = data.vendor_ends
+    hashed = {name: _row_hashes(t) for name, t in tables.items()}
     out = {}
     for vendor in data.vendors["vendor"]:
-        parts = [table_digest(None if t is None or t.empty else t.loc[t["vendor"] == vendor])
-                 for t in tables.values()]
+        parts = [_rows_digest(rows, vendor) for rows in hashed.values()]
         mine = served.loc[served["vendor"] == vendor, "function"]
         parts.append(table_digest(functions.loc[functions["function"].isin(mine)].astype(str)))
         parts.append(table_digest(exposure.loc[exposure["vendor"] == vendor,
