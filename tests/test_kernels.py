@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 
 import pytest
 
@@ -18,6 +19,12 @@ def kernel(tmp_path_factory):
 
 def test_warm_kernel_has_the_report_modules_imported(kernel):
     kernels.run_code(kernel, "import sys; assert 'incidents.present.plots' in sys.modules")
+
+
+def test_a_kernel_runs_below_the_report_that_prepares_its_data(kernel):
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    assert os.getpriority(os.PRIO_PROCESS, kernel.provisioner.pid) == min(
+        19, mine + kernels.KERNEL_NICENESS)
 
 
 def test_reset_forgets_the_previous_notebook_variables(kernel):
