@@ -21,10 +21,20 @@ def test_warm_kernel_has_the_report_modules_imported(kernel):
     kernels.run_code(kernel, "import sys; assert 'incidents.present.plots' in sys.modules")
 
 
-def test_a_kernel_runs_below_the_report_that_prepares_its_data(kernel):
-    mine = os.getpriority(os.PRIO_PROCESS, 0)
+def test_a_kernel_starts_below_the_report_that_prepares_its_data(kernel):
     assert os.getpriority(os.PRIO_PROCESS, kernel.provisioner.pid) == min(
-        19, mine + kernels.KERNEL_NICENESS)
+        19, kernels._BASE_NICENESS + kernels.KERNEL_NICENESS)
+
+
+def test_the_report_steps_back_to_the_kernels_level_once(monkeypatch):
+    levels = {"now": 0}
+    monkeypatch.setattr(kernels, "_BASE_NICENESS", 0)
+    monkeypatch.setattr(kernels.os, "getpriority", lambda which, who: levels["now"])
+    monkeypatch.setattr(kernels.os, "setpriority",
+                        lambda which, who, value: levels.update(now=value))
+    kernels.step_back()
+    kernels.step_back()
+    assert levels["now"] == kernels.KERNEL_NICENESS
 
 
 def test_reset_forgets_the_previous_notebook_variables(kernel):

@@ -133,22 +133,34 @@ def start_kernel(socket_folder: Path) -> KernelManager:
     return manager
 
 
-#: ``nice`` steps a kernel runs below the report's own process. While the kernels start
-#: (imports, about 1.7 s of processor each), the report's process loads and checks the data
-#: they will then wait for; on two cores three processes share them, and the data would come
-#: last. Once the data is handed over the report's process mostly waits, so the kernels have
-#: the processor to themselves (the niceness orders processes, it does not slow one alone).
+#: ``nice`` steps a kernel runs below the report's own process while it starts. The kernels'
+#: imports take about 1.7 s of processor each, and meanwhile the report's process loads and
+#: checks the data they will then wait for: on two cores three processes share them, and the
+#: data would come last. Once the data is handed over, the report's process steps down to
+#: the kernels' level (:func:`step_back`): from then on the notebooks come first.
 KERNEL_NICENESS = 5
+#: This process's niceness when the module was imported (the level the steps count from).
+_BASE_NICENESS = os.getpriority(os.PRIO_PROCESS, 0)
 
 
 def _yield_to_the_report(manager: KernelManager) -> None:
-    """Run the kernel :data:`KERNEL_NICENESS` steps below this process (a system that
-    refuses it leaves the kernel as it is)."""
+    """Run the kernel :data:`KERNEL_NICENESS` steps below this process's own level (a
+    system that refuses it leaves the kernel as it is)."""
     pid = getattr(manager.provisioner, "pid", None)
     if pid:
         with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, pid,
-                           os.getpriority(os.PRIO_PROCESS, 0) + KERNEL_NICENESS)
+            os.setpriority(os.PRIO_PROCESS, pid, min(19, _BASE_NICENESS + KERNEL_NICENESS))
+
+
+def step_back() -> None:
+    """Run this process at the kernels' level (call once the data is handed over: it then
+    mostly waits and exports, and the notebooks should not wait for it). Niceness only ever
+    goes up for an ordinary user, so a second report in the same process starts its kernels
+    level with it."""
+    target = min(19, _BASE_NICENESS + KERNEL_NICENESS)
+    with contextlib.suppress(OSError):
+        if os.getpriority(os.PRIO_PROCESS, 0) < target:
+            os.setpriority(os.PRIO_PROCESS, 0, target)
 
 
 def reset_namespace(manager: KernelManager) -> None:

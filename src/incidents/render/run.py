@@ -28,7 +28,7 @@ from incidents.errors import (
     NotebookError,
     terminal_text,
 )
-from incidents.render import execute, export, plan, publish, reuse, stopwatch
+from incidents.render import execute, export, kernels, plan, publish, reuse, stopwatch
 
 # ---------------------------------------------------------------- planning
 
@@ -133,6 +133,7 @@ def _build_in(workdir: Path, options: plan.Options, timing: stopwatch.Timing) ->
         if note and to_run:
             print(note, flush=True)
         pool.submit(to_run)
+        kernels.step_back()  # the data is handed over: the notebooks come first now
         export.warm_up_exporting()
         # The attachments read only the prepared data: written while the notebooks run.
         publish.write_attachments(jobs, options, staging, run)
