@@ -584,6 +584,39 @@ def test_the_sla_action_says_how_many_periods_full_outages_alone_put_below() -> 
     assert "(full outages alone put them there)" in out[1]
 
 
+def test_the_sla_action_claims_now_only_while_a_claim_window_may_be_open() -> None:
+    from incidents.present import actions
+
+    now = pd.Timestamp("2026-06-15T00:00:00Z")
+    verdicts = pd.DataFrame({
+        "vendor": ["A", "B"], "name": ["A SLA", "B SLA"], "below": [1, 3],
+        "below_outages_only": [1, 3], "periods": [12, 12], "measured_per": ["month", "month"],
+        "latest_below": ["2026-05", "2025-03"],
+        "latest_below_end": pd.to_datetime(["2026-06-01", "2025-04-01"], utc=True),
+        "claim_deadline": ["by the end of the calendar month following the month", ""]})
+    recent, = actions._sla(verdicts, now, claim_open=True)
+    old, = actions._sla(verdicts, now, claim_open=False)
+    assert recent.startswith("A A SLA") and "the latest, 2026\\-05, ended 01 Jun 2026" in recent
+    assert "file any credit claim now (claims are due by the end of the calendar month" in recent
+    assert old.startswith("B B SLA") and "ended 01 Apr 2025, longer ago than any claim" in old
+    assert "no credit can be claimed; put the record on the table at the next renewal" in old
+    empty = pd.DataFrame(columns=["vendor", "product"])
+    ordered = actions.recommended(unrecorded_vendors=["C"], changes=pd.DataFrame(
+        columns=["vendor", "yes", "no", "share"]), incidents=pd.DataFrame(
+        columns=["vendor", "affected_clients", "start_utc", "incident_id"]),
+        shared=pd.DataFrame(columns=["vendors", "start_utc", "title"]), verdicts=verdicts,
+        uncovered=empty, now=now)
+    assert ordered[0].startswith("A A SLA") and ordered[-1].startswith("B B SLA")
+
+
+def test_sla_verdicts_name_the_latest_period_below_target() -> None:
+    year = metrics.Window.from_dates("2025-01-01", "2025-12-31")
+    verdict = availability.sla_verdicts(availability.sla_periods(
+        _one("outage"), year, _slas("month"))).iloc[0]
+    assert verdict["latest_below"] == "2025-01"
+    assert verdict["latest_below_end"] == pd.Timestamp("2025-02-01T00:00:00Z")
+
+
 # ---------------------------------------------------------------- service map
 
 

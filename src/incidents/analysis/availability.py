@@ -314,7 +314,8 @@ def sla_periods(rows: pd.DataFrame, window: metrics.Window, slas: pd.DataFrame,
         out.append(frame)
     if not out:
         return pd.DataFrame(columns=["sla_id", "vendor", "name", "services", "period",
-                                     "complete", "downtime_hours", "worst_service",
+                                     "period_end", "complete", "downtime_hours",
+                                     "worst_service",
                                      "incidents", "target", "measured_per", "recorded",
                                      "availability", "below_target", "credit_percent"])
     table = pd.concat(out, ignore_index=True).merge(
@@ -331,8 +332,8 @@ def sla_periods(rows: pd.DataFrame, window: metrics.Window, slas: pd.DataFrame,
     table["credit_percent"] = [
         metrics.credit_for(a, tiers) if tiers else np.nan
         for a, tiers in zip(table["availability"], table["credit_tiers"], strict=True)]
-    return table.drop(columns=["s", "e", "credit_tiers"]).sort_values(
-        ["vendor", "sla_id", "period"]).reset_index(drop=True)
+    return table.drop(columns=["s", "credit_tiers"]).rename(columns={
+        "e": "period_end"}).sort_values(["vendor", "sla_id", "period"]).reset_index(drop=True)
 
 
 def sla_verdicts(periods_table: pd.DataFrame) -> pd.DataFrame:
@@ -340,12 +341,15 @@ def sla_verdicts(periods_table: pd.DataFrame) -> pd.DataFrame:
     covers (only those can be judged met); ``unrecorded``, the other whole periods (public
     reports only); ``below``, whole periods below target, recorded or not (public incidents
     alone put them there); the lowest of those periods that are recorded or below target, and
-    the covered service that set it (empty when there is none)."""
+    the covered service that set it (empty when there is none); ``latest_below`` and
+    ``latest_below_end``, the last period below target and when it ended (a credit claim is
+    due within a deadline counted from there)."""
     done = periods_table.loc[periods_table["complete"]]
     if done.empty:
         return pd.DataFrame(columns=["sla_id", "vendor", "name", "services", "measured_per",
                                      "target", "periods", "unrecorded", "below", "lowest",
-                                     "lowest_period", "lowest_service"])
+                                     "lowest_period", "lowest_service", "latest_below",
+                                     "latest_below_end"])
     done = done.assign(unrecorded=~done["recorded"].astype(bool))
     grouped = done.groupby(["sla_id", "vendor", "name", "services", "measured_per", "target"])
     table = grouped.agg(periods=("recorded", "sum"), unrecorded=("unrecorded", "sum"),
@@ -355,9 +359,16 @@ def sla_verdicts(periods_table: pd.DataFrame) -> pd.DataFrame:
     telling = done.loc[done["recorded"].astype(bool) | done["below_target"].astype(bool)]
     lowest = telling.loc[telling.groupby("sla_id")["availability"].idxmin(),
                          ["sla_id", "availability", "period", "worst_service"]]
-    return table.merge(lowest.rename(columns={
+    table = table.merge(lowest.rename(columns={
         "availability": "lowest", "period": "lowest_period",
         "worst_service": "lowest_service"}), on="sla_id", how="left")
+    below = done.loc[done["below_target"].astype(bool)]
+    if "period_end" in below and len(below):
+        latest = below.sort_values("period_end").drop_duplicates("sla_id", keep="last")
+        return table.merge(latest[["sla_id", "period", "period_end"]].rename(columns={
+            "period": "latest_below", "period_end": "latest_below_end"}), on="sla_id",
+            how="left")
+    return table.assign(latest_below=pd.NA, latest_below_end=pd.NaT)
 
 
 def uncovered_services(rows: pd.DataFrame, slas: pd.DataFrame) -> pd.DataFrame:

@@ -15,8 +15,10 @@ one action naming the vendor and the evidence. The rules, in the order they are 
 4. **Shared dependency**: an event linked to several vendors the organisation uses: they fail
    together and are not independent fallbacks.
 5. **SLA breached on the estimate**: an SLA period below target (status-page weights; how
-   many of them full outages alone put there is said too): check with the tenant's own
-   service health whether a credit claim applies, by the SLA's deadline.
+   many of them full outages alone put there is said too): while the latest such period
+   ended within the longest claim deadline of the SLAs read (:data:`LONGEST_CLAIM_DAYS`),
+   check the tenant's own service health and claim now (first on the list); once every
+   window has closed, take the record to the next renewal (last on the list).
 6. **No SLA figure**: services the organisation uses that no SLA with a target covers: ask
    the vendor for its SLA document.
 """
@@ -130,9 +132,49 @@ def _shared(shared: pd.DataFrame) -> list[str]:
             "dependency, not as fallbacks for each other." for _, row in shared.iterrows()]
 
 
-def _sla(verdicts: pd.DataFrame) -> list[str]:
+#: The longest claim deadline of the SLAs read (``data/slas.csv``): DigitalOcean's "within
+#: three months of the end of the billing cycle"; Microsoft's is the end of the following
+#: month, Atlassian's 15 days, GitHub's and Google's 30 days.
+LONGEST_CLAIM_DAYS = 92
+
+
+def _claim_open(row: pd.Series, now: pd.Timestamp) -> bool:
+    """Whether a credit claim for the SLA's latest period below target may still be in time:
+    it ended within :data:`LONGEST_CLAIM_DAYS` (an SLA without that column counts as open)."""
+    end = row.get("latest_below_end")
+    if end is None or pd.isna(end):
+        return True
+    return (now - pd.Timestamp(end)) <= pd.Timedelta(days=LONGEST_CLAIM_DAYS)
+
+
+def _claim_text(row: pd.Series, now: pd.Timestamp) -> str:
+    """What to do about the periods below target: claim in time, or take them to the
+    renewal when every claim window has closed."""
+    end, latest = row.get("latest_below_end"), row.get("latest_below")
+    deadline = str(row.get("claim_deadline") or "").strip()
+    due = (f" (claims are due {narrative.text(deadline.split(' (')[0])})" if deadline
+           else " (its claim deadline is not in the text read)")
+    if end is None or pd.isna(end):
+        return ("check the tenant's own service health for those periods and file any credit "
+                "claim within the SLA's deadline" + due)
+    when = f"the latest, {narrative.text(latest)}, ended {pd.Timestamp(end):%d %b %Y}"
+    if _claim_open(row, now):
+        return (f"{when}: check the tenant's own service health for it and file any credit "
+                "claim now" + due)
+    return (f"{when}, longer ago than any claim deadline of the SLAs read (three months at "
+            "most): no credit can be claimed; put the record on the table at the next "
+            "renewal")
+
+
+def _sla(verdicts: pd.DataFrame, now: pd.Timestamp | None = None,
+         claim_open: bool | None = None) -> list[str]:
+    """One line per SLA with periods below target; with ``claim_open``, only those whose
+    claim window may still be open (True) or has closed (False)."""
+    now = now if now is not None else pd.Timestamp.now(tz="UTC")
     out = []
     for _, row in verdicts.loc[verdicts["below"] > 0].iterrows():
+        if claim_open is not None and _claim_open(row, now) != claim_open:
+            continue
         strict = row.get("below_outages_only")
         alone = ("" if strict is None or pd.isna(strict) else
                  f" ({int(strict)} of them on full outages alone, the others only with "
@@ -144,9 +186,7 @@ def _sla(verdicts: pd.DataFrame) -> list[str]:
                    "a period below target but never show one met" if unrecorded else "")
         out.append(f"{narrative.text(row['vendor'])} {narrative.text(row['name'])}: "
                    f"{int(row['below'])} of {total} {row['measured_per']}s below "
-                   f"target on public incidents{alone}{reports}: check the tenant's own service "
-                   "health for those periods and file any credit claim within the SLA's "
-                   "deadline.")
+                   f"target on public incidents{alone}{reports}; {_claim_text(row, now)}.")
     return out
 
 
@@ -161,10 +201,13 @@ def _no_sla(uncovered: pd.DataFrame) -> list[str]:
 
 def recommended(*, unrecorded_vendors: list[str], changes: pd.DataFrame,
                 incidents: pd.DataFrame, shared: pd.DataFrame, verdicts: pd.DataFrame,
-                uncovered: pd.DataFrame, limit: int = MAX_ACTIONS) -> list[str]:
-    """The actions of the rules above, most pressing first: SLA claims (a claim window closes),
-    then shared dependencies and own changes (what concentrates risk), then the rest; never
-    cut in rule order (each rule keeps at most ``limit`` of its own lines)."""
-    groups = (_sla(verdicts), _shared(shared), _own_changes(changes), _one_way_in(incidents),
-              _no_record(unrecorded_vendors), _no_sla(uncovered))
+                uncovered: pd.DataFrame, limit: int = MAX_ACTIONS,
+                now: pd.Timestamp | None = None) -> list[str]:
+    """The actions of the rules above, most pressing first: SLA claims whose window may still
+    be open, then shared dependencies and own changes (what concentrates risk), then the
+    rest, and last the SLA records whose claim windows have all closed (for the renewal);
+    never cut in rule order (each rule keeps at most ``limit`` of its own lines)."""
+    groups = (_sla(verdicts, now, claim_open=True), _shared(shared), _own_changes(changes),
+              _one_way_in(incidents), _no_record(unrecorded_vendors), _no_sla(uncovered),
+              _sla(verdicts, now, claim_open=False))
     return [line for group in groups for line in group[:limit]]

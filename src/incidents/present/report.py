@@ -323,6 +323,9 @@ def sla_verdicts_both_ways(data: ReportData, sla_target: float = 0.0) -> pd.Data
         table["below"], table["below_outages_only"], strict=True)]
     table["periods_both"] = [f"{int(a)} ({int(b)})" for a, b in zip(
         table["periods"], table["unrecorded"], strict=True)]
+    deadlines = (data.slas.set_index("sla_id")["claim_deadline"] if "claim_deadline" in
+                 data.slas else pd.Series(dtype=object))
+    table["claim_deadline"] = table["sla_id"].map(deadlines).astype(object).fillna("")
     return table
 
 
