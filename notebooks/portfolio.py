@@ -32,8 +32,12 @@ vendors_file: str = ""  # vendor CSV (dependence); empty means data/vendors.csv
 skip_invalid: bool = False  # leave out invalid rows (listed in the appendix) instead of failing
 previous_state: str = ""  # the last published report's state file; empty: nothing to compare
 state_out: str = ""  # where this report's state is written for the next one; empty: nowhere
+annex_out: str = ""  # folder for the annex attachments (CSV, JSON); empty: not written
+window_slug: str = ""  # the window in the attachments' names, e.g. 2023-01-01-to-2026-11-30
 
 # %% tags=["remove-cell"]
+from pathlib import Path
+
 from IPython.display import HTML, Markdown, display
 
 from incidents.analysis import metrics, risk
@@ -369,6 +373,10 @@ from incidents.present import annex
 
 display(Markdown(annex.rule_line()))
 display(Markdown(annex.coverage_line(data)))
+
+# %% tags=["remove-cell"]
+if annex_out:  # the attachments: every candidate, with every field
+    annex.write_annex(data, Path(annex_out), window_slug)
 
 # %%
 candidates_shown, candidates_total = annex.candidates_shown(data)

@@ -86,6 +86,15 @@ def test_a_refresh_renders_only_the_pages_whose_evidence_changed(tmp_path, capsy
     index = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
     assert "reused from the run of" in index
     assert "BC9" in (tmp_path / "out" / "vendor-beta-chat.html").read_text(encoding="utf-8")
+    render.build(options)  # the portfolio compares with the state the last run published
+    capsys.readouterr()
+    before = {p.name: p.read_bytes() for p in (tmp_path / "out").glob("third-party-annex-*")}
+    assert sorted(p.rsplit(".", 1)[1] for p in before) == ["csv", "json"]
+    render.build(options)  # nothing changed: every page reused, the portfolio's annex too
+    said = capsys.readouterr().out
+    assert "Rendering 0 notebook(s)" in said
+    after = {p.name: p.read_bytes() for p in (tmp_path / "out").glob("third-party-annex-*")}
+    assert after == before
 
 
 def test_a_changed_notebook_or_package_source_changes_every_pages_code(tmp_path, monkeypatch):

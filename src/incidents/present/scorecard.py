@@ -199,6 +199,17 @@ def save_state(path: str | Path, current: dict) -> None:
     Path(path).write_text(json.dumps(current, indent=1, sort_keys=True), encoding="utf-8")
 
 
+def compared_state(path: str | Path) -> str:
+    """What of the state at ``path`` the portfolio's "what changed" section shows: all of it
+    but the time of day it was prepared (the page names the day). A page key built on this
+    lets a portfolio be reused when the last report is the same but for the time it ran."""
+    found = load_state(path)
+    if found is None:
+        return ""
+    return json.dumps({**found, "prepared_utc": str(found.get("prepared_utc", ""))[:10]},
+                      sort_keys=True)
+
+
 def load_state(path: str | Path) -> dict | None:
     """The last published report's state, or None when there is none or it is unreadable."""
     if not path:

@@ -60,11 +60,13 @@ def is_portfolio(job: plan.Job) -> bool:
 
 
 def write_attachments(jobs: list[plan.Job], options: plan.Options, folder: Path,
-                      run: plan.Run | None = None) -> list[Path]:
+                      run: plan.Run | None = None, annex: bool = True) -> list[Path]:
     """Each report's incidents as a CSV for spreadsheets (formula-like cells neutralised),
     and, beside the portfolio report, its third-party annex as CSV and JSON
-    (:func:`incidents.present.annex.write_annex`)."""
-    from incidents.present import annex, report, safe
+    (:func:`incidents.present.annex.write_annex`), unless ``annex`` is false (a report run
+    has the portfolio notebook write it: it computes the same tables for its page)."""
+    from incidents.present import annex as annex_module
+    from incidents.present import report, safe
 
     data = report.prepare(options.data, options.vendors, options.start or plan.DEFAULT_START,
                           options.end, options.skip_invalid)
@@ -77,8 +79,8 @@ def write_attachments(jobs: list[plan.Job], options: plan.Options, folder: Path,
         vendor = job.parameters.get("vendor")
         rows = table if vendor is None else table.loc[table["vendor"] == vendor]
         written.append(safe.write_spreadsheet_csv(rows, folder / attachment_name(job, run)))
-        if is_portfolio(job):
-            written += annex.write_annex(data, folder, run.window_slug)
+        if is_portfolio(job) and annex:
+            written += annex_module.write_annex(data, folder, run.window_slug)
     return written
 
 

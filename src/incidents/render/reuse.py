@@ -8,11 +8,13 @@ A page's key is a SHA-256 over:
   source re-renders everything);
 - its parameters, with the run's own file paths replaced by what they point at;
 - its evidence. The portfolio reads everything: the bytes of every input file
-  (:func:`incidents.data.inputs.input_files`) and the last published report's state (its
-  "what changed" section). A deep dive reads its vendor's slice: the vendor's rows of every
-  record, its records, SLAs, published uptime and service-map rows, its row of the vendor
-  table and the business functions its services serve, its own cut-off, the window, and its
-  exposure rank among all vendors (the one figure it shows about the others).
+  (:func:`incidents.data.inputs.input_files`) and the last published report's state as its
+  "what changed" section shows it (:func:`incidents.present.scorecard.compared_state`: the
+  day it was prepared, not the time). A deep dive reads its vendor's slice: the vendor's
+  rows of every record, its records, SLAs, published uptime and service-map rows, its row
+  of the vendor table and the business functions its services serve, its own cut-off, the
+  window, and its exposure rank among all vendors (the one figure it shows about the
+  others).
 
 Chosen over papermill's or nbclient's own caching (they cache nothing across runs) and over
 ``joblib.Memory`` (it memoises function results, not the exported HTML and PDF files a page
@@ -37,7 +39,7 @@ from incidents import config
 #: The folder in the build folder where rendered pages are kept, one per page and key.
 CACHE_NAME = "pages"
 #: Parameters that name a run's own files (their content is in the key, not their path).
-RUN_PATHS = ("data_file", "vendors_file", "previous_state", "state_out")
+RUN_PATHS = ("data_file", "vendors_file", "previous_state", "state_out", "annex_out")
 #: The file beside a kept page that says when it was rendered.
 WHEN = "rendered-at.txt"
 
@@ -143,6 +145,11 @@ def vendor_digests(data, exposure: pd.DataFrame) -> dict[str, str]:
 def evidence_digest(files: list[Path]) -> str:
     """The bytes of every file the portfolio reads (a missing one counts as absent)."""
     return _digest([str(p.name).encode() + b"\0" + _bytes(p) for p in files])
+
+
+def digest_text(text: str) -> str:
+    """The digest of a text (a state compared, for one)."""
+    return _digest([text.encode()])
 
 
 def page_key(parameters: dict[str, object], code: str, evidence: str) -> str:

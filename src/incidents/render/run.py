@@ -113,8 +113,8 @@ def _build_in(workdir: Path, options: plan.Options, timing: stopwatch.Timing) ->
         options, originals = snapshot_inputs(options, workdir / "snapshot")
         with _named_as_given(originals):
             jobs, data = plan.prepare_jobs(options)
-        _hand_over_state(jobs, plan.run_folder(options), workdir, staging)
         run = plan.describe_run(options, data.window)
+        _hand_over_state(jobs, plan.run_folder(options), workdir, staging, run)
         for note in (data.evidence.notes if data.evidence is not None else ()):
             print(terminal_text(f"note: {note}"), flush=True)
         if data.skipped_rows:
@@ -135,8 +135,9 @@ def _build_in(workdir: Path, options: plan.Options, timing: stopwatch.Timing) ->
         pool.submit(to_run)
         kernels.step_back()  # the data is handed over: the notebooks come first now
         export.warm_up_exporting()
-        # The attachments read only the prepared data: written while the notebooks run.
-        publish.write_attachments(jobs, options, staging, run)
+        # The incident tables read only the prepared data: written while the notebooks run
+        # (the portfolio notebook writes the annex's).
+        publish.write_attachments(jobs, options, staging, run, annex=False)
         html_files = pool.wait(to_run)
     except BaseException:
         pool.close()
@@ -161,17 +162,22 @@ def _build_in(workdir: Path, options: plan.Options, timing: stopwatch.Timing) ->
 
 
 def _page_files(job: plan.Job, formats: tuple[str, ...]) -> list[str]:
-    """The files a page is: its HTML and PDF as asked, and the portfolio's state file."""
-    from incidents.present import scorecard
+    """The files a page is: its HTML and PDF as asked, and the portfolio's state file and
+    third-party annex (CSV and JSON), which the portfolio notebook writes itself."""
+    from incidents.present import annex, scorecard
 
     names = [f"{job.stem}.{fmt}" for fmt in formats]
-    return names + ([scorecard.STATE_NAME] if job.notebook == "portfolio" else [])
+    if job.notebook != "portfolio":
+        return names
+    slug = str(job.parameters.get("window_slug") or "")
+    return names + [scorecard.STATE_NAME] + (
+        [annex.annex_name(slug, ".csv"), annex.annex_name(slug, ".json")] if slug else [])
 
 
 def _page_keys(jobs: list[plan.Job], data, options: plan.Options) -> dict[str, str]:
     """Each page's key (:mod:`incidents.render.reuse`): its code, parameters and evidence."""
     from incidents.data import inputs
-    from incidents.present import report
+    from incidents.present import report, scorecard
 
     codes = {job.notebook: reuse.code_digest(job.notebook) for job in jobs}
     digests: dict[str, str] = {}
@@ -181,8 +187,8 @@ def _page_keys(jobs: list[plan.Job], data, options: plan.Options) -> dict[str, s
     for job in jobs:
         if job.notebook == "portfolio":
             files = inputs.input_files(options.data, options.vendors)
-            previous = str(job.parameters.get("previous_state") or "")
-            evidence = reuse.evidence_digest([*files, *([Path(previous)] if previous else [])])
+            compared = scorecard.compared_state(str(job.parameters.get("previous_state") or ""))
+            evidence = reuse.evidence_digest(files) + reuse.digest_text(compared)
         else:
             evidence = digests.get(str(job.parameters.get("vendor")), "")
         keys[job.stem] = reuse.page_key(job.parameters, codes[job.notebook], evidence)
@@ -202,10 +208,12 @@ def _take_kept_pages(jobs: list[plan.Job], keys: dict[str, str], staging: Path,
     return taken
 
 
-def _hand_over_state(jobs: list[plan.Job], out: Path, workdir: Path, staging: Path) -> None:
+def _hand_over_state(jobs: list[plan.Job], out: Path, workdir: Path, staging: Path,
+                     run: plan.Run) -> None:
     """Point the portfolio at the last published report's state (a copy, taken now: the
     published folder may change while this run works) and at where to write its own, which
-    is published with the pages for the next run to compare with."""
+    is published with the pages for the next run to compare with; and at where to write the
+    third-party annex (it computes the annex's tables for its own page anyway)."""
     from incidents.present import scorecard
 
     previous = out / scorecard.STATE_NAME
@@ -219,6 +227,8 @@ def _hand_over_state(jobs: list[plan.Job], out: Path, workdir: Path, staging: Pa
         if job.notebook == "portfolio":
             job.parameters["previous_state"] = str(copy) if copy.is_file() else ""
             job.parameters["state_out"] = str(staging / scorecard.STATE_NAME)
+            job.parameters["annex_out"] = str(staging)
+            job.parameters["window_slug"] = run.window_slug
 
 
 def shown(path: Path) -> str:
