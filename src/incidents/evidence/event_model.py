@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from incidents.data import load, schema
 
@@ -18,6 +16,11 @@ def assign_events(incidents: pd.DataFrame, links: pd.DataFrame) -> pd.Series:
     """The event of each row: rows joined by a shared ``event_id`` or a confirmed link in
     ``events.csv`` are one event (connected components of those joins). The event is named by
     the link's id, else the rows' ``event_id``, else ``record_id/incident_id``."""
+    # Imported here: only the report's own process links rows into events (about 0.2 s of
+    # import), the notebook kernels adopt the linked table.
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     n = len(incidents)
     keys = incidents["record_id"].astype(str) + "/" + incidents["incident_id"].astype(str)
     row_event = incidents["event_id"].astype(str) if "event_id" in incidents else pd.Series(
