@@ -136,8 +136,9 @@ def start_kernel(socket_folder: Path) -> KernelManager:
 #: ``nice`` steps a kernel runs below the report's own process while it starts. The kernels'
 #: imports take about 1.7 s of processor each, and meanwhile the report's process loads and
 #: checks the data they will then wait for: on two cores three processes share them, and the
-#: data would come last. Once the data is handed over, the report's process steps down to
-#: the kernels' level (:func:`step_back`): from then on the notebooks come first.
+#: data would come last. Once the data is handed over and every kernel has its one
+#: notebook (a refresh), the report's process steps down to the kernels' level
+#: (:func:`step_back`): from then on the notebooks come first.
 KERNEL_NICENESS = 5
 #: This process's niceness when the module was imported (the level the steps count from).
 _BASE_NICENESS = os.getpriority(os.PRIO_PROCESS, 0)

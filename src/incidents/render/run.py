@@ -133,7 +133,12 @@ def _build_in(workdir: Path, options: plan.Options, timing: stopwatch.Timing) ->
         if note and to_run:
             print(note, flush=True)
         pool.submit(to_run)
-        kernels.step_back()  # the data is handed over: the notebooks come first now
+        if len(to_run) <= workers:
+            # A notebook per kernel at most (a refresh): nothing more to hand over, so this
+            # process's own chores (the exporter's start, the attachments) wait for the
+            # notebooks. With more notebooks than kernels it keeps its priority: it hands
+            # each kernel its next notebook, and a kernel should not wait for that.
+            kernels.step_back()
         export.warm_up_exporting()
         # The incident tables read only the prepared data: written while the notebooks run
         # (the portfolio notebook writes the annex's).
