@@ -596,9 +596,9 @@ def test_the_sla_action_claims_now_only_while_a_claim_window_may_be_open() -> No
         "claim_deadline": ["by the end of the calendar month following the month", ""]})
     recent, = actions._sla(verdicts, now, claim_open=True)
     old, = actions._sla(verdicts, now, claim_open=False)
-    assert recent.startswith("A A SLA") and "the latest, 2026\\-05, ended 01 Jun 2026" in recent
+    assert recent.startswith("A SLA:") and "the latest, 2026\\-05, ended 01 Jun 2026" in recent
     assert "file any credit claim now (claims are due by the end of the calendar month" in recent
-    assert old.startswith("B B SLA") and "ended 01 Apr 2025, longer ago than any claim" in old
+    assert old.startswith("B SLA:") and "ended 01 Apr 2025, longer ago than any claim" in old
     assert "no credit can be claimed; put the record on the table at the next renewal" in old
     empty = pd.DataFrame(columns=["vendor", "product"])
     ordered = actions.recommended(unrecorded_vendors=["C"], changes=pd.DataFrame(
@@ -606,7 +606,9 @@ def test_the_sla_action_claims_now_only_while_a_claim_window_may_be_open() -> No
         columns=["vendor", "affected_clients", "start_utc", "incident_id"]),
         shared=pd.DataFrame(columns=["vendors", "start_utc", "title"]), verdicts=verdicts,
         uncovered=empty, now=now)
-    assert ordered[0].startswith("A A SLA") and ordered[-1].startswith("B B SLA")
+    assert ordered[0].startswith("A SLA:") and ordered[-1].startswith("B SLA:")
+    other = actions._sla(verdicts.assign(name=["Mail SLA", "Chat SLA"]), now)
+    assert other[0].startswith("A Mail SLA:") and other[1].startswith("B Chat SLA:")
 
 
 def test_sla_verdicts_name_the_latest_period_below_target() -> None:

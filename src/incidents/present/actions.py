@@ -184,7 +184,9 @@ def _sla(verdicts: pd.DataFrame, now: pd.Timestamp | None = None,
         total = int(row["periods"]) + unrecorded
         reports = (f"; {unrecorded} of the {total} rest on public reports only, which can put "
                    "a period below target but never show one met" if unrecorded else "")
-        out.append(f"{narrative.text(row['vendor'])} {narrative.text(row['name'])}: "
+        vendor, name = str(row["vendor"]), str(row["name"])
+        named = name if name.startswith(vendor) else f"{vendor} {name}"  # a vendor named once
+        out.append(f"{narrative.text(named)}: "
                    f"{int(row['below'])} of {total} {row['measured_per']}s below "
                    f"target on public incidents{alone}{reports}; {_claim_text(row, now)}.")
     return out
