@@ -60,12 +60,11 @@ def is_portfolio(job: plan.Job) -> bool:
 
 
 def write_attachments(jobs: list[plan.Job], options: plan.Options, folder: Path,
-                      run: plan.Run | None = None, annex: bool = True) -> list[Path]:
-    """Each report's incidents as a CSV for spreadsheets (formula-like cells neutralised),
-    and, beside the portfolio report, its third-party annex as CSV and JSON
-    (:func:`incidents.present.annex.write_annex`), unless ``annex`` is false (a report run
-    has the portfolio notebook write it: it computes the same tables for its page)."""
-    from incidents.present import annex as annex_module
+                      run: plan.Run | None = None) -> list[Path]:
+    """Each report's incidents as a CSV for spreadsheets (formula-like cells neutralised).
+    The portfolio's third-party annex (CSV and JSON) is written by the portfolio notebook,
+    from the tables it computes for its page (:func:`incidents.present.annex.write_annex`),
+    and kept with the page when it is reused."""
     from incidents.present import report, safe
 
     data = report.prepare(options.data, options.vendors, options.start or plan.DEFAULT_START,
@@ -79,8 +78,6 @@ def write_attachments(jobs: list[plan.Job], options: plan.Options, folder: Path,
         vendor = job.parameters.get("vendor")
         rows = table if vendor is None else table.loc[table["vendor"] == vendor]
         written.append(safe.write_spreadsheet_csv(rows, folder / attachment_name(job, run)))
-        if is_portfolio(job) and annex:
-            written += annex_module.write_annex(data, folder, run.window_slug)
     return written
 
 

@@ -142,7 +142,7 @@ def _build_in(workdir: Path, options: plan.Options, timing: stopwatch.Timing) ->
         export.warm_up_exporting()
         # The incident tables read only the prepared data: written while the notebooks run
         # (the portfolio notebook writes the annex's).
-        publish.write_attachments(jobs, options, staging, run, annex=False)
+        publish.write_attachments(jobs, options, staging, run)
         html_files = pool.wait(to_run)
     except BaseException:
         pool.close()
