@@ -152,6 +152,8 @@ def test_ranks_read_as_whole_numbers_and_shared_ranks_keep_their_half():
 def test_a_range_prints_its_unit_once_when_both_ends_share_it():
     assert narrative.value_range(2.0, 9.5) == "2.0-9.5 h"
     assert narrative.value_range(0.5, 2.0) == "30 min-2.0 h"
+    assert narrative.value_range(0.0, 24.0) == "up to 24 h"  # known only to the day
+    assert narrative.value_range(0.0, 0.0) == "0 min"
     assert narrative.value_range(3.0, 3.0) == "3.0 h"
 
 

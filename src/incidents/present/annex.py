@@ -260,7 +260,7 @@ def occurred_text(stamp: object, precision: object) -> str:
 
 
 def duration_text(shortest: object, longest: object) -> str:
-    """A candidate's downtime as the range its times allow ("8.4 h", "0 min-24 h"), or
+    """A candidate's downtime as the range its times allow ("8.4 h", "up to 24 h"), or
     "no known end"."""
     if pd.isna(shortest) and pd.isna(longest):
         return "no known end"

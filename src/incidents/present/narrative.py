@@ -88,13 +88,16 @@ def count(value: object, noun: str) -> str:
 
 def value_range(low: object, high: object, formatter: Formatter = hours) -> str:
     """One value when both ends agree (``"9.5 h"``), else ``"2.0-9.5 h"`` (one unit when
-    both ends share it, ``"30 min-2.0 h"`` when not); a missing high end (a median not
-    reached) prints as a bound: ``"at least 2.0 h"``."""
+    both ends share it, ``"30 min-2.0 h"`` when not); a bound prints as one: a missing high
+    end (a median not reached) as ``"at least 2.0 h"``, a low end of zero (times known only
+    to the day) as ``"up to 24 h"``."""
     if _missing(low):
         return "n/a"
     if _missing(high):
         return f"at least {formatter(low)}"
     left, right = formatter(low), formatter(high)
+    if float(low) == 0 and left != right:  # known only to the day: a bound, not "0 min-24 h"
+        return f"up to {right}"
     if left == right:
         return left
     unit_left, unit_right = left.rpartition(" ")[2], right.rpartition(" ")[2]
@@ -105,7 +108,7 @@ def value_range(low: object, high: object, formatter: Formatter = hours) -> str:
 
 def durations(rows: pd.DataFrame) -> list[str]:
     """Each row's length as its times allow: ``"2.0 h"``, a range where a time is known only
-    to the day (``"0 min-24 h"``), ``"at least 3.5 days"`` for an event with no end but a last
+    to the day (``"up to 24 h"``), ``"at least 3.5 days"`` for an event with no end but a last
     update with impact (or still open), ``"no published end"`` otherwise; never a midpoint."""
     out = []
     for row in rows.itertuples(index=False):
