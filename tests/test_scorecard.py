@@ -104,3 +104,20 @@ def test_no_alternative_is_recommended_when_sign_in_failed_too():
     frame = _clients(("M", "web", 1), ("M", "web", 2), ("M", "sign-in", 1),
                      ("M", "sign-in", 2), ("M", "desktop clients", 7))
     assert "not for a fallback client" in actions._alternative(frame, "M", "web")
+
+
+def test_the_worst_outage_is_ranked_as_the_largest_outages_are_severity_before_length():
+    from types import SimpleNamespace
+
+    def event(month: int, severity: int, scope: str, hours: float) -> dict:
+        start = pd.Timestamp(f"2025-{month:02d}-10T00:00:00Z")
+        return {"vendor": "Acme", "impact": "outage", "severity": severity, "scope": scope,
+                "start_utc": start, "duration_hours": hours, "duration_max_hours": hours,
+                "start_precision": "minute", "end_precision": "minute",
+                "end_utc": start + pd.Timedelta(hours=hours), "duration_min_hours": hours}
+
+    rows = pd.DataFrame([event(2, 3, "region", 20.0), event(10, 5, "all-users", 8.4),
+                         event(11, 5, "region", 9.0)])
+    ends = pd.Series({"Acme": pd.Timestamp("2026-01-01T00:00:00Z")})
+    worst = scorecard.worst_events(SimpleNamespace(window_incidents=rows), ends)
+    assert worst["Acme"].startswith("Oct 2025,")  # severity 5, all users: before 20 h at 3

@@ -59,19 +59,28 @@ def largest_outages(rows: pd.DataFrame, since: pd.Timestamp, until: pd.Timestamp
     major = inside.loc[is_major(inside)]
     if major.empty:
         return major.assign(also=pd.Series(dtype=object))
-    breadth = {scope: rank for rank, scope in enumerate(schema.SCOPES)}
-    ranked = major.assign(
-        _severity=major["severity"].astype(int),
-        _breadth=major["scope"].astype("object").map(breadth).fillna(len(breadth)),
-        _hours=major["duration_max_hours"].fillna(major["duration_hours"]).fillna(0.0)
-        if "duration_max_hours" in major else major["duration_hours"].fillna(0.0)).sort_values(
-        ["_severity", "_breadth", "_hours", "start_utc"],
-        ascending=[False, True, False, True], kind="stable")
+    ranked = largest_first(major)
     vendors = ranked.groupby("event", sort=False)["vendor"].agg(list)
     first = ranked.drop_duplicates("event").head(most).copy()
     first["also"] = [", ".join(v for v in vendors[event] if v != vendor)
                      for event, vendor in zip(first["event"], first["vendor"], strict=True)]
-    return first.drop(columns=["_severity", "_breadth", "_hours"]).reset_index(drop=True)
+    return first.reset_index(drop=True)
+
+
+def largest_first(rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` with the largest first: highest severity, then the broadest scope (the order
+    of :data:`incidents.data.schema.SCOPES`), then the longest (the longest its times allow),
+    then the earliest. Every "largest" or "worst" the report names uses this order."""
+    breadth = {scope: rank for rank, scope in enumerate(schema.SCOPES)}
+    hours = (rows["duration_max_hours"].fillna(rows["duration_hours"])
+             if "duration_max_hours" in rows else rows["duration_hours"])
+    order = rows.assign(
+        _severity=rows["severity"].astype(int),
+        _breadth=rows["scope"].astype("object").map(breadth).fillna(len(breadth)),
+        _hours=hours.fillna(0.0)).sort_values(
+        ["_severity", "_breadth", "_hours", "start_utc"],
+        ascending=[False, True, False, True], kind="stable")
+    return order.drop(columns=["_severity", "_breadth", "_hours"])
 
 
 def covered_spans(records: pd.DataFrame, window: metrics.Window) -> pd.DataFrame:

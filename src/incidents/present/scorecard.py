@@ -69,8 +69,10 @@ def trend_cell(verdict: object) -> str:
 
 
 def worst_events(data: ReportData, ends: pd.Series) -> pd.Series:
-    """Per vendor, the longest outage or partial outage of the 12 months before its own
-    cut-off: date, id and duration (a range where times are known only to the day)."""
+    """Per vendor, the worst outage or partial outage of the 12 months before its own
+    cut-off, in the order the largest-outages line uses
+    (:func:`incidents.analysis.basis.largest_first`: severity, breadth, then length): date,
+    id and duration (a range where times are known only to the day)."""
     rows = data.window_incidents
     major = rows.loc[rows["impact"].astype("object").isin(["outage", "partial-outage"])]
     if major.empty:
@@ -79,9 +81,7 @@ def worst_events(data: ReportData, ends: pd.Series) -> pd.Series:
     recent = major.loc[major["start_utc"] >= since]
     if recent.empty:
         return pd.Series(dtype=object)
-    order = recent.assign(_length=recent["duration_max_hours"].fillna(
-        recent["duration_hours"])).sort_values("_length", ascending=False, na_position="last")
-    top = order.drop_duplicates("vendor")
+    top = basis.largest_first(recent).drop_duplicates("vendor")
     lengths = narrative.durations(top)
     return pd.Series([worst_text(r, length)
                       for (_, r), length in zip(top.iterrows(), lengths, strict=True)],
